@@ -1,0 +1,381 @@
+"""The interface model: what libvirt's interface XML expresses, plus ifsmith's extensions.
+
+Every value is a frozen dataclass; nothing here is ever mutated.  A change is a new
+value (``dataclasses.replace``).  The shape follows the XML: a bridge holds its ports and
+a bond its slaves as nested ``Interface`` values, exactly as libvirt nests them, so an
+interface document maps onto one ``Interface`` and back without loss.
+
+Live state (what the kernel runs) is described by ``LiveHost``/``LiveLink``: those carry
+what netlink reports (index, kind, master, operstate...) and are converted into
+``Interface`` values for ``dumpxml`` by ``core.live``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+class IfType(enum.StrEnum):
+    ETHERNET = "ethernet"
+    BOND = "bond"
+    BRIDGE = "bridge"
+    VLAN = "vlan"
+
+
+class StartMode(enum.StrEnum):
+    ONBOOT = "onboot"
+    NONE = "none"
+    HOTPLUG = "hotplug"
+
+
+class LinkState(enum.StrEnum):
+    """RFC 2863 operational states, as libvirt and the kernel's operstate name them."""
+
+    UNKNOWN = "unknown"
+    NOTPRESENT = "notpresent"
+    DOWN = "down"
+    LOWERLAYERDOWN = "lowerlayerdown"
+    TESTING = "testing"
+    DORMANT = "dormant"
+    UP = "up"
+
+
+class BondMode(enum.StrEnum):
+    BALANCE_RR = "balance-rr"
+    ACTIVE_BACKUP = "active-backup"
+    BALANCE_XOR = "balance-xor"
+    BROADCAST = "broadcast"
+    LACP = "802.3ad"
+    BALANCE_TLB = "balance-tlb"
+    BALANCE_ALB = "balance-alb"
+
+    @property
+    def number(self) -> int:
+        """The kernel's numeric mode (``mode=1`` is active-backup)."""
+        return list(BondMode).index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> BondMode:
+        """A mode by name or by the kernel's number (``1``, ``active-backup``)."""
+        text = text.strip()
+        if text.isdigit() and int(text) < len(cls):
+            return list(cls)[int(text)]
+        return cls(text)
+
+
+# Modes in which the kernel honours bond ``primary``.
+PRIMARY_MODES = frozenset({BondMode.ACTIVE_BACKUP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB})
+
+
+class Carrier(enum.StrEnum):
+    """How miimon sees link: MII/ethtool ioctls (use_carrier=0) or netif_carrier_ok (=1)."""
+
+    IOCTL = "ioctl"
+    NETIF = "netif"
+
+
+class ArpValidate(enum.StrEnum):
+    NONE = "none"
+    ACTIVE = "active"
+    BACKUP = "backup"
+    ALL = "all"
+
+
+class XmitHashPolicy(enum.StrEnum):
+    LAYER2 = "layer2"
+    LAYER3_4 = "layer3+4"
+    LAYER2_3 = "layer2+3"
+    ENCAP2_3 = "encap2+3"
+    ENCAP3_4 = "encap3+4"
+    VLAN_SRCMAC = "vlan+srcmac"
+
+
+class LacpRate(enum.StrEnum):
+    SLOW = "slow"
+    FAST = "fast"
+
+
+class Family(enum.StrEnum):
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+
+
+@dataclass(frozen=True)
+class IpAddress:
+    """One static address; ``prefix`` is None when the XML leaves it out."""
+
+    address: str
+    prefix: int | None = None
+
+    def __str__(self) -> str:
+        return self.address if self.prefix is None else f"{self.address}/{self.prefix}"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One ``<protocol family=…>``: DHCP, SLAAC (IPv6 only), static addresses, a gateway.
+
+    An IPv6 protocol with nothing set means link-local only, as in libvirt.
+    """
+
+    family: Family
+    dhcp: bool = False
+    peerdns: bool | None = None
+    autoconf: bool = False
+    addresses: tuple[IpAddress, ...] = ()
+    gateway: str | None = None
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Live link status (``<link state speed>``); ignored on input, as libvirt does."""
+
+    state: LinkState | None = None
+    speed: int | None = None  # Mbit/s
+
+
+@dataclass(frozen=True)
+class MiiMon:
+    freq: int
+    downdelay: int = 0
+    updelay: int = 0
+    carrier: Carrier | None = None
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class ArpMon:
+    """ARP monitoring.  libvirt holds one target; extra ones ride in the ifsmith namespace."""
+
+    interval: int
+    targets: tuple[str, ...] = ()
+    validate: ArpValidate | None = None
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Bond:
+    """A bond's settings and its slaves in order; the first slave is the primary."""
+
+    mode: BondMode | None = None
+    miimon: MiiMon | None = None
+    arpmon: ArpMon | None = None
+    slaves: tuple[Interface, ...] = ()
+    xmit_hash_policy: XmitHashPolicy | None = None  # ifsmith extension
+    lacp_rate: LacpRate | None = None  # ifsmith extension
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def primary(self) -> str | None:
+        """The primary slave: the first one, in modes where the kernel has a primary."""
+        if self.slaves and self.mode in PRIMARY_MODES:
+            return self.slaves[0].name
+        return None
+
+
+@dataclass(frozen=True)
+class Bridge:
+    stp: bool | None = None
+    delay: float | None = None  # forward delay, seconds
+    ports: tuple[Interface, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Vlan:
+    tag: int
+    parent: str | None = None
+    reorder_hdr: bool | None = None  # ifsmith extension
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Interface:
+    """One interface as libvirt's ``<interface>`` describes it.
+
+    ``start_mode``, ``mtu`` and ``protocols`` belong to the top level; subordinates (bond
+    slaves, bridge ports) inherit start mode and MTU from it.  ``line`` is where the element
+    was read from, for messages; it takes no part in equality.
+    """
+
+    type: IfType
+    name: str
+    start_mode: StartMode | None = None
+    mtu: int | None = None
+    mac: str | None = None
+    link: Link | None = None
+    protocols: tuple[Protocol, ...] = ()
+    bond: Bond | None = None
+    bridge: Bridge | None = None
+    vlan: Vlan | None = None
+    label: str | None = None  # ifsmith extension: the interface's role, e.g. "storage uplink"
+    line: int | None = field(default=None, compare=False)
+
+    def protocol(self, family: Family) -> Protocol | None:
+        """The ``<protocol>`` of one family, if configured."""
+        return next((p for p in self.protocols if p.family == family), None)
+
+    @property
+    def ipv4(self) -> Protocol | None:
+        return self.protocol(Family.IPV4)
+
+    @property
+    def ipv6(self) -> Protocol | None:
+        return self.protocol(Family.IPV6)
+
+    @property
+    def subordinates(self) -> tuple[Interface, ...]:
+        """Direct children: a bond's slaves or a bridge's ports."""
+        if self.bond is not None:
+            return self.bond.slaves
+        if self.bridge is not None:
+            return self.bridge.ports
+        return ()
+
+    def walk(self) -> Iterator[tuple[Interface, Interface | None]]:
+        """This interface and every nested one, each with its master (None at the top)."""
+        yield self, None
+        for sub in self.subordinates:
+            for iface, master in sub.walk():
+                yield iface, (self if master is None else master)
+
+
+def flatten(interfaces: tuple[Interface, ...] | list[Interface]) -> list[FlatInterface]:
+    """Every interface of the documents, nested ones included, each knowing its master.
+
+    Subordinates inherit the top level's start mode and MTU, as libvirt and netcf do; this
+    is the per-device view that distro files and the kernel need.
+    """
+    flat: list[FlatInterface] = []
+    for top in interfaces:
+        for iface, master in top.walk():
+            flat.append(
+                FlatInterface(
+                    interface=iface,
+                    master=master.name if master is not None else None,
+                    master_type=master.type if master is not None else None,
+                    start_mode=top.start_mode,
+                    mtu=top.mtu if iface is not top and iface.mtu is None else iface.mtu,
+                    top=top.name,
+                )
+            )
+    return flat
+
+
+@dataclass(frozen=True)
+class FlatInterface:
+    """One device of a flattened document: the interface, its master, inherited settings."""
+
+    interface: Interface
+    master: str | None
+    master_type: IfType | None
+    start_mode: StartMode | None
+    mtu: int | None
+    top: str
+
+    @property
+    def name(self) -> str:
+        return self.interface.name
+
+
+# ---------------------------------------------------------------------------------------
+# Live state as netlink reports it.
+
+
+@dataclass(frozen=True)
+class LiveAddress:
+    family: Family
+    address: str
+    prefix: int
+    scope: str = "global"  # "global", "link", "host", "site"
+
+    def __str__(self) -> str:
+        return f"{self.address}/{self.prefix}"
+
+
+@dataclass(frozen=True)
+class LiveBond:
+    mode: BondMode
+    miimon: int = 0
+    updelay: int = 0
+    downdelay: int = 0
+    use_carrier: bool = True
+    arp_interval: int = 0
+    arp_targets: tuple[str, ...] = ()
+    arp_validate: ArpValidate = ArpValidate.NONE
+    primary: str | None = None
+    active_slave: str | None = None
+    xmit_hash_policy: XmitHashPolicy | None = None
+    lacp_rate: LacpRate | None = None
+
+
+@dataclass(frozen=True)
+class LiveBridge:
+    stp: bool = False
+    forward_delay: float = 15.0  # seconds
+
+
+@dataclass(frozen=True)
+class LiveRoute:
+    """A route: only default routes are read for the model, with their gateway."""
+
+    family: Family
+    dst: str  # "default" or "a.b.c.d/n"
+    gateway: str | None
+    ifname: str | None
+    metric: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveLink:
+    """One kernel link, decoded from RTM_NEWLINK plus its addresses."""
+
+    index: int
+    name: str
+    kind: str  # rtnetlink IFLA_INFO_KIND: "bond", "bridge", "vlan", "veth", "" for hardware
+    mac: str | None = None
+    mtu: int | None = None
+    admin_up: bool = False
+    operstate: LinkState = LinkState.UNKNOWN
+    carrier: bool | None = None
+    speed: int | None = None  # Mbit/s, from sysfs where the driver reports it
+    master: str | None = None
+    parent: str | None = None  # IFLA_LINK: a VLAN's (or macvlan's, veth's) lower device
+    vlan_tag: int | None = None
+    vlan_reorder_hdr: bool | None = None
+    bond: LiveBond | None = None
+    bridge: LiveBridge | None = None
+    addresses: tuple[LiveAddress, ...] = ()
+    is_loopback: bool = False
+
+    @property
+    def type(self) -> IfType:
+        """The libvirt type: bond, bridge, vlan, or ethernet for everything else."""
+        if self.kind in ("bond", "bridge", "vlan"):
+            return IfType(self.kind)
+        return IfType.ETHERNET
+
+
+@dataclass(frozen=True)
+class LiveHost:
+    """A snapshot of one network namespace."""
+
+    links: tuple[LiveLink, ...] = ()
+    routes: tuple[LiveRoute, ...] = ()
+
+    def link(self, name: str) -> LiveLink | None:
+        return next((lnk for lnk in self.links if lnk.name == name), None)
+
+    def by_name(self) -> dict[str, LiveLink]:
+        return {lnk.name: lnk for lnk in self.links}
+
+    def gateways(self, ifname: str) -> dict[Family, str]:
+        """Default gateways through one link, by family."""
+        return {
+            r.family: r.gateway
+            for r in self.routes
+            if r.dst == "default" and r.ifname == ifname and r.gateway is not None
+        }
