@@ -1,0 +1,200 @@
+"""Config files as the backends see them: a read-only view in, a Rendering out, atomic writes.
+
+Backends render purely: they get a ``FileView`` of what is on disk and return a
+``Rendering`` (new bytes per path, paths to remove, warnings).  Only ``write_rendering``
+touches the disk, and it does so atomically (temp file, fsync, rename, fsync dir), never
+through a symlink.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from ifsmith.core.host import Host
+
+
+class FileView(Protocol):
+    """Read access to the target system's files, by absolute target path."""
+
+    def read(self, path: PurePosixPath) -> bytes | None:
+        """The file's bytes, or None when it does not exist."""
+        ...
+
+    def listdir(self, directory: PurePosixPath) -> list[str]:
+        """Names in a directory, sorted; empty when it does not exist."""
+        ...
+
+
+class HostFiles:
+    """The files of a Host (under its root)."""
+
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def read(self, path: PurePosixPath) -> bytes | None:
+        try:
+            return self.host.path(path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def listdir(self, directory: PurePosixPath) -> list[str]:
+        try:
+            return sorted(os.listdir(self.host.path(directory)))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+
+class MemoryFiles:
+    """Files held in a dict: for tests and for rendering on top of another rendering."""
+
+    def __init__(self, files: Mapping[PurePosixPath | str, bytes] | None = None) -> None:
+        self.files = {PurePosixPath(p): b for p, b in (files or {}).items()}
+
+    def read(self, path: PurePosixPath) -> bytes | None:
+        return self.files.get(PurePosixPath(path))
+
+    def listdir(self, directory: PurePosixPath) -> list[str]:
+        directory = PurePosixPath(directory)
+        return sorted({p.name for p in self.files if p.parent == directory})
+
+
+@dataclass(frozen=True)
+class RenderWarning:
+    """Something a format cannot express, named so an admin can act on it."""
+
+    interface: str
+    message: str
+    backend: str = ""
+
+    def __str__(self) -> str:
+        prefix = f"{self.backend}: " if self.backend else ""
+        return f"warning: {prefix}{self.interface}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a backend would write: full new contents per path, and paths to delete."""
+
+    backend: str
+    files: Mapping[PurePosixPath, bytes] = field(default_factory=dict)
+    removed: frozenset[PurePosixPath] = frozenset()
+    warnings: tuple[RenderWarning, ...] = ()
+    mode: int = 0o644  # file mode for new files (NM keyfiles and netplan want 0600)
+    modes: Mapping[PurePosixPath, int] = field(default_factory=dict)
+
+    def mode_of(self, path: PurePosixPath) -> int:
+        return self.modes.get(path, self.mode)
+
+    @property
+    def touched(self) -> list[PurePosixPath]:
+        """Every path this rendering writes or removes, sorted."""
+        return sorted(set(self.files) | set(self.removed))
+
+
+class UnsafeValue(ValueError):
+    """A value that cannot be written into a file safely (shell, quoting, newlines)."""
+
+
+def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace ``target`` with ``data``: temp file, fsync, rename, fsync the directory.
+
+    Refuses to write through a symlink (at the target) so a planted link cannot redirect
+    root's write elsewhere.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    try:
+        st = os.lstat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISLNK(st.st_mode):
+        raise OSError(errno.ELOOP, f"refusing to write through a symlink: {target}")
+    tmp = parent / f".{target.name}.ifsmith-tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(tmp, target)
+    fsync_dir(parent)
+
+
+def fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_file(target: Path) -> None:
+    """Remove a file (not following a symlink) and fsync its directory; absent is fine."""
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        return
+    fsync_dir(target.parent)
+
+
+def write_rendering(host: Host, rendering: Rendering) -> list[PurePosixPath]:
+    """Write a rendering under the host's root; returns the paths that changed."""
+    files = HostFiles(host)
+    changed: list[PurePosixPath] = []
+    for path, data in sorted(rendering.files.items()):
+        if files.read(path) != data:
+            write_atomic(host.path(path), data, rendering.mode_of(path))
+            changed.append(path)
+    for path in sorted(rendering.removed):
+        if files.read(path) is not None:
+            remove_file(host.path(path))
+            changed.append(path)
+    return changed
+
+
+def unified_diff(rendering: Rendering, files: FileView, root_label: str = "") -> str:
+    """The rendering as a unified diff against what ``files`` holds."""
+    import difflib
+
+    out: list[str] = []
+    for path in rendering.touched:
+        old = files.read(path)
+        new = rendering.files.get(path)
+        if old == new:
+            continue
+        a = _lines(old)
+        b = _lines(new)
+        out.extend(
+            difflib.unified_diff(
+                a,
+                b,
+                fromfile=("a" + str(path)) if old is not None else "/dev/null",
+                tofile=("b" + str(path)) if new is not None else "/dev/null",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in out)
+
+
+def _lines(data: bytes | None) -> list[str]:
+    if data is None:
+        return []
+    return data.decode("utf-8", errors="replace").splitlines(keepends=True)
+
+
+def merge_renderings(renderings: Iterable[Rendering]) -> dict[PurePosixPath, bytes | None]:
+    """Path → new bytes (None = removed) over several renderings; later ones win."""
+    merged: dict[PurePosixPath, bytes | None] = {}
+    for r in renderings:
+        for p in r.removed:
+            merged[p] = None
+        merged.update(r.files)
+    return merged

@@ -1,0 +1,98 @@
+"""The ``ifsmith`` command line.
+
+Start-up must stay fast: this module imports only argparse and the standard library at
+the top.  Each command's module is imported when that command runs, Textual only when
+the TUI starts, pyroute2 only when the kernel is read or changed.
+
+Commands live in small modules (``cmd_*.py``), each with ``register(subparsers)``; the
+handler is stored as ``func`` and called with the parsed arguments and the Host.
+Exit codes: 0 ok, 1 invalid or refused, 2 usage, 3 rolled back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+# Modules that add subcommands.  A module that is not present yet is skipped, so the
+# command line works while the project grows.
+COMMAND_MODULES = (
+    "ifsmith.tui.cmd_live",
+    "ifsmith.tui.cmd_xml",
+    "ifsmith.tui.cmd_files",
+    "ifsmith.tui.cmd_txn",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ifsmith",
+        description="Configure network interfaces (ethernet, bonds, bridges, VLANs) with "
+        "automatic rollback. Without a command, opens the interactive TUI.",
+    )
+    parser.add_argument(
+        "--netns", metavar="NAME", help="work on this network namespace (ip netns name)"
+    )
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="filesystem root for every file ifsmith reads or writes (default /)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="open the TUI in a throwaway namespace with three fake NICs (root)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.host import Host
+
+    host = Host.from_options(args.root, args.netns)
+    try:
+        if args.command is None:
+            return _run_tui(args, host)
+        return int(args.func(args, host) or 0)
+    except IfsmithError as exc:
+        print(f"ifsmith: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ifsmith: interrupted", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `ifsmith list | head`: the reader went away; not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _run_tui(args: argparse.Namespace, host: object) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        print(
+            "ifsmith: the TUI needs a terminal; see `ifsmith --help` for commands",
+            file=sys.stderr,
+        )
+        return 2
+    from ifsmith.tui.app import run
+
+    return int(run(host, sandbox=args.sandbox) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
