@@ -43,7 +43,7 @@ from ifsmith.core.model import (
 from lxml import etree
 
 NS = "https://ifsmith.dev/xml/interface/1"
-_X = "{%s}" % NS
+_X = "{" + NS + "}"
 MAX_BYTES = 16 * 1024 * 1024
 
 
