@@ -167,10 +167,14 @@ class Bond:
     xmit_hash_policy: XmitHashPolicy | None = None  # ifsmith extension
     lacp_rate: LacpRate | None = None  # ifsmith extension
     line: int | None = field(default=None, compare=False)
+    # ifsmith extension: an explicit primary; without it libvirt's rule applies (first slave).
+    primary_slave: str | None = None
 
     @property
     def primary(self) -> str | None:
-        """The primary slave: the first one, in modes where the kernel has a primary."""
+        """The primary slave, in modes where the kernel has one: explicit, else the first."""
+        if self.primary_slave is not None:
+            return self.primary_slave
         if self.slaves and self.mode in PRIMARY_MODES:
             return self.slaves[0].name
         return None

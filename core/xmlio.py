@@ -284,6 +284,7 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
         xmit_hash_policy=_enum(ctx, bond, _X + "xmit-hash-policy", XmitHashPolicy),
         lacp_rate=_enum(ctx, bond, _X + "lacp-rate", LacpRate),
         line=bond.sourceline,
+        primary_slave=bond.get(_X + "primary"),
     )
 
 
@@ -404,6 +405,7 @@ def _uses_extensions(iface: Interface) -> bool:
         if sub.bond is not None and (
             sub.bond.xmit_hash_policy is not None
             or sub.bond.lacp_rate is not None
+            or sub.bond.primary_slave is not None
             or (sub.bond.arpmon is not None and len(sub.bond.arpmon.targets) > 1)
         ):
             return True
@@ -499,6 +501,8 @@ def _format_bond(out: _Out, bond: Bond) -> None:
         text += f" ifsmith:xmit-hash-policy='{bond.xmit_hash_policy}'"
     if bond.lacp_rate is not None:
         text += f" ifsmith:lacp-rate='{bond.lacp_rate}'"
+    if bond.primary_slave is not None:
+        text += f" ifsmith:primary='{_q(bond.primary_slave)}'"
     out.add(text + ">")
     out.depth += 1
     if bond.miimon is not None:

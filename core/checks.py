@@ -1,0 +1,313 @@
+"""Semantic validation: what the schema cannot say.
+
+``check`` never raises for bad input; it returns every problem, each naming the interface,
+the line of its element and what is wrong, e.g.
+``bond0 (line 7): slave eth3 is already a port of br0``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from ifsmith.core.model import (
+    PRIMARY_MODES,
+    BondMode,
+    Family,
+    IfType,
+    Interface,
+    Protocol,
+)
+
+Severity = Literal["error", "warning"]
+
+MTU_MIN = 68
+MTU_MAX = 65535
+IFNAMSIZ = 16  # including the terminating NUL: names are 1-15 bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    interface: str
+    message: str
+    line: int | None = None
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.interface} (line {self.line})" if self.line else self.interface
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{prefix}{where}: {self.message}"
+
+
+def errors(problems: Sequence[Problem]) -> list[Problem]:
+    """Only the problems that make a document invalid."""
+    return [p for p in problems if p.severity == "error"]
+
+
+def name_problem(name: str) -> str | None:
+    """Why the kernel would refuse this interface name, or None when it is fine."""
+    raw = name.encode("utf-8", errors="surrogateescape")
+    if not raw:
+        return "an interface name cannot be empty"
+    if len(raw) >= IFNAMSIZ:
+        return f"interface name '{name}' is {len(raw)} bytes; the kernel allows at most 15"
+    if name in (".", ".."):
+        return f"'{name}' is not a valid interface name"
+    for ch in name:
+        if ch == "/" or ch == ":" or ch.isspace() or ord(ch) < 0x20 or ch == "\x7f":
+            return f"interface name '{name}' contains {ch!r}, which the kernel refuses"
+    return None
+
+
+def mac_problem(mac: str) -> str | None:
+    """Why a MAC address cannot be set on an interface, or None."""
+    parts = mac.split(":")
+    if len(parts) != 6 or not all(1 <= len(p) <= 2 for p in parts):
+        return f"'{mac}' is not a MAC address (six hex bytes separated by ':')"
+    try:
+        octets = [int(p, 16) for p in parts]
+    except ValueError:
+        return f"'{mac}' is not a MAC address (six hex bytes separated by ':')"
+    if octets[0] & 1:
+        return f"MAC {mac} is a multicast address; an interface needs a unicast one"
+    if not any(octets):
+        return f"MAC {mac} is all zeros"
+    return None
+
+
+def check(interfaces: Sequence[Interface], known_names: Collection[str] = ()) -> list[Problem]:
+    """Every semantic problem of a set of interface definitions.
+
+    ``known_names`` are interfaces that exist elsewhere (live or in the configuration), so a
+    VLAN's parent may be one of them instead of being defined in the same document.
+    """
+    return list(_check(interfaces, set(known_names)))
+
+
+def _check(interfaces: Sequence[Interface], known: set[str]) -> Iterator[Problem]:
+    defined: dict[str, Interface] = {}
+    owner: dict[str, tuple[str, str]] = {}  # subordinate → (master, "slave" | "port")
+    for top in interfaces:
+        yield from _check_top(top)
+        for iface, master in top.walk():
+            yield from _check_interface(iface, master)
+            if iface.name in defined and master is None:
+                yield Problem(top.name, f"interface {iface.name} is defined twice", top.line)
+            elif iface.name in defined and defined[iface.name].type is not iface.type:
+                yield Problem(
+                    iface.name,
+                    f"is a {defined[iface.name].type} elsewhere but a {iface.type} here",
+                    iface.line,
+                )
+            defined.setdefault(iface.name, iface)
+            if master is None:
+                continue
+            role = "slave" if master.type is IfType.BOND else "port"
+            if iface.name in owner:
+                other, other_role = owner[iface.name]
+                yield Problem(
+                    master.name,
+                    f"{role} {iface.name} is already a{'n' if other_role[0] in 'aeiou' else ''}"
+                    f" {other_role} of {other}",
+                    iface.line,
+                )
+            else:
+                owner[iface.name] = (master.name, role)
+    # An interface defined at the top level and also used as a slave/port of another one.
+    for top in interfaces:
+        if top.name in owner and top.subordinates == () and top.protocols:
+            master, role = owner[top.name]
+            yield Problem(
+                top.name,
+                f"is a {role} of {master} and cannot carry addresses",
+                top.line,
+            )
+    for top in interfaces:
+        for iface, _master in top.walk():
+            parent = iface.vlan.parent if iface.vlan is not None else None
+            if parent is not None and parent not in defined and parent not in known:
+                yield Problem(
+                    iface.name,
+                    f"VLAN parent {parent} is neither defined here nor present on the host",
+                    iface.vlan.line if iface.vlan else iface.line,
+                )
+            if parent is not None and parent == iface.name:
+                yield Problem(iface.name, "a VLAN cannot be its own parent", iface.line)
+
+
+def _check_top(top: Interface) -> Iterator[Problem]:
+    if top.mtu is not None and not MTU_MIN <= top.mtu <= MTU_MAX:
+        yield Problem(top.name, f"MTU {top.mtu} is outside {MTU_MIN}-{MTU_MAX}", top.line)
+    families = [p.family for p in top.protocols]
+    for family in set(families):
+        if families.count(family) > 1:
+            yield Problem(top.name, f"<protocol family='{family}'> given twice", top.line)
+    for proto in top.protocols:
+        yield from _check_protocol(top, proto)
+
+
+def _check_interface(iface: Interface, master: Interface | None) -> Iterator[Problem]:
+    problem = name_problem(iface.name)
+    if problem:
+        yield Problem(iface.name, problem, iface.line)
+    if iface.mac is not None:
+        problem = mac_problem(iface.mac)
+        if problem:
+            yield Problem(iface.name, problem, iface.line)
+    if master is not None and iface.protocols:
+        role = "slave" if master.type is IfType.BOND else "port"
+        yield Problem(
+            iface.name,
+            f"is a {role} of {master.name}; a {role} carries no addresses "
+            f"(put them on {master.name})",
+            iface.protocols[0].line or iface.line,
+        )
+    if iface.bond is not None:
+        yield from _check_bond(iface)
+    if iface.bridge is not None:
+        for port in iface.bridge.ports:
+            if port.type is IfType.BRIDGE:
+                yield Problem(
+                    iface.name, f"port {port.name} is a bridge; bridges do not nest", port.line
+                )
+            if port.name == iface.name:
+                yield Problem(iface.name, "a bridge cannot be its own port", port.line)
+    if iface.vlan is not None and not 0 <= iface.vlan.tag <= 4094:
+        yield Problem(iface.name, f"VLAN tag {iface.vlan.tag} is outside 0-4094", iface.vlan.line)
+    if iface.vlan is not None and iface.vlan.parent is None:
+        yield Problem(iface.name, "the VLAN names no parent interface", iface.vlan.line)
+
+
+def _check_bond(iface: Interface) -> Iterator[Problem]:
+    bond = iface.bond
+    assert bond is not None
+    line = bond.line or iface.line
+    if not bond.slaves:
+        yield Problem(iface.name, "a bond needs at least one slave", line)
+    for slave in bond.slaves:
+        if slave.type is not IfType.ETHERNET:
+            yield Problem(
+                iface.name,
+                f"slave {slave.name} is a {slave.type}; bond slaves must be ethernet",
+                slave.line,
+            )
+        if slave.name == iface.name:
+            yield Problem(iface.name, "a bond cannot be its own slave", slave.line)
+    if bond.miimon is not None and bond.arpmon is not None:
+        yield Problem(iface.name, "use miimon or arpmon, not both", line)
+    if bond.arpmon is not None:
+        arp = bond.arpmon
+        if not arp.targets:
+            yield Problem(iface.name, "arpmon needs at least one target address", arp.line)
+        for target in arp.targets:
+            if not _is_address(target, Family.IPV4):
+                yield Problem(
+                    iface.name, f"arpmon target '{target}' is not an IPv4 address", arp.line
+                )
+        if arp.interval == 0:
+            yield Problem(iface.name, "arpmon interval must be above 0 ms", arp.line)
+        if bond.mode in (BondMode.LACP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB):
+            yield Problem(
+                iface.name,
+                f"the kernel does not support ARP monitoring in mode {bond.mode}; use miimon",
+                arp.line,
+            )
+    if bond.miimon is not None:
+        mii = bond.miimon
+        if mii.freq == 0 and (mii.updelay or mii.downdelay):
+            yield Problem(iface.name, "updelay/downdelay need a miimon frequency", mii.line)
+        for what, value in (("updelay", mii.updelay), ("downdelay", mii.downdelay)):
+            if mii.freq and value % mii.freq:
+                yield Problem(
+                    iface.name,
+                    f"miimon {what} {value} is not a multiple of freq {mii.freq}; "
+                    "the kernel rounds it down",
+                    mii.line,
+                    "warning",
+                )
+    if bond.lacp_rate is not None and bond.mode is not BondMode.LACP:
+        yield Problem(iface.name, "lacp_rate applies only to mode 802.3ad", line)
+    if bond.xmit_hash_policy is not None and bond.mode not in (
+        BondMode.BALANCE_XOR,
+        BondMode.LACP,
+        BondMode.BALANCE_TLB,
+    ):
+        yield Problem(
+            iface.name,
+            "xmit_hash_policy applies only to modes balance-xor, 802.3ad and balance-tlb",
+            line,
+        )
+    if bond.primary_slave is not None:
+        if bond.mode not in PRIMARY_MODES:
+            modes = ", ".join(sorted(PRIMARY_MODES))
+            yield Problem(
+                iface.name,
+                f"primary {bond.primary_slave} is only possible in modes {modes}, "
+                f"not {bond.mode or 'balance-rr (the default)'}",
+                line,
+            )
+        if bond.primary_slave not in {s.name for s in bond.slaves}:
+            yield Problem(
+                iface.name, f"primary {bond.primary_slave} is not one of the slaves", line
+            )
+
+
+def _is_address(text: str, family: Family) -> bool:
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return ip.version == (4 if family is Family.IPV4 else 6)
+
+
+def _check_protocol(iface: Interface, proto: Protocol) -> Iterator[Problem]:
+    line = proto.line or iface.line
+    max_prefix = 32 if proto.family is Family.IPV4 else 128
+    networks = []
+    for ip in proto.addresses:
+        if not _is_address(ip.address, proto.family):
+            yield Problem(iface.name, f"'{ip.address}' is not an {proto.family} address", line)
+            continue
+        if ip.prefix is not None and not 0 < ip.prefix <= max_prefix:
+            yield Problem(
+                iface.name,
+                f"prefix /{ip.prefix} of {ip.address} is outside 1-{max_prefix}",
+                line,
+            )
+            continue
+        address = ipaddress.ip_address(ip.address)
+        if address.is_multicast or address.is_unspecified:
+            yield Problem(iface.name, f"{ip.address} cannot be assigned to an interface", line)
+            continue
+        prefix = ip.prefix if ip.prefix is not None else max_prefix
+        networks.append(ipaddress.ip_interface(f"{ip.address}/{prefix}").network)
+    seen = set()
+    for ip in proto.addresses:
+        if ip.address in seen:
+            yield Problem(iface.name, f"address {ip.address} is listed twice", line)
+        seen.add(ip.address)
+    if proto.gateway is not None:
+        if not _is_address(proto.gateway, proto.family):
+            yield Problem(
+                iface.name, f"gateway '{proto.gateway}' is not an {proto.family} address", line
+            )
+        else:
+            gw = ipaddress.ip_address(proto.gateway)
+            local = proto.family is Family.IPV6 and gw.is_link_local
+            if networks and not local and not any(gw in net for net in networks):
+                yield Problem(
+                    iface.name,
+                    f"gateway {proto.gateway} is outside every configured subnet "
+                    f"({', '.join(str(n) for n in networks)})",
+                    line,
+                    "warning",
+                )
+            if not networks and not proto.dhcp and not proto.autoconf and not local:
+                yield Problem(
+                    iface.name,
+                    f"gateway {proto.gateway} given without any address to reach it",
+                    line,
+                    "warning",
+                )
