@@ -1,0 +1,250 @@
+"""Distro files: ``render``, ``diff``, ``define``, ``undefine``, ``backends``, and the
+``--inactive`` views of ``list`` and ``dumpxml`` (what the files say)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ifsmith.core.host import Host
+
+if TYPE_CHECKING:
+    from ifsmith.backends import Backend
+    from ifsmith.core.files import Rendering
+    from ifsmith.core.model import Interface
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend B``: a backend name, or auto (the host's detected stack)."""
+    parser.add_argument(
+        "--backend",
+        metavar="B",
+        default="auto",
+        help="distro format: ifcfg-rh, ifcfg-suse, ifupdown, networkd, nm-keyfile, netplan, "
+        "netifrc, or auto (detect; the default)",
+    )
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("render", help="print (or write under --out) the distro files for XML")
+    p.add_argument("file", metavar="FILE.xml")
+    add_backend_option(p)
+    p.add_argument("--out", metavar="DIR", help="write the files under DIR as if it were /")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("diff", help="unified diff of the files XML would write vs. the disk")
+    p.add_argument("file", metavar="FILE.xml")
+    add_backend_option(p)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("define", help="write the distro files for XML (no activation)")
+    p.add_argument("file", metavar="FILE.xml")
+    add_backend_option(p)
+    p.set_defaults(func=cmd_define)
+
+    p = sub.add_parser("undefine", help="remove an interface's distro files (no activation)")
+    p.add_argument("names", metavar="NAME", nargs="+")
+    add_backend_option(p)
+    p.set_defaults(func=cmd_undefine)
+
+    p = sub.add_parser("backends", help="list the distro formats and which one is detected")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_backends)
+
+
+def resolve_backend(name: str, host: Host) -> Backend:
+    """The backend named, or the detected one for ``auto``; a clear error otherwise."""
+    from ifsmith import backends
+    from ifsmith.core.errors import IfsmithError
+
+    if name == "auto":
+        detected = backends.detect(host)
+        if detected is None:
+            raise IfsmithError(
+                f"no network configuration stack detected under {host.root}; "
+                "choose one with --backend (see `ifsmith backends`)"
+            )
+        name = detected
+    try:
+        return backends.get(name)
+    except backends.UnknownBackend as exc:
+        raise IfsmithError(str(exc)) from None
+    except ModuleNotFoundError:
+        raise IfsmithError(f"backend {name} is not available in this build") from None
+
+
+def load_valid(path: str, host: Host) -> list[Interface]:
+    """Parse and check an XML file; refuse it (exit 1) with every problem listed."""
+    from ifsmith.core.checks import check, errors
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.xmlio import parse_file
+
+    interfaces = parse_file(path)
+    problems = check(interfaces, _known_names(host))
+    for problem in problems:
+        if problem.severity == "warning":
+            print(f"{path}: {problem}", file=sys.stderr)
+    bad = errors(problems)
+    if bad:
+        raise IfsmithError(
+            f"{path} is invalid:\n" + "\n".join(f"  {p}" for p in bad)
+        )
+    return interfaces
+
+
+def _known_names(host: Host) -> set[str]:
+    """Interfaces present on the host (live), so a VLAN may name an existing parent."""
+    try:
+        from ifsmith.core.live import snapshot
+
+        return {link.name for link in snapshot(host).links}
+    except Exception:
+        return set()
+
+
+def render_for(backend: Backend, interfaces: Sequence[Interface], host: Host) -> Rendering:
+    """Render with the backend, turning unsafe values into a clear refusal."""
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.files import HostFiles, UnsafeValue
+
+    try:
+        rendering = backend.render(interfaces, HostFiles(host))
+    except UnsafeValue as exc:
+        raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
+    for warning in rendering.warnings:
+        print(str(warning), file=sys.stderr)
+    return rendering
+
+
+def cmd_render(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.files import write_rendering
+
+    backend = resolve_backend(args.backend, host)
+    interfaces = load_valid(args.file, host)
+    rendering = render_for(backend, interfaces, host)
+    if args.out:
+        out = Host(root=Path(args.out))
+        for path in write_rendering(out, rendering):
+            print(f"wrote {out.path(path)}")
+        return 0
+    for path in sorted(rendering.files):
+        sys.stdout.write(f"# {path}\n")
+        text = rendering.files[path].decode("utf-8", errors="replace")
+        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    for path in sorted(rendering.removed):
+        sys.stdout.write(f"# {path} (removed)\n")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.files import HostFiles, unified_diff
+
+    backend = resolve_backend(args.backend, host)
+    rendering = render_for(backend, load_valid(args.file, host), host)
+    sys.stdout.write(unified_diff(rendering, HostFiles(host)))
+    return 0
+
+
+def cmd_define(args: argparse.Namespace, host: Host) -> int:
+    backend = resolve_backend(args.backend, host)
+    rendering = render_for(backend, load_valid(args.file, host), host)
+    return _write(host, rendering)
+
+
+def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.files import HostFiles
+
+    backend = resolve_backend(args.backend, host)
+    files = HostFiles(host)
+    defined = {i.name for top in backend.read_files(files) for i, _ in top.walk()}
+    missing = [n for n in args.names if n not in defined]
+    if missing:
+        raise IfsmithError(
+            f"{backend.NAME}: no configuration for {', '.join(missing)} under {host.root}"
+        )
+    return _write(host, backend.undefine(args.names, files))
+
+
+def _write(host: Host, rendering: Rendering) -> int:
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.files import write_rendering
+
+    try:
+        changed = write_rendering(host, rendering)
+    except OSError as exc:
+        raise IfsmithError(f"cannot write {exc.filename or ''}: {exc.strerror}") from None
+    for path in changed:
+        state = "removed" if path in rendering.removed else "wrote"
+        print(f"{state} {host.path(path)}")
+    if not changed:
+        print("nothing to change")
+    return 0
+
+
+def cmd_backends(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith import backends
+
+    detected = backends.detect(host)
+    names = backends.available()
+    if args.json:
+        print(json.dumps({"available": names, "detected": detected}))
+        return 0
+    for name in names:
+        mark = "*" if name == detected else " "
+        print(f"{mark} {name}")
+    if detected is None:
+        print(f"(no stack detected under {host.root})")
+    return 0
+
+
+def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]:
+    """What the configuration files say (``--inactive``)."""
+    from ifsmith.core.files import HostFiles
+
+    return resolve_backend(getattr(args, "backend", "auto"), host).read_files(HostFiles(host))
+
+
+def list_inactive(args: argparse.Namespace, host: Host) -> int:
+    """``ifsmith list --inactive``: the interfaces the files define."""
+    rows = []
+    for top in inactive_interfaces(args, host):
+        for iface, master in top.walk():
+            addresses = [str(a) for p in iface.protocols for a in p.addresses]
+            dynamic = [f"{p.family}:dhcp" for p in iface.protocols if p.dhcp]
+            rows.append(
+                {
+                    "name": iface.name,
+                    "type": str(iface.type),
+                    "start": str(top.start_mode or ""),
+                    "master": master.name if master else None,
+                    "addresses": addresses + dynamic,
+                }
+            )
+    if getattr(args, "json", False):
+        print(json.dumps(rows, indent=2))
+        return 0
+    print(f"{'NAME':<16} {'TYPE':<9} {'START':<8} {'MASTER':<16} ADDRESSES")
+    for r in rows:
+        print(
+            f"{r['name']:<16} {r['type']:<9} {r['start'] or '-':<8} "
+            f"{r['master'] or '-':<16} {' '.join(r['addresses']) or '-'}"
+        )
+    return 0
+
+
+def dumpxml_inactive(args: argparse.Namespace, host: Host) -> int:
+    """``ifsmith dumpxml NAME --inactive``: one interface as the files define it."""
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.xmlio import to_xml
+
+    for top in inactive_interfaces(args, host):
+        for iface, _master in top.walk():
+            if iface.name == args.name:
+                sys.stdout.write(to_xml(iface))
+                return 0
+    raise IfsmithError(f"no configuration for an interface named {args.name}")
