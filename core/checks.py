@@ -118,10 +118,10 @@ def _check(interfaces: Sequence[Interface], known: set[str]) -> Iterator[Problem
     # An interface defined at the top level and also used as a slave/port of another one.
     for top in interfaces:
         if top.name in owner and top.subordinates == () and top.protocols:
-            master, role = owner[top.name]
+            owner_name, role = owner[top.name]
             yield Problem(
                 top.name,
-                f"is a {role} of {master} and cannot carry addresses",
+                f"is a {role} of {owner_name} and cannot carry addresses",
                 top.line,
             )
     for top in interfaces:

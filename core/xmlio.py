@@ -13,6 +13,7 @@ The parser is hardened: no DTD, no entities, no network access, no huge trees.
 
 from __future__ import annotations
 
+import enum
 import ipaddress
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -126,6 +127,11 @@ def _local(tag: object) -> str:
     return text.split("}", 1)[1] if text.startswith("{") else text
 
 
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
 def _children(el: etree._Element, tag: str) -> list[etree._Element]:
     return [c for c in el if isinstance(c.tag, str) and c.tag == tag]
 
@@ -147,7 +153,8 @@ def _enum(ctx: _Ctx, el: etree._Element, attr: str, kind: Callable[[str], _E]) -
     try:
         return kind(value)
     except ValueError:
-        allowed = ", ".join(str(v) for v in kind) if isinstance(kind, type) else ""  # type: ignore[call-overload]
+        members: list[object] = list(kind) if isinstance(kind, enum.EnumMeta) else []
+        allowed = ", ".join(str(v) for v in members)
         raise ctx.error(el, f"invalid {attr}='{value}' (expected one of: {allowed})") from None
 
 
@@ -206,7 +213,7 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         bridge=_parse_bridge(ctx, el, type_),
         vlan=_parse_vlan(ctx, el, type_),
         label=el.get(_X + "label"),
-        line=el.sourceline,
+        line=_line(el),
     )
     _refuse_unknown(ctx, el, {"start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan"})
     return iface
@@ -259,7 +266,7 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         autoconf=autoconf is not None,
         addresses=tuple(addresses),
         gateway=gateway,
-        line=el.sourceline,
+        line=_line(el),
     )
 
 
@@ -283,7 +290,7 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
         slaves=tuple(_parse_interface(ctx, s, top=False) for s in _children(bond, "interface")),
         xmit_hash_policy=_enum(ctx, bond, _X + "xmit-hash-policy", XmitHashPolicy),
         lacp_rate=_enum(ctx, bond, _X + "lacp-rate", LacpRate),
-        line=bond.sourceline,
+        line=_line(bond),
         primary_slave=bond.get(_X + "primary"),
     )
 
@@ -294,7 +301,7 @@ def _parse_miimon(ctx: _Ctx, el: etree._Element) -> MiiMon:
         downdelay=_uint(ctx, el, "downdelay") or 0,
         updelay=_uint(ctx, el, "updelay") or 0,
         carrier=_enum(ctx, el, "carrier", Carrier),
-        line=el.sourceline,
+        line=_line(el),
     )
 
 
@@ -307,7 +314,7 @@ def _parse_arpmon(ctx: _Ctx, el: etree._Element) -> ArpMon:
         interval=_uint(ctx, el, "interval", required=True) or 0,
         targets=(target, *extra),
         validate=_enum(ctx, el, "validate", ArpValidate),
-        line=el.sourceline,
+        line=_line(el),
     )
 
 
@@ -333,7 +340,7 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
         stp=_yesno(ctx, bridge, "stp", "on", "off"),
         delay=delay,
         ports=tuple(_parse_interface(ctx, p, top=False) for p in _children(bridge, "interface")),
-        line=bridge.sourceline,
+        line=_line(bridge),
     )
 
 
@@ -354,7 +361,7 @@ def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
         tag=_uint(ctx, vlan, "tag", required=True) or 0,
         parent=parent,
         reorder_hdr=_yesno(ctx, vlan, _X + "reorder-hdr", "on", "off"),
-        line=vlan.sourceline,
+        line=_line(vlan),
     )
 
 
@@ -556,7 +563,7 @@ def strip_extensions(data: bytes) -> bytes:
     root = load_tree(data)
     for el in root.iter():
         for attr in list(el.attrib):
-            if attr.startswith(_X):
+            if str(attr).startswith(_X):
                 del el.attrib[attr]
     etree.cleanup_namespaces(root)
     return bytes(etree.tostring(root))

@@ -20,3 +20,24 @@ def anchors() -> Path:
             pytest.fail(f"{ANCHORS} is missing in CI: the conformance tests cannot run")
         pytest.skip(f"{ANCHORS} is absent (a fresh clone without ../shared)")
     return ANCHORS
+
+
+# In CI every optional tool is installed, so a skip means a test did not run that should
+# have.  Skips whose reason starts with "n/a:" are deliberate (a case that does not apply)
+# and allowed; any other skip turns a CI run red.
+_ENV_SKIPS: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        if not reason.removeprefix("Skipped: ").startswith("n/a:"):
+            _ENV_SKIPS.append(f"{report.nodeid}: {reason}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("CI") and _ENV_SKIPS and not hasattr(session.config, "workerinput"):
+        print("\nCI: these tests were skipped although CI has everything installed:")
+        for line in _ENV_SKIPS:
+            print(f"  {line}")
+        session.exitstatus = 1
