@@ -8,7 +8,7 @@ cd "$here"
 scripts/setup.sh --test
 
 echo "== ruff"
-.venv/bin/ruff check core backends tui tests bench
+.venv/bin/ruff check .
 
 echo "== mypy --strict (core, backends)"
 # The sources live in core/ and backends/ but import as ifsmith.core / ifsmith.backends:
