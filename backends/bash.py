@@ -1,0 +1,504 @@
+"""Files that a shell sources: ifcfg (RHEL, SUSE) and Gentoo's /etc/conf.d/net.
+
+A tolerant reader of ``KEY=value`` lines that keeps every line it does not understand
+(comments, unknown keys, broken lines) in place, so a rendering changes only the keys
+ifsmith models.  Problems are reported per line and never abort a read, the way
+NetworkManager's ``svUnescape`` skips what it cannot parse.
+
+Writers quote by each consumer's real rules and refuse what cannot be made safe:
+- ``quote_bash``: NetworkManager's ``svEscape`` (shvar.c): bare when harmless, else double
+  quotes with ``"\\$``` escaped, ANSI-C ``$'…'`` for control characters.
+- ``quote_single``: SUSE/wicked, whose reader does no escape processing: ``'value'``,
+  refusing a ``'``, a newline or a control character.
+- ``quote_double``: netifrc (run by /bin/sh, which may be dash: no ``$'…'``): double quotes,
+  newlines kept literally (netifrc's lists are newline-separated).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from ifsmith.core.files import UnsafeValue
+
+# An interface name that is safe as a file-name suffix, inside a bash value, in an argv
+# (no leading '-'), in initscripts' grep patterns and in netifrc's service names.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,14}")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGN = re.compile(r"[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_]*)=")
+_WICKED_ASSIGN = re.compile(r"([A-Za-z][A-Za-z0-9_]*)=")
+_BARE_SAFE = re.compile(r"[A-Za-z0-9_.,:/+@%=-]*")
+_DQ_ESCAPE = re.compile(r'(["\\$`])')
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# Backup and package-manager leftovers that initscripts, NetworkManager and wicked skip.
+IGNORED_SUFFIXES = (
+    "~",
+    ".bak",
+    ".old",
+    ".orig",
+    ".rpmnew",
+    ".rpmsave",
+    ".rpmorig",
+    ".scpmbackup",
+    ".swp",
+)
+
+
+def check_name(name: str) -> None:
+    """Refuse an interface name that is unsafe in a file name, a shell value or an argv."""
+    if not _SAFE_NAME.fullmatch(name) or name in (".", ".."):
+        raise UnsafeValue(
+            f"interface name {name!r}: refused: only letters, digits and _ . @ + - are "
+            "written into distro files (at most 15 bytes, not starting with - or .)"
+        )
+
+
+def quote_bash(value: str, what: str) -> str:
+    """A value as bash reads it back unchanged, quoted the way NetworkManager writes it."""
+    if "\0" in value:
+        raise UnsafeValue(f"{what}: a NUL byte cannot be written into a shell file")
+    if _BARE_SAFE.fullmatch(value):
+        return value
+    if _CONTROL.search(value):
+        return "$'" + "".join(_ansi_c(c) for c in value) + "'"
+    return '"' + _DQ_ESCAPE.sub(r"\\\1", value) + '"'
+
+
+def _ansi_c(c: str) -> str:
+    if c == "\\":
+        return "\\\\"
+    if c == "'":
+        return "\\'"
+    if c == "\n":
+        return "\\n"
+    if c == "\t":
+        return "\\t"
+    if c == "\r":
+        return "\\r"
+    if _CONTROL.fullmatch(c):
+        return f"\\{ord(c):03o}"
+    return c
+
+
+def quote_single(value: str, what: str, limit: int = 500) -> str:
+    """A value for SUSE ifcfg: ``'value'``; wicked does no escape processing, so refuse ``'``."""
+    if "'" in value:
+        raise UnsafeValue(f"{what}: {value!r}: a ' cannot be written in SUSE ifcfg")
+    if _CONTROL.search(value):
+        raise UnsafeValue(
+            f"{what}: {value!r}: newlines and control characters cannot be written in SUSE ifcfg"
+        )
+    if len(value.encode()) > limit:
+        raise UnsafeValue(f"{what}: longer than wicked's {limit}-byte line limit")
+    return f"'{value}'"
+
+
+def quote_double(value: str, what: str) -> str:
+    """A value for /bin/sh in double quotes; newlines stay literal (netifrc lists)."""
+    if _CONTROL.search(value.replace("\n", "")):
+        raise UnsafeValue(f"{what}: {value!r}: control characters cannot be written")
+    return '"' + _DQ_ESCAPE.sub(r"\\\1", value) + '"'
+
+
+Quote = Callable[[str, str], str]
+
+
+def escape_comment(text: str) -> str:
+    """Text safe on one comment line: backslash escapes for ``\\`` and control characters."""
+    out = []
+    for c in text:
+        if c == "\\":
+            out.append("\\\\")
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif _CONTROL.fullmatch(c) or c in "\u2028\u2029\x85":
+            out.append(f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def unescape_comment(text: str) -> str:
+    """The reverse of ``escape_comment``."""
+
+    def sub(m: re.Match[str]) -> str:
+        s = m.group(0)
+        if s == "\\\\":
+            return "\\"
+        if s == "\\n":
+            return "\n"
+        if s == "\\t":
+            return "\t"
+        return chr(int(s[2:], 16))
+
+    return re.sub(r"\\(?:\\|n|t|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4})", sub, text)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading.
+
+
+@dataclass
+class Entry:
+    """One logical line: an assignment (``key``/``value``) or anything else kept verbatim."""
+
+    text: str  # source text without the final newline (several lines for a multi-line value)
+    line: int
+    key: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A line the reader skipped, with why."""
+
+    source: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: {self.message}"
+
+
+class _Unparsable(Exception):
+    pass
+
+
+class _Incomplete(Exception):
+    pass
+
+
+def _parse_bash_value(text: str) -> str:
+    """The value of ``KEY=<text>`` as bash assigns it, or an exception for what we refuse.
+
+    Accepts bare words, '…', "…" (backslash escapes only "\\$` and newline), $'…', glued
+    parts, and a trailing ``# comment`` or ``;``.  Anything that would expand or run
+    something (``$x``, backticks, ``$(…)``, a second word) is refused rather than guessed.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "'":
+            j = text.find("'", i + 1)
+            if j < 0:
+                raise _Incomplete("unterminated '")
+            out.append(text[i + 1 : j])
+            i = j + 1
+        elif c == '"':
+            i = _double_quoted(text, i + 1, out)
+        elif c == "$" and text.startswith("$'", i):
+            i = _ansi_quoted(text, i + 2, out)
+        elif c == "\\":
+            if i + 1 >= n:
+                raise _Incomplete("line continuation")
+            out.append(text[i + 1])
+            i += 2
+        elif c in " \t":
+            rest = text[i:].strip()
+            if rest and not rest.startswith("#") and not re.fullmatch(r";\s*(#.*)?", rest):
+                raise _Unparsable("a second word after the value (bash would run it)")
+            break
+        elif c == ";":
+            rest = text[i + 1 :].strip()
+            if rest and not rest.startswith("#"):
+                raise _Unparsable("a command after ';'")
+            break
+        elif c in "$`|&<>()":
+            raise _Unparsable(f"shell syntax {c!r} in a value (expansion or a command)")
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _double_quoted(text: str, i: int, out: list[str]) -> int:
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return i + 1
+        if c == "\\" and i + 1 < n and text[i + 1] in '"\\$`\n':
+            if text[i + 1] != "\n":
+                out.append(text[i + 1])
+            i += 2
+            continue
+        if c in "$`":
+            raise _Unparsable(f"{c!r} inside double quotes (shell expansion)")
+        out.append(c)
+        i += 1
+    raise _Incomplete('unterminated "')
+
+
+_ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
+         "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?"}  # fmt: skip
+
+
+def _ansi_quoted(text: str, i: int, out: list[str]) -> int:
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "'":
+            return i + 1
+        if c != "\\":
+            out.append(c)
+            i += 1
+            continue
+        if i + 1 >= n:
+            break
+        e = text[i + 1]
+        if e in _ANSI:
+            out.append(_ANSI[e])
+            i += 2
+        elif e in "01234567":
+            m = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            assert m is not None
+            out.append(chr(int(m.group(0), 8)))
+            i += 1 + len(m.group(0))
+        elif e == "x" and re.match(r"[0-9a-fA-F]{1,2}", text[i + 2 :]):
+            m = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2 :])
+            assert m is not None
+            out.append(chr(int(m.group(0), 16)))
+            i += 2 + len(m.group(0))
+        else:
+            raise _Unparsable(f"unsupported escape \\{e} in $'…'")
+    raise _Incomplete("unterminated $'")
+
+
+def _parse_wicked_value(text: str) -> str:
+    """wicked's ``unquote``: a quote runs to the next identical quote; no escapes at all."""
+    if text[:1] in ("'", '"'):
+        j = text.find(text[0], 1)
+        if j < 0:
+            raise _Unparsable(f"unterminated {text[0]}")
+        return text[1:j]
+    return re.split(r"[ \t]", text, maxsplit=1)[0]
+
+
+class ShellFile:
+    """A sourced config file as entries, editable key by key, written back losslessly."""
+
+    def __init__(self, source: str = "<file>") -> None:
+        self.source = source
+        self.entries: list[Entry | None] = []  # None: a removed entry
+        self.problems: list[LineProblem] = []
+        self._index: dict[str, list[int]] = {}
+        self.trailing_newline = True
+
+    # -- reading --------------------------------------------------------------------
+
+    @classmethod
+    def parse(
+        cls,
+        data: bytes | str | None,
+        source: str = "<file>",
+        *,
+        dialect: str = "bash",
+        multiline: bool = False,
+    ) -> ShellFile:
+        """Read a file; ``dialect`` "bash" (ifcfg-rh, netifrc) or "wicked" (SUSE ifcfg).
+
+        ``multiline`` lets a quoted value run over several lines (netifrc's lists);
+        without it an unterminated quote is a problem on that line, as in NetworkManager.
+        """
+        sf = cls(source)
+        if data is None:
+            return sf
+        if isinstance(data, bytes):
+            data = data.decode("utf-8", errors="surrogateescape")
+        sf.trailing_newline = data.endswith("\n") or data == ""
+        lines = data.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        i = 0
+        while i < len(lines):
+            start = i
+            text = lines[i]
+            i += 1
+            if dialect == "wicked":
+                m = _WICKED_ASSIGN.match(text)
+            else:
+                m = _ASSIGN.match(text)
+            if m is None:
+                if text.strip() and not text.lstrip().startswith("#") and dialect == "bash":
+                    sf.problems.append(
+                        LineProblem(source, start + 1, "not a KEY=value assignment; kept as is")
+                    )
+                sf._append(Entry(text, start + 1))
+                continue
+            key = m.group(1)
+            while True:
+                try:
+                    if dialect == "wicked":
+                        value = _parse_wicked_value(text[m.end() :])
+                    else:
+                        value = _parse_bash_value(text[m.end() :])
+                    sf._append(Entry(text, start + 1, key, value))
+                    break
+                except _Incomplete as exc:
+                    if multiline and i < len(lines):
+                        text = text + "\n" + lines[i]
+                        i += 1
+                        continue
+                    sf._problem_line(start + 1, key, str(exc), lines[start])
+                    i = start + 1
+                    break
+                except _Unparsable as exc:
+                    sf._problem_line(start + 1, key, str(exc), text)
+                    break
+        return sf
+
+    def _problem_line(self, line: int, key: str, why: str, text: str) -> None:
+        self.problems.append(LineProblem(self.source, line, f"{key}: {why}; line skipped"))
+        self._append(Entry(text, line))
+
+    def _append(self, entry: Entry) -> None:
+        if entry.key is not None:
+            self._index.setdefault(entry.key, []).append(len(self.entries))
+        self.entries.append(entry)
+
+    def get(self, key: str) -> str | None:
+        """The last assignment's value, as bash would leave it."""
+        idx = self._index.get(key)
+        if not idx:
+            return None
+        entry = self.entries[idx[-1]]
+        return entry.value if entry is not None else None
+
+    def line_of(self, key: str) -> int | None:
+        idx = self._index.get(key)
+        entry = self.entries[idx[-1]] if idx else None
+        return entry.line if entry is not None else None
+
+    def keys(self) -> list[str]:
+        """Assigned keys in file order."""
+        return [e.key for e in self.entries if e is not None and e.key is not None]
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        """(key, value) of the effective (last) assignment of each key, in file order."""
+        for key, idx in self._index.items():
+            entry = self.entries[idx[-1]]
+            if entry is not None and entry.value is not None:
+                yield key, entry.value
+
+    # -- editing ---------------------------------------------------------------------
+
+    def set(self, key: str, value: str | None, quote: Quote, what: str = "") -> None:
+        """Assign (in place of the last assignment, dropping earlier ones) or remove (None)."""
+        if value is None:
+            self.remove(key)
+            return
+        if not _KEY.fullmatch(key):
+            raise UnsafeValue(f"{what or key}: {key!r} is not a shell variable name")
+        text = f"{key}={quote(value, what or key)}"
+        idx = self._index.get(key)
+        if idx:
+            last = self.entries[idx[-1]]
+            if last is not None and last.value == value:
+                # Unchanged: keep the bytes as they are (the admin's own quoting).
+                for i in idx[:-1]:
+                    self.entries[i] = None
+                self._index[key] = [idx[-1]]
+                return
+            for i in idx[:-1]:
+                self.entries[i] = None
+            line = last.line if last is not None else 0
+            self.entries[idx[-1]] = Entry(text, line, key, value)
+            self._index[key] = [idx[-1]]
+        else:
+            self._append(Entry(text, 0, key, value))
+
+    def remove(self, key: str) -> None:
+        """Drop every assignment of ``key``."""
+        for i in self._index.pop(key, []):
+            self.entries[i] = None
+
+    def add_comment(self, text: str, first: bool = False) -> None:
+        """A comment line (``text`` must already be one safe line)."""
+        entry = Entry(text, 0)
+        if first:
+            self.entries.insert(0, entry)
+            self._index = {k: [i + 1 for i in v] for k, v in self._index.items()}
+        else:
+            self.entries.append(entry)
+
+    def comment_value(self, prefix: str) -> str | None:
+        """The unescaped rest of the first comment line starting with ``prefix``."""
+        for e in self.entries:
+            if e is not None and e.key is None and e.text.startswith(prefix):
+                return unescape_comment(e.text[len(prefix) :])
+        return None
+
+    def set_comment(self, prefix: str, value: str | None, first: bool = True) -> None:
+        """Set, replace or remove (None) the comment line ``prefix + escaped value``."""
+        found = False
+        for i, e in enumerate(self.entries):
+            if e is not None and e.key is None and e.text.startswith(prefix):
+                if value is None or found:
+                    self.entries[i] = None
+                else:
+                    self.entries[i] = Entry(prefix + escape_comment(value), e.line)
+                found = True
+        if not found and value is not None:
+            self.add_comment(prefix + escape_comment(value), first=first)
+
+    def is_empty(self) -> bool:
+        """No assignment and no non-blank line left."""
+        return all(e is None or not e.text.strip() for e in self.entries)
+
+    def to_text(self) -> str:
+        """The file's text."""
+        body = "\n".join(e.text for e in self.entries if e is not None)
+        if body and self.trailing_newline:
+            body += "\n"
+        return body
+
+    def to_bytes(self) -> bytes:
+        return self.to_text().encode("utf-8", errors="surrogateescape")
+
+
+# ---------------------------------------------------------------------------------------
+# Small value helpers the three formats share.
+
+_TRUE = {"yes", "true", "on", "1", "y", "t"}
+_FALSE = {"no", "false", "off", "0", "n", "f"}
+
+
+def is_true(value: str | None) -> bool | None:
+    """initscripts' ``is_true``/``is_false``: yes/no, true/false, on/off, 1/0, y/n, t/f."""
+    if value is None:
+        return None
+    v = value.strip().lower()
+    if v in _TRUE:
+        return True
+    if v in _FALSE:
+        return False
+    return None
+
+
+def yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("yes" if value else "no")
+
+
+def parse_options(text: str) -> list[tuple[str, str]]:
+    """``mode=1 miimon=100 arp_ip_target=a,b`` as ordered (name, value) pairs."""
+    pairs = []
+    for word in text.split():
+        name, _, value = word.partition("=")
+        pairs.append((name, value))
+    return pairs
+
+
+def merge_options(existing: str | None, ours: Iterable[tuple[str, str | None]],
+                  modeled: Iterable[str]) -> str:  # fmt: skip
+    """Options we model replaced (None removes), the others kept in their order."""
+    ours = list(ours)
+    modeled_set = set(modeled) | {name for name, _ in ours}
+    words = [f"{n}={v}" for n, v in ours if v is not None]
+    words += [w for w in (existing or "").split() if w.partition("=")[0] not in modeled_set]
+    return " ".join(words)
+
