@@ -1,0 +1,453 @@
+"""SUSE ifcfg files for wicked (/etc/sysconfig/network/ifcfg-NAME, ifroute-NAME).
+
+wicked reads these files itself, with no escape processing (a quote runs to the next
+identical quote), while older scripts ``source`` them: every value is written
+``KEY='value'`` and a value that would need escaping is refused.  Default gateways go to
+``ifroute-NAME`` (``default GATEWAY - NAME``), other routes there are kept.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
+
+from ifsmith.backends.bash import (
+    IGNORED_SUFFIXES,
+    ShellFile,
+    check_name,
+    quote_single,
+)
+from ifsmith.backends.ifcfg_rh import ReadResult, merged_bond_options, read_bond_options
+from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    Bond,
+    Bridge,
+    Family,
+    FlatInterface,
+    IfType,
+    Interface,
+    IpAddress,
+    Protocol,
+    StartMode,
+    Vlan,
+    flatten,
+)
+from ifsmith.core.xmlio import address_family, format_seconds
+
+NAME = "ifcfg-suse"
+DIR = PurePosixPath("/etc/sysconfig/network")
+ROUTES = DIR / "routes"
+LABEL = "# ifsmith-label: "
+
+_Put = Callable[[str, str | None], None]
+_Warn = Callable[[str], None]
+_Why = Callable[[str], None]
+
+_START = {StartMode.ONBOOT: "auto", StartMode.NONE: "manual", StartMode.HOTPLUG: "hotplug"}
+_START_READ = {"auto": StartMode.ONBOOT, "onboot": StartMode.ONBOOT, "on": StartMode.ONBOOT,
+               "boot": StartMode.ONBOOT, "nfsroot": StartMode.ONBOOT,
+               "manual": StartMode.NONE, "off": StartMode.NONE,
+               "hotplug": StartMode.HOTPLUG, "ifplugd": StartMode.HOTPLUG}  # fmt: skip
+_ADDR_KEY = re.compile(r"(IPADDR|PREFIXLEN|NETMASK)(_?[A-Za-z0-9_]*)")
+_SLAVE_KEY = re.compile(r"BONDING_SLAVE_?(\w*)")
+
+
+def detect(host: Host) -> bool:
+    """A SUSE system whose network config lives in ifcfg files (wicked's layout)."""
+    files = HostFiles(host)
+    ifcfgs = [n for n in files.listdir(DIR) if n.startswith("ifcfg-") and n != "ifcfg-lo"]
+    return bool(ifcfgs) or host.path("/usr/sbin/wicked").exists()
+
+
+def _path(name: str) -> PurePosixPath:
+    return DIR / f"ifcfg-{name}"
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering.
+
+
+def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
+    """ifcfg (and ifroute) files for these interfaces, merged into what exists."""
+    flat = flatten(list(interfaces))
+    for f in flat:
+        check_name(f.name)
+    files: dict[PurePosixPath, bytes] = {}
+    warnings: list[RenderWarning] = []
+    for f in flat:
+        path = _path(f.name)
+        shell = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
+        render_device(shell, f, warnings)
+        files[path] = shell.to_bytes()
+        if f.master is None:
+            route = _render_routes(f.interface, existing)
+            if route is not None:
+                files[route[0]] = route[1]
+    return Rendering(NAME, files, warnings=tuple(warnings))
+
+
+def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
+    """Set the modeled keys of one device's file; leave every other line alone."""
+    iface = f.interface
+    name = iface.name
+
+    def put(key: str, value: str | None) -> None:
+        shell.set(key, value, quote_single, f"{name}: {key}")
+
+    def warn(message: str) -> None:
+        warnings.append(RenderWarning(name, message, NAME))
+
+    shell.set_comment(LABEL, iface.label)
+    put("STARTMODE", _START.get(f.start_mode) if f.start_mode else None)
+    top = iface if f.master is None else None
+    put("BOOTPROTO", _bootproto(top, warn))
+    _render_addresses(shell, top, put)
+    put("MTU", None if f.mtu is None else str(f.mtu))
+    put("LLADDR", iface.mac)
+    bond = iface.bond
+    put("BONDING_MASTER", "yes" if bond is not None else None)
+    slave_keys = {f"BONDING_SLAVE_{i}" for i in range(len(bond.slaves))} if bond else set()
+    for key in shell.keys():
+        if _SLAVE_KEY.fullmatch(key) and key not in slave_keys:
+            shell.remove(key)
+    for i, slave in enumerate(bond.slaves if bond else ()):
+        put(f"BONDING_SLAVE_{i}", slave.name)
+    put("BONDING_MODULE_OPTS", merged_bond_options(shell.get("BONDING_MODULE_OPTS"), bond))
+    br = iface.bridge
+    put("BRIDGE", "yes" if br is not None else None)
+    put("BRIDGE_PORTS", None if br is None else " ".join(p.name for p in br.ports))
+    put("BRIDGE_STP", None if br is None or br.stp is None else ("on" if br.stp else "off"))
+    put("BRIDGE_FORWARDDELAY", None if br is None or br.delay is None
+        else format_seconds(br.delay))  # fmt: skip
+    vlan = iface.vlan
+    parent = None
+    if vlan is not None:
+        parent = vlan.parent or _parent_from_name(name)
+        if parent is None:
+            warn("VLAN without a parent interface")
+        else:
+            check_name(parent)
+        if vlan.reorder_hdr is not None:
+            warn("VLAN reorder_hdr cannot be expressed in SUSE ifcfg (wicked has no such key); "
+                 "the kernel default (on) applies")  # fmt: skip
+    put("ETHERDEVICE", parent)
+    put("VLAN_ID", str(vlan.tag) if vlan is not None else None)
+
+
+def _parent_from_name(name: str) -> str | None:
+    m = re.fullmatch(r"(.+)\.\d+", name)
+    return m.group(1) if m else None
+
+
+def _bootproto(iface: Interface | None, warn: _Warn) -> str:
+    if iface is None:
+        return "none"  # a bond slave or bridge port: no addressing (ifcfg-bonding(5))
+    v4, v6 = iface.ipv4, iface.ipv6
+    words = []
+    if any(p.addresses for p in iface.protocols):
+        words.append("static")
+    dhcp4, dhcp6 = bool(v4 and v4.dhcp), bool(v6 and v6.dhcp)
+    if dhcp4 or dhcp6:
+        words.append("dhcp" if dhcp4 and dhcp6 else "dhcp4" if dhcp4 else "dhcp6")
+    if v6 is not None and v6.autoconf:
+        words.append("auto6")
+    if v4 is not None and v4.dhcp and v4.peerdns is not None:
+        warn("DHCP peerdns is not per interface in SUSE ifcfg (netconfig's "
+             "NETCONFIG_DNS_POLICY in /etc/sysconfig/network/config decides)")  # fmt: skip
+    if v6 is not None and not v6.autoconf:
+        warn("IPv6 autoconf off cannot be written in ifcfg; the kernel's accept_ra/autoconf "
+             "sysctls decide (set them in /etc/sysconfig/network/ifsysctl-"
+             f"{iface.name})")
+    if not words:
+        return "static" if iface.protocols else "none"
+    return "+".join(words)
+
+
+def _render_addresses(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
+    addresses = [a for p in (iface.protocols if iface else ()) for a in p.addresses]
+    written = set()
+    for i, addr in enumerate(addresses):
+        key = "IPADDR" if i == 0 else f"IPADDR_{i}"
+        put(key, str(addr))
+        written.add(key)
+    for key in shell.keys():
+        if _ADDR_KEY.fullmatch(key) and key not in written:
+            shell.remove(key)
+
+
+def _render_routes(iface: Interface, existing: FileView) -> tuple[PurePosixPath, bytes] | None:
+    path = DIR / f"ifroute-{iface.name}"
+    old = existing.read(path)
+    gateways = [p.gateway for p in iface.protocols if p.gateway]
+    if old is None and not gateways:
+        return None
+    lines = [] if old is None else old.decode("utf-8", errors="surrogateescape").splitlines()
+    kept = [ln for ln in lines if not _is_default(ln)]
+    for gw in gateways:
+        if address_family(gw) is None:
+            raise UnsafeValue(f"{iface.name}: gateway {gw!r} is not an IP address")
+        kept.append(f"default {gw} - {iface.name}")
+    return path, "".join(ln + "\n" for ln in kept).encode("utf-8", errors="surrogateescape")
+
+
+def _is_default(line: str) -> bool:
+    words = line.split()
+    return bool(words) and words[0] in ("default", "0.0.0.0/0", "::/0", "0.0.0.0")
+
+
+# ---------------------------------------------------------------------------------------
+# Reading.
+
+
+@dataclass
+class _Device:
+    iface: Interface
+    shell: ShellFile
+    slaves: list[str]
+    ports: list[str]
+    primary: str | None
+
+
+def read_files(existing: FileView) -> list[Interface]:
+    """The top-level interfaces the ifcfg files describe, nested like the XML."""
+    return read_report(existing).interfaces
+
+
+def read(host: Host) -> list[Interface]:
+    """``read_files`` on the host's own files."""
+    return read_files(HostFiles(host))
+
+
+def read_report(existing: FileView) -> ReadResult:
+    """Read every ifcfg file and the routes; problems are collected, never raised."""
+    problems: list[str] = []
+    devices: dict[str, _Device] = {}
+    for fname in existing.listdir(DIR):
+        if not fname.startswith("ifcfg-") or fname.endswith(IGNORED_SUFFIXES):
+            continue
+        name = fname[len("ifcfg-") :]
+        if name == "lo":
+            continue
+        path = DIR / fname
+        try:
+            check_name(name)
+        except UnsafeValue as exc:
+            problems.append(f"{path}: {exc}; skipped")
+            continue
+        shell = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
+        problems.extend(str(p) for p in shell.problems)
+        dev = _device(name, shell, _reporter(problems, str(path)))
+        if dev is not None:
+            devices[name] = dev
+    gateways = _read_routes(existing, devices, problems)
+    for name, gws in gateways.items():
+        dev = devices[name]
+        protos = list(dev.iface.protocols)
+        for family, gw in gws.items():
+            i = next((k for k, p in enumerate(protos) if p.family == family), None)
+            if i is None:
+                protos.append(Protocol(family, gateway=gw))
+            else:
+                protos[i] = replace(protos[i], gateway=gw)
+        dev.iface = replace(dev.iface, protocols=tuple(protos))
+    return ReadResult(_nest(devices, problems), problems)
+
+
+def _reporter(problems: list[str], where: str) -> _Why:
+    return lambda why: problems.append(f"{where}: {why}")
+
+
+def _device(name: str, sh: ShellFile, bad: _Why) -> _Device | None:
+    def val(key: str) -> str | None:
+        return sh.get(key) or None  # wicked treats KEY='' as unset
+
+    start = None
+    if val("STARTMODE"):
+        start = _START_READ.get((val("STARTMODE") or "").lower())
+        if start is None:
+            bad(f"STARTMODE={val('STARTMODE')!r} is not one ifsmith models; ignored")
+    mtu = None
+    if val("MTU"):
+        if (val("MTU") or "").isdigit():
+            mtu = int(val("MTU") or "")
+        else:
+            bad(f"MTU={val('MTU')!r} is not a number; ignored")
+    words = set((val("BOOTPROTO") or "static").lower().split("+"))
+    addresses: dict[Family, list[IpAddress]] = {Family.IPV4: [], Family.IPV6: []}
+    for key in sh.keys():
+        m = _ADDR_KEY.fullmatch(key)
+        if not m or m.group(1) != "IPADDR" or not val(key):
+            continue
+        text = val(key) or ""
+        addr, _, prefix = text.partition("/")
+        if not prefix:
+            prefix = val(f"PREFIXLEN{m.group(2)}") or ""
+            mask = val(f"NETMASK{m.group(2)}")
+            if not prefix and mask:
+                try:
+                    prefix = str(ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen)
+                except ValueError:
+                    bad(f"NETMASK{m.group(2)}: {mask!r} is not a netmask; ignored")
+        family = address_family(addr)
+        if family is None or (prefix and not prefix.isdigit()):
+            bad(f"{key}: {text!r} is not an address; ignored")
+            continue
+        addresses[family].append(IpAddress(addr, int(prefix) if prefix else None))
+    protocols = []
+    dhcp4 = bool(words & {"dhcp", "dhcp4"})
+    if dhcp4 or addresses[Family.IPV4]:
+        protocols.append(Protocol(Family.IPV4, dhcp=dhcp4, addresses=tuple(addresses[Family.IPV4])))
+    dhcp6 = bool(words & {"dhcp", "dhcp6"})
+    if dhcp6 or "auto6" in words or addresses[Family.IPV6]:
+        protocols.append(Protocol(Family.IPV6, dhcp=dhcp6, autoconf="auto6" in words,
+                                  addresses=tuple(addresses[Family.IPV6])))  # fmt: skip
+    iface = Interface(IfType.ETHERNET, name, start_mode=start, mtu=mtu, mac=val("LLADDR"),
+                      protocols=tuple(protocols), label=sh.comment_value(LABEL))  # fmt: skip
+    slaves: list[str] = []
+    ports: list[str] = []
+    primary = None
+    slave_keys = sorted((k for k in sh.keys() if _SLAVE_KEY.fullmatch(k) and val(k)),
+                        key=_suffix_order)  # fmt: skip
+    if (val("BONDING_MASTER") or "").lower() == "yes" or slave_keys:
+        opts = val("BONDING_MODULE_OPTS") or ""
+        bond, primary = read_bond_options(opts, lambda why: bad(f"BONDING_MODULE_OPTS: {why}"))
+        iface = replace(iface, type=IfType.BOND, bond=bond)
+        slaves = [val(k) or "" for k in slave_keys]
+    elif (val("BRIDGE") or "").lower() == "yes":
+        delay = None
+        if val("BRIDGE_FORWARDDELAY"):
+            try:
+                delay = float(val("BRIDGE_FORWARDDELAY") or "")
+            except ValueError:
+                bad("BRIDGE_FORWARDDELAY: not a number of seconds; ignored")
+        stp = {"on": True, "yes": True, "off": False, "no": False}.get(
+            (val("BRIDGE_STP") or "").lower())
+        iface = replace(iface, type=IfType.BRIDGE, bridge=Bridge(stp=stp, delay=delay))
+        ports = (val("BRIDGE_PORTS") or "").split()
+    elif val("ETHERDEVICE") or val("VLAN_ID") or (val("VLAN") or "").lower() == "yes":
+        tag_text = val("VLAN_ID") or (re.search(r"(\d+)$", name) or [""])[0]
+        if not tag_text.isdigit() or int(tag_text) > 4095:
+            bad(f"no VLAN id for {name}; skipped")
+            return None
+        parent = val("ETHERDEVICE") or _parent_from_name(name)
+        iface = replace(iface, type=IfType.VLAN, vlan=Vlan(int(tag_text), parent))
+    return _Device(iface, sh, slaves, ports, primary)
+
+
+def _suffix_order(key: str) -> tuple[int, str]:
+    suffix = key.rsplit("_", 1)[-1]
+    return (int(suffix), "") if suffix.isdigit() else (1 << 30, suffix)
+
+
+def _read_routes(existing: FileView, devices: dict[str, _Device],
+                 problems: list[str]) -> dict[str, dict[Family, str]]:  # fmt: skip
+    """Default gateways per interface from ``routes`` and ``ifroute-NAME``."""
+    found: dict[str, dict[Family, str]] = {}
+    sources = [(ROUTES, None)] + [(DIR / f"ifroute-{n}", n) for n in devices]
+    for path, owner in sources:
+        data = existing.read(path)
+        if data is None:
+            continue
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            words = line.split("#", 1)[0].split()
+            if not words or not _is_default(words[0]):
+                continue
+            gw = words[1] if len(words) > 1 else "-"
+            family = address_family(gw)
+            if family is None:
+                problems.append(f"{path}:{number}: default route without a gateway; ignored")
+                continue
+            dev = words[3] if len(words) > 3 and words[3] != "-" else owner
+            if dev is None:
+                dev = _device_for_gateway(gw, devices)
+            if dev in devices:
+                found.setdefault(dev, {})[family] = gw
+            else:
+                problems.append(f"{path}:{number}: default route via {gw} names no configured "
+                                "interface; ignored")  # fmt: skip
+    return found
+
+
+def _device_for_gateway(gw: str, devices: dict[str, _Device]) -> str | None:
+    """The interface whose own subnet holds the gateway (a ``routes`` line with ``-``)."""
+    ip = ipaddress.ip_address(gw)
+    for name, dev in devices.items():
+        for p in dev.iface.protocols:
+            for a in p.addresses:
+                if a.prefix is not None and ip in ipaddress.ip_interface(str(a)).network:
+                    return name
+    return None
+
+
+def _nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
+    owner: dict[str, str] = {}
+    for name, dev in devices.items():
+        for sub in dev.slaves + dev.ports:
+            if sub in owner:
+                problems.append(f"{_path(name)}: {sub} is already a subordinate of "
+                                f"{owner[sub]}; ignored here")  # fmt: skip
+            elif sub != name:
+                owner[sub] = name
+
+    def build(name: str, seen: frozenset[str]) -> Interface:
+        dev = devices.get(name)
+        if dev is None:
+            return Interface(IfType.ETHERNET, name)  # listed as slave/port with no file
+        iface = dev.iface
+        subs = [s for s in dev.slaves + dev.ports if owner.get(s) == name and s not in seen]
+        if dev.primary in subs:
+            subs.remove(dev.primary)
+            subs.insert(0, dev.primary)
+        nested = tuple(replace(build(s, seen | {name}), start_mode=None, mtu=None, protocols=())
+                       for s in subs)  # fmt: skip
+        if iface.bond is not None:
+            bond: Bond = replace(iface.bond, slaves=nested)
+            if dev.primary and bond.primary != dev.primary:
+                bond = replace(bond, primary_slave=dev.primary)
+            return replace(iface, bond=bond)
+        if iface.bridge is not None:
+            return replace(iface, bridge=replace(iface.bridge, ports=nested))
+        return iface
+
+    return [build(n, frozenset()) for n in devices if n not in owner]
+
+
+# ---------------------------------------------------------------------------------------
+# Removing and activating.
+
+
+def undefine(names: Sequence[str], existing: FileView) -> Rendering:
+    """Remove the ifcfg/ifroute files of these interfaces and of their slaves and ports."""
+    removed: set[PurePosixPath] = set()
+    warnings = []
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        check_name(name)
+        path = _path(name)
+        data = existing.read(path)
+        if data is None:
+            if name in names:
+                warnings.append(RenderWarning(name, "no ifcfg file describes it", NAME))
+            continue
+        if path in removed:
+            continue
+        removed.add(path)
+        if existing.read(DIR / f"ifroute-{name}") is not None:
+            removed.add(DIR / f"ifroute-{name}")
+        sh = ShellFile.parse(data, str(path), dialect="wicked")
+        todo.extend(v for k, v in sh.items() if _SLAVE_KEY.fullmatch(k) and v)
+        todo.extend((sh.get("BRIDGE_PORTS") or "").split())
+    return Rendering(NAME, removed=frozenset(removed), warnings=tuple(warnings))
+
+
+def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
+    """``wicked ifreload``: applies changed and removed configs, slaves and ports included."""
+    for name in names:
+        check_name(name)
+    return [["wicked", "ifreload", *names]] if names else []
+
