@@ -1,0 +1,1373 @@
+"""Debian ifupdown: ``/etc/network/interfaces`` and the files it sources.
+
+ifupdown has no quoting at all: an option's value is the rest of its line, and ifupdown
+and its hook scripts paste values into ``/bin/sh -c`` command strings.  So every value this
+module writes is checked against a strict pattern (names, addresses, MACs, numbers) and
+anything else raises ``UnsafeValue``; the free-text label goes into a comment, JSON-quoted so
+that no newline or backslash can escape it.
+
+Rendering edits the stanzas of the named interfaces wherever they live (the main file or a
+sourced one), keeps every other line byte for byte, keeps options it does not model, and puts
+new interfaces into ``/etc/network/interfaces.d/<name>``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import ipaddress
+import json
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TypeVar
+
+from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    PRIMARY_MODES,
+    ArpMon,
+    ArpValidate,
+    Bond,
+    BondMode,
+    Bridge,
+    Carrier,
+    Family,
+    IfType,
+    Interface,
+    IpAddress,
+    LacpRate,
+    MiiMon,
+    Protocol,
+    StartMode,
+    Vlan,
+    XmitHashPolicy,
+)
+
+NAME = "ifupdown"
+INTERFACES = PurePosixPath("/etc/network/interfaces")
+INTERFACES_D = PurePosixPath("/etc/network/interfaces.d")
+
+log = logging.getLogger(__name__)
+
+# interfaces(5): source-directory silently skips every other file name.
+SOURCE_DIRECTORY_NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+# Names we write: what a shell passes through unchanged, unquoted (no metacharacters,
+# no whitespace, no glob characters, no '=' (ifup's IFACE=LOGICAL), no ':' (aliases)).
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+@-]*$")
+_MAC = re.compile(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$")
+_LABEL = re.compile(r'^#\s*label\s+(\S+):\s*(".*")\s*$')
+# The pre-up/post-down commands we write for VLANs whose name ifupdown cannot parse.
+_VLAN_PRE_UP = re.compile(
+    r"^ip link show dev (\S+) >/dev/null 2>&1 \|\| "
+    r"ip link add link (\S+) name \1 type vlan id (\d+)( reorder_hdr off)?$"
+)
+_VLAN_POST_DOWN = re.compile(r"^ip link delete dev (\S+) 2>/dev/null \|\| true$")
+
+# Lines that open a new stanza (or stand alone); everything else inside a stanza is an option.
+_STANZA_WORDS = frozenset(
+    {
+        "iface",
+        "mapping",
+        "auto",
+        "source",
+        "source-directory",
+        "rename",
+        "no-auto-down",
+        "no-scripts",
+        "template",
+    }
+)
+_START_WORDS = {
+    "auto": StartMode.ONBOOT,
+    "allow-auto": StartMode.ONBOOT,
+    "allow-hotplug": StartMode.HOTPLUG,
+}
+_METHODS = {
+    "inet": frozenset({"static", "dhcp", "manual", "loopback"}),
+    "inet6": frozenset({"static", "dhcp", "auto", "manual", "loopback"}),
+}
+# Option keys (normalised: lower case, '_' → '-') whose lines this backend owns.
+_LINK_KEYS = frozenset(
+    {
+        "mtu",
+        "hwaddress",
+        "bond-slaves",
+        "slaves",
+        "bond-members",
+        "bond-master",
+        "bond-mode",
+        "bond-miimon",
+        "bond-updelay",
+        "bond-downdelay",
+        "bond-use-carrier",
+        "bond-arp-interval",
+        "bond-arp-ip-target",
+        "bond-arp-validate",
+        "bond-primary",
+        "bond-xmit-hash-policy",
+        "bond-lacp-rate",
+        "bridge-ports",
+        "bridge-stp",
+        "bridge-fd",
+        "vlan-raw-device",
+        "vlan-id",
+    }
+)
+_ADDRESS_KEYS = frozenset({"address", "netmask", "gateway", "autoconf", "dhcp"})
+
+
+def _key(word: str) -> str:
+    return word.lower().replace("_", "-")
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing: files → logical lines → stanzas, keeping where every line came from.
+
+
+@dataclass
+class Line:
+    """One logical line (continuations joined) of a file, with its physical span."""
+
+    path: PurePosixPath
+    first: int  # index of the first physical line
+    last: int  # one past the last physical line
+    text: str
+
+    @property
+    def lineno(self) -> int:
+        return self.first + 1
+
+    @property
+    def words(self) -> list[str]:
+        return self.text.split()
+
+    def where(self) -> str:
+        return f"{self.path}:{self.lineno}"
+
+
+@dataclass
+class Option:
+    key: str  # normalised
+    value: str
+    line: Line
+
+
+@dataclass
+class Stanza:
+    """An ``iface`` stanza: its head line and the option (and comment) lines inside it."""
+
+    head: Line
+    name: str
+    family: str | None
+    method: str | None
+    inherits: str | None
+    options: list[Option] = field(default_factory=list)
+    end: int = 0  # one past the last option line (or the head)
+
+    @property
+    def device(self) -> str:
+        """The kernel device: an alias ``eth0:1`` configures ``eth0``."""
+        return self.name.split(":", 1)[0]
+
+    def values(self, key: str) -> list[str]:
+        return [o.value for o in self.options if o.key == key]
+
+    def value(self, key: str) -> str | None:
+        values = self.values(key)
+        return values[0] if values else None
+
+
+@dataclass
+class Config:
+    """Everything the interfaces files say, in reading order."""
+
+    files: dict[PurePosixPath, list[str]] = field(default_factory=dict)
+    stanzas: list[Stanza] = field(default_factory=list)
+    starts: list[Line] = field(default_factory=list)  # auto / allow-* lines
+    labels: dict[str, Line] = field(default_factory=dict)
+    source_dirs: list[PurePosixPath] = field(default_factory=list)
+    source_globs: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def by_device(self) -> dict[str, list[Stanza]]:
+        out: dict[str, list[Stanza]] = {}
+        for st in self.stanzas:
+            out.setdefault(st.device, []).append(st)
+        return out
+
+    def start_lines(self) -> dict[str, list[Line]]:
+        out: dict[str, list[Line]] = {}
+        for line in self.starts:
+            for name in line.words[1:]:
+                out.setdefault(name, []).append(line)
+        return out
+
+    def sources(self, path: PurePosixPath) -> bool:
+        """Would ifupdown read a file at ``path`` through a source or source-directory line?"""
+        if path.parent in self.source_dirs and SOURCE_DIRECTORY_NAME.match(path.name):
+            return True
+        return any(fnmatch.fnmatchcase(str(path), g) for g in self.source_globs)
+
+
+def logical_lines(path: PurePosixPath, physical: list[str]) -> Iterator[Line]:
+    """Join continuation lines (a trailing backslash); comments never continue."""
+    i = 0
+    while i < len(physical):
+        first = i
+        text = physical[i].rstrip("\r\n")
+        i += 1
+        if not text.lstrip().startswith("#"):
+            while text.endswith("\\") and i < len(physical):
+                text = text[:-1] + physical[i].rstrip("\r\n")
+                i += 1
+            text = text.removesuffix("\\")
+        yield Line(path, first, i, text.strip())
+
+
+def parse(existing: FileView) -> Config:
+    """Read /etc/network/interfaces and everything it sources."""
+    cfg = Config()
+    _parse_file(cfg, existing, INTERFACES, depth=0)
+    return cfg
+
+
+def _parse_file(cfg: Config, files: FileView, path: PurePosixPath, depth: int) -> None:
+    if path in cfg.files or depth > 8:
+        return
+    data = files.read(path)
+    if data is None:
+        if depth == 0:
+            return
+        cfg.problems.append(f"{path}: sourced but missing")
+        return
+    physical = data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    cfg.files[path] = physical
+    current: Stanza | None = None
+    in_other = False  # inside a mapping stanza: its options are not ours
+    for line in logical_lines(path, physical):
+        words = line.words
+        if not words:
+            continue
+        if words[0].startswith("#"):
+            m = _LABEL.match(line.text)
+            if m:
+                cfg.labels.setdefault(m.group(1), line)
+            continue
+        word = words[0]
+        if word in _STANZA_WORDS or word.startswith("allow-"):
+            current, in_other = None, False
+            if word == "iface":
+                current = _parse_iface(cfg, line)
+            elif word == "auto" or word.startswith("allow-"):
+                cfg.starts.append(line)
+            elif word in ("source", "source-directory"):
+                _follow(cfg, files, line, depth)
+            elif word == "mapping":
+                in_other = True
+            continue
+        if current is None:
+            if not in_other:
+                cfg.problems.append(f"{line.where()}: option outside an iface stanza ignored")
+            continue
+        value = line.text[len(word) :].strip()
+        current.options.append(Option(_key(word), value, line))
+        current.end = line.last
+
+
+def _parse_iface(cfg: Config, line: Line) -> Stanza | None:
+    words = line.words[1:]
+    if not words:
+        cfg.problems.append(f"{line.where()}: iface line without an interface name ignored")
+        return None
+    name, rest = words[0], words[1:]
+    inherits = None
+    if "inherits" in rest:
+        at = rest.index("inherits")
+        if at + 1 >= len(rest):
+            cfg.problems.append(f"{line.where()}: 'inherits' without a template ignored")
+            return None
+        inherits = rest[at + 1]
+        rest = rest[:at]
+    family = rest[0] if rest else None
+    method = rest[1] if len(rest) > 1 else None
+    if len(rest) > 2:
+        cfg.problems.append(f"{line.where()}: extra words on the iface line ignored: {rest[2:]}")
+    stanza = Stanza(line, name, family, method, inherits, end=line.last)
+    cfg.stanzas.append(stanza)
+    return stanza
+
+
+def _follow(cfg: Config, files: FileView, line: Line, depth: int) -> None:
+    words = line.words
+    if len(words) < 2:
+        cfg.problems.append(f"{line.where()}: {words[0]} without a path ignored")
+        return
+    base = line.path.parent
+    for pattern in words[1:]:
+        full = str(base / pattern) if not pattern.startswith("/") else pattern
+        if words[0] == "source":
+            cfg.source_globs.append(full)
+            for path in _glob(files, full):
+                _parse_file(cfg, files, path, depth + 1)
+        else:
+            for directory in _glob(files, full):
+                cfg.source_dirs.append(directory)
+                for name in files.listdir(directory):
+                    if SOURCE_DIRECTORY_NAME.match(name):
+                        _parse_file(cfg, files, directory / name, depth + 1)
+
+
+def _glob(files: FileView, pattern: str) -> list[PurePosixPath]:
+    """Expand shell wildcards component by component through the file view."""
+    parts = PurePosixPath(pattern).parts
+    found = [PurePosixPath(parts[0])]
+    for part in parts[1:]:
+        if not any(c in part for c in "*?["):
+            found = [p / part for p in found]
+            continue
+        found = [
+            p / n
+            for p in found
+            for n in files.listdir(p)
+            if fnmatch.fnmatchcase(n, part) and not n.startswith(".")
+        ]
+    if not any(c in pattern for c in "*?["):
+        return found
+    return sorted(found)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading: stanzas → interfaces.
+
+
+@dataclass
+class _Device:
+    name: str
+    stanzas: list[tuple[Stanza, list[Option]]] = field(default_factory=list)
+
+    def options(self, key: str) -> list[str]:
+        return [o.value for _, opts in self.stanzas for o in opts if o.key == key]
+
+    def option(self, key: str) -> str | None:
+        values = self.options(key)
+        return values[0] if values else None
+
+
+def read_files(existing: FileView) -> list[Interface]:
+    """What the files say, as top-level interfaces; problems are logged as warnings."""
+    interfaces, problems = read_report(existing)
+    for problem in problems:
+        log.warning("%s", problem)
+    return interfaces
+
+
+def read(host: Host) -> list[Interface]:
+    """What the host's interfaces files say."""
+    return read_files(HostFiles(host))
+
+
+def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+    """The interfaces the files define and the lines that were skipped, with reasons."""
+    cfg = parse(existing)
+    problems = list(cfg.problems)
+    devices = _devices(cfg, problems)
+    starts: dict[str, StartMode] = {}
+    for line in cfg.starts:
+        mode = _START_WORDS.get(line.words[0])
+        for name in line.words[1:]:
+            if mode is not None:
+                starts.setdefault(name, mode)
+    built: dict[str, Interface] = {}
+    masters: dict[str, str] = {}
+    for name, dev in devices.items():
+        built[name] = _interface(cfg, dev, devices, problems)
+    # Nest subordinates under their masters, as the XML does.
+    children: dict[str, list[str]] = {}
+    for name, _iface in built.items():
+        subs = _subordinate_names(devices[name], name, devices)
+        for sub in subs:
+            if sub in masters:
+                problems.append(
+                    f"{sub}: claimed by both {masters[sub]} and {name}; kept under {masters[sub]}"
+                )
+                continue
+            if sub == name or _is_ancestor(sub, name, masters):
+                problems.append(f"{name}: {sub} would be its own master; ignored")
+                continue
+            masters[sub] = name
+            children.setdefault(name, []).append(sub)
+
+    def nest(name: str, top: bool) -> Interface:
+        iface = built.get(name) or _bare(name)
+        iface = with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
+        if top:
+            return replace(iface, start_mode=starts.get(name, StartMode.NONE))
+        if iface.protocols:
+            problems.append(
+                f"{name}: addresses on a port or slave are not modelled "
+                f"(libvirt's nested interfaces carry none); ignored"
+            )
+        return replace(iface, start_mode=None, protocols=())
+
+    out = [nest(name, True) for name in built if name not in masters]
+    return [_drop_inherited_mtu(t) for t in out], problems
+
+
+def _is_ancestor(candidate: str, name: str, masters: dict[str, str]) -> bool:
+    seen = set()
+    while name in masters and name not in seen:
+        seen.add(name)
+        name = masters[name]
+        if name == candidate:
+            return True
+    return False
+
+
+def with_subordinates(iface: Interface, subs: tuple[Interface, ...]) -> Interface:
+    """The interface with its bond slaves or bridge ports replaced."""
+    if iface.bond is not None:
+        return replace(iface, bond=replace(iface.bond, slaves=subs))
+    if iface.bridge is not None:
+        return replace(iface, bridge=replace(iface.bridge, ports=subs))
+    return iface
+
+
+def _drop_inherited_mtu(top: Interface) -> Interface:
+    """Subordinates inherit the top's MTU; an equal explicit one reads as inherited."""
+
+    def strip(iface: Interface) -> Interface:
+        subs = tuple(strip(s) for s in iface.subordinates)
+        mtu = None if iface.mtu == top.mtu else iface.mtu
+        return replace(with_subordinates(iface, subs), mtu=mtu)
+
+    return with_subordinates(top, tuple(strip(s) for s in top.subordinates))
+
+
+def _devices(cfg: Config, problems: list[str]) -> dict[str, _Device]:
+    by_name: dict[str, list[Stanza]] = {}
+    for st in cfg.stanzas:
+        by_name.setdefault(st.name, []).append(st)
+    devices: dict[str, _Device] = {}
+    for st in cfg.stanzas:
+        options = _resolved_options(st, by_name, problems)
+        family, method = _family_method(st, by_name)
+        if method == "loopback":
+            continue
+        if family not in _METHODS:
+            problems.append(
+                f"{st.head.where()}: {st.name}: address family {family!r} "
+                "is not modelled; stanza skipped"
+            )
+            continue
+        if method not in _METHODS[family]:
+            problems.append(
+                f"{st.head.where()}: {st.name}: method '{family} {method}' "
+                "is not modelled; stanza skipped"
+            )
+            continue
+        st_resolved = Stanza(st.head, st.name, family, method, st.inherits, st.options, st.end)
+        devices.setdefault(st.device, _Device(st.device)).stanzas.append((st_resolved, options))
+    return devices
+
+
+def _family_method(st: Stanza, by_name: dict[str, list[Stanza]]) -> tuple[str, str]:
+    family, method = st.family, st.method
+    if st.inherits and (family is None or method is None):
+        for tpl in by_name.get(st.inherits, []):
+            if family is None or tpl.family == family:
+                family = family or tpl.family
+                method = method or tpl.method
+                break
+    if family is None:  # ifupdown-ng / ifupdown2 style: "iface eth0" with options only
+        family = "inet"
+    if method is None:
+        has_address = any(o.key == "address" for o in st.options)
+        method = "static" if has_address else "manual"
+    return family, method
+
+
+def _resolved_options(
+    st: Stanza, by_name: dict[str, list[Stanza]], problems: list[str], depth: int = 0
+) -> list[Option]:
+    """The stanza's options with those of its ``inherits`` template first."""
+    if not st.inherits:
+        return list(st.options)
+    templates = by_name.get(st.inherits, [])
+    tpl = next((t for t in templates if st.family is None or t.family == st.family), None)
+    if tpl is None or depth > 8:
+        problems.append(f"{st.head.where()}: {st.name}: template {st.inherits!r} not found")
+        return list(st.options)
+    inherited = _resolved_options(tpl, by_name, problems, depth + 1)
+    own = {o.key for o in st.options}
+    return [o for o in inherited if o.key not in own] + list(st.options)
+
+
+def _subordinate_names(dev: _Device, name: str, devices: dict[str, _Device]) -> list[str]:
+    subs: list[str] = []
+    for key in ("bond-slaves", "slaves", "bond-members", "bridge-ports"):
+        for value in dev.options(key):
+            subs += [w for w in value.split() if w not in ("none", "all")]
+    for other, odev in devices.items():
+        if odev.option("bond-master") == name and other not in subs:
+            subs.append(other)
+    return list(dict.fromkeys(subs))
+
+
+def _bare(name: str) -> Interface:
+    vlan = _vlan_from_name(name)
+    if vlan is not None:
+        return Interface(IfType.VLAN, name, vlan=Vlan(tag=vlan[1], parent=vlan[0]))
+    return Interface(IfType.ETHERNET, name)
+
+
+def _vlan_from_name(name: str) -> tuple[str, int] | None:
+    """ifupdown creates ``eth0.42`` itself: parent before the last dot, tag after it."""
+    parent, dot, tag = name.rpartition(".")
+    if dot and parent and tag.isdigit() and 0 <= int(tag) <= 4095:
+        return parent, int(tag)
+    return None
+
+
+def _interface(
+    cfg: Config, dev: _Device, devices: dict[str, _Device], problems: list[str]
+) -> Interface:
+    name = dev.name
+    iftype = IfType.ETHERNET
+    bond = bridge = vlan = None
+    if (
+        dev.option("bond-mode")
+        or dev.options("bond-slaves")
+        or dev.options("slaves")
+        or dev.options("bond-members")
+        or any(d.option("bond-master") == name for d in devices.values())
+    ):
+        iftype, bond = IfType.BOND, _bond(dev, problems)
+    elif dev.options("bridge-ports"):
+        iftype, bridge = IfType.BRIDGE, _bridge(dev, problems)
+    else:
+        vlan = _vlan(dev, problems)
+        if vlan is not None:
+            iftype = IfType.VLAN
+    mtu = _int(dev, "mtu", problems)
+    mac = dev.option("hwaddress")
+    if mac is not None:
+        mac = mac.split()[-1] if mac.split() else None
+        if mac is not None and not _MAC.match(mac):
+            problems.append(f"{name}: hwaddress {mac!r} is not a MAC address; ignored")
+            mac = None
+    label = None
+    label_line = cfg.labels.get(name)
+    if label_line is not None:
+        m = _LABEL.match(label_line.text)
+        try:
+            label = json.loads(m.group(2)) if m else None
+        except ValueError:
+            problems.append(f"{label_line.where()}: unreadable label comment ignored")
+    if label is None:
+        label = dev.option("description")
+    return Interface(
+        type=iftype,
+        name=name,
+        mtu=mtu,
+        mac=mac,
+        protocols=_protocols(dev, problems),
+        bond=bond,
+        bridge=bridge,
+        vlan=vlan,
+        label=label if isinstance(label, str) else None,
+        line=dev.stanzas[0][0].head.lineno,
+    )
+
+
+def _int(dev: _Device, key: str, problems: list[str]) -> int | None:
+    text = dev.option(key)
+    if text is None:
+        return None
+    try:
+        return int(text.split()[0])
+    except (ValueError, IndexError):
+        problems.append(f"{dev.name}: {key} {text!r} is not a number; ignored")
+        return None
+
+
+_E = TypeVar("_E")
+
+
+def _enum(dev: _Device, key: str, kind: Callable[[str], _E], problems: list[str]) -> _E | None:
+    text = dev.option(key)
+    if text is None:
+        return None
+    try:
+        return kind(text.strip())
+    except ValueError:
+        problems.append(f"{dev.name}: {key} {text!r} is not understood; ignored")
+        return None
+
+
+def _bond(dev: _Device, problems: list[str]) -> Bond:
+    mode = _enum(dev, "bond-mode", BondMode.parse, problems)
+    miimon = arpmon = None
+    freq = _int(dev, "bond-miimon", problems)
+    if freq:
+        carrier_text = dev.option("bond-use-carrier")
+        carrier = None
+        if carrier_text is not None:
+            carrier = Carrier.NETIF if carrier_text in ("1", "yes", "on") else Carrier.IOCTL
+        miimon = MiiMon(
+            freq=freq,
+            downdelay=_int(dev, "bond-downdelay", problems) or 0,
+            updelay=_int(dev, "bond-updelay", problems) or 0,
+            carrier=carrier,
+        )
+    interval = _int(dev, "bond-arp-interval", problems)
+    if interval:
+        targets = tuple(
+            t for v in dev.options("bond-arp-ip-target") for t in v.replace(",", " ").split()
+        )
+        arpmon = ArpMon(
+            interval=interval,
+            targets=targets,
+            validate=_enum(dev, "bond-arp-validate", ArpValidate, problems),
+        )
+    primary = dev.option("bond-primary")
+    slaves = [w for v in dev.options("bond-slaves") + dev.options("slaves") for w in v.split()]
+    primary_slave = None
+    if primary is not None:
+        primary = primary.split()[0] if primary.split() else None
+        first = slaves[0] if slaves else None
+        if primary is not None and not (primary == first and mode in PRIMARY_MODES):
+            primary_slave = primary
+    return Bond(
+        mode=mode,
+        miimon=miimon,
+        arpmon=arpmon,
+        xmit_hash_policy=_enum(dev, "bond-xmit-hash-policy", XmitHashPolicy, problems),
+        lacp_rate=_enum(dev, "bond-lacp-rate", LacpRate, problems),
+        primary_slave=primary_slave,
+    )
+
+
+def _bridge(dev: _Device, problems: list[str]) -> Bridge:
+    stp_text = dev.option("bridge-stp")
+    stp = None
+    if stp_text is not None:
+        stp = stp_text.strip().lower() in ("on", "yes", "true", "1")
+    delay = None
+    fd = dev.option("bridge-fd")
+    if fd is not None:
+        try:
+            delay = float(fd)
+        except ValueError:
+            problems.append(f"{dev.name}: bridge_fd {fd!r} is not a number; ignored")
+    return Bridge(stp=stp, delay=delay)
+
+
+def _vlan(dev: _Device, problems: list[str]) -> Vlan | None:
+    parent = dev.option("vlan-raw-device")
+    tag_text = dev.option("vlan-id")
+    reorder = None
+    for pre_up in dev.options("pre-up"):
+        m = _VLAN_PRE_UP.match(pre_up)
+        if m and m.group(1) == dev.name:
+            parent, tag_text = m.group(2), m.group(3)
+            reorder = False if m.group(4) else None
+    from_name = _vlan_from_name(dev.name)
+    if parent is None and tag_text is None and from_name is None:
+        return None
+    tag = from_name[1] if from_name else None
+    if tag_text is not None:
+        try:
+            tag = int(tag_text)
+        except ValueError:
+            problems.append(f"{dev.name}: vlan-id {tag_text!r} is not a number; ignored")
+    if tag is None:
+        digits = re.search(r"(\d+)$", dev.name)  # the vlan package's vlanNNNN names
+        tag = int(digits.group(1)) if digits else None
+    if tag is None:
+        problems.append(f"{dev.name}: VLAN without a tag; read as ethernet")
+        return None
+    return Vlan(
+        tag=tag, parent=parent or (from_name[0] if from_name else None), reorder_hdr=reorder
+    )
+
+
+def _protocols(dev: _Device, problems: list[str]) -> tuple[Protocol, ...]:
+    v4 = _ProtoAcc()
+    v6 = _ProtoAcc()
+    for st, options in dev.stanzas:
+        fam = v4 if st.family == "inet" else v6
+        # An IPv6 stanza of any method configures IPv6 (manual: link-local only); an IPv4
+        # one only with DHCP or an address.
+        fam.present = fam.present or st.family == "inet6" or st.method == "dhcp"
+        if st.method == "dhcp":
+            fam.dhcp = True
+            if st.family == "inet6":
+                fam.autoconf = fam.autoconf or _opt(options, "autoconf") != "0"
+        elif st.method == "auto":
+            fam.autoconf = True
+            fam.dhcp = fam.dhcp or _opt(options, "dhcp") == "1"
+        elif st.method == "static" and st.family == "inet6":
+            fam.autoconf = fam.autoconf or _opt(options, "autoconf") == "1"
+        netmask = _opt(options, "netmask")
+        for o in options:
+            if o.key == "address" and st.method == "static":
+                address = _address(st.name, o.value, netmask, problems, o.line)
+                if address is not None:
+                    acc = v4 if ipaddress.ip_address(address.address).version == 4 else v6
+                    acc.present = True
+                    acc.addresses.append(address)
+            elif o.key == "gateway" and st.method in ("static", "dhcp"):
+                try:
+                    gw = ipaddress.ip_address(o.value)
+                except ValueError:
+                    problems.append(
+                        f"{o.line.where()}: {st.name}: gateway {o.value!r} "
+                        "is not an address; ignored"
+                    )
+                    continue
+                acc = v4 if gw.version == 4 else v6
+                acc.gateway = acc.gateway or str(gw)
+    out = []
+    if v4.present:
+        out.append(v4.protocol(Family.IPV4))
+    if v6.present:
+        out.append(v6.protocol(Family.IPV6))
+    return tuple(out)
+
+
+@dataclass
+class _ProtoAcc:
+    present: bool = False
+    dhcp: bool = False
+    autoconf: bool = False
+    addresses: list[IpAddress] = field(default_factory=list)
+    gateway: str | None = None
+
+    def protocol(self, family: Family) -> Protocol:
+        return Protocol(
+            family,
+            dhcp=self.dhcp,
+            autoconf=self.autoconf,
+            addresses=tuple(dict.fromkeys(self.addresses)),
+            gateway=self.gateway,
+        )
+
+
+def _opt(options: list[Option], key: str) -> str | None:
+    return next((o.value for o in options if o.key == key), None)
+
+
+def _address(
+    name: str, text: str, netmask: str | None, problems: list[str], line: Line
+) -> IpAddress | None:
+    """``address A[/P]`` with an optional ``netmask`` (which wins, as in ifupdown)."""
+    addr, _, plen = text.partition("/")
+    try:
+        ip = ipaddress.ip_address(addr)
+    except ValueError:
+        problems.append(f"{line.where()}: {name}: address {text!r} is not an address; ignored")
+        return None
+    prefix: int | None = None
+    if plen:
+        prefix = _prefix(plen, ip.version)
+    if netmask is not None:
+        prefix = _prefix(netmask, ip.version)
+    if (plen or netmask) and prefix is None:
+        problems.append(
+            f"{line.where()}: {name}: prefix of {text!r} not understood; read without a prefix"
+        )
+    return IpAddress(str(ip), prefix)
+
+
+def _prefix(text: str, version: int) -> int | None:
+    text = text.strip()
+    limit = 32 if version == 4 else 128
+    if text.isdigit():
+        return int(text) if int(text) <= limit else None
+    if version == 4:
+        try:
+            return ipaddress.IPv4Network(f"0.0.0.0/{text}").prefixlen
+        except ValueError:
+            return None
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering: interfaces → blocks of stanzas → edits of the files.
+
+
+@dataclass
+class _Spec:
+    """One stanza to write: ``iface NAME FAMILY METHOD`` and its options in order."""
+
+    family: str
+    method: str
+    options: list[tuple[str, str]]
+
+
+@dataclass
+class _Block:
+    name: str
+    top: str
+    start: str | None  # "auto", "allow-hotplug" or None
+    label: str | None
+    stanzas: list[_Spec]
+    pre_up: list[tuple[str, str]] = field(default_factory=list)  # owned commands
+
+
+def _safe_name(owner: str, what: str, value: str) -> str:
+    if not _SAFE_NAME.match(value) or len(value.encode()) > 15:
+        raise UnsafeValue(
+            f"{NAME}: {owner}: {what} {value!r} cannot be written safely: ifupdown pastes "
+            "it into shell commands; use letters, digits and _ . + @ - (at most 15 bytes)"
+        )
+    return value
+
+
+def _safe_ip(owner: str, what: str, value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UnsafeValue(f"{NAME}: {owner}: {what} {value!r} is not an IP address") from None
+
+
+def _seconds(value: float) -> str:
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _blocks(top: Interface, warnings: list[RenderWarning]) -> list[_Block]:
+    """Stanzas for a top-level interface and everything nested in it, masters last."""
+    out: list[_Block] = []
+
+    def visit(iface: Interface, master: Interface | None) -> None:
+        for sub in iface.subordinates:
+            visit(sub, iface)
+        out.append(_block(top, iface, master, warnings))
+
+    visit(top, None)
+    return out
+
+
+def _block(
+    top: Interface, iface: Interface, master: Interface | None, warnings: list[RenderWarning]
+) -> _Block:
+    name = _safe_name(iface.name, "interface name", iface.name)
+
+    def warn(message: str) -> None:
+        warnings.append(RenderWarning(name, message, NAME))
+
+    start = None
+    if master is None or iface.type != IfType.ETHERNET:
+        # Virtual subordinates (a bond in a bridge) are brought up on their own, before
+        # their master; ethernet slaves and ports are brought up by the bond/bridge hooks.
+        start = {StartMode.ONBOOT: "auto", StartMode.HOTPLUG: "allow-hotplug"}.get(
+            top.start_mode or StartMode.NONE
+        )
+    link: list[tuple[str, str]] = []
+    if iface.mtu is not None:
+        link.append(("mtu", str(int(iface.mtu))))
+    if iface.mac is not None:
+        if not _MAC.match(iface.mac):
+            raise UnsafeValue(f"{NAME}: {name}: MAC {iface.mac!r} is not a MAC address")
+        link.append(("hwaddress", iface.mac))
+    if master is not None and master.type == IfType.BOND:
+        link.append(("bond-master", master.name))
+    pre_up: list[tuple[str, str]] = []
+    if iface.bond is not None:
+        link += _bond_options(name, iface.bond, warn)
+    if iface.bridge is not None:
+        br = iface.bridge
+        ports = [_safe_name(name, "bridge port", p.name) for p in br.ports]
+        link.append(("bridge_ports", " ".join(ports) or "none"))
+        if br.stp is not None:
+            link.append(("bridge_stp", "on" if br.stp else "off"))
+        if br.delay is not None:
+            link.append(("bridge_fd", _seconds(br.delay)))
+    if iface.vlan is not None:
+        pre_up, vlan_link = _vlan_options(name, iface.vlan, master, warn)
+        link += vlan_link
+    stanzas = _address_stanzas(iface if master is None else _no_protocols(iface), warn)
+    stanzas[0].options[:0] = link
+    stanzas[0].options += pre_up
+    return _Block(name, top.name, start, iface.label, stanzas, pre_up)
+
+
+def _no_protocols(iface: Interface) -> Interface:
+    return replace(iface, protocols=())
+
+
+def _bond_options(name: str, bond: Bond, warn: object) -> list[tuple[str, str]]:
+    opts: list[tuple[str, str]] = []
+    slaves = [_safe_name(name, "bond slave", s.name) for s in bond.slaves]
+    opts.append(("bond-slaves", " ".join(slaves) or "none"))
+    if bond.mode is not None:
+        opts.append(("bond-mode", bond.mode.value))
+    if bond.miimon is not None:
+        mii = bond.miimon
+        opts.append(("bond-miimon", str(int(mii.freq))))
+        if mii.updelay:
+            opts.append(("bond-updelay", str(int(mii.updelay))))
+        if mii.downdelay:
+            opts.append(("bond-downdelay", str(int(mii.downdelay))))
+        if mii.carrier is not None:
+            opts.append(("bond-use-carrier", "1" if mii.carrier == Carrier.NETIF else "0"))
+    if bond.arpmon is not None:
+        arp = bond.arpmon
+        opts.append(("bond-arp-interval", str(int(arp.interval))))
+        if arp.targets:
+            targets = [_safe_ip(name, "ARP target", t) for t in arp.targets]
+            opts.append(("bond-arp-ip-target", " ".join(targets)))
+        if arp.validate is not None:
+            opts.append(("bond-arp-validate", arp.validate.value))
+    if bond.primary is not None:
+        opts.append(("bond-primary", _safe_name(name, "bond primary", bond.primary)))
+    if bond.xmit_hash_policy is not None:
+        opts.append(("bond-xmit-hash-policy", bond.xmit_hash_policy.value))
+    if bond.lacp_rate is not None:
+        opts.append(("bond-lacp-rate", bond.lacp_rate.value))
+    return opts
+
+
+def _vlan_options(
+    name: str, vlan: Vlan, master: Interface | None, warn: object
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    parent = vlan.parent
+    if parent is None:
+        raise UnsafeValue(f"{NAME}: {name}: VLAN without a parent interface")
+    parent = _safe_name(name, "VLAN parent", parent)
+    tag = int(vlan.tag)
+    link = [("vlan-raw-device", parent), ("vlan-id", str(tag))]
+    if _vlan_from_name(name) == (parent, tag):
+        # ifupdown creates "parent.tag" itself, always with the kernel's reorder_hdr on.
+        if vlan.reorder_hdr is False:
+            assert callable(warn)
+            warn(
+                "ifupdown cannot turn VLAN reorder_hdr off for a parent.tag name; "
+                "the kernel default (on) applies"
+            )
+        return [], link
+    reorder = " reorder_hdr off" if vlan.reorder_hdr is False else ""
+    pre_up = [
+        (
+            "pre-up",
+            f"ip link show dev {name} >/dev/null 2>&1 || "
+            f"ip link add link {parent} name {name} type vlan id {tag}{reorder}",
+        ),
+        ("post-down", f"ip link delete dev {name} 2>/dev/null || true"),
+    ]
+    return pre_up, link
+
+
+def _address_stanzas(iface: Interface, warn: object) -> list[_Spec]:
+    assert callable(warn)
+    name = iface.name
+    specs: list[_Spec] = []
+    v4, v6 = iface.ipv4, iface.ipv6
+    if v4 is None:
+        specs.append(_Spec("inet", "manual", []))
+    else:
+        if v4.peerdns is not None:
+            warn("ifupdown has no per-interface peerdns setting; left to dhclient's configuration")
+        if v4.autoconf:
+            warn("IPv4 has no autoconf; ignored")
+        specs += _family_stanzas(name, "inet", v4, "dhcp" if v4.dhcp else None)
+    if v6 is not None:
+        if v6.peerdns is not None:
+            warn("ifupdown has no per-interface peerdns setting for DHCPv6; ignored")
+        method = None
+        if v6.autoconf:
+            method = "auto"
+        elif v6.dhcp:
+            method = "dhcp"
+        stanzas = _family_stanzas(name, "inet6", v6, method)
+        if not v6.addresses and method is None:
+            stanzas = [_Spec("inet6", "manual", [])]
+        specs += stanzas
+    return specs
+
+
+def _family_stanzas(name: str, family: str, proto: Protocol, method: str | None) -> list[_Spec]:
+    specs: list[_Spec] = []
+    if method is not None:
+        opts: list[tuple[str, str]] = []
+        if family == "inet6" and method == "auto" and proto.dhcp:
+            opts.append(("dhcp", "1"))
+        if family == "inet6" and method == "dhcp" and not proto.autoconf:
+            opts.append(("autoconf", "0"))
+        specs.append(_Spec(family, method, opts))
+    gateway = proto.gateway
+    for address in proto.addresses:
+        text = _safe_ip(name, "address", address.address)
+        if address.prefix is not None:
+            text += f"/{int(address.prefix)}"
+        opts = [("address", text)]
+        if gateway is not None:
+            opts.append(("gateway", _safe_ip(name, "gateway", gateway)))
+            gateway = None
+        if family == "inet6" and proto.autoconf:
+            opts.append(("autoconf", "1"))
+        specs.append(_Spec(family, "static", opts))
+    if gateway is not None:
+        if specs:
+            specs[0].options.append(("gateway", _safe_ip(name, "gateway", gateway)))
+        else:
+            raise UnsafeValue(f"{NAME}: {name}: a {family} gateway needs an address or DHCP")
+    if not specs:
+        specs.append(_Spec(family, "manual", []))
+    return specs
+
+
+def _label_line(name: str, label: str) -> str:
+    # JSON keeps newlines, backslashes and control characters inside one comment line.
+    return f"# label {name}: {json.dumps(label, ensure_ascii=False)}\n"
+
+
+def _format_block(block: _Block) -> list[str]:
+    lines: list[str] = []
+    if block.label is not None:
+        lines.append(_label_line(block.name, block.label))
+    if block.start is not None:
+        lines.append(f"{block.start} {block.name}\n")
+    for spec in block.stanzas:
+        lines += _format_stanza(block.name, spec)
+    return lines
+
+
+def _format_stanza(name: str, spec: _Spec, indent: str = "    ") -> list[str]:
+    return [f"iface {name} {spec.family} {spec.method}\n"] + [
+        f"{indent}{k} {v}\n" for k, v in spec.options
+    ]
+
+
+def _file_for(name: str) -> PurePosixPath:
+    """interfaces.d/<name>, with characters source-directory would skip replaced by '-'."""
+    return INTERFACES_D / re.sub(r"[^a-zA-Z0-9_-]", "-", name)
+
+
+@dataclass(order=True)
+class _Edit:
+    start: int
+    end: int
+    order: int
+    lines: list[str] = field(compare=False)
+
+
+class _Editor:
+    """Edits of physical lines, applied together so that line numbers stay valid."""
+
+    def __init__(self, cfg: Config, existing: FileView) -> None:
+        self.cfg = cfg
+        self.existing = existing
+        self.edits: dict[PurePosixPath, list[_Edit]] = {}
+        self.new: dict[PurePosixPath, list[str]] = {}
+        self.seq = 0
+
+    def edit(
+        self, path: PurePosixPath, start: int, end: int, lines: list[str], first: bool = False
+    ) -> None:
+        """Replace physical lines [start, end); ``first`` puts an insert before earlier ones."""
+        self.seq += 1
+        order = -self.seq if first else self.seq
+        self.edits.setdefault(path, []).append(_Edit(start, end, order, lines))
+
+    def delete(self, line: Line) -> None:
+        self.edit(line.path, line.first, line.last, [])
+
+    def result(self) -> dict[PurePosixPath, bytes]:
+        out: dict[PurePosixPath, bytes] = {}
+        for path, edits in self.edits.items():
+            original = self.cfg.files.get(path, [])
+            if original and not original[-1].endswith("\n"):
+                original = [*original[:-1], original[-1] + "\n"]
+            text: list[str] = []
+            cursor = 0
+            for e in sorted(edits):
+                if e.start < cursor:  # overlapping deletes of one line: already gone
+                    text += e.lines
+                    continue
+                text += original[cursor : e.start]
+                text += e.lines
+                cursor = e.end
+            text += original[cursor:]
+            out[path] = "".join(text).encode("utf-8", errors="surrogateescape")
+        for path, lines in self.new.items():
+            out[path] = "".join(lines).encode("utf-8", errors="surrogateescape")
+        return out
+
+
+def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
+    """The interfaces files with these interfaces' stanzas replaced or added."""
+    cfg = parse(existing)
+    warnings: list[RenderWarning] = []
+    blocks = [b for top in interfaces for b in _blocks(top, warnings)]
+    editor = _Editor(cfg, existing)
+    stanzas = cfg.by_device()
+    starts = cfg.start_lines()
+    start_edits: dict[int, tuple[Line, set[str]]] = {}  # id(line) → names to drop
+    placed: dict[str, tuple[PurePosixPath, int]] = {}  # device → (file, block start)
+    for block in reversed(blocks):  # masters first, so subordinates know where they go
+        own = [s for s in stanzas.get(block.name, []) if _owned(s)]
+        where = _merge_block(editor, cfg, block, own, starts, start_edits, placed)
+        placed[block.name] = where
+    for line, drop in start_edits.values():
+        keep = [w for w in line.words[1:] if w not in drop]
+        editor.edit(
+            line.path,
+            line.first,
+            line.last,
+            [f"{line.words[0]} {' '.join(keep)}\n"] if keep else [],
+        )
+    files = editor.result()
+    if any(p.parent == INTERFACES_D for p in editor.new):
+        files.update(_ensure_sourced(cfg, existing, files, editor.new))
+    return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
+
+
+def _owned(st: Stanza) -> bool:
+    """Stanzas this backend rewrites: modelled families and methods (others are kept)."""
+    if st.family is None:
+        return True
+    return (
+        st.family in _METHODS
+        and (st.method in _METHODS[st.family] or st.method is None)
+        and st.method != "loopback"
+    )
+
+
+def _merge_block(
+    editor: _Editor,
+    cfg: Config,
+    block: _Block,
+    own: list[Stanza],
+    starts: dict[str, list[Line]],
+    start_edits: dict[int, tuple[Line, set[str]]],
+    placed: dict[str, tuple[PurePosixPath, int]],
+) -> tuple[PurePosixPath, int]:
+    name = block.name
+    label_line = cfg.labels.get(name)
+    if not own:
+        # New here: beside its master when the master lives in a file already, else its own file.
+        master_place = placed.get(block.top) if block.top != name else None
+        lines = _format_block(block)
+        existing_starts = [ln for ln in starts.get(name, []) if ln.words[0] in _START_WORDS]
+        for line in existing_starts:
+            start_edits.setdefault(id(line), (line, set()))[1].add(name)
+        if label_line is not None:
+            editor.delete(label_line)
+        if master_place is not None and master_place[0] in cfg.files:
+            path, at = master_place
+            editor.edit(path, at, at, [*lines, "\n"], first=True)
+            return path, at
+        path = _file_for(block.top)
+        if path in cfg.files:
+            end = len(cfg.files[path])
+            editor.edit(path, end, end, ["\n", *lines])
+            return path, end
+        if path in editor.new:
+            # Subordinates are merged after their master; keep them before it in the file.
+            editor.new[path][:0] = [*lines, "\n"]
+        else:
+            editor.new[path] = lines
+        return path, 0
+    head = own[0].head
+    path = head.path
+    block_start = head.first
+    # Start mode: keep an existing line of the right kind, otherwise move it next to the stanza.
+    existing = [ln for ln in starts.get(name, []) if ln.words[0] in _START_WORDS]
+    kinds = {_START_WORDS[ln.words[0]] for ln in existing}
+    wanted = {"auto": StartMode.ONBOOT, "allow-hotplug": StartMode.HOTPLUG}.get(block.start or "")
+    new_start: list[str] = []
+    if kinds != ({wanted} if wanted else set()) or len(existing) > 1:
+        for line in existing:
+            start_edits.setdefault(id(line), (line, set()))[1].add(name)
+        if block.start is not None:
+            new_start = [f"{block.start} {name}\n"]
+    elif existing and existing[0].path == path and existing[0].last == head.first:
+        block_start = existing[0].first
+    # Label comment.
+    label_lines = [_label_line(name, block.label)] if block.label is not None else []
+    if label_line is not None:
+        if label_lines and label_line.text == label_lines[0].strip():
+            label_lines = []
+            if label_line.path == path and label_line.last == block_start:
+                block_start = label_line.first
+        else:
+            editor.delete(label_line)
+    editor.edit(path, head.first, head.first, label_lines + new_start)
+    # Comments right above the stanza describe it: new subordinates go above them.
+    physical = cfg.files[path]
+    while block_start > 0 and physical[block_start - 1].lstrip().startswith("#"):
+        block_start -= 1
+    # Stanzas: pair existing ones with wanted ones family by family, in order.
+    pairs: dict[str, list[Stanza]] = {}
+    for st in own:
+        pairs.setdefault(st.family or "inet", []).append(st)
+    last = own[0]
+    for spec in block.stanzas:
+        queue = pairs.get(spec.family, [])
+        while queue and queue[0].name != name:  # alias stanzas (eth0:1) fold into eth0
+            _delete_stanza(editor, queue.pop(0))
+        if queue:
+            st = queue.pop(0)
+            _rewrite_stanza(editor, st, name, spec)
+            if st.head.path == path:
+                last = st
+        else:
+            text = _format_stanza(name, spec, _indent(cfg, last))
+            editor.edit(last.head.path, last.end, last.end, text)
+    for queue in pairs.values():
+        for st in queue:
+            _delete_stanza(editor, st)
+    return path, block_start
+
+
+def _indent(cfg: Config, st: Stanza) -> str:
+    """The indentation the stanza's options use already (four spaces when it has none)."""
+    if st.options:
+        raw = cfg.files[st.head.path][st.options[0].line.first]
+        return raw[: len(raw) - len(raw.lstrip())] or "    "
+    return "    "
+
+
+def _delete_stanza(editor: _Editor, st: Stanza) -> None:
+    editor.edit(st.head.path, st.head.first, st.end, [])
+
+
+def _rewrite_stanza(editor: _Editor, st: Stanza, name: str, spec: _Spec) -> None:
+    path = st.head.path
+    extra = f" inherits {st.inherits}" if st.inherits else ""
+    head = f"iface {name} {spec.family} {spec.method}{extra}\n"
+    if head.strip() != st.head.text:
+        editor.edit(path, st.head.first, st.head.last, [head])
+    physical = editor.cfg.files[path]
+    indent = _indent(editor.cfg, st)
+    wanted: dict[str, list[str]] = {}
+    for k, v in spec.options:
+        wanted.setdefault(_key(k), []).append(f"{indent}{k} {v}\n")
+    written: set[str] = set()
+    for opt in st.options:
+        key = opt.key
+        if key in ("pre-up", "post-down"):
+            owned = _VLAN_PRE_UP.match(opt.value) or _VLAN_POST_DOWN.match(opt.value)
+            if not owned:
+                continue
+        elif key not in _LINK_KEYS and key not in _ADDRESS_KEYS:
+            continue  # not ours: kept byte for byte
+        lines = wanted.get(key, []) if key not in written else []
+        written.add(key)
+        raw = "".join(physical[opt.line.first : opt.line.last])
+        if "".join(lines) == raw:
+            continue
+        editor.edit(path, opt.line.first, opt.line.last, lines)
+    rest = [line for k, lines in wanted.items() if k not in written for line in lines]
+    if rest:
+        editor.edit(path, st.end, st.end, rest)
+
+
+def _ensure_sourced(
+    cfg: Config,
+    existing: FileView,
+    files: dict[PurePosixPath, bytes],
+    new: dict[PurePosixPath, list[str]],
+) -> dict[PurePosixPath, bytes]:
+    """Make /etc/network/interfaces read interfaces.d when we put files there."""
+    if all(cfg.sources(p) for p in new if p.parent == INTERFACES_D):
+        return {}
+    current = files.get(INTERFACES)
+    if current is None:
+        current = existing.read(INTERFACES)
+    if current is None:
+        text = (
+            "# interfaces(5) file used by ifup(8) and ifdown(8)\n"
+            "source-directory interfaces.d\n\n"
+            "auto lo\niface lo inet loopback\n"
+        )
+        return {INTERFACES: text.encode()}
+    if current and not current.endswith(b"\n"):
+        current += b"\n"
+    return {INTERFACES: current + b"\nsource-directory interfaces.d\n"}
+
+
+def undefine(names: Sequence[str], existing: FileView) -> Rendering:
+    """Remove the stanzas (and start lines, labels) of these interfaces and their subordinates."""
+    cfg = parse(existing)
+    interfaces, _ = read_report(existing)
+    doomed: set[str] = set()
+    for top in interfaces:
+        for iface, _master in top.walk():
+            if iface.name in names:
+                doomed |= {i.name for i, _m in iface.walk()}
+    doomed |= set(names)
+    editor = _Editor(cfg, existing)
+    for st in cfg.stanzas:
+        if st.device in doomed:
+            _delete_stanza(editor, st)
+    for line in cfg.starts:
+        if line.words[0] in _START_WORDS or line.words[0] == "auto":
+            keep = [w for w in line.words[1:] if w not in doomed]
+            if len(keep) != len(line.words) - 1:
+                editor.edit(
+                    line.path,
+                    line.first,
+                    line.last,
+                    [f"{line.words[0]} {' '.join(keep)}\n"] if keep else [],
+                )
+    for name in doomed:
+        if name in cfg.labels:
+            editor.delete(cfg.labels[name])
+    files = editor.result()
+    removed = frozenset(
+        p
+        for p, data in files.items()
+        if p.parent == INTERFACES_D and not data.decode(errors="replace").strip()
+    )
+    return Rendering(
+        backend=NAME,
+        files={p: d for p, d in files.items() if p not in removed},
+        removed=removed,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The host: detection and activation.
+
+
+def detect(host: Host) -> bool:
+    """ifupdown's files define an interface other than loopback (and ifup exists on a real root)."""
+    cfg = parse(HostFiles(host))
+    defined = any(st.method != "loopback" and st.name != "lo" for st in cfg.stanzas)
+    if host.is_real_root:
+        return defined and shutil.which("ifup") is not None
+    return defined
+
+
+def _tool_args(host: Host) -> list[str]:
+    if host.is_real_root:
+        return []
+    return ["-i", str(host.path(INTERFACES)), "--state-dir", str(host.path("/run/network"))]
+
+
+def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
+    """``ifdown`` then ``ifup`` per interface, virtual subordinates before their masters."""
+    prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
+    order: list[str] = []
+    for top in read_files(HostFiles(host)):
+        for iface in _post_order(top):
+            if iface.name in names or top.name in names:
+                if iface is top or iface.type != IfType.ETHERNET:
+                    order.append(iface.name)
+    order += [n for n in names if n not in order]
+    args = _tool_args(host)
+    return [[*prefix, "ifdown", *args, n] for n in reversed(order)] + [
+        [*prefix, "ifup", *args, n] for n in order
+    ]
+
+
+def _post_order(iface: Interface) -> Iterable[Interface]:
+    for sub in iface.subordinates:
+        yield from _post_order(sub)
+    yield iface
