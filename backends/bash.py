@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ifsmith.core.files import UnsafeValue
+from ifsmith.core.model import IfType, Interface
 
 # An interface name that is safe as a file-name suffix, inside a bash value, in an argv
 # (no leading '-'), in initscripts' grep patterns and in netifrc's service names.
@@ -502,3 +503,54 @@ def merge_options(existing: str | None, ours: Iterable[tuple[str, str | None]],
     words += [w for w in (existing or "").split() if w.partition("=")[0] not in modeled_set]
     return " ".join(words)
 
+
+
+# ---------------------------------------------------------------------------------------
+# Formats that list a master's subordinates by name (SUSE, netifrc): nest them.
+
+
+@dataclass
+class Listed:
+    """One device as read, with the names its file lists as slaves or ports."""
+
+    iface: Interface
+    subs: list[str] = field(default_factory=list)
+    primary: str | None = None
+
+
+def nest(devices: dict[str, Listed], problems: list[str], where: str) -> list[Interface]:
+    """Put listed slaves and ports inside their masters; the rest is the top level.
+
+    A listed name with no configuration of its own becomes a bare ethernet, as in the XML.
+    Subordinates keep no start mode, MTU or addressing: they inherit the top level's.
+    """
+    owner: dict[str, str] = {}
+    for name, dev in devices.items():
+        for sub in dev.subs:
+            if sub in owner:
+                problems.append(f"{where}: {sub} is listed by both {owner[sub]} and {name}; "
+                                f"kept under {owner[sub]}")  # fmt: skip
+            elif sub != name:
+                owner[sub] = name
+
+    def build(name: str, seen: frozenset[str]) -> Interface:
+        dev = devices.get(name)
+        if dev is None:
+            return Interface(IfType.ETHERNET, name)
+        subs = [s for s in dev.subs if owner.get(s) == name and s not in seen]
+        if dev.primary in subs:
+            subs.remove(dev.primary)
+            subs.insert(0, dev.primary)
+        nested = tuple(replace(build(s, seen | {name}), start_mode=None, mtu=None, protocols=())
+                       for s in subs)  # fmt: skip
+        iface = dev.iface
+        if iface.bond is not None:
+            bond = replace(iface.bond, slaves=nested)
+            if dev.primary and bond.primary != dev.primary:
+                bond = replace(bond, primary_slave=dev.primary)
+            return replace(iface, bond=bond)
+        if iface.bridge is not None:
+            return replace(iface, bridge=replace(iface.bridge, ports=nested))
+        return iface
+
+    return [build(n, frozenset()) for n in devices if n not in owner]

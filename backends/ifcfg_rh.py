@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
+    Listed,
     ShellFile,
     check_name,
     is_true,
@@ -25,6 +26,9 @@ from ifsmith.backends.bash import (
     parse_options,
     quote_bash,
     yes_no,
+)
+from ifsmith.backends.bash import (
+    nest as nest_listed,
 )
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning
 from ifsmith.core.host import Host
@@ -292,7 +296,7 @@ def _render_vlan(shell: ShellFile, iface: Interface, put: _Put,
         parent = m.group(1) if m else None
         if parent is None:
             warnings.append(RenderWarning(iface.name, "VLAN without a parent interface", NAME))
-    elif not re.fullmatch(rf"(?:{re.escape(parent)}\.|vlan){vlan.tag}", iface.name):
+    elif iface.name not in (f"{parent}.{vlan.tag}", f"vlan{vlan.tag}"):
         warnings.append(RenderWarning(
             iface.name,
             f"initscripts without NetworkManager finds the VLAN id only in names like "
@@ -608,31 +612,11 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
             continue
         children.setdefault(dev.master, []).append(dev)
 
-    def build(dev: _Device, seen: frozenset[str]) -> Interface:
-        iface = dev.iface
-        kids = children.get(iface.name, [])
-        if dev.primary:
-            kids = sorted(kids, key=lambda d: d.iface.name != dev.primary)
-        subs = tuple(
-            _as_subordinate(build(k, seen | {iface.name}))
-            for k in kids
-            if k.iface.name not in seen
-        )
-        if iface.bond is not None:
-            bond = replace(iface.bond, slaves=subs)
-            if dev.primary and bond.primary != dev.primary:
-                bond = replace(bond, primary_slave=dev.primary)
-            return replace(iface, bond=bond)
-        if iface.bridge is not None:
-            return replace(iface, bridge=replace(iface.bridge, ports=subs))
-        return iface
-
-    return [build(d, frozenset()) for d in devices.values() if d.master is None]
-
-
-def _as_subordinate(iface: Interface) -> Interface:
-    """Subordinates carry no start mode, MTU or addressing of their own (they inherit)."""
-    return replace(iface, start_mode=None, mtu=None, protocols=())
+    listed = {
+        name: Listed(dev.iface, [k.iface.name for k in children.get(name, [])], dev.primary)
+        for name, dev in devices.items()
+    }
+    return nest_listed(listed, problems, str(DIR))
 
 
 # ---------------------------------------------------------------------------------------

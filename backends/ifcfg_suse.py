@@ -11,20 +11,21 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
+    Listed,
     ShellFile,
     check_name,
+    nest,
     quote_single,
 )
 from ifsmith.backends.ifcfg_rh import ReadResult, merged_bond_options, read_bond_options
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
-    Bond,
     Bridge,
     Family,
     FlatInterface,
@@ -203,15 +204,6 @@ def _is_default(line: str) -> bool:
 # Reading.
 
 
-@dataclass
-class _Device:
-    iface: Interface
-    shell: ShellFile
-    slaves: list[str]
-    ports: list[str]
-    primary: str | None
-
-
 def read_files(existing: FileView) -> list[Interface]:
     """The top-level interfaces the ifcfg files describe, nested like the XML."""
     return read_report(existing).interfaces
@@ -225,7 +217,7 @@ def read(host: Host) -> list[Interface]:
 def read_report(existing: FileView) -> ReadResult:
     """Read every ifcfg file and the routes; problems are collected, never raised."""
     problems: list[str] = []
-    devices: dict[str, _Device] = {}
+    devices: dict[str, Listed] = {}
     for fname in existing.listdir(DIR):
         if not fname.startswith("ifcfg-") or fname.endswith(IGNORED_SUFFIXES):
             continue
@@ -254,14 +246,14 @@ def read_report(existing: FileView) -> ReadResult:
             else:
                 protos[i] = replace(protos[i], gateway=gw)
         dev.iface = replace(dev.iface, protocols=tuple(protos))
-    return ReadResult(_nest(devices, problems), problems)
+    return ReadResult(nest(devices, problems, str(DIR)), problems)
 
 
 def _reporter(problems: list[str], where: str) -> _Why:
     return lambda why: problems.append(f"{where}: {why}")
 
 
-def _device(name: str, sh: ShellFile, bad: _Why) -> _Device | None:
+def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
     def val(key: str) -> str | None:
         return sh.get(key) or None  # wicked treats KEY='' as unset
 
@@ -335,7 +327,7 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> _Device | None:
             return None
         parent = val("ETHERDEVICE") or _parent_from_name(name)
         iface = replace(iface, type=IfType.VLAN, vlan=Vlan(int(tag_text), parent))
-    return _Device(iface, sh, slaves, ports, primary)
+    return Listed(iface, slaves + ports, primary)
 
 
 def _suffix_order(key: str) -> tuple[int, str]:
@@ -343,7 +335,7 @@ def _suffix_order(key: str) -> tuple[int, str]:
     return (int(suffix), "") if suffix.isdigit() else (1 << 30, suffix)
 
 
-def _read_routes(existing: FileView, devices: dict[str, _Device],
+def _read_routes(existing: FileView, devices: dict[str, Listed],
                  problems: list[str]) -> dict[str, dict[Family, str]]:  # fmt: skip
     """Default gateways per interface from ``routes`` and ``ifroute-NAME``."""
     found: dict[str, dict[Family, str]] = {}
@@ -372,7 +364,7 @@ def _read_routes(existing: FileView, devices: dict[str, _Device],
     return found
 
 
-def _device_for_gateway(gw: str, devices: dict[str, _Device]) -> str | None:
+def _device_for_gateway(gw: str, devices: dict[str, Listed]) -> str | None:
     """The interface whose own subnet holds the gateway (a ``routes`` line with ``-``)."""
     ip = ipaddress.ip_address(gw)
     for name, dev in devices.items():
@@ -381,39 +373,6 @@ def _device_for_gateway(gw: str, devices: dict[str, _Device]) -> str | None:
                 if a.prefix is not None and ip in ipaddress.ip_interface(str(a)).network:
                     return name
     return None
-
-
-def _nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
-    owner: dict[str, str] = {}
-    for name, dev in devices.items():
-        for sub in dev.slaves + dev.ports:
-            if sub in owner:
-                problems.append(f"{_path(name)}: {sub} is already a subordinate of "
-                                f"{owner[sub]}; ignored here")  # fmt: skip
-            elif sub != name:
-                owner[sub] = name
-
-    def build(name: str, seen: frozenset[str]) -> Interface:
-        dev = devices.get(name)
-        if dev is None:
-            return Interface(IfType.ETHERNET, name)  # listed as slave/port with no file
-        iface = dev.iface
-        subs = [s for s in dev.slaves + dev.ports if owner.get(s) == name and s not in seen]
-        if dev.primary in subs:
-            subs.remove(dev.primary)
-            subs.insert(0, dev.primary)
-        nested = tuple(replace(build(s, seen | {name}), start_mode=None, mtu=None, protocols=())
-                       for s in subs)  # fmt: skip
-        if iface.bond is not None:
-            bond: Bond = replace(iface.bond, slaves=nested)
-            if dev.primary and bond.primary != dev.primary:
-                bond = replace(bond, primary_slave=dev.primary)
-            return replace(iface, bond=bond)
-        if iface.bridge is not None:
-            return replace(iface, bridge=replace(iface.bridge, ports=nested))
-        return iface
-
-    return [build(n, frozenset()) for n in devices if n not in owner]
 
 
 # ---------------------------------------------------------------------------------------
