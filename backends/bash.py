@@ -51,8 +51,8 @@ def check_name(name: str) -> None:
     """Refuse an interface name that is unsafe in a file name, a shell value or an argv."""
     if not _SAFE_NAME.fullmatch(name) or name in (".", ".."):
         raise UnsafeValue(
-            f"interface name {name!r}: refused: only letters, digits and _ . @ + - are "
-            "written into distro files (at most 15 bytes, not starting with - or .)"
+            f"interface name {name!r} cannot be written safely: only letters, digits and "
+            "_ . @ + - go into distro files (at most 15 bytes, not starting with - or .)"
         )
 
 
