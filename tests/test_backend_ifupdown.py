@@ -8,13 +8,13 @@ import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
 from ifsmith.backends import ifupdown
-from ifsmith.core.files import MemoryFiles, UnsafeValue, write_rendering
+from ifsmith.core.files import MemoryFiles, Rendering, UnsafeValue, write_rendering
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
     ArpMon,
@@ -489,9 +489,9 @@ def ifupdown_files(host: Host) -> MemoryFiles:
     return MemoryFiles({ETC: view.read(ETC) or b""})
 
 
-def test_render_4094_vlans_within_half_a_second() -> None:
-    parent = eth("eth0", start_mode=StartMode.ONBOOT)
-    vlans = [parent] + [
+def vlans_4094() -> list[Interface]:
+    """eth0 and VLANs 1..4094 on it, each with an address (the render budget's case)."""
+    return [eth("eth0", start_mode=StartMode.ONBOOT)] + [
         Interface(
             IfType.VLAN,
             f"eth0.{tag}",
@@ -501,11 +501,21 @@ def test_render_4094_vlans_within_half_a_second() -> None:
         )
         for tag in range(1, 4095)
     ]
+
+
+def best_render_seconds(render: Callable[[], Rendering]) -> tuple[float, Rendering]:
+    """The best of three timed renders, and the rendering."""
     best = float("inf")
     for _ in range(3):
         start = time.perf_counter()
-        rendering = ifupdown.render(vlans, MemoryFiles())
+        rendering = render()
         best = min(best, time.perf_counter() - start)
+    return best, rendering
+
+
+def test_render_4094_vlans_within_half_a_second() -> None:
+    vlans = vlans_4094()
+    best, rendering = best_render_seconds(lambda: ifupdown.render(vlans, MemoryFiles()))
     assert len(rendering.files) == 4096  # 4,095 interfaces.d files + interfaces
     assert best <= 0.5, f"{best:.3f} s"
 

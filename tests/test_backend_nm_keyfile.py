@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import subprocess
-import time
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -29,7 +28,7 @@ from ifsmith.core.model import (
     Vlan,
 )
 
-from tests.test_backend_ifupdown import eth, scenario, v4
+from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
 KEYFILES = ANCHORS / "NetworkManager/src/core/settings/plugins/keyfile/tests/keyfiles"
@@ -255,21 +254,8 @@ def test_gkeyfile_escapes_round_trip(value: str) -> None:
 
 
 def test_render_4094_vlans_within_half_a_second() -> None:
-    vlans = [eth("eth0", start_mode=StartMode.ONBOOT)] + [
-        Interface(
-            IfType.VLAN,
-            f"eth0.{tag}",
-            start_mode=StartMode.ONBOOT,
-            protocols=(v4(f"10.{tag // 256}.{tag % 256}.1/24"),),
-            vlan=Vlan(tag, "eth0"),
-        )
-        for tag in range(1, 4095)
-    ]
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        rendering = nm_keyfile.render(vlans, MemoryFiles())
-        best = min(best, time.perf_counter() - start)
+    vlans = vlans_4094()
+    best, rendering = best_render_seconds(lambda: nm_keyfile.render(vlans, MemoryFiles()))
     assert len(rendering.files) == 4095
     assert best <= 0.5, f"{best:.3f} s"
 
