@@ -20,6 +20,7 @@ from ifsmith.backends.bash import (
 )
 from ifsmith.core.files import MemoryFiles, UnsafeValue
 from ifsmith.core.model import (
+    Bridge,
     Family,
     IfType,
     Interface,
@@ -226,6 +227,10 @@ def test_hostile_bridge_port_and_vlan_parent_names_are_refused(backend: str, nam
     vlan = Interface(IfType.VLAN, "v42", vlan=Vlan(42, parent=name))
     with pytest.raises(UnsafeValue, match="cannot be written safely"):
         b.render([vlan], MemoryFiles())
+    port = Interface(IfType.ETHERNET, name)
+    bridge = Interface(IfType.BRIDGE, "br0", bridge=Bridge(ports=(port,)))
+    with pytest.raises(UnsafeValue, match="cannot be written safely"):
+        b.render([bridge], MemoryFiles())
 
 
 @pytest.mark.parametrize("backend", BASH_BACKENDS)
