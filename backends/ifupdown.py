@@ -821,7 +821,7 @@ class _Block:
 def _safe_name(owner: str, what: str, value: str) -> str:
     if not _SAFE_NAME.match(value) or len(value.encode()) > 15:
         raise UnsafeValue(
-            f"{NAME}: {owner}: {what} {value!r} cannot be written safely: ifupdown pastes "
+            f"{owner}: {what} {value!r} cannot be written safely: ifupdown pastes "
             "it into shell commands; use letters, digits and _ . + @ - (at most 15 bytes)"
         )
     return value
@@ -831,7 +831,7 @@ def _safe_ip(owner: str, what: str, value: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise UnsafeValue(f"{NAME}: {owner}: {what} {value!r} is not an IP address") from None
+        raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
 
 
 def _seconds(value: float) -> str:
@@ -872,7 +872,7 @@ def _block(
         link.append(("mtu", str(int(iface.mtu))))
     if iface.mac is not None:
         if not _MAC.match(iface.mac):
-            raise UnsafeValue(f"{NAME}: {name}: MAC {iface.mac!r} is not a MAC address")
+            raise UnsafeValue(f"{name}: MAC {iface.mac!r} is not a MAC address")
         link.append(("hwaddress", iface.mac))
     if master is not None and master.type == IfType.BOND:
         link.append(("bond-master", master.name))
@@ -937,7 +937,7 @@ def _vlan_options(
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     parent = vlan.parent
     if parent is None:
-        raise UnsafeValue(f"{NAME}: {name}: VLAN without a parent interface")
+        raise UnsafeValue(f"{name}: VLAN without a parent interface")
     parent = _safe_name(name, "VLAN parent", parent)
     tag = int(vlan.tag)
     link = [("vlan-raw-device", parent), ("vlan-id", str(tag))]
@@ -1015,7 +1015,7 @@ def _family_stanzas(name: str, family: str, proto: Protocol, method: str | None)
         if specs:
             specs[0].options.append(("gateway", _safe_ip(name, "gateway", gateway)))
         else:
-            raise UnsafeValue(f"{NAME}: {name}: a {family} gateway needs an address or DHCP")
+            raise UnsafeValue(f"{name}: a {family} gateway needs an address or DHCP")
     if not specs:
         specs.append(_Spec(family, "manual", []))
     return specs

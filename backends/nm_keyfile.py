@@ -491,7 +491,7 @@ def _address(text: str) -> tuple[IpAddress | None, str | None]:
 def _check_name(owner: str, what: str, value: str) -> str:
     problem = name_problem(value)
     if problem is not None:
-        raise UnsafeValue(f"{NAME}: {owner}: {what} {value!r}: {problem}")
+        raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
     return value
 
 
@@ -499,7 +499,7 @@ def _check_ip(owner: str, what: str, value: str) -> str:
     try:
         return str(ipaddress.ip_address(value))
     except ValueError:
-        raise UnsafeValue(f"{NAME}: {owner}: {what} {value!r} is not an IP address") from None
+        raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
 
 
 def _seconds(value: float) -> str:
@@ -532,7 +532,7 @@ def profile_keys(fi: FlatInterface, warn: Callable[[str], None]) -> Keys:
     keys[("ethernet", "cloned-mac-address")] = None
     if iface.mac is not None:
         if not re.match(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", iface.mac):
-            raise UnsafeValue(f"{NAME}: {name}: MAC {iface.mac!r} is not a MAC address")
+            raise UnsafeValue(f"{name}: MAC {iface.mac!r} is not a MAC address")
         keys[("ethernet", mac_key)] = iface.mac.upper()
     if iface.bond is not None:
         keys.update(_bond_keys(name, iface.bond))
@@ -552,7 +552,7 @@ def profile_keys(fi: FlatInterface, warn: Callable[[str], None]) -> Keys:
     if iface.vlan is not None:
         vlan = iface.vlan
         if vlan.parent is None:
-            raise UnsafeValue(f"{NAME}: {name}: VLAN without a parent interface")
+            raise UnsafeValue(f"{name}: VLAN without a parent interface")
         keys[("vlan", "id")] = str(int(vlan.tag))
         keys[("vlan", "parent")] = _check_name(name, "VLAN parent", vlan.parent)
         # A missing flags key reads as 0 in NetworkManager: always write it.
