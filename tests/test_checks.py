@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ifsmith.core.checks import Problem, check, errors, mac_problem, name_problem
 from ifsmith.core.xmlio import parse
 

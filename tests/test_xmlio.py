@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+
 from ifsmith.core.model import (
     ArpMon,
     Bond,

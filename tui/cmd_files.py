@@ -206,7 +206,16 @@ def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]
     """What the configuration files say (``--inactive``)."""
     from ifsmith.core.files import HostFiles
 
-    return resolve_backend(getattr(args, "backend", "auto"), host).read_files(HostFiles(host))
+    backend = resolve_backend(getattr(args, "backend", "auto"), host)
+    files = HostFiles(host)
+    read_report = getattr(backend, "read_report", None)
+    if read_report is None:
+        return backend.read_files(files)
+    # Backends that can say which lines they skipped: show them, they are not fatal.
+    result = read_report(files)
+    for problem in result.problems:
+        print(f"warning: {backend.NAME}: {problem}", file=sys.stderr)
+    return list(result.interfaces)
 
 
 def list_inactive(args: argparse.Namespace, host: Host) -> int:
