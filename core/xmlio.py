@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TypeVar
 from xml.sax.saxutils import escape as _escape
 
+from lxml import etree
+
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.model import (
     ArpMon,
@@ -41,7 +43,6 @@ from ifsmith.core.model import (
     Vlan,
     XmitHashPolicy,
 )
-from lxml import etree
 
 NS = "https://ifsmith.dev/xml/interface/1"
 _X = "{" + NS + "}"

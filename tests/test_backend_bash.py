@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from ifsmith import backends
 from ifsmith.backends.bash import (
     ShellFile,

@@ -8,6 +8,8 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+from lxml import etree
+
 from ifsmith.backends import ifcfg_rh
 from ifsmith.backends.bash import ShellFile
 from ifsmith.core import xmlio
@@ -25,7 +27,6 @@ from ifsmith.core.model import (
     StartMode,
     Vlan,
 )
-from lxml import etree
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
 NETCF = ANCHORS / "netcf" / "tests"

@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+
 from ifsmith.backends import ifcfg_suse
 from ifsmith.backends.bash import ShellFile
 from ifsmith.core import xmlio

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+
 from ifsmith.backends import netifrc
 from ifsmith.core import xmlio
 from ifsmith.core.files import MemoryFiles, UnsafeValue
