@@ -372,7 +372,11 @@ def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
 
 def _q(value: str) -> str:
     """An attribute value as libvirt's virBufferEscapeString writes it (single quotes)."""
-    return _escape(value, {"'": "&apos;", '"': "&quot;"})
+    # Whitespace other than a space must be a character reference, or a parser turns it
+    # into a space (attribute-value normalisation) and a label would not round-trip.
+    return _escape(
+        value, {"'": "&apos;", '"': "&quot;", "\n": "&#10;", "\t": "&#9;", "\r": "&#13;"}
+    )
 
 
 class _Out:

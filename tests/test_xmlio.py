@@ -126,7 +126,7 @@ def test_a_document_without_extensions_declares_no_namespace() -> None:
 
 
 def test_label_with_quotes_and_markup_is_escaped() -> None:
-    iface = Interface(IfType.ETHERNET, "eth0", label="a'b\"<c>&d")
+    iface = Interface(IfType.ETHERNET, "eth0", label="a'b\"<c>&d\nline two\tx\r")
     assert parse(to_xml(iface)) == [iface]
 
 
