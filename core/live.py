@@ -12,7 +12,6 @@ path at all: importing it alone costs more than the whole snapshot.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
 import errno
@@ -568,6 +567,8 @@ async def events(host: Host, rcvbuf: int = 8 << 20) -> AsyncIterator[Event]:
     caller cannot know what it missed: it gets a resync event and should take a new
     snapshot.  The subscription goes on on a fresh socket.
     """
+    import asyncio  # here, not at the top: the CLI's snapshot path never needs it
+
     loop = asyncio.get_running_loop()
     while True:
         sock = netlink_socket(host.netns, _GROUPS, rcvbuf)
