@@ -1,0 +1,132 @@
+"""The TUI's main screen: the live tree, details, live updates (Pilot + snapshots)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static, Tree
+
+from ifsmith.core.host import Host
+from ifsmith.core.model import LinkState
+from ifsmith.tui.app import IfsmithApp, make_app
+from ifsmith.tui.source import FakeSource
+from tests.netns import can_make_netns, ip, make_netns
+from tests.tui_fakes import fake_live
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+def fake_app() -> tuple[IfsmithApp, FakeSource]:
+    source = FakeSource(fake_live())
+    return make_app(host=Host(netns="demo"), source=source), source
+
+
+def labels(node: object, depth: int = 0) -> list[str]:
+    out = []
+    for child in node.children:  # type: ignore[attr-defined]
+        out.append("  " * depth + str(child.label).split()[0])
+        out.extend(labels(child, depth + 1))
+    return out
+
+
+async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], timeout: float = 5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.02)
+
+
+async def test_tree_nests_slaves_vlans_and_ports_and_hides_loopback() -> None:
+    app, _source = fake_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one("#tree", Tree)
+        await wait_for(pilot, lambda: bool(tree.root.children))
+        assert labels(tree.root) == [
+            "eth2",
+            "bond0",
+            "  eth0",
+            "  eth1",
+            "br100",
+            "  bond0.100",
+            "eth3",
+        ]
+        await pilot.press("l")
+        await wait_for(pilot, lambda: labels(tree.root)[0] == "lo")
+
+
+async def test_details_show_the_selection_with_live_xml() -> None:
+    app, _source = fake_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one("#tree", Tree)
+        await wait_for(pilot, lambda: bool(tree.root.children))
+        await pilot.press("down")  # eth2 → bond0
+        details = app.query_one("#details-text", Static)
+        text = str(details.render())
+        assert "bond mode    active-backup" in text
+        assert "<interface type='bond' name='bond0'>" in text
+        assert "<route gateway='192.0.2.1'/>" in text
+
+
+async def test_a_changed_link_state_shows_after_an_event() -> None:
+    app, source = fake_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one("#tree", Tree)
+        await wait_for(pilot, lambda: bool(tree.root.children))
+        live = source.live
+        links = tuple(
+            dataclasses.replace(lnk, operstate=LinkState.UP, carrier=True, admin_up=True)
+            if lnk.name == "eth3"
+            else lnk
+            for lnk in live.links
+        )
+        start = time.monotonic()
+        source.update(dataclasses.replace(live, links=links))
+        await wait_for(
+            pilot,
+            lambda: (
+                "eth3" in str(tree.root.children[-1].label)
+                and " up " in str(tree.root.children[-1].label)
+            ),
+            timeout=0.5,
+        )
+        assert time.monotonic() - start < 0.5
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+async def test_real_namespace_link_added_and_removed_within_half_a_second() -> None:
+    with make_netns("ifsu-") as ns:
+        ip("link", "add", "br0", "type", "bridge", netns=ns)
+        app = make_app(host=Host(netns=ns))
+        async with app.run_test(size=(100, 30)) as pilot:
+            tree = app.query_one("#tree", Tree)
+            await wait_for(pilot, lambda: "br0" in labels(tree.root))
+            await pilot.pause(0.1)  # the monitor subscribes on mount
+            start = time.monotonic()
+            await asyncio.to_thread(ip, "link", "add", "brlive", "type", "bridge", netns=ns)
+            await wait_for(pilot, lambda: "brlive" in labels(tree.root), timeout=2)
+            added = time.monotonic() - start
+            await asyncio.to_thread(ip, "link", "del", "brlive", netns=ns)
+            await wait_for(pilot, lambda: "brlive" not in labels(tree.root), timeout=2)
+        assert added < 0.5, f"tree updated after {added:.3f} s"
+
+
+def press_down(pilot: Pilot[int]) -> object:
+    async def run() -> None:
+        await pilot.pause(0.2)
+        await pilot.press("down")
+        await pilot.pause(0.1)
+
+    return run()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+def test_main_screen_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    app, _source = fake_app()
+    assert snap_compare(app, terminal_size=size, run_before=press_down)
