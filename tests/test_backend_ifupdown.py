@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+
 from ifsmith.backends import ifupdown
 from ifsmith.core.files import MemoryFiles, Rendering, UnsafeValue, write_rendering
 from ifsmith.core.host import Host

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
+
 from ifsmith.backends import nm_keyfile
 from ifsmith.backends.keyfile_ini import KeyFile, escape, unescape
 from ifsmith.core.files import MemoryFiles, UnsafeValue, write_rendering
@@ -28,7 +29,6 @@ from ifsmith.core.model import (
     StartMode,
     Vlan,
 )
-
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"

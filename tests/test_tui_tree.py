@@ -35,8 +35,8 @@ def labels(node: object, depth: int = 0) -> list[str]:
     return out
 
 
-async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], limit: float = 5) -> None:
+    deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
@@ -94,7 +94,7 @@ async def test_a_changed_link_state_shows_after_an_event() -> None:
                 "eth3" in str(tree.root.children[-1].label)
                 and " up " in str(tree.root.children[-1].label)
             ),
-            timeout=0.5,
+            limit=0.5,
         )
         assert time.monotonic() - start < 0.5
 
@@ -110,10 +110,10 @@ async def test_real_namespace_link_added_and_removed_within_half_a_second() -> N
             await pilot.pause(0.1)  # the monitor subscribes on mount
             start = time.monotonic()
             await asyncio.to_thread(ip, "link", "add", "brlive", "type", "bridge", netns=ns)
-            await wait_for(pilot, lambda: "brlive" in labels(tree.root), timeout=2)
+            await wait_for(pilot, lambda: "brlive" in labels(tree.root), limit=2)
             added = time.monotonic() - start
             await asyncio.to_thread(ip, "link", "del", "brlive", netns=ns)
-            await wait_for(pilot, lambda: "brlive" not in labels(tree.root), timeout=2)
+            await wait_for(pilot, lambda: "brlive" not in labels(tree.root), limit=2)
         assert added < 0.5, f"tree updated after {added:.3f} s"
 
 
