@@ -1,0 +1,741 @@
+"""Plans: the ordered kernel operations that make the live state match what is wanted.
+
+Pure: a plan is computed from values (desired interfaces, a LiveHost snapshot) and never
+reads the kernel itself.  Both directions use one engine: ``make_plan`` turns interface
+definitions into device specs, ``restore_plan`` turns a saved snapshot into device specs
+(for rollback), and ``diff`` orders the operations between specs and the current state.
+
+What a spec leaves as None is not managed: the plan neither sets nor resets it, so
+interfaces and settings the definitions do not mention are never touched or flapped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ifsmith.core.errors import IfsmithError
+from ifsmith.core.model import (
+    ArpValidate,
+    BondMode,
+    Carrier,
+    Family,
+    IfType,
+    Interface,
+    LacpRate,
+    LiveHost,
+    LiveLink,
+    StartMode,
+    XmitHashPolicy,
+    flatten,
+)
+
+
+class PlanError(IfsmithError):
+    """The definitions cannot be made live (e.g. a missing NIC)."""
+
+
+# ---------------------------------------------------------------------------------------
+# Device specs: what one device should look like; None = leave as it is.
+
+
+@dataclass(frozen=True)
+class BondSpec:
+    mode: BondMode | None = None
+    miimon: int | None = None
+    updelay: int | None = None
+    downdelay: int | None = None
+    use_carrier: bool | None = None
+    arp_interval: int | None = None
+    arp_targets: tuple[str, ...] | None = None
+    arp_validate: ArpValidate | None = None
+    primary: str | None = None
+    xmit_hash_policy: XmitHashPolicy | None = None
+    lacp_rate: LacpRate | None = None
+
+    def options(self) -> dict[str, object]:
+        """The options that are set, by kernel option name (mode excluded)."""
+        names = (
+            "miimon", "updelay", "downdelay", "use_carrier", "arp_interval", "arp_targets",
+            "arp_validate", "primary", "xmit_hash_policy", "lacp_rate",
+        )  # fmt: skip
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+@dataclass(frozen=True)
+class BridgeSpec:
+    stp: bool | None = None
+    forward_delay: float | None = None  # seconds
+
+
+@dataclass(frozen=True)
+class VlanSpec:
+    parent: str
+    tag: int
+    reorder_hdr: bool | None = None
+
+
+@dataclass(frozen=True)
+class Addr:
+    family: Family
+    address: str
+    prefix: int
+
+    def __str__(self) -> str:
+        return f"{self.address}/{self.prefix}"
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One device as wanted.  ``kind`` "ethernet" means: exists already, never created."""
+
+    name: str
+    kind: str
+    bond: BondSpec | None = None
+    bridge: BridgeSpec | None = None
+    vlan: VlanSpec | None = None
+    master: str | None = None
+    manage_master: bool = True
+    mtu: int | None = None
+    mac: str | None = None
+    up: bool | None = None
+    # Per family: the exact static addresses wanted, or absent = leave that family alone.
+    addresses: dict[Family, tuple[Addr, ...]] = field(default_factory=dict)
+    # Families whose extra (possibly dynamic) addresses are kept: DHCP/SLAAC configured.
+    keep_extra: frozenset[Family] = frozenset()
+    # Per family: the default gateway through this device, None = no default route here.
+    gateways: dict[Family, str | None] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------
+# Operations.
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+
+    def describe(self) -> str:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.describe()
+
+
+@dataclass(frozen=True)
+class CreateLink(Op):
+    kind: str
+    bond: BondSpec | None = None
+    bridge: BridgeSpec | None = None
+    vlan: VlanSpec | None = None
+    peer: str | None = None  # veth peer, when recreating a saved veth pair
+
+    def describe(self) -> str:
+        text = f"create {self.kind} {self.name}"
+        if self.bond is not None and self.bond.mode is not None:
+            text += f" mode {self.bond.mode}"
+        if self.vlan is not None:
+            text += f" on {self.vlan.parent} tag {self.vlan.tag}"
+        if self.peer:
+            text += f" peer {self.peer}"
+        return text
+
+
+@dataclass(frozen=True)
+class DeleteLink(Op):
+    def describe(self) -> str:
+        return f"delete {self.name}"
+
+
+@dataclass(frozen=True)
+class SetBond(Op):
+    bond: BondSpec
+
+    def describe(self) -> str:
+        opts = " ".join(f"{k} {_show(v)}" for k, v in self.bond.options().items())
+        return f"set bond {self.name} {opts}".rstrip()
+
+
+@dataclass(frozen=True)
+class SetBridge(Op):
+    bridge: BridgeSpec
+
+    def describe(self) -> str:
+        parts = []
+        if self.bridge.stp is not None:
+            parts.append(f"stp {'on' if self.bridge.stp else 'off'}")
+        if self.bridge.forward_delay is not None:
+            parts.append(f"forward_delay {self.bridge.forward_delay:g}s")
+        return f"set bridge {self.name} {' '.join(parts)}"
+
+
+@dataclass(frozen=True)
+class SetVlanFlags(Op):
+    reorder_hdr: bool
+
+    def describe(self) -> str:
+        return f"set vlan {self.name} reorder_hdr {'on' if self.reorder_hdr else 'off'}"
+
+
+@dataclass(frozen=True)
+class SetMaster(Op):
+    master: str | None
+
+    def describe(self) -> str:
+        return (
+            f"set {self.name} master {self.master}" if self.master else f"set {self.name} nomaster"
+        )
+
+
+@dataclass(frozen=True)
+class SetMtu(Op):
+    mtu: int
+
+    def describe(self) -> str:
+        return f"set {self.name} mtu {self.mtu}"
+
+
+@dataclass(frozen=True)
+class SetMac(Op):
+    mac: str
+
+    def describe(self) -> str:
+        return f"set {self.name} address {self.mac}"
+
+
+@dataclass(frozen=True)
+class SetUp(Op):
+    up: bool
+
+    def describe(self) -> str:
+        return f"set {self.name} {'up' if self.up else 'down'}"
+
+
+@dataclass(frozen=True)
+class AddAddress(Op):
+    addr: Addr
+
+    def describe(self) -> str:
+        return f"add address {self.addr} to {self.name}"
+
+
+@dataclass(frozen=True)
+class DelAddress(Op):
+    addr: Addr
+
+    def describe(self) -> str:
+        return f"remove address {self.addr} from {self.name}"
+
+
+@dataclass(frozen=True)
+class SetDefaultRoute(Op):
+    family: Family
+    gateway: str
+
+    def describe(self) -> str:
+        return f"default route ({self.family}) via {self.gateway} dev {self.name}"
+
+
+@dataclass(frozen=True)
+class DelDefaultRoute(Op):
+    family: Family
+    gateway: str | None
+
+    def describe(self) -> str:
+        via = f" via {self.gateway}" if self.gateway else ""
+        return f"remove default route ({self.family}){via} dev {self.name}"
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Ordered kernel operations; empty when the kernel already matches."""
+
+    operations: tuple[Op, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.operations
+
+    @property
+    def touched(self) -> frozenset[str]:
+        """Every interface an operation changes."""
+        return frozenset(op.name for op in self.operations)
+
+    def describe(self) -> list[str]:
+        return [op.describe() for op in self.operations]
+
+
+# ---------------------------------------------------------------------------------------
+# Interface definitions → specs.
+
+
+def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
+    """One spec per device of the definitions, subordinates inheriting start mode and MTU.
+
+    ``start_mode none`` means "defined, not started": the plan does not bring it up (and
+    does not take it down either; ``stop_plan`` does that).
+    """
+    specs: dict[str, DeviceSpec] = {}
+    for flat in flatten(list(desired)):
+        iface = flat.interface
+        up = None if flat.start_mode is StartMode.NONE else True
+        spec = DeviceSpec(
+            name=iface.name,
+            kind="ethernet" if iface.type is IfType.ETHERNET else str(iface.type),
+            bond=_bond_spec(iface) if iface.bond is not None else None,
+            bridge=(
+                BridgeSpec(stp=iface.bridge.stp, forward_delay=iface.bridge.delay)
+                if iface.bridge is not None
+                else None
+            ),
+            vlan=(
+                VlanSpec(iface.vlan.parent or "", iface.vlan.tag, iface.vlan.reorder_hdr)
+                if iface.vlan is not None
+                else None
+            ),
+            master=flat.master,
+            mtu=flat.mtu,
+            mac=iface.mac,
+            up=up,
+        )
+        spec = _with_addressing(spec, iface, subordinate=flat.master is not None)
+        previous = specs.get(iface.name)
+        if previous is not None:
+            # Defined at the top and again as a port: the definitions merge, the master
+            # comes from wherever it is given.
+            spec = _merge(previous, spec)
+        specs[iface.name] = spec
+    return list(specs.values())
+
+
+def _merge(a: DeviceSpec, b: DeviceSpec) -> DeviceSpec:
+    return replace(
+        a,
+        bond=a.bond or b.bond,
+        bridge=a.bridge or b.bridge,
+        vlan=a.vlan or b.vlan,
+        master=a.master or b.master,
+        mtu=a.mtu if a.mtu is not None else b.mtu,
+        mac=a.mac or b.mac,
+        addresses={**b.addresses, **a.addresses} if a.master is None else b.addresses,
+        keep_extra=a.keep_extra | b.keep_extra,
+        gateways={**b.gateways, **a.gateways},
+    )
+
+
+def _bond_spec(iface: Interface) -> BondSpec:
+    bond = iface.bond
+    assert bond is not None
+    mii, arp = bond.miimon, bond.arpmon
+    return BondSpec(
+        mode=bond.mode or BondMode.BALANCE_RR,
+        miimon=mii.freq if mii is not None else (0 if arp is not None else None),
+        updelay=mii.updelay if mii is not None else None,
+        downdelay=mii.downdelay if mii is not None else None,
+        use_carrier=(mii.carrier is not Carrier.IOCTL) if mii is not None else None,
+        arp_interval=arp.interval if arp is not None else (0 if mii is not None else None),
+        arp_targets=arp.targets if arp is not None else None,
+        arp_validate=(arp.validate or ArpValidate.NONE) if arp is not None else None,
+        primary=bond.primary,
+        xmit_hash_policy=bond.xmit_hash_policy,
+        lacp_rate=bond.lacp_rate,
+    )
+
+
+def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -> DeviceSpec:
+    """The spec with the addresses and gateways the definition asks for."""
+    addresses: dict[Family, tuple[Addr, ...]] = {}
+    gateways: dict[Family, str | None] = {}
+    keep: set[Family] = set()
+    for family in (Family.IPV4, Family.IPV6):
+        proto = iface.protocol(family)
+        if subordinate or proto is None:
+            # A port or slave carries no addresses; no <protocol> means no addressing.
+            addresses[family] = ()
+            gateways[family] = None
+            continue
+        max_prefix = 32 if family is Family.IPV4 else 128
+        addresses[family] = tuple(
+            Addr(family, _canonical(a.address), a.prefix if a.prefix is not None else max_prefix)
+            for a in proto.addresses
+        )
+        if proto.dhcp or proto.autoconf:
+            keep.add(family)
+        if proto.gateway is not None:
+            gateways[family] = _canonical(proto.gateway)
+        elif not (proto.dhcp or proto.autoconf):
+            gateways[family] = None
+    return replace(spec, addresses=addresses, gateways=gateways, keep_extra=frozenset(keep))
+
+
+def _canonical(address: str) -> str:
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return address
+
+
+# ---------------------------------------------------------------------------------------
+# Saved live state → specs (rollback).
+
+
+def specs_from_live(saved: LiveHost, names: Collection[str]) -> list[DeviceSpec]:
+    """Specs that put the named devices back exactly as a snapshot saw them."""
+    by_name = saved.by_name()
+    specs = []
+    for name in names:
+        link = by_name.get(name)
+        if link is None:
+            continue
+        specs.append(_spec_from_link(link, saved))
+    return specs
+
+
+def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
+    bond = None
+    if link.bond is not None:
+        b = link.bond
+        bond = BondSpec(
+            mode=b.mode, miimon=b.miimon, updelay=b.updelay, downdelay=b.downdelay,
+            use_carrier=b.use_carrier, arp_interval=b.arp_interval, arp_targets=b.arp_targets,
+            arp_validate=b.arp_validate, primary=b.primary,
+            xmit_hash_policy=b.xmit_hash_policy, lacp_rate=b.lacp_rate,
+        )  # fmt: skip
+    bridge = (
+        BridgeSpec(stp=link.bridge.stp, forward_delay=link.bridge.forward_delay)
+        if link.bridge is not None
+        else None
+    )
+    vlan = (
+        VlanSpec(link.parent or "", link.vlan_tag, link.vlan_reorder_hdr)
+        if link.vlan_tag is not None
+        else None
+    )
+    addresses: dict[Family, tuple[Addr, ...]] = {}
+    for family in (Family.IPV4, Family.IPV6):
+        addresses[family] = tuple(
+            Addr(a.family, a.address, a.prefix)
+            for a in link.addresses
+            if a.family is family and a.scope == "global"
+        )
+    gws = live.gateways(link.name)
+    return DeviceSpec(
+        name=link.name,
+        kind=link.kind or "ethernet",
+        bond=bond,
+        bridge=bridge,
+        vlan=vlan,
+        master=link.master,
+        mtu=link.mtu,
+        mac=link.mac if link.kind in ("", "veth") else None,
+        up=link.admin_up,
+        addresses=addresses,
+        gateways={f: gws.get(f) for f in (Family.IPV4, Family.IPV6)},
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The engine.
+
+
+def make_plan(desired: Sequence[Interface], live: LiveHost, remove: Sequence[str] = ()) -> Plan:
+    """The operations that make the kernel run these definitions (and remove ``remove``)."""
+    specs = specs_from_interfaces(desired)
+    for spec in specs:
+        link = live.link(spec.name)
+        if spec.kind == "ethernet" and link is None:
+            raise PlanError(f"{spec.name}: no such network device on this host")
+        if spec.vlan is not None and not spec.vlan.parent:
+            raise PlanError(f"{spec.name}: the VLAN names no parent")
+    return diff(specs, live, remove=remove)
+
+
+def restore_plan(saved: LiveHost, current: LiveHost, names: Collection[str]) -> Plan:
+    """Put the named devices back as ``saved`` had them; delete those it did not have.
+
+    Devices the snapshot knew are recreated if gone (with their settings, masters,
+    addresses, routes, MTU, MAC and up/down); named devices it did not know (created
+    since) are deleted.
+    """
+    known = saved.by_name()
+    remove = [n for n in names if n not in known and current.link(n) is not None]
+    # Masters and parents of the named devices must come back too.
+    wanted = set(n for n in names if n in known)
+    for name in list(wanted):
+        link = known[name]
+        for other in (link.master, link.parent if link.vlan_tag is not None else None):
+            if other is not None and other in known:
+                wanted.add(other)
+    specs = specs_from_live(saved, sorted(wanted, key=lambda n: known[n].index))
+    return diff(specs, current, remove=remove, peers=_veth_peers(saved))
+
+
+def _veth_peers(live: LiveHost) -> dict[str, str]:
+    return {
+        lnk.name: lnk.parent for lnk in live.links if lnk.kind == "veth" and lnk.parent is not None
+    }
+
+
+def start_plan(names: Collection[str], desired: Sequence[Interface], live: LiveHost) -> Plan:
+    """``ifsmith start``: bring the named definitions up (creating them as needed)."""
+    chosen = [replace(i, start_mode=StartMode.ONBOOT) for i in desired if i.name in names]
+    missing = set(names) - {i.name for i in chosen}
+    if missing:
+        raise PlanError(f"no definition for {', '.join(sorted(missing))}")
+    return make_plan(chosen, live)
+
+
+def stop_plan(names: Collection[str], live: LiveHost) -> Plan:
+    """``ifsmith stop``: take the named interfaces down (virsh iface-destroy)."""
+    ops: list[Op] = []
+    for name in names:
+        link = live.link(name)
+        if link is None:
+            raise PlanError(f"no interface named {name}")
+        if link.admin_up:
+            ops.append(SetUp(name, False))
+    return Plan(tuple(ops))
+
+
+_CREATE_RANK = {"bond": 0, "vlan": 1, "bridge": 2}
+
+
+def diff(
+    specs: Sequence[DeviceSpec],
+    live: LiveHost,
+    remove: Sequence[str] = (),
+    peers: dict[str, str] | None = None,
+) -> Plan:
+    """Ordered operations from the current state to the specs."""
+    by_name = live.by_name()
+    peers = peers or {}
+    wanted = {s.name: s for s in specs}
+    deletes: list[Op] = []
+    creates: list[Op] = []
+    settings: list[Op] = []
+    releases: list[Op] = []
+    enslave: list[Op] = []
+    ups: list[Op] = []
+    downs: list[Op] = []
+    addr_add: list[Op] = []
+    addr_del: list[Op] = []
+    routes: list[Op] = []
+    recreated: set[str] = set()
+
+    for name in remove:
+        if name in by_name and name not in wanted:
+            deletes.append(DeleteLink(name))
+
+    created_peers: set[str] = set()
+    for spec in _creation_order(specs):
+        link = by_name.get(spec.name)
+        if link is not None and _must_recreate(spec, link):
+            deletes.append(DeleteLink(spec.name))
+            recreated.add(spec.name)
+            link = None
+        if link is None:
+            if spec.kind == "ethernet":
+                continue
+            if spec.name in created_peers:
+                continue
+            peer = peers.get(spec.name) if spec.kind == "veth" else None
+            if peer is not None and peer in by_name and peer not in recreated:
+                # The surviving end of a veth pair cannot be re-paired: recreate both.
+                deletes.append(DeleteLink(peer))
+                recreated.add(peer)
+            creates.append(
+                CreateLink(spec.name, spec.kind, spec.bond, spec.bridge, spec.vlan, peer)
+            )
+            if peer is not None:
+                created_peers.add(peer)
+    fresh = {op.name for op in creates} | created_peers
+
+    for spec in specs:
+        link = None if spec.name in fresh else by_name.get(spec.name)
+        if link is None and spec.kind == "ethernet":
+            continue
+        settings.extend(_setting_ops(spec, link))
+        # Masters: a bond slave must be down while it is enslaved.
+        current_master = link.master if link is not None else None
+        if spec.manage_master and spec.master != current_master:
+            if current_master is not None:
+                releases.append(SetMaster(spec.name, None))
+            if spec.master is not None:
+                master_spec = wanted.get(spec.master)
+                master_kind = (
+                    master_spec.kind
+                    if master_spec
+                    else (by_name[spec.master].kind if spec.master in by_name else "")
+                )
+                if master_kind == "bond" and (link is None or link.admin_up):
+                    enslave.append(SetUp(spec.name, False))
+                enslave.append(SetMaster(spec.name, spec.master))
+        needs_up_again = any(isinstance(op, SetUp) and op.name == spec.name for op in enslave)
+        is_up = link.admin_up if link is not None else False
+        if spec.up is True and (not is_up or needs_up_again):
+            ups.append(SetUp(spec.name, True))
+        elif spec.up is False and is_up:
+            downs.append(SetUp(spec.name, False))
+        if spec.up is None and needs_up_again and is_up:
+            ups.append(SetUp(spec.name, True))
+        adds, dels = _address_ops(spec, link)
+        addr_add.extend(adds)
+        addr_del.extend(dels)
+        routes.extend(_route_ops(spec, live, fresh))
+
+    # Slaves and ports the definitions dropped from a master they manage.
+    for spec in specs:
+        if spec.kind not in ("bond", "bridge") or spec.name in fresh:
+            continue
+        for link in live.links:
+            if link.master == spec.name and wanted.get(link.name, None) is None:
+                releases.append(SetMaster(link.name, None))
+
+    creates.sort(key=lambda op: _create_rank(op, creates))
+    ups = _order_ups(ups, wanted)
+    ops = (
+        deletes + releases + creates + settings + enslave + ups + addr_add + addr_del
+        + routes + downs
+    )  # fmt: skip
+    return Plan(tuple(_dedupe(ops)))
+
+
+def _dedupe(ops: Iterable[Op]) -> list[Op]:
+    seen: set[Op] = set()
+    out = []
+    for op in ops:
+        if op in seen and not isinstance(op, SetUp):
+            continue
+        seen.add(op)
+        out.append(op)
+    return out
+
+
+def _creation_order(specs: Sequence[DeviceSpec]) -> list[DeviceSpec]:
+    """Bonds, then VLANs, then bridges; a VLAN after its parent when that is created too."""
+    return sorted(specs, key=lambda s: _CREATE_RANK.get(s.kind, 3))
+
+
+def _create_rank(op: CreateLink | Op, creates: Sequence[Op]) -> int:
+    if not isinstance(op, CreateLink):
+        return 9
+    rank = _CREATE_RANK.get(op.kind, 3) * 10
+    if op.vlan is not None:
+        parent = next(
+            (c for c in creates if isinstance(c, CreateLink) and c.name == op.vlan.parent), None
+        )
+        if parent is not None:
+            rank = max(rank, _create_rank(parent, creates) + 1)
+    return rank
+
+
+def _order_ups(ups: list[Op], wanted: dict[str, DeviceSpec]) -> list[Op]:
+    """Slaves and ports before their masters, parents before their VLANs."""
+
+    def depth(name: str, seen: frozenset[str] = frozenset()) -> int:
+        spec = wanted.get(name)
+        if spec is None or name in seen:
+            return 0
+        below = [s.name for s in wanted.values() if s.master == name]
+        if spec.vlan is not None:
+            below.append(spec.vlan.parent)
+        return 1 + max((depth(b, seen | {name}) for b in below), default=0)
+
+    return sorted(ups, key=lambda op: depth(op.name))
+
+
+def _must_recreate(spec: DeviceSpec, link: LiveLink) -> bool:
+    """A device whose type, VLAN id/parent or bond mode cannot be changed in place."""
+    if spec.kind == "ethernet":
+        return False
+    if (link.kind or "ethernet") != spec.kind:
+        if spec.kind in ("bond", "bridge", "vlan") or link.kind in ("bond", "bridge", "vlan"):
+            return True
+    if spec.vlan is not None and (
+        link.vlan_tag != spec.vlan.tag or link.parent != spec.vlan.parent
+    ):
+        return True
+    # Changing a bond's mode needs it down and without slaves: recreating is the same
+    # effect, and the plan re-adds its slaves and addresses.
+    return bool(
+        spec.bond is not None
+        and link.bond is not None
+        and spec.bond.mode is not None
+        and spec.bond.mode != link.bond.mode
+    )
+
+
+def _setting_ops(spec: DeviceSpec, link: LiveLink | None) -> list[Op]:
+    ops: list[Op] = []
+    if link is not None and spec.bond is not None:
+        current = link.bond
+        changed = {
+            k: v
+            for k, v in spec.bond.options().items()
+            if current is None or _bond_value(current, k) != v
+        }
+        if changed:
+            ops.append(SetBond(spec.name, BondSpec(**changed)))  # type: ignore[arg-type]
+    if link is not None and spec.bridge is not None:
+        current_br = link.bridge
+        stp = spec.bridge.stp
+        delay = spec.bridge.forward_delay
+        if current_br is not None:
+            stp = None if stp == current_br.stp else stp
+            if delay is not None and abs(delay - current_br.forward_delay) < 0.005:
+                delay = None
+        if stp is not None or delay is not None:
+            ops.append(SetBridge(spec.name, BridgeSpec(stp, delay)))
+    if link is not None and spec.vlan is not None and spec.vlan.reorder_hdr is not None:
+        if link.vlan_reorder_hdr != spec.vlan.reorder_hdr:
+            ops.append(SetVlanFlags(spec.name, spec.vlan.reorder_hdr))
+    if spec.mtu is not None and (link is None or link.mtu != spec.mtu):
+        ops.append(SetMtu(spec.name, spec.mtu))
+    if spec.mac is not None and (link is None or (link.mac or "").lower() != spec.mac.lower()):
+        ops.append(SetMac(spec.name, spec.mac.lower()))
+    return ops
+
+
+def _bond_value(bond: object, option: str) -> object:
+    return getattr(bond, option, None)
+
+
+def _address_ops(spec: DeviceSpec, link: LiveLink | None) -> tuple[list[Op], list[Op]]:
+    adds: list[Op] = []
+    dels: list[Op] = []
+    present = {
+        Addr(a.family, _canonical(a.address), a.prefix)
+        for a in (link.addresses if link is not None else ())
+        if a.scope == "global"
+    }
+    for family, wanted in spec.addresses.items():
+        for addr in wanted:
+            if addr not in present:
+                adds.append(AddAddress(spec.name, addr))
+        if family in spec.keep_extra:
+            continue
+        for addr in sorted(present, key=str):
+            if addr.family is family and addr not in wanted:
+                dels.append(DelAddress(spec.name, addr))
+    return adds, dels
+
+
+def _route_ops(spec: DeviceSpec, live: LiveHost, fresh: set[str]) -> list[Op]:
+    ops: list[Op] = []
+    current = {} if spec.name in fresh else live.gateways(spec.name)
+    for family, gateway in spec.gateways.items():
+        now = current.get(family)
+        if gateway is not None and now != gateway:
+            ops.append(SetDefaultRoute(spec.name, family, gateway))
+        elif gateway is None and now is not None:
+            ops.append(DelDefaultRoute(spec.name, family, now))
+    return ops
