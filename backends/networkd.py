@@ -1,0 +1,900 @@
+"""systemd-networkd: ``.netdev`` and ``.network`` files under ``/etc/systemd/network``.
+
+A virtual device (bond, bridge, VLAN) is a ``.netdev`` (``[NetDev] Name=``/``Kind=``); every
+device's configuration is a ``.network`` whose ``[Match] Name=`` names it.  Rendering edits
+the files that already define an interface — the first in lexical order, as networkd picks
+them; one found under /run or /lib is copied to /etc under the same name, which shadows it —
+and creates ``10-ifsmith-<name>.network``/``.netdev`` otherwise.  Every setting ifsmith does
+not model, every comment and every unknown section stays.  A VLAN is attached by its
+parent's ``VLAN=`` list, so the parent's ``.network`` is edited (or created bare) too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TypeVar
+
+from ifsmith.backends.systemd_ini import Line, UnitFile, check_token, merged
+from ifsmith.core.checks import mac_problem, name_problem
+from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    PRIMARY_MODES,
+    ArpMon,
+    ArpValidate,
+    Bond,
+    BondMode,
+    Bridge,
+    Carrier,
+    Family,
+    FlatInterface,
+    IfType,
+    Interface,
+    IpAddress,
+    LacpRate,
+    MiiMon,
+    Protocol,
+    StartMode,
+    Vlan,
+    XmitHashPolicy,
+    flatten,
+)
+
+NAME = "networkd"
+DIRECTORY = PurePosixPath("/etc/systemd/network")
+# networkd's search path, highest priority first: a name in /etc shadows the same name below.
+SEARCH_PATH = (
+    DIRECTORY,
+    PurePosixPath("/run/systemd/network"),
+    PurePosixPath("/usr/local/lib/systemd/network"),
+    PurePosixPath("/usr/lib/systemd/network"),
+    PurePosixPath("/lib/systemd/network"),
+)
+PREFIX = "10-ifsmith-"
+LABEL = re.compile(r"^#\s*ifsmith-label:\s*(\".*\")\s*$")
+_KINDS = {"bond": IfType.BOND, "bridge": IfType.BRIDGE, "vlan": IfType.VLAN}
+_GLOB = re.compile(r"[*?\[]")
+_TIME_UNITS = {
+    "us": 1e-6,
+    "usec": 1e-6,
+    "ms": 1e-3,
+    "msec": 1e-3,
+    "s": 1.0,
+    "sec": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "m": 60.0,
+    "min": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+}
+_TRUE = ("1", "yes", "y", "true", "t", "on")
+_FALSE = ("0", "no", "n", "false", "f", "off")
+
+log = logging.getLogger(__name__)
+
+
+def parse_bool(text: str | None) -> bool | None:
+    """systemd's boolean (``1/yes/true/on``, ``0/no/false/off``), None when absent or neither."""
+    if text is None:
+        return None
+    low = text.strip().lower()
+    return True if low in _TRUE else False if low in _FALSE else None
+
+
+def parse_timespan(text: str, default_unit: float = 1.0) -> float:
+    """A systemd time span (``100ms``, ``1min 30s``, a bare number in ``default_unit``) in s."""
+    total = 0.0
+    parts = re.findall(r"([0-9]+(?:\.[0-9]*)?)\s*([a-z]*)", text.strip().lower())
+    if not parts or re.sub(r"[0-9.\sa-z]", "", text.lower()):
+        raise ValueError(text)
+    for number, unit in parts:
+        if unit and unit not in _TIME_UNITS:
+            raise ValueError(text)
+        total += float(number) * (_TIME_UNITS[unit] if unit else default_unit)
+    return total
+
+
+def parse_bytes(text: str) -> int:
+    """``MTUBytes=``: a number with an optional K/M/G suffix (base 1024)."""
+    m = re.fullmatch(r"\s*([0-9]+)\s*([KMG]?)\s*", text)
+    if not m:
+        raise ValueError(text)
+    return int(m.group(1)) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[m.group(2)]
+
+
+# ---------------------------------------------------------------------------------------
+# Loading the files.
+
+
+@dataclass
+class Unit:
+    """One effective ``.network``/``.netdev``: its main file (edited) and drop-ins (read)."""
+
+    path: PurePosixPath
+    unit: UnitFile
+    view: UnitFile
+
+    @property
+    def match_name(self) -> str | None:
+        """The one literal ``[Match] Name=`` of a .network (None for globs or several)."""
+        names = self.view.get_list("Match", "Name")
+        if len(names) == 1 and not _GLOB.search(names[0]):
+            return names[0]
+        return None
+
+    @property
+    def netdev_name(self) -> str | None:
+        return self.view.get("NetDev", "Name")
+
+
+@dataclass
+class Config:
+    networks: list[Unit] = field(default_factory=list)
+    netdevs: list[Unit] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def network_for(self) -> dict[str, Unit]:
+        """Interface name → the first .network (lexical order) that names exactly it."""
+        out: dict[str, Unit] = {}
+        for u in self.networks:
+            name = u.match_name
+            if name is not None and name not in out:
+                out[name] = u
+        return out
+
+    def netdev_for(self) -> dict[str, Unit]:
+        out: dict[str, Unit] = {}
+        for u in self.netdevs:
+            name = u.netdev_name
+            if name is not None and name not in out:
+                out[name] = u
+        return out
+
+
+def load(existing: FileView) -> Config:
+    """Every effective .network and .netdev with its drop-ins merged, in lexical order."""
+    config = Config()
+    mains: dict[str, PurePosixPath] = {}
+    dropins: dict[str, dict[str, PurePosixPath]] = {}
+    for directory in SEARCH_PATH:
+        for fname in existing.listdir(directory):
+            if fname.startswith("."):
+                continue
+            if fname.endswith((".network", ".netdev")):
+                mains.setdefault(fname, directory / fname)
+            elif fname.endswith((".network.d", ".netdev.d")):
+                for conf in existing.listdir(directory / fname):
+                    if conf.endswith(".conf"):
+                        found = dropins.setdefault(fname[:-2], {})
+                        found.setdefault(conf, directory / fname / conf)
+    for fname in sorted(mains):
+        path = mains[fname]
+        data = existing.read(path)
+        if data is None:
+            continue
+        unit = UnitFile.parse(data, str(path))
+        extra = []
+        for conf in sorted(dropins.get(fname, {})):
+            dpath = dropins[fname][conf]
+            ddata = existing.read(dpath)
+            if ddata is not None:
+                extra.append(UnitFile.parse(ddata, str(dpath)))
+        view = merged(unit, extra)
+        config.problems += view.problems
+        (config.networks if fname.endswith(".network") else config.netdevs).append(
+            Unit(path, unit, view)
+        )
+    return config
+
+
+# ---------------------------------------------------------------------------------------
+# Reading.
+
+
+def read_files(existing: FileView) -> list[Interface]:
+    """What the files say, as top-level interfaces; problems are logged as warnings."""
+    interfaces, problems = read_report(existing)
+    for problem in problems:
+        log.warning("%s", problem)
+    return interfaces
+
+
+def read(host: Host) -> list[Interface]:
+    """What the host's networkd files say."""
+    return read_files(HostFiles(host))
+
+
+def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+    """The interfaces the files define and what was skipped, with reasons."""
+    config = load(existing)
+    return interfaces_of(config, list(config.problems))
+
+
+@dataclass
+class _Read:
+    iface: Interface
+    master: str | None = None
+    primary: bool = False
+    vlans: list[str] = field(default_factory=list)
+
+
+def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface], list[str]]:
+    """Units → interfaces nested like the XML (ports inside their master)."""
+    netdevs = config.netdev_for()
+    networks = config.network_for()
+    records: dict[str, _Read] = {}
+    for u in config.networks:
+        if u.match_name is None:
+            problems.append(
+                f"{u.path}: [Match] is not one literal Name=; not an interface definition"
+            )
+    for name in list(netdevs) + [n for n in networks if n not in netdevs]:
+        rec = _record(name, netdevs.get(name), networks.get(name), problems)
+        if rec is not None:
+            records[name] = rec
+    parents = {v: n for n, r in records.items() for v in r.vlans}
+    children: dict[str, list[str]] = {}
+    for name, rec in records.items():
+        if rec.iface.vlan is not None:
+            parent = parents.get(name)
+            if parent is None:
+                problems.append(f"{name}: no .network lists it in VLAN=; its parent is unknown")
+            rec.iface = replace(rec.iface, vlan=replace(rec.iface.vlan, parent=parent))
+        if rec.master is None:
+            continue
+        master = records.get(rec.master)
+        if master is None or master.iface.type not in (IfType.BOND, IfType.BRIDGE):
+            problems.append(f"{name}: master {rec.master} is not a configured bond or bridge")
+            rec.master = None
+            continue
+        children.setdefault(rec.master, []).append(name)
+
+    def nest(name: str, top: bool, seen: frozenset[str]) -> Interface:
+        rec = records[name]
+        iface = rec.iface
+        subs = tuple(nest(s, False, seen | {name}) for s in children.get(name, ()) if s not in seen)
+        if iface.bond is not None:
+            primary = next((s for s in children.get(name, ()) if records[s].primary), None)
+            mode = iface.bond.mode
+            if subs and primary == subs[0].name and mode in PRIMARY_MODES:
+                primary = None  # libvirt's rule: the first slave
+            iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
+        elif iface.bridge is not None:
+            iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+        return iface if top else replace(iface, start_mode=None, protocols=())
+
+    tops = [n for n, r in records.items() if r.master is None]
+    return [nest(n, True, frozenset()) for n in tops], problems
+
+
+def _label(units: Iterable[Unit | None], problems: list[str]) -> str | None:
+    for u in units:
+        if u is None:
+            continue
+        for ln in u.unit.preamble:
+            m = LABEL.match(ln.text.strip())
+            if m:
+                try:
+                    value = json.loads(m.group(1))
+                except ValueError:
+                    problems.append(f"{u.path}: unreadable label comment ignored")
+                    continue
+                if isinstance(value, str):
+                    return value
+    return None
+
+
+def _record(
+    name: str, netdev: Unit | None, network: Unit | None, problems: list[str]
+) -> _Read | None:
+    iftype = IfType.ETHERNET
+    bond = bridge = vlan = None
+    mtu: int | None = None
+    mac: str | None = None
+    if netdev is not None:
+        nd = netdev.view
+        kind = nd.get("NetDev", "Kind") or ""
+        if kind in _KINDS:
+            iftype = _KINDS[kind]
+        else:
+            problems.append(f"{netdev.path}: {name}: Kind={kind} is not modelled; read as ethernet")
+        mtu = _num(netdev, "NetDev", "MTUBytes", parse_bytes, problems)
+        mac = nd.get("NetDev", "MACAddress")
+        if iftype == IfType.BOND:
+            bond = _bond(netdev, problems)
+        elif iftype == IfType.BRIDGE:
+            delay = _num(netdev, "Bridge", "ForwardDelaySec", parse_timespan, problems)
+            bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay)
+        elif iftype == IfType.VLAN:
+            tag = _num(netdev, "VLAN", "Id", int, problems)
+            if tag is None:
+                problems.append(f"{netdev.path}: VLAN {name} without Id=; skipped")
+                return None
+            vlan = Vlan(tag, reorder_hdr=parse_bool(nd.get("VLAN", "ReorderHeader")))
+    rec = _Read(Interface(iftype, name))
+    start = StartMode.ONBOOT
+    protocols: tuple[Protocol, ...] = ()
+    if network is not None:
+        nw = network.view
+        mtu = _num(network, "Link", "MTUBytes", parse_bytes, problems) or mtu
+        mac = nw.get("Link", "MACAddress") or mac
+        policy = (nw.get("Link", "ActivationPolicy") or "").strip()
+        if policy in ("manual", "down", "always-down"):
+            start = StartMode.NONE
+        elif parse_bool(nw.get("Link", "RequiredForOnline")) is False:
+            start = StartMode.HOTPLUG
+        rec.master = nw.get("Network", "Bond") or nw.get("Network", "Bridge") or None
+        rec.primary = parse_bool(nw.get("Network", "PrimarySlave")) is True
+        rec.vlans = nw.get_list("Network", "VLAN")
+        protocols = _protocols(network, problems)
+    if mac is not None and mac_problem(mac) is not None:
+        problems.append(f"{name}: MACAddress={mac} not understood; ignored")
+        mac = None
+    rec.iface = Interface(
+        iftype,
+        name,
+        start_mode=start,
+        mtu=mtu,
+        mac=mac.lower() if mac else None,
+        protocols=protocols,
+        bond=bond,
+        bridge=bridge,
+        vlan=vlan,
+        label=_label((network, netdev), problems),
+    )
+    return rec
+
+
+_T = TypeVar("_T")
+
+
+def _num(
+    u: Unit, section: str, key: str, kind: Callable[[str], _T], problems: list[str]
+) -> _T | None:
+    text = u.view.get(section, key)
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        problems.append(f"{u.path}: [{section}] {key}={text} not understood; ignored")
+        return None
+
+
+def _enum(u: Unit, key: str, kind: Callable[[str], _T], problems: list[str]) -> _T | None:
+    return _num(u, "Bond", key, kind, problems)
+
+
+def _ms(text: str) -> int:
+    return round(parse_timespan(text) * 1000)
+
+
+def _bond(u: Unit, problems: list[str]) -> Bond:
+    miimon = arpmon = None
+    freq = _num(u, "Bond", "MIIMonitorSec", _ms, problems)
+    if freq:
+        miimon = MiiMon(
+            freq,
+            downdelay=_num(u, "Bond", "DownDelaySec", _ms, problems) or 0,
+            updelay=_num(u, "Bond", "UpDelaySec", _ms, problems) or 0,
+        )
+    interval = _num(u, "Bond", "ARPIntervalSec", _ms, problems)
+    if interval:
+        arpmon = ArpMon(
+            interval,
+            tuple(u.view.get_list("Bond", "ARPIPTargets")),
+            _enum(u, "ARPValidate", ArpValidate, problems),
+        )
+    return Bond(
+        mode=_enum(u, "Mode", BondMode.parse, problems) or BondMode.BALANCE_RR,
+        miimon=miimon,
+        arpmon=arpmon,
+        xmit_hash_policy=_enum(u, "TransmitHashPolicy", XmitHashPolicy, problems),
+        lacp_rate=_enum(u, "LACPTransmitRate", LacpRate, problems),
+    )
+
+
+def _address(text: str) -> IpAddress | None:
+    """``Address=``: an address with a prefix; None for pools (0.0.0.0/n) and garbage."""
+    addr, _, plen = text.strip().partition("/")
+    try:
+        ip = ipaddress.ip_address(addr)
+        if plen:
+            prefix = int(plen)
+            ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+        elif ip.version == 6:
+            prefix = 128
+        else:  # networkd assumes the classful prefix, with a warning
+            first = int(ip) >> 24
+            prefix = 8 if first < 128 else 16 if first < 192 else 24 if first < 224 else 32
+    except ValueError:
+        return None
+    if ip.is_unspecified:
+        return None
+    return IpAddress(str(ip), prefix)
+
+
+def _default_gateways(u: Unit) -> list[str]:
+    """Gateways of ``[Route]`` sections that are default routes (no or a default Destination)."""
+    out = []
+    for s in u.view.named("Route"):
+        gw = next(iter(s.values("Gateway")[-1:]), None)
+        dest = next(iter(s.values("Destination")[-1:]), "")
+        if gw and dest in ("", "0.0.0.0/0", "::/0", "default"):
+            out.append(gw)
+    return out
+
+
+def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
+    nw = u.view
+    dhcp = (nw.get("Network", "DHCP") or "no").strip().lower()
+    dhcp4 = dhcp in ("yes", "ipv4", "both", "v4", "true", "1", "on")
+    dhcp6 = dhcp in ("yes", "ipv6", "both", "v6", "true", "1", "on")
+    addresses: list[IpAddress] = []
+    texts = nw.get_list("Network", "Address")
+    for s in nw.named("Address"):
+        if s.values("Peer") and any(_address(p) is None for p in s.values("Peer")):
+            problems.append(f"{u.path}: [Address] with an invalid Peer= ignored")
+            continue
+        texts += s.values("Address")[-1:]
+    for text in texts:
+        address = _address(text)
+        if address is None:
+            problems.append(f"{u.path}: Address={text} is not a static address; ignored")
+        elif address not in addresses:
+            addresses.append(address)
+    gateways = [g for g in nw.get_list("Network", "Gateway") + _default_gateways(u)]
+    ll = (nw.get("Network", "LinkLocalAddressing") or "ipv6").strip().lower()
+    ll6 = ll in ("ipv6", "yes", "true", "1", "on", "fallback")
+    if ll in ("ipv4", "yes", "true", "1", "on", "fallback", "ipv4-fallback"):
+        problems.append(f"{u.path}: IPv4 link-local addressing is not modelled")
+    ra = parse_bool(nw.get("Network", "IPv6AcceptRA"))
+    out: list[Protocol] = []
+    for family in (Family.IPV4, Family.IPV6):
+        version = 4 if family == Family.IPV4 else 6
+        mine = tuple(a for a in addresses if ipaddress.ip_address(a.address).version == version)
+        gws = []
+        for g in gateways:
+            try:
+                if ipaddress.ip_address(g).version == version:
+                    gws.append(str(ipaddress.ip_address(g)))
+            except ValueError:
+                if not g.startswith("_"):
+                    problems.append(f"{u.path}: Gateway={g} is not an address; ignored")
+        on_dhcp = dhcp4 if version == 4 else dhcp6
+        section = "DHCPv4" if version == 4 else "DHCPv6"
+        usedns = parse_bool(nw.get(section, "UseDNS"))
+        if usedns is None and version == 4:
+            usedns = parse_bool(nw.get("DHCP", "UseDNS"))
+        autoconf = version == 6 and (ra is True or (ra is None and ll6))
+        present = on_dhcp or mine or gws or (version == 6 and (ll6 or autoconf))
+        if not present:
+            continue
+        out.append(
+            Protocol(
+                family,
+                dhcp=on_dhcp,
+                peerdns=usedns,
+                autoconf=autoconf,
+                addresses=mine,
+                gateway=gws[0] if gws else None,
+            )
+        )
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering.
+
+
+def _name(owner: str, what: str, value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
+    return check_token(owner, what, value)
+
+
+def _ip(owner: str, what: str, value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
+
+
+def _mac(owner: str, value: str) -> str:
+    problem = mac_problem(value)
+    if problem is not None:
+        raise UnsafeValue(f"{owner}: {problem}")
+    return value.lower()
+
+
+def _ms_text(ms: int) -> str:
+    return f"{int(ms)}ms"
+
+
+def seconds_text(value: float) -> str:
+    """A float of seconds without a needless ``.0`` (``15``, ``2.5``)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
+Settings = dict[tuple[str, str], list[str]]  # (section, key) → lines' values; [] = remove
+
+
+def netdev_settings(iface: Interface, warn: Callable[[str], None]) -> Settings:
+    """The ``.netdev`` of a virtual device, setting by setting."""
+    name = iface.name
+    s: Settings = {
+        ("NetDev", "Name"): [name],
+        ("NetDev", "Kind"): [iface.type.value],
+        ("NetDev", "MTUBytes"): [str(int(iface.mtu))] if iface.mtu is not None else [],
+        ("NetDev", "MACAddress"): [_mac(name, iface.mac)] if iface.mac else [],
+    }
+    if iface.bond is not None:
+        s.update(bond_settings(name, iface.bond, warn))
+    if iface.bridge is not None:
+        br = iface.bridge
+        s[("Bridge", "STP")] = [] if br.stp is None else ["yes" if br.stp else "no"]
+        s[("Bridge", "ForwardDelaySec")] = [] if br.delay is None else [seconds_text(br.delay)]
+    if iface.vlan is not None:
+        v = iface.vlan
+        s[("VLAN", "Id")] = [str(int(v.tag))]
+        s[("VLAN", "ReorderHeader")] = [] if v.reorder_hdr is None else [_yes(v.reorder_hdr)]
+    return s
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+_BOND_KEYS = (
+    "Mode",
+    "MIIMonitorSec",
+    "UpDelaySec",
+    "DownDelaySec",
+    "ARPIntervalSec",
+    "ARPIPTargets",
+    "ARPValidate",
+    "TransmitHashPolicy",
+    "LACPTransmitRate",
+)
+
+
+def bond_settings(name: str, bond: Bond, warn: Callable[[str], None]) -> Settings:
+    """``[Bond]`` of a bond's .netdev (the primary is a port's ``PrimarySlave=``)."""
+    s: Settings = {("Bond", k): [] for k in _BOND_KEYS}
+    s[("Bond", "Mode")] = [(bond.mode or BondMode.BALANCE_RR).value]
+    if bond.miimon is not None:
+        mii = bond.miimon
+        s[("Bond", "MIIMonitorSec")] = [_ms_text(mii.freq)]
+        s[("Bond", "UpDelaySec")] = [_ms_text(mii.updelay)] if mii.updelay else []
+        s[("Bond", "DownDelaySec")] = [_ms_text(mii.downdelay)] if mii.downdelay else []
+        if mii.carrier == Carrier.IOCTL:
+            warn("networkd has no use_carrier setting; the kernel's netif carrier is used")
+    if bond.arpmon is not None:
+        arp = bond.arpmon
+        s[("Bond", "ARPIntervalSec")] = [_ms_text(arp.interval)]
+        if arp.targets:
+            targets = " ".join(_ip(name, "ARP target", t) for t in arp.targets)
+            s[("Bond", "ARPIPTargets")] = [targets]
+        if arp.validate is not None:
+            s[("Bond", "ARPValidate")] = [arp.validate.value]
+    if bond.xmit_hash_policy is not None:
+        s[("Bond", "TransmitHashPolicy")] = [bond.xmit_hash_policy.value]
+    if bond.lacp_rate is not None:
+        s[("Bond", "LACPTransmitRate")] = [bond.lacp_rate.value]
+    return s
+
+
+def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], None]) -> Settings:
+    """The ``.network`` of one device, setting by setting (VLAN= lists are added apart)."""
+    iface = fi.interface
+    name = iface.name
+    s: Settings = {
+        # A port's own MTU only: the bond driver gives its slaves the bond's MTU anyway.
+        ("Link", "MTUBytes"): [str(int(iface.mtu))] if iface.mtu is not None else [],
+        ("Link", "MACAddress"): [_mac(name, iface.mac)] if iface.mac else [],
+        ("Link", "ActivationPolicy"): [],
+        ("Link", "RequiredForOnline"): [],
+        ("Network", "Bond"): [],
+        ("Network", "Bridge"): [],
+        ("Network", "PrimarySlave"): [],
+        ("Network", "DHCP"): [],
+        ("Network", "Address"): [],
+        ("Network", "Gateway"): [],
+        ("Network", "IPv6AcceptRA"): [],
+        ("DHCP", "UseDNS"): [],
+        ("DHCPv4", "UseDNS"): [],
+        ("DHCPv6", "UseDNS"): [],
+    }
+    if fi.start_mode == StartMode.NONE:
+        s[("Link", "ActivationPolicy")] = ["manual"]
+    elif fi.start_mode == StartMode.HOTPLUG:
+        s[("Link", "RequiredForOnline")] = ["no"]
+    if fi.master is not None:
+        key = "Bond" if fi.master_type == IfType.BOND else "Bridge"
+        s[("Network", key)] = [_name(name, "master", fi.master)]
+        s[("Network", "PrimarySlave")] = ["yes"] if primary else []
+        s[("Network", "LinkLocalAddressing")] = ["no"]
+        return s
+    v4, v6 = iface.ipv4, iface.ipv6
+    dhcp4 = v4 is not None and v4.dhcp
+    dhcp6 = v6 is not None and v6.dhcp
+    if dhcp4 or dhcp6:
+        s[("Network", "DHCP")] = ["yes" if dhcp4 and dhcp6 else "ipv4" if dhcp4 else "ipv6"]
+    s[("Network", "LinkLocalAddressing")] = ["ipv6" if v6 is not None else "no"]
+    for proto in (v4, v6):
+        if proto is None:
+            continue
+        for a in proto.addresses:
+            text = _ip(name, "address", a.address)
+            if a.prefix is None:
+                warn(f"address {a.address} has no prefix; networkd assumes one")
+            s[("Network", "Address")].append(text if a.prefix is None else f"{text}/{a.prefix}")
+        if proto.gateway:
+            s[("Network", "Gateway")].append(_ip(name, "gateway", proto.gateway))
+        if proto.peerdns is not None:
+            section = "DHCPv4" if proto.family == Family.IPV4 else "DHCPv6"
+            s[(section, "UseDNS")] = [_yes(proto.peerdns)]
+    if v6 is not None:
+        s[("Network", "IPv6AcceptRA")] = [_yes(v6.autoconf)]
+    return s
+
+
+def _keep_start_settings(uf: UnitFile, settings: Settings) -> None:
+    """Leave an admin's ``ActivationPolicy=up``/``RequiredForOnline=routable`` alone on onboot."""
+    if not settings[("Link", "ActivationPolicy")]:
+        policy = (uf.get("Link", "ActivationPolicy") or "").strip()
+        if policy and policy not in ("manual", "down", "always-down"):
+            del settings[("Link", "ActivationPolicy")]
+    if not settings[("Link", "RequiredForOnline")]:
+        required = uf.get("Link", "RequiredForOnline")
+        if required is not None and parse_bool(required) is not False:
+            del settings[("Link", "RequiredForOnline")]
+
+
+def apply_settings(uf: UnitFile, settings: Settings) -> None:
+    """Set our settings in a unit file; empty lists remove the key; empty sections go."""
+    for (section, key), values in settings.items():
+        uf.set_all(section, key, values)
+    uf.drop_empty([sec for sec, _k in settings])
+
+
+def _owned_sections(uf: UnitFile, settings: Settings, warn: Callable[[str], None]) -> None:
+    """Keep ``[Address]``/``[Route]`` sections that say what we say; drop the ones that differ.
+
+    A section with extra settings (``Label=``, ``Metric=``) that matches the model is kept
+    and our own line for it is left out, so the admin's extra settings survive.
+    """
+    addresses = settings[("Network", "Address")]
+    gateways = settings[("Network", "Gateway")]
+    keep = []
+    for sec in uf.sections:
+        if sec.name == "Address":
+            value = next(iter(sec.values("Address")[-1:]), "")
+            address = _address(value)
+            text = str(address) if address else None
+            if text in addresses and set(sec.keys()) - {"Address"}:
+                addresses.remove(text)
+                keep.append(sec)
+            elif set(sec.keys()) - {"Address"} and address is not None:
+                warn(f"[Address] {value} with {sorted(set(sec.keys()) - {'Address'})} removed")
+            continue
+        if sec.name == "Route":
+            gw = next(iter(sec.values("Gateway")[-1:]), None)
+            dest = next(iter(sec.values("Destination")[-1:]), "")
+            if gw and dest in ("", "0.0.0.0/0", "::/0", "default"):
+                if gw in gateways and set(sec.keys()) - {"Gateway", "Destination"}:
+                    gateways.remove(gw)
+                    keep.append(sec)
+                continue
+        keep.append(sec)
+    uf.sections = keep
+
+
+@dataclass
+class _Out:
+    """Files being rendered: edited unit files by target path."""
+
+    config: Config
+    files: dict[PurePosixPath, UnitFile] = field(default_factory=dict)
+
+    def unit(self, existing: Unit | None, fname: str) -> tuple[PurePosixPath, UnitFile, bool]:
+        """The unit file to edit (copied to /etc when it lives elsewhere) and whether it is new."""
+        if existing is None:
+            path = DIRECTORY / fname
+            if path in self.files:
+                return path, self.files[path], False
+            taken = {u.path.name for u in self.config.networks + self.config.netdevs}
+            if fname in taken:
+                raise UnsafeValue(f"{fname} exists but does not define this interface")
+            uf = UnitFile()
+            self.files[path] = uf
+            return path, uf, True
+        path = DIRECTORY / existing.path.name
+        if path not in self.files:
+            self.files[path] = existing.unit
+        return path, self.files[path], False
+
+
+def _set_label(uf: UnitFile, label: str | None) -> None:
+    uf.preamble = [ln for ln in uf.preamble if not LABEL.match(ln.text.strip())]
+    if label is not None:
+        # JSON keeps newlines and control characters inside one comment line.
+        uf.preamble.insert(0, Line(f"# ifsmith-label: {json.dumps(label, ensure_ascii=False)}\n"))
+
+
+def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
+    """A .netdev per virtual device and a .network per device, merged into existing files."""
+    config = load(existing)
+    networks = config.network_for()
+    netdevs = config.netdev_for()
+    out = _Out(config)
+    warnings: list[RenderWarning] = []
+    flat = flatten(list(interfaces))
+    vlan_children: dict[str, list[str]] = {}
+    for fi in flat:
+        vlan = fi.interface.vlan
+        if vlan is not None:
+            if vlan.parent is None:
+                raise UnsafeValue(f"{fi.name}: VLAN without a parent interface")
+            parent = _name(fi.name, "VLAN parent", vlan.parent)
+            vlan_children.setdefault(parent, []).append(fi.name)
+    primaries = {
+        i.bond.primary for top in interfaces for i, _m in top.walk() if i.bond is not None
+    }
+    rendered: dict[str, PurePosixPath] = {}
+    for fi in flat:
+        name = _name(fi.name, "interface name", fi.name)
+        iface = fi.interface
+
+        def warn(message: str, name: str = name) -> None:
+            warnings.append(RenderWarning(name, message, NAME))
+
+        if iface.type != IfType.ETHERNET:
+            _, nd, _new = out.unit(netdevs.get(name), f"{PREFIX}{name}.netdev")
+            for other in ("Bond", "Bridge", "VLAN"):
+                if other.lower() != iface.type.value:
+                    nd.sections = [s for s in nd.sections if s.name != other]
+            apply_settings(nd, netdev_settings(iface, warn))
+        elif name in netdevs:
+            warn(f"{netdevs[name].path} makes it a virtual device; left in place")
+        path, nw, new = out.unit(networks.get(name), f"{PREFIX}{name}.network")
+        if new:
+            nw.set("Match", "Name", name)
+        _set_label(nw, iface.label)
+        settings = network_settings(fi, fi.master is not None and name in primaries, warn)
+        _keep_start_settings(nw, settings)
+        if fi.master is None:
+            _owned_sections(nw, settings, warn)
+        else:
+            nw.sections = [s for s in nw.sections if s.name not in ("Address", "Route")]
+        apply_settings(nw, settings)
+        rendered[name] = path
+    for parent, vlans in vlan_children.items():
+        existing_unit = networks.get(parent)
+        path, nw, new = out.unit(existing_unit, f"{PREFIX}{parent}.network")
+        if new:
+            nw.set("Match", "Name", parent)
+            nw.set("Network", "LinkLocalAddressing", "no")
+            warnings.append(
+                RenderWarning(parent, "not configured; a bare .network lists its VLANs", NAME)
+            )
+        current = nw.get_list("Network", "VLAN")
+        nw.set_all("Network", "VLAN", current + [v for v in vlans if v not in current])
+    files = {path: uf.dumps() for path, uf in out.files.items()}
+    warnings += _dropin_warnings(config, rendered)
+    return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
+
+
+def _dropin_warnings(config: Config, rendered: dict[str, PurePosixPath]) -> list[RenderWarning]:
+    """Drop-ins override the main file: say so for the interfaces we changed."""
+    out = []
+    for u in config.networks + config.netdevs:
+        name = u.match_name if u.path.suffix == ".network" else u.netdev_name
+        if name in rendered and len(u.view.sections) > len(u.unit.sections):
+            message = f"drop-ins of {u.path.name} may override what ifsmith wrote"
+            out.append(RenderWarning(name, message, NAME))
+    return out
+
+
+def undefine(names: Sequence[str], existing: FileView) -> Rendering:
+    """Remove the files of these interfaces and of their subordinates (in /etc)."""
+    config = load(existing)
+    interfaces, _ = interfaces_of(config, [])
+    doomed = set(names)
+    for top in interfaces:
+        for iface, _m in top.walk():
+            if iface.name in names:
+                doomed |= {i.name for i, _mm in iface.walk()}
+    removed: set[PurePosixPath] = set()
+    warnings: list[RenderWarning] = []
+    found: set[str] = set()
+    files: dict[PurePosixPath, bytes] = {}
+    for mapping in (config.network_for(), config.netdev_for()):
+        for name, u in mapping.items():
+            if name not in doomed:
+                continue
+            found.add(name)
+            if u.path.parent == DIRECTORY:
+                removed.add(u.path)
+            else:
+                message = f"{u.path} is not under {DIRECTORY}; left in place"
+                warnings.append(RenderWarning(name, message, NAME))
+    for u in config.networks:  # parents stop listing removed VLANs
+        vlans = u.unit.get_list("Network", "VLAN")
+        if u.path not in removed and set(vlans) & doomed and u.path.parent == DIRECTORY:
+            u.unit.set_all("Network", "VLAN", [v for v in vlans if v not in doomed])
+            files[u.path] = u.unit.dumps()
+    warnings += [
+        RenderWarning(n, "no networkd file names this interface", NAME)
+        for n in sorted(set(names) - found)
+    ]
+    return Rendering(
+        backend=NAME, files=files, removed=frozenset(removed), warnings=tuple(warnings)
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The host.
+
+
+def detect(host: Host) -> bool:
+    """Files define an interface (and, on the real root, systemd-networkd runs)."""
+    if host.is_real_root:
+        return _daemon_running()
+    config = load(HostFiles(host))
+    return any(u.match_name for u in config.networks) or bool(config.netdevs)
+
+
+def _daemon_running() -> bool:
+    from pathlib import Path
+
+    proc = Path("/proc")
+    for entry in proc.iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "systemd-network":
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
+    """``networkctl reload`` (creates new netdevs, rereads files), then reconfigure the links."""
+    prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
+    tool = shutil.which("networkctl") or "networkctl"
+    argv = [[*prefix, tool, "reload"]]
+    if names:
+        argv.append([*prefix, tool, "reconfigure", *_ordered(host, names)])
+    return argv
+
+
+def _ordered(host: Host, names: Sequence[str]) -> list[str]:
+    """Masters before their ports, then the rest as given."""
+    order: list[str] = []
+    for top in read_files(HostFiles(host)):
+        for iface in _pre_order(top):
+            if (top.name in names or iface.name in names) and iface.name not in order:
+                order.append(iface.name)
+    return order + [n for n in names if n not in order]
+
+
+def _pre_order(iface: Interface) -> Iterator[Interface]:
+    yield iface
+    for sub in iface.subordinates:
+        yield from _pre_order(sub)
+

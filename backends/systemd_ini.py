@@ -1,0 +1,208 @@
+"""systemd unit-file syntax (systemd.syntax(7)) read and edited in place.
+
+Only the settings that are set change; every other line — unknown sections and keys,
+comments, blank lines, lines systemd would reject — is written back byte for byte.
+Sections may repeat (``[Address]``, ``[Route]``) and keys may repeat (``Address=`` is a
+list); a trailing backslash joins the next line.  Values are written bare, so a value that
+would need quoting (a newline, a leading/trailing space, a trailing backslash) is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ifsmith.core.files import UnsafeValue
+
+_SECTION = re.compile(r"^\[([^\[\]]+)\]\s*$")
+_KEY = re.compile(r"^([A-Za-z0-9_.-]+)\s*=\s*(.*)$")
+
+
+def check_value(owner: str, what: str, value: str) -> str:
+    """A value that can be written bare on one line, or UnsafeValue naming it."""
+    if any(ch in value for ch in "\n\r\x00") or any(ord(c) < 0x20 and c != "\t" for c in value):
+        raise UnsafeValue(f"{owner}: {what} {value!r} contains a newline or control character")
+    if value != value.strip() or value.endswith("\\"):
+        raise UnsafeValue(f"{owner}: {what} {value!r} has surrounding space or a trailing '\\'")
+    return value
+
+
+def check_token(owner: str, what: str, value: str) -> str:
+    """A single word: no whitespace at all (systemd splits list settings on it)."""
+    check_value(owner, what, value)
+    if not value or any(ch.isspace() for ch in value):
+        raise UnsafeValue(f"{owner}: {what} {value!r} must be one word without whitespace")
+    return value
+
+
+@dataclass
+class Line:
+    """One logical line (continuations joined); ``key`` is None for comments and blanks."""
+
+    text: str
+    key: str | None = None
+    value: str = ""
+
+
+@dataclass
+class Section:
+    name: str
+    header: str
+    lines: list[Line] = field(default_factory=list)
+
+    def values(self, key: str) -> list[str]:
+        return [ln.value for ln in self.lines if ln.key == key]
+
+    def keys(self) -> list[str]:
+        return [ln.key for ln in self.lines if ln.key is not None]
+
+
+@dataclass
+class UnitFile:
+    """A unit file as lines: a preamble (before the first section) and its sections."""
+
+    preamble: list[Line] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, data: bytes, source: str = "<unit>") -> UnitFile:
+        """Read a unit file; lines systemd would ignore are kept and reported."""
+        uf = cls()
+        text = data.decode("utf-8", errors="surrogateescape")
+        raw_lines = text.splitlines(keepends=True)
+        current: list[Line] = uf.preamble
+        n = 0
+        while n < len(raw_lines):
+            start = n
+            line = raw_lines[n]
+            n += 1
+            body = line.rstrip("\r\n").strip()
+            if not body or body[0] in "#;":
+                current.append(Line(line))
+                continue
+            # A trailing backslash continues the setting on the next line (joined by a space).
+            while body.endswith("\\") and n < len(raw_lines):
+                nxt = raw_lines[n]
+                line += nxt
+                n += 1
+                stripped = nxt.rstrip("\r\n").strip()
+                if stripped[:1] in ("#", ";"):
+                    continue  # comment lines inside a continuation are skipped
+                body = body[:-1] + " " + stripped
+            m = _SECTION.match(body)
+            if m:
+                section = Section(m.group(1), line)
+                uf.sections.append(section)
+                current = section.lines
+                continue
+            m = _KEY.match(body)
+            if m and current is not uf.preamble:
+                current.append(Line(line, m.group(1), m.group(2).strip()))
+            else:
+                uf.problems.append(f"{source}:{start + 1}: not a key=value line: {body[:60]!r}")
+                current.append(Line(line))
+        return uf
+
+    def named(self, name: str) -> list[Section]:
+        return [s for s in self.sections if s.name == name]
+
+    def settings(self) -> Iterator[tuple[str, str, str]]:
+        """Every (section, key, value) in file order."""
+        for s in self.sections:
+            for ln in s.lines:
+                if ln.key is not None:
+                    yield s.name, ln.key, ln.value
+
+    def get(self, section: str, key: str) -> str | None:
+        """A single-valued setting: the last assignment wins, as in systemd."""
+        found = None
+        for s, k, v in self.settings():
+            if s == section and k == key:
+                found = v
+        return found
+
+    def get_list(self, section: str, key: str) -> list[str]:
+        """A list setting: assignments accumulate words; an empty one resets the list."""
+        out: list[str] = []
+        for s, k, v in self.settings():
+            if s == section and k == key:
+                out = out + v.split() if v else []
+        return out
+
+    def _first(self, section: str) -> Section:
+        found = self.named(section)
+        return found[0] if found else self.add_section(section)
+
+    def set(self, section: str, key: str, value: str) -> None:
+        """One assignment where the first one stands (else at the section's end); others go."""
+        self.set_all(section, key, [value])
+
+    def set_all(self, section: str, key: str, values: Iterable[str]) -> None:
+        """Replace every assignment of a key with one line per value, in place."""
+        wanted = [f"{key}={v}\n" for v in values]
+        sections = self.named(section)
+        places = [(s, i) for s in sections for i, ln in enumerate(s.lines) if ln.key == key]
+        current = [s.lines[i].text for s, i in places]
+        if current == wanted:
+            return  # unchanged: keep the bytes (spacing around '=') as they were
+        if not wanted:
+            self.remove(section, key)
+            return
+        new = [Line(t, key, t[len(key) + 1 :].strip()) for t in wanted]
+        if places:
+            keep, first = places[0]
+            kept = keep.lines[first]
+            for s in sections:
+                s.lines = [ln for ln in s.lines if ln.key != key or ln is kept]
+            at = next(i for i, ln in enumerate(keep.lines) if ln is kept)
+            keep.lines[at : at + 1] = new
+            return
+        target = self._first(section)
+        at = len(target.lines)
+        while at > 0 and not target.lines[at - 1].text.strip():
+            at -= 1  # before the blank lines that separate it from the next section
+        target.lines[at:at] = new
+
+    def remove(self, section: str, key: str) -> None:
+        for s in self.named(section):
+            s.lines = [ln for ln in s.lines if ln.key != key]
+
+    def add_section(self, name: str) -> Section:
+        """A new section at the end (separated by a blank line)."""
+        if self.sections and self.sections[-1].lines and self.sections[-1].lines[-1].text.strip():
+            self.sections[-1].lines.append(Line("\n"))
+        elif not self.sections and self.preamble and self.preamble[-1].text.strip():
+            self.preamble.append(Line("\n"))
+        section = Section(name, f"[{name}]\n")
+        self.sections.append(section)
+        return section
+
+    def drop_empty(self, names: Iterable[str]) -> None:
+        """Remove sections of these names that hold no setting and no comment."""
+        wanted = set(names)
+        self.sections = [
+            s
+            for s in self.sections
+            if s.name not in wanted or any(ln.text.strip() for ln in s.lines)
+        ]
+
+    def dumps(self) -> bytes:
+        """The file's bytes: unchanged lines exactly as they were read."""
+        parts = [ln.text for ln in self.preamble]
+        for s in self.sections:
+            parts.append(s.header)
+            parts += [ln.text for ln in s.lines]
+        out = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
+        return out.encode("utf-8", errors="surrogateescape")
+
+
+def merged(main: UnitFile, dropins: Iterable[UnitFile]) -> UnitFile:
+    """The file as systemd reads it: drop-ins parsed as if appended, in order."""
+    out = UnitFile(preamble=list(main.preamble), sections=list(main.sections))
+    out.problems = list(main.problems)
+    for d in dropins:
+        out.sections += d.sections
+        out.problems += d.problems
+    return out
