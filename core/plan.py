@@ -566,6 +566,8 @@ def diff(
         settings.extend(_setting_ops(spec, link))
         # Masters: a bond slave must be down while it is enslaved.
         current_master = link.master if link is not None else None
+        if current_master in fresh:
+            current_master = None  # its master is deleted and recreated: released
         if spec.manage_master and spec.master != current_master:
             if current_master is not None:
                 releases.append(SetMaster(spec.name, None))
@@ -591,6 +593,19 @@ def diff(
         addr_add.extend(adds)
         addr_del.extend(dels)
         routes.extend(_route_ops(spec, live, fresh))
+
+    # A new default route replaces the one through another device: say so, so that device
+    # is part of the plan (and of its checkpoint and rollback).
+    for op in list(routes):
+        if isinstance(op, SetDefaultRoute):
+            for route in live.routes:
+                if (
+                    route.family is op.family
+                    and route.dst == "default"
+                    and route.ifname not in (None, op.name)
+                    and route.ifname not in wanted
+                ):
+                    routes.append(DelDefaultRoute(route.ifname or "", op.family, route.gateway))
 
     # Slaves and ports the definitions dropped from a master they manage.
     for spec in specs:

@@ -1,0 +1,128 @@
+"""The kernel activator in real namespaces: apply, idempotence, restore, errors."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from ifsmith.backends import kernel
+from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot
+from ifsmith.core.model import Family
+from ifsmith.core.plan import make_plan, restore_plan
+from ifsmith.core.xmlio import parse
+from tests.netns import can_make_netns, ip, ip_batch, make_netns
+
+pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+
+BRIDGE = """<interface type='bridge' name='br0'>
+  <start mode='onboot'/>
+  <mtu size='1400'/>
+  <protocol family='ipv4'>
+    <ip address='192.0.2.5' prefix='24'/>
+    <route gateway='192.0.2.1'/>
+  </protocol>
+  <protocol family='ipv6'>
+    <ip address='2001:db8::5' prefix='64'/>
+  </protocol>
+  <bridge stp='on' delay='4'>
+    <interface type='ethernet' name='eth0'>
+    </interface>
+    <interface type='ethernet' name='eth1'>
+    </interface>
+  </bridge>
+</interface>
+"""
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    """eth0 (192.0.2.5/24, default via 192.0.2.1) and eth1, veths with peers in the netns."""
+    with make_netns("ifsk-") as ns:
+        ip_batch(
+            ns,
+            [
+                "link add eth0 type veth peer name peer0",
+                "link add eth1 type veth peer name peer1",
+                "link add eth2 type veth peer name peer2",
+                "addr add 192.0.2.5/24 dev eth0",
+                "link set eth0 up",
+                "link set peer0 up",
+                "link set eth2 up",
+                "route add default via 192.0.2.1",
+            ],
+        )
+        yield ns
+
+
+def comparable(host: Host) -> object:
+    """What rollback must restore: everything but counters and kernel-chosen MACs."""
+    live = snapshot(host)
+    return sorted(
+        (
+            lnk.name, lnk.kind, lnk.master, lnk.mtu, lnk.admin_up,
+            tuple(sorted(str(a) for a in lnk.addresses if a.scope == "global")),
+            tuple(sorted((str(f), g) for f, g in live.gateways(lnk.name).items())),
+        )
+        for lnk in live.links
+    )  # fmt: skip
+
+
+def test_apply_builds_the_bridge_and_a_second_apply_changes_nothing(server: str) -> None:
+    host = Host(netns=server)
+    desired = parse(BRIDGE)
+    kernel.apply(host, make_plan(desired, snapshot(host)))
+    live = snapshot(host)
+    br0 = live.link("br0")
+    assert br0 is not None and br0.admin_up and br0.mtu == 1400
+    assert br0.bridge is not None and br0.bridge.stp and br0.bridge.forward_delay == 4.0
+    assert {str(a) for a in br0.addresses if a.scope == "global"} == {
+        "192.0.2.5/24",
+        "2001:db8::5/64",
+    }
+    assert [lnk.name for lnk in live.links if lnk.master == "br0"] == ["eth0", "eth1"]
+    assert not [a for a in live.link("eth0").addresses if a.scope == "global"]  # type: ignore[union-attr]
+    assert live.gateways("br0") == {Family.IPV4: "192.0.2.1"}
+    assert make_plan(desired, live).is_empty
+
+
+def test_untouched_interfaces_are_not_flapped(server: str) -> None:
+    host = Host(netns=server)
+    monitor = subprocess.Popen(
+        ["ip", "-n", server, "monitor", "link"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        kernel.apply(host, make_plan(parse(BRIDGE), snapshot(host)))
+        ip("link", "add", "marker", "type", "bridge", netns=server)  # ends the capture
+        lines = []
+        assert monitor.stdout is not None
+        for line in monitor.stdout:
+            lines.append(line)
+            if "marker" in line:
+                break
+    finally:
+        monitor.terminate()
+        monitor.wait()
+    assert not [line for line in lines if " eth2" in line or "eth2:" in line]
+
+
+def test_restore_puts_the_namespace_back_exactly(server: str) -> None:
+    host = Host(netns=server)
+    before_live = snapshot(host)
+    before = comparable(host)
+    plan = make_plan(parse(BRIDGE), before_live)
+    kernel.apply(host, plan)
+    assert comparable(host) != before
+    restore = restore_plan(before_live, snapshot(host), plan.touched)
+    kernel.apply(host, restore)
+    assert comparable(host) == before
+    assert restore_plan(before_live, snapshot(host), plan.touched).is_empty
+
+
+def test_a_refused_operation_names_the_interface(server: str) -> None:
+    host = Host(netns=server)
+    doc = BRIDGE.replace("<mtu size='1400'/>", "<mtu size='70000'/>")
+    with pytest.raises(kernel.KernelError, match="br0: cannot set br0 mtu 70000"):
+        kernel.apply(host, make_plan(parse(doc), snapshot(host)))
