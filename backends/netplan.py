@@ -1,0 +1,1121 @@
+"""netplan: ``/etc/netplan/*.yaml`` (also ``/run/netplan``, ``/lib/netplan``).
+
+Files are merged in lexical order of their names; a name in /run shadows /etc, which shadows
+/lib (netplan-generate(8)).  Rendering edits an interface where it is already defined,
+keeping every key ifsmith does not model and every other interface; interfaces defined
+nowhere go into one file of ifsmith's own, ``/etc/netplan/60-ifsmith.yaml`` — after the
+``50-cloud-init.yaml`` that images carry, so that our definitions are merged last.
+A definition found only under /run or /lib is edited in a copy of its file in /etc.
+Files are written 0600 (netplan warns about more open ones).
+
+YAML is read with a loader that keeps every scalar a string (PyYAML's YAML 1.1 resolver
+would turn ``52:54:00:12:34:56`` into a base-60 integer and ``on`` into a boolean), and
+netplan's own rules interpret them.  Writing quotes MACs and addresses and leaves the
+scalars it read plain as they were.  PyYAML drops comments: a file's leading comment block
+is kept, other comments in a file ifsmith rewrites are lost (a warning says so).  Labels
+are comments ``# ifsmith-label <name>: "<json>"`` at the top of the file.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import logging
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import Any, TypeVar
+
+import yaml
+
+from ifsmith.backends.systemd_ini import check_token
+from ifsmith.core.checks import mac_problem, name_problem
+from ifsmith.core.errors import IfsmithError
+from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    PRIMARY_MODES,
+    ArpMon,
+    ArpValidate,
+    Bond,
+    BondMode,
+    Bridge,
+    Carrier,
+    Family,
+    FlatInterface,
+    IfType,
+    Interface,
+    IpAddress,
+    LacpRate,
+    MiiMon,
+    Protocol,
+    StartMode,
+    Vlan,
+    XmitHashPolicy,
+    flatten,
+)
+
+NAME = "netplan"
+DIRECTORY = PurePosixPath("/etc/netplan")
+# Highest priority first: a file name in /run shadows the same name in /etc and /lib.
+SEARCH_PATH = (PurePosixPath("/run/netplan"), DIRECTORY, PurePosixPath("/lib/netplan"))
+OWN_FILE = DIRECTORY / "60-ifsmith.yaml"
+MODE = 0o600
+SECTIONS = {
+    "ethernets": IfType.ETHERNET,
+    "bonds": IfType.BOND,
+    "bridges": IfType.BRIDGE,
+    "vlans": IfType.VLAN,
+}
+SECTION_OF = {t: s for s, t in SECTIONS.items()}
+OTHER_SECTIONS = (
+    "wifis",
+    "tunnels",
+    "vrfs",
+    "modems",
+    "dummy-devices",
+    "virtual-ethernets",
+    "nm-devices",
+)
+LABEL = re.compile(r"^#\s*ifsmith-label\s+(\S+):\s*(\".*\")\s*$")
+_TRUE = ("true", "yes", "on", "y")
+_FALSE = ("false", "no", "off", "n")
+# Keys of a definition that the model expresses (the rest is reported as not modelled).
+_COMMON = {
+    "dhcp4",
+    "dhcp6",
+    "accept-ra",
+    "addresses",
+    "gateway4",
+    "gateway6",
+    "routes",
+    "mtu",
+    "macaddress",
+    "optional",
+    "activation-mode",
+    "link-local",
+    "dhcp4-overrides",
+    "dhcp6-overrides",
+    "renderer",
+    "match",
+    "set-name",
+}
+_TYPE_KEYS = {
+    IfType.ETHERNET: set(),
+    IfType.BOND: {"interfaces", "parameters"},
+    IfType.BRIDGE: {"interfaces", "parameters"},
+    IfType.VLAN: {"id", "link"},
+}
+_BOND_PARAMS = {
+    "mode",
+    "mii-monitor-interval",
+    "up-delay",
+    "down-delay",
+    "arp-interval",
+    "arp-ip-targets",
+    "arp-validate",
+    "transmit-hash-policy",
+    "lacp-rate",
+    "primary",
+}
+_BRIDGE_PARAMS = {"stp", "forward-delay"}
+# Keys ifsmith sets or removes when it renders a definition.
+_OWNED = (
+    "id",
+    "link",
+    "interfaces",
+    "macaddress",
+    "mtu",
+    "optional",
+    "activation-mode",
+    "dhcp4",
+    "dhcp6",
+    "accept-ra",
+    "link-local",
+    "addresses",
+    "gateway4",
+    "gateway6",
+)
+# Names of virtual devices that netplan cannot define bare (a VLAN's parent must exist).
+_VIRTUAL_NAME = re.compile(r"^(bond|br|bridge|team|vlan|virbr|vxlan|veth|dummy)|\.")
+
+log = logging.getLogger(__name__)
+
+
+class NetplanError(IfsmithError):
+    """A netplan configuration netplan itself would refuse."""
+
+
+# ---------------------------------------------------------------------------------------
+# YAML: every scalar a string; plain scalars remembered so they are written plain again.
+
+
+class Plain(str):
+    """A scalar that is written without quotes (as read, or a boolean/number we write)."""
+
+
+class Quoted(str):
+    """A scalar that is always written double-quoted (MACs, addresses, names)."""
+
+
+class _Loader(yaml.BaseLoader):
+    pass
+
+
+def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
+    value = loader.construct_scalar(node)
+    return Plain(value) if node.style is None else str(value)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise NetplanError(f"{_where(key_node)}: a mapping key must be a scalar")
+        if key in out:
+            raise NetplanError(f"{_where(key_node)}: duplicate key {key!r}")
+        out[str(key)] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+def _where(node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"{mark.name}:{mark.line + 1}:{mark.column + 1}"
+
+
+_Loader.add_constructor("tag:yaml.org,2002:str", _construct_scalar)
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _represent_plain(dumper: _Dumper, value: Plain) -> yaml.ScalarNode:
+    text = str(value)
+    tag = dumper.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    if text == "" or any(c in text for c in "\n\r#:{}[],&*!|>'\"%@`") or text != text.strip():
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text)
+    return dumper.represent_scalar(tag, text)
+
+
+def _represent_quoted(dumper: _Dumper, value: Quoted) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", str(value), style='"')
+
+
+_Dumper.add_representer(Plain, _represent_plain)
+_Dumper.add_representer(Quoted, _represent_quoted)
+
+
+def load_yaml(data: bytes, source: str) -> dict[str, Any]:
+    """A netplan file as nested dicts of strings; NetplanError naming file:line for bad YAML."""
+    try:
+        loader = _Loader(data.decode("utf-8"))
+        loader.name = source  # marks in errors name the file
+        try:
+            doc = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except UnicodeDecodeError:
+        raise NetplanError(f"{source}: not UTF-8") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        raise NetplanError(f"{where}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise NetplanError(f"{source}: {exc}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise NetplanError(f"{source}: the top level must be a mapping")
+    return doc
+
+
+def dump_yaml(doc: dict[str, Any]) -> str:
+    return yaml.dump(
+        doc,
+        Dumper=_Dumper,
+        default_flow_style=False,
+        sort_keys=False,
+        width=200,
+        allow_unicode=False,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Loading the files.
+
+
+@dataclass
+class NetplanFile:
+    path: PurePosixPath
+    doc: dict[str, Any]
+    text: str
+
+    def network(self) -> dict[str, Any]:
+        net = self.doc.get("network")
+        return net if isinstance(net, dict) else {}
+
+    def section(self, name: str) -> dict[str, Any]:
+        sec = self.network().get(name)
+        return sec if isinstance(sec, dict) else {}
+
+
+@dataclass
+class Definition:
+    """One netplan ID, merged over the files that define it."""
+
+    id: str
+    type: IfType
+    data: dict[str, Any]
+    files: list[NetplanFile]
+
+    @property
+    def device(self) -> str | None:
+        """The kernel name: set-name, else a literal match name, else the ID (no match)."""
+        match = self.data.get("match")
+        if isinstance(self.data.get("set-name"), str):
+            return str(self.data["set-name"])
+        if match is None:
+            return self.id
+        if isinstance(match, dict) and set(match) == {"name"} and isinstance(match["name"], str):
+            if not re.search(r"[*?\[]", match["name"]):
+                return str(match["name"])
+        return None
+
+
+@dataclass
+class Config:
+    files: list[NetplanFile] = field(default_factory=list)
+    definitions: dict[str, Definition] = field(default_factory=dict)
+    renderer: str = "networkd"
+    problems: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def by_device(self) -> dict[str, Definition]:
+        out: dict[str, Definition] = {}
+        for d in self.definitions.values():
+            if d.device is not None:
+                out.setdefault(d.device, d)
+        return out
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    """netplan's merge: mappings merge key by key, later scalars and lists win."""
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def load(existing: FileView) -> Config:
+    """Every netplan file, merged in lexical order of names; NetplanError for broken YAML."""
+    config = Config()
+    chosen: dict[str, PurePosixPath] = {}
+    for directory in SEARCH_PATH:
+        for fname in existing.listdir(directory):
+            if fname.endswith(".yaml") and not fname.startswith("."):
+                chosen.setdefault(fname, directory / fname)
+    for fname in sorted(chosen):
+        data = existing.read(chosen[fname])
+        if data is None:
+            continue
+        nf = NetplanFile(chosen[fname], load_yaml(data, str(chosen[fname])), data.decode())
+        config.files.append(nf)
+        for line in nf.text.splitlines():
+            m = LABEL.match(line.strip())
+            if m:
+                try:
+                    config.labels[m.group(1)] = json.loads(m.group(2))
+                except ValueError:
+                    config.problems.append(f"{nf.path}: unreadable label comment ignored")
+        net = nf.doc.get("network")
+        if not isinstance(net, dict):
+            if nf.doc:
+                config.problems.append(f"{nf.path}: no 'network:' mapping; ignored")
+            continue
+        if isinstance(net.get("renderer"), str):
+            config.renderer = net["renderer"]
+        for section, iftype in SECTIONS.items():
+            defs = net.get(section)
+            if defs is None:
+                continue
+            if not isinstance(defs, dict):
+                raise NetplanError(f"{nf.path}: {section} must be a mapping")
+            for ident, body in defs.items():
+                if ident == "renderer":
+                    continue
+                if not isinstance(body, dict):
+                    body = {}
+                found = config.definitions.get(ident)
+                if found is not None and found.type != iftype:
+                    raise NetplanError(
+                        f"{nf.path}: {ident} is defined as {SECTION_OF[found.type]} and {section}"
+                    )
+                if found is None:
+                    found = config.definitions[ident] = Definition(ident, iftype, {}, [])
+                _merge(found.data, copy.deepcopy(body))
+                found.files.append(nf)
+        for section in OTHER_SECTIONS:
+            if net.get(section):
+                config.problems.append(f"{nf.path}: {section} are not modelled; ignored")
+    return config
+
+
+# ---------------------------------------------------------------------------------------
+# Reading: netplan's rules, strictly.
+
+
+def read_files(existing: FileView) -> list[Interface]:
+    """What the netplan files say, as top-level interfaces; problems are logged."""
+    interfaces, problems = read_report(existing)
+    for problem in problems:
+        log.warning("%s", problem)
+    return interfaces
+
+
+def read(host: Host) -> list[Interface]:
+    """What the host's netplan files say."""
+    return read_files(HostFiles(host))
+
+
+def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+    """The interfaces netplan defines, and what is not modelled; NetplanError if netplan
+    would refuse the configuration."""
+    config = load(existing)
+    return interfaces_of(config, list(config.problems))
+
+
+def _bool(d: Definition, key: str, value: Any) -> bool:
+    if isinstance(value, str):
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+    raise NetplanError(f"{d.id}: {key}: invalid boolean value {value!r}")
+
+
+def _opt_bool(d: Definition, data: dict[str, Any], key: str) -> bool | None:
+    return None if data.get(key) is None else _bool(d, key, data[key])
+
+
+def _int(d: Definition, key: str, value: Any, low: int = 0, high: int = 2**31 - 1) -> int:
+    if isinstance(value, str) and value.strip().isdigit() and low <= int(value) <= high:
+        return int(value)
+    raise NetplanError(f"{d.id}: {key}: invalid value {value!r}")
+
+
+def _ms(d: Definition, key: str, value: Any) -> int:
+    """netplan bond intervals: a number of milliseconds or a systemd time span."""
+    from ifsmith.backends.networkd import parse_timespan
+
+    if isinstance(value, str):
+        if value.strip().isdigit():
+            return int(value)
+        try:
+            return round(parse_timespan(value) * 1000)
+        except ValueError:
+            pass
+    raise NetplanError(f"{d.id}: {key}: invalid interval {value!r}")
+
+
+def _seconds(d: Definition, key: str, value: Any) -> float:
+    """netplan bridge times: seconds, or a systemd time span."""
+    from ifsmith.backends.networkd import parse_timespan
+
+    try:
+        return parse_timespan(str(value))
+    except ValueError:
+        raise NetplanError(f"{d.id}: {key}: invalid time {value!r}") from None
+
+
+def _ip(d: Definition, key: str, value: Any, version: int | None = None) -> str:
+    try:
+        ip = ipaddress.ip_address(str(value))
+    except ValueError:
+        raise NetplanError(f"{d.id}: {key}: invalid IP address {value!r}") from None
+    if version is not None and ip.version != version:
+        raise NetplanError(f"{d.id}: {key}: {value!r} is not an IPv{version} address")
+    return str(ip)
+
+
+_T = TypeVar("_T")
+
+
+def _choice(d: Definition, key: str, value: Any, kind: Callable[[str], _T]) -> _T:
+    try:
+        return kind(str(value))
+    except ValueError:
+        raise NetplanError(f"{d.id}: unknown {key} {value!r}") from None
+
+
+@dataclass
+class _Read:
+    iface: Interface
+    members: list[str] = field(default_factory=list)
+    primary: str | None = None
+
+
+def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface], list[str]]:
+    """Definitions → interfaces nested like the XML; NetplanError where netplan refuses."""
+    devices = {ident: d.device for ident, d in config.definitions.items()}
+    records: dict[str, _Read] = {}
+    for ident, d in config.definitions.items():
+        rec = _definition(d, config, problems)
+        if rec is not None:
+            records[ident] = rec
+    master_of: dict[str, str] = {}
+    for ident, rec in records.items():
+        d = config.definitions[ident]
+        for member in rec.members:
+            if member not in config.definitions:
+                raise NetplanError(f"{ident}: interface '{member}' is not defined")
+            if member == ident:
+                raise NetplanError(f"{ident}: cannot be its own member")
+            if member in master_of:
+                raise NetplanError(
+                    f"{ident}: interface '{member}' is already assigned to {master_of[member]}"
+                )
+            master_of[member] = ident
+        if rec.primary is not None and rec.primary not in rec.members:
+            raise NetplanError(f"{ident}: primary '{rec.primary}' is not a member of {d.id}")
+        vlan = rec.iface.vlan
+        if vlan is not None and vlan.parent is not None:
+            parent = config.definitions.get(vlan.parent)
+            if parent is None and config.renderer != "NetworkManager":
+                raise NetplanError(f"{ident}: interface '{vlan.parent}' is not defined")
+            device = devices.get(vlan.parent, vlan.parent) if parent else vlan.parent
+            rec.iface = replace(rec.iface, vlan=replace(vlan, parent=device))
+
+    def nest(ident: str, top: bool) -> Interface:
+        rec = records[ident]
+        iface = rec.iface
+        subs = tuple(nest(m, False) for m in rec.members if m in records)
+        if iface.bond is not None:
+            primary = devices.get(rec.primary) if rec.primary else None
+            if subs and primary == subs[0].name and iface.bond.mode in PRIMARY_MODES:
+                primary = None  # libvirt's rule: the first slave
+            iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
+        elif iface.bridge is not None:
+            iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+        return iface if top else replace(iface, start_mode=None, protocols=())
+
+    return [nest(i, True) for i in records if i not in master_of], problems
+
+
+def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | None:
+    data = d.data
+    unknown = sorted(set(data) - _COMMON - _TYPE_KEYS[d.type])
+    for key in unknown:
+        problems.append(f"{d.id}: {key} is not modelled; ignored")
+    if d.device is None:
+        problems.append(f"{d.id}: matches devices by {data.get('match')!r}; not modelled, skipped")
+        return None
+    name = d.device
+    rec = _Read(Interface(d.type, name))
+    bond = bridge = vlan = None
+    if d.type in (IfType.BOND, IfType.BRIDGE):
+        members = data.get("interfaces") or []
+        if not isinstance(members, list):
+            raise NetplanError(f"{d.id}: interfaces must be a list")
+        rec.members = [str(m) for m in members]
+        params = data.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise NetplanError(f"{d.id}: parameters must be a mapping")
+        allowed = _BOND_PARAMS if d.type == IfType.BOND else _BRIDGE_PARAMS
+        for key in sorted(set(params) - allowed):
+            problems.append(f"{d.id}: parameters.{key} is not modelled; ignored")
+        if d.type == IfType.BOND:
+            bond = _bond(d, params, problems)
+            rec.primary = str(params["primary"]) if params.get("primary") is not None else None
+        else:
+            delay = None
+            if params.get("forward-delay") is not None:
+                delay = _seconds(d, "forward-delay", params["forward-delay"])
+            bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay)
+    elif d.type == IfType.VLAN:
+        if data.get("id") is None:
+            raise NetplanError(f"{d.id}: missing 'id' property")
+        if data.get("link") is None:
+            raise NetplanError(f"{d.id}: missing 'link' property")
+        vlan = Vlan(_int(d, "id", data["id"], 0, 4094), parent=str(data["link"]))
+    mac = data.get("macaddress")
+    if mac is not None and mac_problem(str(mac)) is not None:
+        if str(mac) in ("permanent", "random", "stable", "preserve"):
+            problems.append(f"{d.id}: macaddress {mac} is not modelled; ignored")
+            mac = None
+        else:
+            raise NetplanError(f"{d.id}: invalid MAC address '{mac}'")
+    mode = data.get("activation-mode")
+    start = StartMode.ONBOOT
+    if mode is not None:
+        if mode not in ("manual", "off"):
+            raise NetplanError(f"{d.id}: activation-mode {mode!r} must be manual or off")
+        if mode == "off" and config.renderer == "NetworkManager":
+            raise NetplanError(f"{d.id}: activation-mode off is not supported by NetworkManager")
+        start = StartMode.NONE
+    elif _opt_bool(d, data, "optional"):
+        start = StartMode.HOTPLUG
+    rec.iface = Interface(
+        d.type,
+        name,
+        start_mode=start,
+        mtu=_int(d, "mtu", data["mtu"], 1) if data.get("mtu") is not None else None,
+        mac=str(mac).lower() if mac else None,
+        protocols=_protocols(d, problems),
+        bond=bond,
+        bridge=bridge,
+        vlan=vlan,
+        label=config.labels.get(name),
+    )
+    return rec
+
+
+def _bond(d: Definition, params: dict[str, Any], problems: list[str]) -> Bond:
+    mode = None
+    if params.get("mode") is not None:
+        mode = _choice(d, "bond mode", params["mode"], BondMode)
+    miimon = arpmon = None
+    if params.get("mii-monitor-interval") is not None:
+        freq = _ms(d, "mii-monitor-interval", params["mii-monitor-interval"])
+        up = _ms(d, "up-delay", params["up-delay"]) if params.get("up-delay") else 0
+        down = _ms(d, "down-delay", params["down-delay"]) if params.get("down-delay") else 0
+        miimon = MiiMon(freq, downdelay=down, updelay=up) if freq else None
+    if params.get("arp-interval") is not None:
+        targets = params.get("arp-ip-targets") or []
+        if not isinstance(targets, list):
+            raise NetplanError(f"{d.id}: arp-ip-targets must be a list")
+        validate = None
+        if params.get("arp-validate") is not None:
+            validate = _choice(d, "arp-validate", params["arp-validate"], ArpValidate)
+        interval = _ms(d, "arp-interval", params["arp-interval"])
+        arpmon = (
+            ArpMon(interval, tuple(_ip(d, "arp-ip-targets", t, 4) for t in targets), validate)
+            if interval
+            else None
+        )
+    elif params.get("arp-ip-targets"):
+        for t in params["arp-ip-targets"]:
+            _ip(d, "arp-ip-targets", t, 4)
+    policy = None
+    if params.get("transmit-hash-policy") is not None:
+        text = str(params["transmit-hash-policy"])
+        try:
+            policy = XmitHashPolicy(text)
+        except ValueError:
+            problems.append(f"{d.id}: transmit-hash-policy {text} is not modelled; ignored")
+    lacp = None
+    if params.get("lacp-rate") is not None:
+        lacp = _choice(d, "lacp-rate", params["lacp-rate"], LacpRate)
+    return Bond(mode=mode, miimon=miimon, arpmon=arpmon, xmit_hash_policy=policy, lacp_rate=lacp)
+
+
+def _address(d: Definition, value: Any) -> IpAddress:
+    text = str(value)
+    addr, _, plen = text.partition("/")
+    try:
+        ip = ipaddress.ip_address(addr)
+        ipaddress.ip_network(f"{ip}/{int(plen)}", strict=False)
+    except ValueError:
+        raise NetplanError(f"{d.id}: invalid address '{text}' (expected a/prefix)") from None
+    return IpAddress(str(ip), int(plen))
+
+
+def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
+    data = d.data
+    addresses = data.get("addresses") or []
+    if not isinstance(addresses, list):
+        raise NetplanError(f"{d.id}: addresses must be a list")
+    parsed: list[IpAddress] = []
+    for a in addresses:
+        if isinstance(a, dict):
+            problems.append(f"{d.id}: address options (lifetime, label) are not modelled")
+            a = next(iter(a), "")
+        parsed.append(_address(d, a))
+    gateways: dict[int, str] = {}
+    for version in (4, 6):
+        value = data.get(f"gateway{version}")
+        if value is not None:
+            gateways[version] = _ip(d, f"gateway{version}", value, version)
+    routes = data.get("routes") or []
+    if not isinstance(routes, list):
+        raise NetplanError(f"{d.id}: routes must be a list")
+    for route in routes:
+        if not isinstance(route, dict):
+            raise NetplanError(f"{d.id}: a route must be a mapping")
+        to = str(route.get("to", ""))
+        if to in ("default", "0.0.0.0/0", "::/0") and set(route) == {"to", "via"}:
+            via = _ip(d, "routes.via", route["via"])
+            version = ipaddress.ip_address(via).version
+            if to != "default" and ipaddress.ip_network(to).version != version:
+                raise NetplanError(f"{d.id}: route to {to} via {via}: families differ")
+            gateways.setdefault(version, via)
+        else:
+            problems.append(f"{d.id}: route {dict(route)!r} is not modelled; ignored")
+    ll = data.get("link-local")
+    ll_list = ["ipv6"] if ll is None else [str(x) for x in ll] if isinstance(ll, list) else []
+    if "ipv4" in ll_list:
+        problems.append(f"{d.id}: IPv4 link-local addressing is not modelled")
+    ll6 = "ipv6" in ll_list
+    ra = _opt_bool(d, data, "accept-ra")
+    out: list[Protocol] = []
+    for family, version in ((Family.IPV4, 4), (Family.IPV6, 6)):
+        dhcp = bool(_opt_bool(d, data, f"dhcp{version}"))
+        mine = tuple(a for a in parsed if ipaddress.ip_address(a.address).version == version)
+        overrides = data.get(f"dhcp{version}-overrides") or {}
+        peerdns = None
+        if isinstance(overrides, dict):
+            for key in sorted(set(overrides) - {"use-dns"}):
+                problems.append(f"{d.id}: dhcp{version}-overrides.{key} is not modelled")
+            peerdns = _opt_bool(d, overrides, "use-dns")
+        autoconf = version == 6 and (ra is True or (ra is None and ll6))
+        if not (dhcp or mine or version in gateways or (version == 6 and (ll6 or autoconf))):
+            continue
+        out.append(
+            Protocol(
+                family,
+                dhcp=dhcp,
+                peerdns=peerdns,
+                autoconf=autoconf,
+                addresses=mine,
+                gateway=gateways.get(version),
+            )
+        )
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering.
+
+
+def _name(owner: str, what: str, value: str) -> str:
+    problem = name_problem(value)
+    if problem is not None:
+        raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
+    return check_token(owner, what, value)
+
+
+def _check_ip(owner: str, what: str, value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
+
+
+def _yes(value: bool) -> Plain:
+    return Plain("true" if value else "false")
+
+
+def definition_keys(
+    fi: FlatInterface, ids: Callable[[str], str], primary: str | None, warn: Callable[[str], None]
+) -> dict[str, Any]:
+    """The keys of one netplan definition (None: the key must go)."""
+    iface = fi.interface
+    name = iface.name
+    keys: dict[str, Any] = {k: None for k in _OWNED}
+    keys["mtu"] = Plain(str(int(iface.mtu))) if iface.mtu is not None else None
+    if iface.mac is not None:
+        problem = mac_problem(iface.mac)
+        if problem is not None:
+            raise UnsafeValue(f"{name}: {problem}")
+        keys["macaddress"] = Quoted(iface.mac.lower())
+    if fi.start_mode == StartMode.NONE:
+        keys["activation-mode"] = Plain("manual")
+    elif fi.start_mode == StartMode.HOTPLUG:
+        keys["optional"] = _yes(True)
+    if iface.bond is not None:
+        keys["interfaces"] = [Quoted(ids(s.name)) for s in iface.bond.slaves]
+        keys["parameters"] = _bond_params(name, iface.bond, primary, ids, warn)
+    elif iface.bridge is not None:
+        keys["interfaces"] = [Quoted(ids(p.name)) for p in iface.bridge.ports]
+        params: dict[str, Any] = {}
+        if iface.bridge.stp is not None:
+            params["stp"] = _yes(iface.bridge.stp)
+        if iface.bridge.delay is not None:
+            from ifsmith.backends.networkd import seconds_text
+
+            params["forward-delay"] = Plain(seconds_text(iface.bridge.delay))
+        keys["parameters"] = params
+    if iface.vlan is not None:
+        if iface.vlan.parent is None:
+            raise UnsafeValue(f"{name}: VLAN without a parent interface")
+        keys["id"] = Plain(str(int(iface.vlan.tag)))
+        keys["link"] = Quoted(ids(iface.vlan.parent))
+        if iface.vlan.reorder_hdr is False:
+            warn("netplan cannot turn VLAN reorder_hdr off; the kernel default (on) applies")
+    if fi.master is not None:
+        keys["link-local"] = []
+        return keys
+    v4, v6 = iface.ipv4, iface.ipv6
+    addresses: list[Quoted] = []
+    keys["dhcp4"] = _yes(True) if v4 is not None and v4.dhcp else None
+    keys["dhcp6"] = _yes(True) if v6 is not None and v6.dhcp else None
+    keys["link-local"] = [Plain("ipv6")] if v6 is not None else []
+    keys["accept-ra"] = _yes(v6 is not None and v6.autoconf)
+    for proto in (v4, v6):
+        if proto is None:
+            continue
+        for a in proto.addresses:
+            text = _check_ip(name, "address", a.address)
+            if a.prefix is None:
+                a = IpAddress(text, 32 if proto.family == Family.IPV4 else 128)
+                warn(f"address {text} has no prefix; netplan needs one: /{a.prefix} written")
+            addresses.append(Quoted(f"{text}/{a.prefix}"))
+    keys["addresses"] = addresses or None
+    return keys
+
+
+def _bond_params(
+    name: str,
+    bond: Bond,
+    primary: str | None,
+    ids: Callable[[str], str],
+    warn: Callable[[str], None],
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"mode": Plain((bond.mode or BondMode.BALANCE_RR).value)}
+    if bond.miimon is not None:
+        mii = bond.miimon
+        params["mii-monitor-interval"] = Plain(str(int(mii.freq)))
+        if mii.updelay:
+            params["up-delay"] = Plain(str(int(mii.updelay)))
+        if mii.downdelay:
+            params["down-delay"] = Plain(str(int(mii.downdelay)))
+        if mii.carrier == Carrier.IOCTL:
+            warn("netplan has no use_carrier setting; the kernel's netif carrier is used")
+    if bond.arpmon is not None:
+        arp = bond.arpmon
+        params["arp-interval"] = Plain(str(int(arp.interval)))
+        if arp.targets:
+            params["arp-ip-targets"] = [
+                Quoted(_check_ip(name, "ARP target", t)) for t in arp.targets
+            ]
+        if arp.validate is not None:
+            params["arp-validate"] = Plain(arp.validate.value)
+    if bond.xmit_hash_policy is not None:
+        params["transmit-hash-policy"] = Plain(bond.xmit_hash_policy.value)
+    if bond.lacp_rate is not None:
+        params["lacp-rate"] = Plain(bond.lacp_rate.value)
+    if primary is not None:
+        params["primary"] = Quoted(ids(primary))
+    return params
+
+
+def _gateway_routes(
+    name: str, iface: Interface, routes: list[Any], is_port: bool
+) -> list[Any] | None:
+    """Routes with the default routes replaced by the model's gateways (others kept)."""
+    kept = [
+        r
+        for r in routes
+        if not (
+            isinstance(r, dict)
+            and str(r.get("to", "")) in ("default", "0.0.0.0/0", "::/0")
+            and set(r) == {"to", "via"}
+        )
+    ]
+    if not is_port:
+        for proto in (iface.ipv4, iface.ipv6):
+            if proto is not None and proto.gateway:
+                via = _check_ip(name, "gateway", proto.gateway)
+                kept.append({"to": Plain("default"), "via": Quoted(via)})
+    return kept or None
+
+
+def _apply(body: dict[str, Any], keys: dict[str, Any], routes: list[Any] | None) -> None:
+    parameters = keys.pop("parameters", None)
+    for key, value in keys.items():
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    if routes is None:
+        body.pop("routes", None)
+    else:
+        body["routes"] = routes
+    for overrides in ("dhcp4-overrides", "dhcp6-overrides"):
+        if isinstance(body.get(overrides), dict):
+            body[overrides].pop("use-dns", None)
+            if not body[overrides]:
+                del body[overrides]
+    if parameters is not None:
+        params = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
+        assert isinstance(params, dict)
+        owned = _BOND_PARAMS | _BRIDGE_PARAMS
+        merged = {k: v for k, v in params.items() if k not in owned}
+        for k in list(params):
+            if k in parameters:
+                merged[k] = parameters[k]
+        merged.update({k: v for k, v in parameters.items() if k not in merged})
+        body["parameters"] = {k: merged[k] for k in list(params) + list(parameters) if k in merged}
+        if not body["parameters"]:
+            del body["parameters"]
+    else:
+        body.pop("parameters", None)
+
+
+def _peerdns(body: dict[str, Any], iface: Interface) -> None:
+    for proto, key in ((iface.ipv4, "dhcp4-overrides"), (iface.ipv6, "dhcp6-overrides")):
+        if proto is not None and proto.peerdns is not None:
+            overrides = body.get(key) if isinstance(body.get(key), dict) else {}
+            assert isinstance(overrides, dict)
+            overrides["use-dns"] = _yes(proto.peerdns)
+            body[key] = overrides
+
+
+@dataclass
+class _Edit:
+    """The files being rewritten: target path → document (and the original file)."""
+
+    config: Config
+    docs: dict[PurePosixPath, dict[str, Any]] = field(default_factory=dict)
+    sources: dict[PurePosixPath, NetplanFile] = field(default_factory=dict)
+
+    def doc(self, nf: NetplanFile | None) -> tuple[PurePosixPath, dict[str, Any]]:
+        """The document to edit for a file (a copy in /etc for one under /run or /lib)."""
+        if nf is None:
+            path = OWN_FILE
+            if path not in self.docs:
+                own = next((f for f in self.config.files if f.path == OWN_FILE), None)
+                if own is not None:
+                    return self.doc(own)
+                self.docs[path] = {"network": {"version": Plain("2")}}
+            return path, self.docs[path]
+        path = DIRECTORY / nf.path.name
+        if path not in self.docs:
+            self.docs[path] = nf.doc
+            self.sources[path] = nf
+        return path, self.docs[path]
+
+    def body(self, nf: NetplanFile | None, section: str, ident: str) -> dict[str, Any]:
+        _, doc = self.doc(nf)
+        net = doc.setdefault("network", {})
+        if not isinstance(net, dict):
+            raise NetplanError(f"{nf.path if nf else OWN_FILE}: 'network' is not a mapping")
+        defs = net.get(section)
+        if not isinstance(defs, dict):
+            defs = net[section] = {}
+        body = defs.get(ident)
+        if not isinstance(body, dict):
+            body = defs[ident] = {}
+        return body
+
+
+def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
+    """The definitions edited where they stand; new ones in /etc/netplan/60-ifsmith.yaml."""
+    config = load(existing)
+    by_device = config.by_device()
+    edit = _Edit(config)
+    warnings: list[RenderWarning] = []
+    flat = flatten(list(interfaces))
+    rendered = {fi.name: fi for fi in flat}
+
+    def ids(device: str) -> str:
+        found = by_device.get(device)
+        if found is not None and (
+            device not in rendered or found.type == rendered[device].interface.type
+        ):
+            return found.id
+        return device
+
+    # netplan needs every VLAN's parent defined.
+    bare: list[str] = []
+    for fi in flat:
+        vlan = fi.interface.vlan
+        if vlan is None or vlan.parent is None:
+            continue
+        parent = _name(fi.name, "VLAN parent", vlan.parent)
+        if parent in rendered or parent in by_device:
+            continue
+        if _VIRTUAL_NAME.search(parent):
+            raise IfsmithError(
+                f"{fi.name}: VLAN parent {parent} is not defined in the XML nor in "
+                f"{DIRECTORY}; netplan needs it defined, and a virtual device cannot be "
+                "defined bare — define it first"
+            )
+        if parent not in bare:
+            bare.append(parent)
+    primaries = {
+        i.name: i.bond.primary
+        for top in interfaces
+        for i, _m in top.walk()
+        if i.bond is not None and (i.bond.mode in PRIMARY_MODES or i.bond.primary_slave)
+    }
+    for fi in flat:
+        name = _name(fi.name, "interface name", fi.name)
+        iface = fi.interface
+
+        def warn(message: str, name: str = name) -> None:
+            warnings.append(RenderWarning(name, message, NAME))
+
+        section = SECTION_OF[iface.type]
+        found = by_device.get(name)
+        if found is not None and found.type != iface.type:
+            _remove_definition(edit, found)  # the type changed: the old definition goes
+            found = None
+        ident = found.id if found is not None else name
+        keys = definition_keys(fi, ids, primaries.get(name), warn)
+        if found is not None:
+            # Owned keys are dropped from every file that defines it, then set in the first.
+            for nf in found.files[1:]:
+                other = edit.body(nf, section, ident)
+                for key in (*_OWNED, "parameters"):
+                    other.pop(key, None)
+        home = found.files[0] if found is not None else None
+        body = edit.body(home, section, ident)
+        routes = _gateway_routes(name, iface, list(body.get("routes") or []), fi.master is not None)
+        _apply(body, keys, routes)
+        if fi.master is None:
+            _peerdns(body, iface)
+        config.labels.pop(name, None)
+        if iface.label is not None:
+            config.labels[name] = iface.label
+    for parent in bare:
+        edit.body(None, "ethernets", parent)
+        warnings.append(
+            RenderWarning(
+                parent,
+                "netplan needs a VLAN's parent defined: defined as a bare ethernet "
+                "(netplan then manages it)",
+                NAME,
+            )
+        )
+    files: dict[PurePosixPath, bytes] = {}
+    for path, doc in edit.docs.items():
+        source = edit.sources.get(path)
+        files[path] = _dump_file(doc, source, config.labels, warnings)
+    return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+
+
+def _remove_definition(edit: _Edit, d: Definition) -> None:
+    for nf in d.files:
+        _, doc = edit.doc(nf)
+        defs = doc.get("network", {}).get(SECTION_OF[d.type])
+        if isinstance(defs, dict):
+            defs.pop(d.id, None)
+            if not defs:
+                del doc["network"][SECTION_OF[d.type]]
+
+
+def _dump_file(
+    doc: dict[str, Any],
+    source: NetplanFile | None,
+    labels: dict[str, str],
+    warnings: list[RenderWarning],
+) -> bytes:
+    """The YAML text: the leading comment block kept, label comments, then the document."""
+    head: list[str] = []
+    rest_has_comments = False
+    if source is not None:
+        lines = source.text.splitlines()
+        n = 0
+        while n < len(lines) and (not lines[n].strip() or lines[n].lstrip().startswith("#")):
+            if not LABEL.match(lines[n].strip()):
+                head.append(lines[n])
+            n += 1
+        rest_has_comments = any(re.search(r"(^|\s)#", ln) for ln in lines[n:])
+        if rest_has_comments:
+            warnings.append(
+                RenderWarning(
+                    str(source.path),
+                    "comments inside the YAML are not kept when it is rewritten",
+                    NAME,
+                )
+            )
+    defined = set()
+    net = doc.get("network")
+    if isinstance(net, dict):
+        for section in SECTIONS:
+            defs = net.get(section)
+            if isinstance(defs, dict):
+                for ident, body in defs.items():
+                    defined.add(ident)
+                    if isinstance(body, dict) and isinstance(body.get("set-name"), str):
+                        defined.add(body["set-name"])
+    for name in sorted(labels):
+        if name in defined:
+            head.append(f"# ifsmith-label {name}: {json.dumps(labels[name])}")
+    while head and not head[-1].strip():
+        head.pop()
+    text = "\n".join(head) + ("\n" if head else "") + dump_yaml(doc)
+    return text.encode("utf-8")
+
+
+def undefine(names: Sequence[str], existing: FileView) -> Rendering:
+    """Remove the definitions of these interfaces (and of their members)."""
+    config = load(existing)
+    interfaces, _ = interfaces_of(config, [])
+    doomed = set(names)
+    for top in interfaces:
+        for iface, _m in top.walk():
+            if iface.name in names:
+                doomed |= {i.name for i, _mm in iface.walk()}
+    for top in interfaces:
+        for iface, _m in top.walk():
+            if iface.vlan is not None and iface.vlan.parent in doomed and iface.name not in doomed:
+                raise IfsmithError(
+                    f"{iface.vlan.parent}: VLAN {iface.name} is defined on it; undefine that first"
+                )
+    edit = _Edit(config)
+    by_device = config.by_device()
+    found = [n for n in doomed if n in by_device]
+    for name in found:
+        _remove_definition(edit, by_device[name])
+        config.labels.pop(name, None)
+    for d in config.definitions.values():  # masters stop listing removed members
+        if d.device not in doomed and isinstance(d.data.get("interfaces"), list):
+            for nf in d.files:
+                body = edit.body(nf, SECTION_OF[d.type], d.id)
+                if isinstance(body.get("interfaces"), list):
+                    body["interfaces"] = [
+                        m
+                        for m in body["interfaces"]
+                        if config.definitions.get(m) is None
+                        or config.definitions[m].device not in doomed
+                    ]
+    warnings: list[RenderWarning] = [
+        RenderWarning(n, "no netplan file defines this interface", NAME)
+        for n in sorted(set(names) - set(found))
+    ]
+    files = {
+        path: _dump_file(doc, edit.sources.get(path), config.labels, warnings)
+        for path, doc in edit.docs.items()
+    }
+    removed = frozenset(
+        p
+        for p, doc in edit.docs.items()
+        if p == OWN_FILE and not any(doc.get("network", {}).get(s) for s in SECTIONS)
+    )
+    for p in removed:
+        files.pop(p, None)
+    return Rendering(
+        backend=NAME, files=files, removed=removed, warnings=tuple(warnings), mode=MODE
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The host.
+
+
+def detect(host: Host) -> bool:
+    """netplan files define an interface (and, on the real root, netplan is installed)."""
+    try:
+        config = load(HostFiles(host))
+    except NetplanError:
+        return True  # netplan's files, even broken ones, mean netplan is the stack
+    defined = bool(config.definitions)
+    if host.is_real_root:
+        return defined and shutil.which("netplan") is not None
+    return defined
+
+
+def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
+    """``netplan apply`` (generate + reload the renderer); under another root, generate only."""
+    prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
+    if not host.is_real_root:
+        return [[*prefix, "netplan", "generate", "--root-dir", str(host.root)]]
+    return [[*prefix, "netplan", "apply"]]
