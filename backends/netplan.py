@@ -176,9 +176,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
         key = loader.construct_object(key_node, deep=True)
         if not isinstance(key, str):
             raise NetplanError(f"{_where(key_node)}: a mapping key must be a scalar")
+        value = loader.construct_object(value_node, deep=True)
         if key in out:
-            raise NetplanError(f"{_where(key_node)}: duplicate key {key!r}")
-        out[str(key)] = loader.construct_object(value_node, deep=True)
+            # netplan reads nodes in order: repeated sections merge, later scalars win,
+            # but a second bond primary is refused.
+            if isinstance(out[key], dict) and isinstance(value, dict):
+                _merge(out[key], value)
+                continue
+            if key == "primary":
+                raise NetplanError(f"{_where(key_node)}: bond already has a primary member")
+        out[str(key)] = value
     return out
 
 
@@ -278,12 +285,12 @@ class Definition:
     def device(self) -> str | None:
         """The kernel name: set-name, else a literal match name, else the ID (no match)."""
         match = self.data.get("match")
-        if isinstance(self.data.get("set-name"), str):
-            return str(self.data["set-name"])
         if match is None:
             return self.id
         if isinstance(match, dict) and set(match) == {"name"} and isinstance(match["name"], str):
             if not re.search(r"[*?\[]", match["name"]):
+                if "set-name" in self.data:
+                    return None  # a rename: a udev .link, not modelled
                 return str(match["name"])
         return None
 
@@ -489,8 +496,18 @@ def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface],
             parent = config.definitions.get(vlan.parent)
             if parent is None and config.renderer != "NetworkManager":
                 raise NetplanError(f"{ident}: interface '{vlan.parent}' is not defined")
-            device = devices.get(vlan.parent, vlan.parent) if parent else vlan.parent
+            device = devices.get(vlan.parent) if parent else vlan.parent
+            if device is None:
+                problems.append(f"{ident}: its link {vlan.parent} is not a modelled device")
+                device = vlan.parent
             rec.iface = replace(rec.iface, vlan=replace(vlan, parent=device))
+
+    for member in master_of:
+        data = config.definitions[member].data
+        ip_keys = [k for k in ("dhcp4", "dhcp6", "addresses", "gateway4", "gateway6")
+                   if data.get(k) not in (None, [], *_FALSE)]
+        if ip_keys:
+            problems.append(f"{member}: IP settings {ip_keys} on a member are not modelled")
 
     def nest(ident: str, top: bool) -> Interface:
         rec = records[ident]
@@ -510,6 +527,9 @@ def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface],
 
 def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | None:
     data = d.data
+    if data.get("renderer") not in (None, "networkd", "NetworkManager"):
+        problems.append(f"{d.id}: renderer {data['renderer']} is not modelled; skipped")
+        return None
     unknown = sorted(set(data) - _COMMON - _TYPE_KEYS[d.type])
     for key in unknown:
         problems.append(f"{d.id}: {key} is not modelled; ignored")
@@ -558,6 +578,8 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
             raise NetplanError(f"{d.id}: activation-mode {mode!r} must be manual or off")
         if mode == "off" and config.renderer == "NetworkManager":
             raise NetplanError(f"{d.id}: activation-mode off is not supported by NetworkManager")
+        if mode == "off":
+            problems.append(f"{d.id}: activation-mode off (always down) read as start mode none")
         start = StartMode.NONE
     elif _opt_bool(d, data, "optional"):
         start = StartMode.HOTPLUG
@@ -602,6 +624,7 @@ def _bond(d: Definition, params: dict[str, Any], problems: list[str]) -> Bond:
     elif params.get("arp-ip-targets"):
         for t in params["arp-ip-targets"]:
             _ip(d, "arp-ip-targets", t, 4)
+        problems.append(f"{d.id}: arp-ip-targets without arp-interval are not modelled")
     policy = None
     if params.get("transmit-hash-policy") is not None:
         text = str(params["transmit-hash-policy"])
@@ -676,6 +699,8 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
         autoconf = version == 6 and (ra is True or (ra is None and ll6))
         if not (dhcp or mine or version in gateways or (version == 6 and (ll6 or autoconf))):
             continue
+        if version == 6 and not ll6:
+            problems.append(f"{d.id}: IPv6 without a link-local address is not modelled")
         out.append(
             Protocol(
                 family,
