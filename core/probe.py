@@ -1,0 +1,240 @@
+"""Connectivity probes: is the admin still reachable after a change?
+
+Targets are discovered (default gateways, the ssh clients of the invoking session and of
+every established inbound ssh connection, DNS servers) or given (``--probe HOST[:PORT]``).
+A target with a port is judged by a TCP connect (a refusal counts as reachable: a RST came
+back); one without by ICMP echo.  A stale neighbour-table entry is not taken as proof, so
+there is no ARP shortcut: a target that does not answer at the baseline is simply not
+judged.  Sockets are opened inside the Host's namespace.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import select
+import socket
+import struct
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ifsmith.core.host import Host
+from ifsmith.core.live import in_netns
+from ifsmith.core.model import LiveHost
+
+
+@dataclass(frozen=True)
+class Target:
+    address: str
+    port: int | None = None
+    why: str = "given"  # gateway, ssh client, dns, given
+
+    def __str__(self) -> str:
+        where = (
+            f"[{self.address}]:{self.port}"
+            if ":" in self.address and self.port
+            else (f"{self.address}:{self.port}" if self.port else self.address)
+        )
+        return f"{where} ({self.why})"
+
+    def to_json(self) -> dict[str, object]:
+        return {"address": self.address, "port": self.port, "why": self.why}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Target:
+        port = data.get("port")
+        return cls(str(data["address"]), int(port) if isinstance(port, int) else None,
+                   str(data.get("why", "given")))  # fmt: skip
+
+
+def parse_target(text: str) -> Target:
+    """``HOST`` or ``HOST:PORT`` or ``[V6]:PORT``; raises ValueError with a clear message."""
+    address, port = text, None
+    if text.startswith("["):
+        address, _, rest = text[1:].partition("]")
+        port = int(rest[1:]) if rest.startswith(":") else None
+    elif text.count(":") == 1:
+        address, port_text = text.split(":")
+        port = int(port_text)
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise ValueError(f"probe target {text!r} is not an IP address[:port]") from None
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"probe target {text!r}: port out of range")
+    return Target(address, port, "given")
+
+
+def discover(host: Host, live: LiveHost, environ: dict[str, str] | None = None) -> list[Target]:
+    """The targets a change must not cut off, as found on this host now."""
+    environ = dict(os.environ) if environ is None else environ
+    found: list[Target] = []
+    for route in live.routes:
+        if route.dst == "default" and route.gateway:
+            found.append(Target(route.gateway, None, "gateway"))
+    ssh = environ.get("SSH_CONNECTION", "").split()
+    if ssh:
+        found.append(Target(ssh[0], None, "ssh client"))
+    for client in ssh_clients(host):
+        found.append(Target(client, None, "ssh client"))
+    for server in dns_servers(host):
+        found.append(Target(server, None, "dns"))
+    return unique(t for t in found if _probeable(t.address))
+
+
+def unique(targets: Iterable[Target]) -> list[Target]:
+    seen: set[tuple[str, int | None]] = set()
+    out = []
+    for t in targets:
+        key = (t.address, t.port)
+        if key not in seen:
+            seen.add(key)
+            out.append(t)
+    return out
+
+
+def _probeable(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    return not (ip.is_loopback or ip.is_unspecified or ip.is_multicast)
+
+
+def dns_servers(host: Host) -> list[str]:
+    try:
+        text = host.path("/etc/resolv.conf").read_text(errors="replace")
+    except OSError:
+        return []
+    servers = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "nameserver":
+            servers.append(parts[1])
+    return servers
+
+
+def ssh_ports(host: Host) -> set[int]:
+    ports = set()
+    try:
+        for line in host.path("/etc/ssh/sshd_config").read_text(errors="replace").splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0].lower() == "port" and parts[1].isdigit():
+                ports.add(int(parts[1]))
+    except OSError:
+        pass
+    return ports or {22}
+
+
+def ssh_clients(host: Host) -> list[str]:
+    """Remote addresses of established TCP connections to sshd's ports in the namespace."""
+    ports = ssh_ports(host)
+    clients = []
+    with in_netns(host.netns):
+        tables = []
+        for name in ("tcp", "tcp6"):
+            try:
+                tables.append(Path(f"/proc/thread-self/net/{name}").read_text())
+            except OSError:
+                continue
+    for table in tables:
+        for line in table.splitlines()[1:]:
+            fields = line.split()
+            if len(fields) < 4 or fields[3] != "01":  # 01 = ESTABLISHED
+                continue
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port in ports:
+                clients.append(_proc_address(fields[2].rsplit(":", 1)[0]))
+    return clients
+
+
+def _proc_address(hex_text: str) -> str:
+    raw = bytes.fromhex(hex_text)
+    if len(raw) == 4:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    # /proc/net/tcp6 prints the address as four host-order 32-bit words.
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+    text = socket.inet_ntop(socket.AF_INET6, words)
+    mapped = ipaddress.IPv6Address(text).ipv4_mapped
+    return str(mapped) if mapped else text
+
+
+def _socket(host: Host, family: int, kind: int, proto: int) -> socket.socket:
+    with in_netns(host.netns):
+        return socket.socket(family, kind, proto)
+
+
+def reachable(host: Host, target: Target, timeout: float = 0.5) -> bool:
+    """One attempt: TCP connect for a port, else ICMP echo."""
+    family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
+    if target.port is not None:
+        return _tcp(host, family, target, timeout)
+    return _icmp(host, family, target.address, timeout)
+
+
+def _tcp(host: Host, family: int, target: Target, timeout: float) -> bool:
+    sock = _socket(host, family, socket.SOCK_STREAM, 0)
+    sock.settimeout(timeout)
+    try:
+        sock.connect((target.address, target.port))
+        return True
+    except ConnectionRefusedError:
+        return True  # a RST came back: the host is reachable
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
+_ECHO: dict[int, tuple[int, int, int]] = {
+    int(socket.AF_INET): (8, 0, socket.IPPROTO_ICMP),
+    int(socket.AF_INET6): (128, 129, 58),
+}
+
+
+def _icmp(host: Host, family: int, address: str, timeout: float) -> bool:
+    request, reply, proto = _ECHO[family]
+    try:
+        sock = _socket(host, family, socket.SOCK_RAW, proto)
+    except PermissionError:
+        return False
+    ident = (os.getpid() + int(time.monotonic() * 1000)) & 0xFFFF
+    payload = b"ifsmith-probe"
+    header = struct.pack("!BBHHH", request, 0, 0, ident, 1)
+    packet = header + payload
+    if family == socket.AF_INET:
+        packet = struct.pack("!BBHHH", request, 0, _checksum(packet), ident, 1) + payload
+    deadline = time.monotonic() + timeout
+    try:
+        sock.sendto(packet, (address, 0))
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([sock], [], [], left)
+            if not ready:
+                return False
+            data, sender = sock.recvfrom(2048)
+            icmp = data[(data[0] & 0x0F) * 4 :] if family == socket.AF_INET else data
+            if len(icmp) >= 8:
+                kind, _code, _sum, got_id, _seq = struct.unpack_from("!BBHHH", icmp)
+                if kind == reply and got_id == ident and sender[0].split("%")[0] == address:
+                    return True
+        return False
+    except OSError:
+        return False
+    finally:
+        sock.close()
+
+
+def _checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total: int = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def check_all(host: Host, targets: Iterable[Target], timeout: float = 0.5) -> dict[str, bool]:
+    """One attempt at each target: str(target) → reachable."""
+    return {str(t): reachable(host, t, timeout) for t in targets}

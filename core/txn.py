@@ -1,0 +1,625 @@
+"""Transactions: checkpoint, detached watchdog, probes, confirm or roll back, recover.
+
+The front end (CLI or TUI) only prepares: it takes the lock, writes the checkpoint and
+starts the watchdog.  The watchdog — a separate process in its own session, holding the
+lock — does everything after: write the files, activate, probe, wait for confirmation,
+commit or roll back.  So a dropped ssh session or a killed front end never leaves a change
+unguarded.
+
+Journal: ``<state_dir>/txn/<id>/``
+  meta.json      id, state, action, backend, names, probes, deadline, reason, results
+  before.json    the live snapshot before the change
+  desired.xml    what is applied (for action "apply")
+  files.json     every touched file: path, existed, mode, uid, gid, saved copy
+  saved/N        the original bytes;  new/N  the bytes to write
+  watchdog.log   what the watchdog did
+States: prepared → applying → applied → committed | rolled-back | failed.
+This module is the one place in core/ that reaches the backends (through the registry),
+because the watchdog must rebuild them from the journal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ifsmith.core.errors import IfsmithError
+from ifsmith.core.files import HostFiles, Rendering, fsync_dir, remove_file, write_atomic
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    ArpValidate,
+    BondMode,
+    Family,
+    LacpRate,
+    LinkState,
+    LiveAddress,
+    LiveBond,
+    LiveBridge,
+    LiveHost,
+    LiveLink,
+    LiveRoute,
+    XmitHashPolicy,
+)
+
+FINAL = ("committed", "rolled-back", "failed")
+FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
+
+
+class TxnError(IfsmithError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------
+# Live snapshots as JSON (the checkpoint must survive the process).
+
+
+def live_to_json(live: LiveHost) -> dict[str, Any]:
+    return asdict(live)
+
+
+def live_from_json(data: dict[str, Any]) -> LiveHost:
+    links = []
+    for raw in data["links"]:
+        raw = dict(raw)
+        raw["operstate"] = LinkState(raw["operstate"])
+        raw["addresses"] = tuple(
+            LiveAddress(Family(a["family"]), a["address"], a["prefix"], a["scope"])
+            for a in raw["addresses"]
+        )
+        if raw.get("bond"):
+            b = dict(raw["bond"])
+            b["mode"] = BondMode(b["mode"])
+            b["arp_targets"] = tuple(b["arp_targets"])
+            b["arp_validate"] = ArpValidate(b["arp_validate"])
+            b["xmit_hash_policy"] = (
+                XmitHashPolicy(b["xmit_hash_policy"]) if b["xmit_hash_policy"] else None
+            )
+            b["lacp_rate"] = LacpRate(b["lacp_rate"]) if b["lacp_rate"] else None
+            raw["bond"] = LiveBond(**b)
+        if raw.get("bridge"):
+            raw["bridge"] = LiveBridge(**raw["bridge"])
+        links.append(LiveLink(**raw))
+    routes = tuple(
+        LiveRoute(Family(r["family"]), r["dst"], r["gateway"], r["ifname"], r["metric"])
+        for r in data["routes"]
+    )
+    return LiveHost(tuple(links), routes)
+
+
+# ---------------------------------------------------------------------------------------
+# The journal.
+
+
+@dataclass
+class Txn:
+    """One transaction's journal directory and metadata."""
+
+    dir: Path
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.dir.name
+
+    @property
+    def state(self) -> str:
+        return str(self.meta.get("state", "?"))
+
+    def load(self) -> Txn:
+        self.meta = json.loads((self.dir / "meta.json").read_text())
+        return self
+
+    def save(self, **changes: Any) -> None:
+        self.meta.update(changes)
+        self.meta["updated"] = time.time()
+        tmp = self.dir / ".meta.json.tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.meta, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.rename(tmp, self.dir / "meta.json")
+        fsync_dir(self.dir)
+
+    def log(self, message: str) -> None:
+        with open(self.dir / "watchdog.log", "a") as f:
+            f.write(f"{time.strftime('%H:%M:%S')} {message}\n")
+
+    def before(self) -> LiveHost:
+        return live_from_json(json.loads((self.dir / "before.json").read_text()))
+
+
+def txn_root(host: Host) -> Path:
+    return host.state_dir / "txn"
+
+
+def all_txns(host: Host) -> list[Txn]:
+    """Every journal, oldest first."""
+    root = txn_root(host)
+    if not root.is_dir():
+        return []
+    found = []
+    for d in sorted(root.iterdir()):
+        if (d / "meta.json").is_file():
+            with contextlib.suppress(OSError, ValueError):
+                found.append(Txn(d).load())
+    return found
+
+
+def find(host: Host, txn_id: str) -> Txn:
+    for t in all_txns(host):
+        if t.id == txn_id or t.id.endswith(txn_id):
+            return t
+    raise TxnError(f"no transaction {txn_id} (see `ifsmith history`)")
+
+
+def pending(host: Host) -> Txn | None:
+    """The transaction not yet committed or rolled back, if any."""
+    open_ = [t for t in all_txns(host) if t.state not in FINAL]
+    return open_[-1] if open_ else None
+
+
+# ---------------------------------------------------------------------------------------
+# The lock.
+
+
+@contextlib.contextmanager
+def locked(host: Host) -> Iterator[int]:
+    """Hold the transaction lock; a second holder is refused at once, clearly."""
+    host.run_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(host.run_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            active = pending(host)
+            what = f" (transaction {active.id}, {active.state})" if active else ""
+            raise TxnError(
+                f"another transaction is in progress{what}; confirm or roll it back first "
+                "(`ifsmith status`)"
+            ) from None
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def lock_is_free(host: Host) -> bool:
+    try:
+        with locked(host):
+            return True
+    except TxnError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# Begin: checkpoint and start the watchdog.
+
+
+@dataclass
+class Request:
+    """What the front end asks the watchdog to do."""
+
+    action: str  # apply | start | stop
+    names: Sequence[str]
+    desired_xml: str = ""
+    rendering: Rendering | None = None
+    backend: str | None = None
+    activate: str = "kernel"  # kernel | distro
+    confirm_timeout: float = 30.0
+    settle: float = 3.0
+    probes: Sequence[dict[str, Any]] = ()
+    remove: Sequence[str] = ()
+
+
+def begin(host: Host, request: Request, before: LiveHost) -> Txn:
+    """Checkpoint everything the change touches and start the watchdog; returns at once."""
+    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+        raise TxnError("changing the network needs root; nothing was changed")
+    with locked(host) as lock_fd:
+        txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
+        d = txn_root(host) / txn_id
+        d.mkdir(parents=True)
+        txn = Txn(d)
+        files: list[dict[str, Any]] = []
+        if request.rendering is not None:
+            (d / "saved").mkdir()
+            (d / "new").mkdir()
+            view = HostFiles(host)
+            for n, path in enumerate(request.rendering.touched):
+                real = host.path(path)
+                entry: dict[str, Any] = {"path": str(path), "n": n, "existed": False}
+                old = view.read(path)
+                if old is not None:
+                    st = os.lstat(real)
+                    entry.update(existed=True, mode=st.st_mode & 0o7777, uid=st.st_uid,
+                                 gid=st.st_gid)  # fmt: skip
+                    _write_synced(d / "saved" / str(n), old)
+                new = request.rendering.files.get(path)
+                if new is not None:
+                    _write_synced(d / "new" / str(n), new)
+                    entry["new_mode"] = request.rendering.mode_of(path)
+                entry["remove"] = new is None
+                files.append(entry)
+        _write_synced(d / "files.json", json.dumps(files, indent=1).encode())
+        _write_synced(d / "before.json", json.dumps(live_to_json(before)).encode())
+        _write_synced(d / "desired.xml", request.desired_xml.encode())
+        txn.save(
+            id=txn_id,
+            created=time.time(),
+            state="prepared",
+            action=request.action,
+            names=list(request.names),
+            remove=list(request.remove),
+            backend=request.backend,
+            activate=request.activate,
+            confirm_timeout=request.confirm_timeout,
+            settle=request.settle,
+            probes=list(request.probes),
+            results={},
+            host=host.env(),
+            user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
+        )
+        fsync_dir(d.parent)
+        _start_watchdog(host, txn, lock_fd)
+    return txn
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _start_watchdog(host: Host, txn: Txn, lock_fd: int) -> None:
+    """The watchdog: its own session (no terminal, no SIGHUP from it), holding the lock."""
+    env = dict(os.environ)
+    env.update(host.env())
+    log = open(txn.dir / "watchdog.log", "ab")
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ifsmith.core.txn", "watchdog", str(txn.dir), str(lock_fd)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            pass_fds=(lock_fd,),
+            env=env,
+            close_fds=True,
+        )
+    finally:
+        log.close()
+    txn.save(watchdog_pid=proc.pid)
+
+
+# ---------------------------------------------------------------------------------------
+# Front-end requests to a running watchdog.
+
+
+def request_confirm(host: Host) -> Txn:
+    txn = pending(host)
+    if txn is None:
+        raise TxnError("no transaction is waiting for confirmation")
+    (txn.dir / "confirm").touch()
+    return txn
+
+
+def request_rollback(host: Host) -> Txn:
+    txn = pending(host)
+    if txn is None:
+        raise TxnError("no transaction is in progress")
+    (txn.dir / "rollback").touch()
+    return txn
+
+
+def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
+               poll: float = 0.05) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died)."""
+    last = None
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            txn.load()
+        if on_update is not None and txn.meta.get("updated") != last:
+            last = txn.meta.get("updated")
+            on_update(txn)
+        if txn.state in FINAL:
+            return txn
+        pid = txn.meta.get("watchdog_pid")
+        if pid and not _alive(int(pid)):
+            txn.load()
+            if txn.state in FINAL:
+                return txn
+            raise TxnError(
+                f"the watchdog of {txn.id} died in state {txn.state}; "
+                "run `ifsmith recover` to restore the state before it"
+            )
+        time.sleep(poll)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (our own child not yet reaped) is not alive.
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return False
+
+
+# ---------------------------------------------------------------------------------------
+# The watchdog.
+
+
+def _fault(step: str) -> None:
+    """Tests pick a step with IFSMITH_FAULT; the watchdog dies there, as if killed."""
+    if os.environ.get("IFSMITH_FAULT") == step:
+        os._exit(99)
+
+
+def watchdog(txn_dir: Path, lock_fd: int) -> int:
+    """Everything after the checkpoint; runs detached, holding the lock."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    txn = Txn(txn_dir).load()
+    host = Host.from_env(txn.meta.get("host", {}))
+    try:
+        return _watch(host, txn)
+    except Exception as exc:
+        txn.log(f"error: {exc!r}; rolling back")
+        rollback(host, txn, f"error during the change: {exc}")
+        return 1
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(lock_fd)
+
+
+def _watch(host: Host, txn: Txn) -> int:
+    from ifsmith.core.probe import Target, reachable
+
+    _fault("after-checkpoint")
+    targets = [Target.from_json(p) for p in txn.meta.get("probes", [])]
+    baseline = [t for t in targets if reachable(host, t, 0.5)]
+    txn.save(
+        state="applying",
+        baseline=[str(t) for t in baseline],
+        results={str(t): (t in baseline) for t in targets},
+    )
+    txn.log(f"baseline: {len(baseline)} of {len(targets)} targets reachable")
+    write_files(host, txn)
+    _fault("after-files")
+    activate(host, txn)
+    _fault("after-activation")
+    applied_at = time.time()
+    settle = float(txn.meta.get("settle", 3.0))
+    timeout = float(txn.meta.get("confirm_timeout", 30.0))
+    txn.save(state="applied", applied=applied_at,
+             deadline=applied_at + max(timeout, settle))  # fmt: skip
+    txn.log("applied; probing")
+    # Settle: every baseline target must answer again before the window ends.
+    waiting = list(baseline)
+    results = dict(txn.meta.get("results", {}))
+    settle_end = time.monotonic() + settle
+    while waiting and time.monotonic() < settle_end:
+        if (txn.dir / "rollback").exists():
+            break
+        waiting = [t for t in waiting if not reachable(host, t, 0.3)]
+        results.update({str(t): t not in waiting for t in baseline})
+        txn.save(results=results)
+    if (txn.dir / "rollback").exists():
+        rollback(host, txn, "rolled back on request")
+        return 0
+    if waiting:
+        lost = ", ".join(str(t) for t in waiting)
+        rollback(host, txn, f"lost connectivity to {lost}")
+        return 0
+    txn.save(probes_ok=True)
+    if timeout <= 0:
+        return _commit(txn)
+    deadline = float(txn.meta["deadline"])
+    while time.time() < deadline:
+        if (txn.dir / "confirm").exists():
+            return _commit(txn)
+        if (txn.dir / "rollback").exists():
+            rollback(host, txn, "rolled back on request")
+            return 0
+        time.sleep(0.05)
+    rollback(host, txn, f"not confirmed within {timeout:g} s")
+    return 0
+
+
+def _commit(txn: Txn) -> int:
+    _fault("before-commit")
+    txn.save(state="committed", committed=time.time())
+    txn.log("committed")
+    return 0
+
+
+def write_files(host: Host, txn: Txn) -> None:
+    """Write the new files recorded in the checkpoint."""
+    for entry in json.loads((txn.dir / "files.json").read_text()):
+        target = host.path(entry["path"])
+        if entry["remove"]:
+            remove_file(target)
+        else:
+            data = (txn.dir / "new" / str(entry["n"])).read_bytes()
+            write_atomic(target, data, int(entry.get("new_mode", 0o644)))
+
+
+def activate(host: Host, txn: Txn) -> None:
+    """Make the kernel (or the distro's daemon) run the new configuration."""
+    from ifsmith.backends import kernel
+    from ifsmith.core.live import snapshot
+
+    plan = build_plan(host, txn, snapshot(host))
+    txn.log("plan: " + "; ".join(plan.describe()))
+    if txn.meta.get("activate") == "distro" and txn.meta.get("backend"):
+        from ifsmith import backends
+
+        backend = backends.get(str(txn.meta["backend"]))
+        for argv in backend.activate(host, list(txn.meta["names"])):
+            txn.log("run: " + " ".join(argv))
+            result = _run_in_netns(host, argv)
+            if result.returncode != 0:
+                raise TxnError(f"{' '.join(argv)} failed: {result.stderr.strip()[:500]}")
+        return
+    ops = plan.operations
+    if os.environ.get("IFSMITH_FAULT") == "mid-activation":
+        from ifsmith.core.plan import Plan
+
+        kernel.apply(host, Plan(ops[: max(1, len(ops) // 2)]))
+        _fault("mid-activation")
+    kernel.apply(host, plan)
+
+
+def _run_in_netns(host: Host, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
+    return subprocess.run(prefix + argv, capture_output=True, text=True, timeout=120)
+
+
+def build_plan(host: Host, txn: Txn, live: LiveHost) -> Any:
+    from ifsmith.core.plan import make_plan, start_plan, stop_plan
+    from ifsmith.core.xmlio import parse
+
+    action = txn.meta.get("action")
+    names = list(txn.meta.get("names", []))
+    if action == "stop":
+        return stop_plan(names, live)
+    desired = parse((txn.dir / "desired.xml").read_bytes(), "desired.xml")
+    if action == "start":
+        return start_plan(names, desired, live)
+    return make_plan(desired, live, remove=list(txn.meta.get("remove", [])))
+
+
+# ---------------------------------------------------------------------------------------
+# Rollback and recovery.
+
+
+def restore_files(host: Host, txn: Txn) -> None:
+    """Put every touched file back byte for byte, with its mode and owner, or remove it."""
+    for entry in json.loads((txn.dir / "files.json").read_text()):
+        target = host.path(entry["path"])
+        if entry["existed"]:
+            data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
+            write_atomic(target, data, int(entry["mode"]))
+            with contextlib.suppress(PermissionError):
+                os.chown(target, int(entry["uid"]), int(entry["gid"]))
+        else:
+            remove_file(target)
+
+
+def rollback(host: Host, txn: Txn, reason: str) -> None:
+    """Restore files and live state from the checkpoint, then verify what was restored."""
+    from ifsmith.backends import kernel
+    from ifsmith.core.live import snapshot
+    from ifsmith.core.plan import restore_plan
+
+    started = time.time()
+    txn.log(f"rolling back: {reason}")
+    restore_files(host, txn)
+    before = txn.before()
+    names = set(txn.meta.get("names", [])) | set(txn.meta.get("remove", []))
+    plan = involved_names(host, txn, before, names)
+    restore = restore_plan(before, snapshot(host), plan)
+    txn.log("restore: " + "; ".join(restore.describe()))
+    kernel.apply(host, restore)
+    differences = verify(before, snapshot(host), plan)
+    txn.save(
+        state="rolled-back",
+        reason=reason,
+        rolled_back=time.time(),
+        rollback_seconds=round(time.time() - started, 3),
+        differences=differences,
+    )
+    txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
+
+
+def involved_names(host: Host, txn: Txn, before: LiveHost, names: set[str]) -> set[str]:
+    """Every device the change could have touched: named ones, their plan, masters, ports."""
+    from ifsmith.core.live import snapshot
+
+    touched = set(names)
+    with contextlib.suppress(Exception):
+        touched |= set(build_plan(host, txn, before).touched)
+    now = snapshot(host)
+    for live in (before, now):
+        for link in live.links:
+            if link.master in touched or link.name in touched:
+                touched.add(link.name)
+                if link.master:
+                    touched.add(link.master)
+    return touched
+
+
+def comparable(live: LiveHost, names: set[str]) -> dict[str, Any]:
+    """The restorable facts of some devices (no counters, no kernel-chosen values)."""
+    out = {}
+    for link in live.links:
+        if link.name not in names:
+            continue
+        out[link.name] = {
+            "kind": link.kind,
+            "master": link.master,
+            "mtu": link.mtu,
+            "up": link.admin_up,
+            "addresses": sorted(str(a) for a in link.addresses if a.scope == "global"),
+            "gateways": sorted(f"{f}:{g}" for f, g in live.gateways(link.name).items()),
+            "vlan": link.vlan_tag,
+            "bond": link.bond.mode if link.bond else None,
+        }
+    return out
+
+
+def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
+    """What differs between the saved and the restored state of these devices."""
+    a, b = comparable(before, names), comparable(after, names)
+    out = []
+    for name in sorted(set(a) | set(b)):
+        if a.get(name) != b.get(name):
+            out.append(f"{name}: was {a.get(name)}, now {b.get(name)}")
+    return out
+
+
+def recover(host: Host) -> list[str]:
+    """Roll back every transaction not committed (at boot, or after a watchdog died)."""
+    done = []
+    with locked(host):
+        for txn in all_txns(host):
+            if txn.state in FINAL:
+                continue
+            rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
+            done.append(txn.id)
+    return done
+
+
+def rollback_to(host: Host, txn_id: str) -> Txn:
+    """Restore the state from before a committed transaction (files and live state)."""
+    txn = find(host, txn_id)
+    if txn.state != "committed":
+        raise TxnError(f"transaction {txn.id} is {txn.state}, not committed")
+    with locked(host):
+        rollback(host, txn, f"rolled back to before {txn.id} on request")
+    return txn.load()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "watchdog":
+        return watchdog(Path(argv[1]), int(argv[2]))
+    print("usage: python -m ifsmith.core.txn watchdog TXN_DIR LOCK_FD", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,507 @@
+"""Transactions from the command line: apply, confirm, rollback, status, history, start,
+stop, recover, iface-bridge, iface-unbridge."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import select
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from ifsmith.core.host import Host
+
+if TYPE_CHECKING:
+    from ifsmith.core.model import Interface
+    from ifsmith.core.txn import Txn
+
+EXIT_ROLLED_BACK = 3
+
+
+def add_apply_options(p: argparse.ArgumentParser) -> None:
+    from ifsmith.tui.cmd_files import add_backend_option
+
+    add_backend_option(p)
+    p.add_argument(
+        "--activate",
+        choices=("auto", "kernel", "distro"),
+        default="auto",
+        help="kernel: apply through netlink; distro: the backend's own reload commands; "
+        "auto (default): distro where a daemon manages the interfaces, else kernel",
+    )
+    p.add_argument(
+        "--confirm-timeout",
+        metavar="S",
+        type=float,
+        default=30.0,
+        help="roll back unless confirmed within S seconds (default 30; 0: commit as soon "
+        "as the probes pass)",
+    )
+    p.add_argument(
+        "--settle",
+        metavar="S",
+        type=float,
+        default=2.0,
+        help="seconds the probe targets have to answer again after the change (default 2)",
+    )
+    p.add_argument(
+        "--probe",
+        metavar="HOST[:PORT]",
+        action="append",
+        default=[],
+        help="also judge this target (ICMP, or TCP with a port); repeatable",
+    )
+    p.add_argument(
+        "--no-auto-probes",
+        action="store_true",
+        help="judge only --probe targets (not gateways, ssh clients, DNS servers)",
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask before applying")
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="return once the watchdog has started (confirm later with `ifsmith confirm`)",
+    )
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("apply", help="apply XML with automatic rollback on lost connectivity")
+    p.add_argument("file", metavar="FILE.xml")
+    add_apply_options(p)
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("confirm", help="keep the change that is waiting for confirmation")
+    p.set_defaults(func=cmd_confirm)
+
+    p = sub.add_parser("rollback", help="roll back the pending change, or --to a committed one")
+    p.add_argument("--to", metavar="ID", help="restore the state from before transaction ID")
+    p.set_defaults(func=cmd_rollback)
+
+    p = sub.add_parser("status", help="the pending (or last) transaction")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("history", help="past transactions")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_history)
+
+    p = sub.add_parser("recover", help="roll back every unconfirmed change (run at boot)")
+    p.set_defaults(func=cmd_recover)
+
+    for name, help_text in (
+        ("start", "bring a defined interface up (virsh iface-start), with rollback"),
+        ("stop", "take an interface down (virsh iface-destroy), with rollback"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("names", metavar="NAME", nargs="+")
+        add_apply_options(p)
+        p.set_defaults(func=cmd_start if name == "start" else cmd_stop)
+
+    p = sub.add_parser("iface-bridge", help="put IF into a new bridge BR, moving its addresses")
+    p.add_argument("interface", metavar="IF")
+    p.add_argument("bridge", metavar="BR")
+    p.add_argument("--no-stp", action="store_true", help="disable STP on the bridge")
+    p.add_argument("--delay", metavar="S", type=float, help="forward delay in seconds")
+    add_apply_options(p)
+    p.set_defaults(func=cmd_iface_bridge)
+
+    p = sub.add_parser("iface-unbridge", help="take the only port out of bridge BR again")
+    p.add_argument("bridge", metavar="BR")
+    add_apply_options(p)
+    p.set_defaults(func=cmd_iface_unbridge)
+
+
+# ---------------------------------------------------------------------------------------
+
+
+def require_root() -> None:
+    from ifsmith.core.errors import IfsmithError
+
+    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+        raise IfsmithError("changing the network needs root (try sudo); nothing was changed")
+
+
+def cmd_apply(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.tui.cmd_files import load_valid
+
+    require_root()
+    desired = load_valid(args.file, host)
+    return run_transaction(args, host, "apply", desired, [i.name for i in desired])
+
+
+def run_transaction(
+    args: argparse.Namespace,
+    host: Host,
+    action: str,
+    desired: list[Interface],
+    names: list[str],
+    remove: list[str] | None = None,
+) -> int:
+    """Plan, show, ask, start the watchdog, follow it to the end."""
+    from ifsmith.core import txn as txnmod
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.files import HostFiles, unified_diff
+    from ifsmith.core.live import snapshot
+    from ifsmith.core.plan import make_plan, start_plan, stop_plan
+    from ifsmith.core.probe import discover, parse_target, unique
+    from ifsmith.core.xmlio import to_document
+
+    before = snapshot(host)
+    if action == "stop":
+        plan = stop_plan(names, before)
+    elif action == "start":
+        plan = start_plan(names, desired, before)
+    else:
+        plan = make_plan(desired, before, remove=remove or [])
+    rendering = None
+    backend_name = None
+    if action == "apply":
+        rendering, backend_name = _render(args, host, desired, remove or [])
+    diff = unified_diff(rendering, HostFiles(host)) if rendering is not None else ""
+    if plan.is_empty and not diff:
+        print("nothing to change")
+        return 0
+    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
+    for step in plan.describe():
+        print(f"  {step}")
+    if diff:
+        print(diff, end="")
+    try:
+        targets = [parse_target(t) for t in args.probe]
+    except ValueError as exc:
+        raise IfsmithError(str(exc)) from None
+    if not args.no_auto_probes:
+        targets = unique([*targets, *discover(host, before)])
+    print("Probes: " + (", ".join(str(t) for t in targets) if targets else "none"))
+    if not args.yes and not _ask("Apply this change?"):
+        print("nothing changed")
+        return 1
+    activate_mode = _activation(args.activate, backend_name, host)
+    settle = _settle(args.settle, desired)
+    request = txnmod.Request(
+        action=action,
+        names=names,
+        desired_xml=to_document(desired) if desired else "",
+        rendering=rendering,
+        backend=backend_name,
+        activate=activate_mode,
+        confirm_timeout=args.confirm_timeout,
+        settle=settle,
+        probes=[t.to_json() for t in targets],
+        remove=remove or [],
+    )
+    txn = txnmod.begin(host, request, before)
+    print(f"Transaction {txn.id} started (watchdog pid {txn.meta.get('watchdog_pid')}).")
+    if args.no_wait:
+        print("Confirm with `ifsmith confirm`, or it rolls back.")
+        return 0
+    return follow(txn, interactive=sys.stdin.isatty() and args.confirm_timeout > 0)
+
+
+def _render(
+    args: argparse.Namespace, host: Host, desired: list[Interface], remove: list[str]
+) -> tuple[Any, str | None]:
+    from ifsmith import backends
+    from ifsmith.tui.cmd_files import render_for, resolve_backend
+
+    if args.backend == "auto" and backends.detect(host) is None:
+        print(f"(no configuration stack detected under {host.root}: live change only)")
+        return None, None
+    backend = resolve_backend(args.backend, host)
+    from ifsmith.core.files import HostFiles
+
+    rendering = render_for(backend, desired, host)
+    if remove:
+        gone = backend.undefine(remove, HostFiles(host))
+        rendering = dataclasses.replace(
+            rendering,
+            files={**rendering.files, **gone.files},
+            removed=rendering.removed | gone.removed,
+        )
+    return rendering, backend.NAME
+
+
+def _activation(choice: str, backend: str | None, host: Host) -> str:
+    """auto: the daemon's own activation where one manages the interfaces, else kernel."""
+    if choice != "auto":
+        return choice
+    if backend in ("nm-keyfile", "networkd", "netplan", "ifcfg-suse") and _daemon_running(host):
+        return "distro"
+    return "kernel"
+
+
+def _daemon_running(host: Host) -> bool:
+    if host.netns or not host.is_real_root:
+        return False  # a namespace or a scratch root: nothing manages it
+    for name in ("NetworkManager", "systemd-networkd", "wickedd"):
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                try:
+                    with open(f"/proc/{pid}/comm") as f:
+                        if f.read().strip() == name[:15]:
+                            return True
+                except OSError:
+                    continue
+    return False
+
+
+def _settle(requested: float, desired: list[Interface]) -> float:
+    """A bridge with STP on forwards only after listening and learning: wait that long."""
+    longest = requested
+    for top in desired:
+        for iface, _master in top.walk():
+            br = iface.bridge
+            if br is not None and br.stp:
+                longest = max(longest, 2 * (br.delay if br.delay is not None else 15.0) + 2)
+    return longest
+
+
+def _ask(question: str) -> bool:
+    from ifsmith.core.errors import IfsmithError
+
+    if not sys.stdin.isatty():
+        raise IfsmithError("not a terminal: pass --yes to apply without asking; nothing changed")
+    answer = input(f"{question} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def follow(txn: Txn, interactive: bool) -> int:
+    """Print the watchdog's progress; offer Keep on a terminal; exit 0 or 3."""
+    from ifsmith.core import txn as txnmod
+
+    shown: dict[str, bool] = {}
+    asked = False
+
+    def update(t: Txn) -> None:
+        nonlocal asked
+        for target, ok in t.meta.get("results", {}).items():
+            if shown.get(target) != ok and t.state != "prepared":
+                shown[target] = ok
+                print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+        if t.meta.get("probes_ok") and not asked and t.state == "applied":
+            asked = True
+            left = float(t.meta.get("deadline", time.time())) - time.time()
+            print(f"Applied; probes pass. Rolls back in {left:.0f} s unless confirmed.")
+            if interactive:
+                if _keep_prompt(left):
+                    txnmod.request_confirm(txnmod_host(t))
+                else:
+                    txnmod.request_rollback(txnmod_host(t))
+
+    final = txnmod.wait_final(txn, update)
+    if final.state == "committed":
+        print(f"Committed: {final.id}")
+        return 0
+    print(f"Rolled back: {final.meta.get('reason', final.state)}")
+    if final.meta.get("rollback_seconds") is not None:
+        print(f"  restored in {final.meta['rollback_seconds']} s")
+    for line in final.meta.get("differences", []):
+        print(f"  not restored: {line}")
+    return EXIT_ROLLED_BACK
+
+
+def txnmod_host(t: Txn) -> Host:
+    return Host.from_env(t.meta.get("host", {}))
+
+
+def _keep_prompt(seconds: float) -> bool:
+    print("Keep this configuration? [y/N] ", end="", flush=True)
+    ready, _, _ = select.select([sys.stdin], [], [], max(0.0, seconds - 0.5))
+    if not ready:
+        print()
+        return False
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+def cmd_confirm(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core import txn as txnmod
+
+    require_root()
+    txn = txnmod.request_confirm(host)
+    final = txnmod.wait_final(txn)
+    if final.state == "committed":
+        print(f"Committed: {final.id}")
+        return 0
+    print(f"Too late: {final.id} was {final.state} ({final.meta.get('reason', '')})")
+    return EXIT_ROLLED_BACK
+
+
+def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core import txn as txnmod
+
+    require_root()
+    if args.to:
+        txn = txnmod.rollback_to(host, args.to)
+    else:
+        txn = txnmod.wait_final(txnmod.request_rollback(host))
+    print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
+    for line in txn.meta.get("differences", []):
+        print(f"  not restored: {line}")
+    return 0
+
+
+def _summary(t: Txn) -> dict[str, Any]:
+    m = t.meta
+    left = None
+    if t.state == "applied" and m.get("deadline"):
+        left = max(0.0, round(float(m["deadline"]) - time.time(), 1))
+    return {
+        "id": t.id,
+        "state": t.state,
+        "action": m.get("action"),
+        "names": m.get("names", []),
+        "backend": m.get("backend"),
+        "created": m.get("created"),
+        "seconds_left": left,
+        "probes": m.get("results", {}),
+        "reason": m.get("reason"),
+        "differences": m.get("differences", []),
+    }
+
+
+def cmd_status(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core import txn as txnmod
+
+    txns = txnmod.all_txns(host)
+    current = txnmod.pending(host) or (txns[-1] if txns else None)
+    if current is None:
+        print(json.dumps(None) if args.json else "no transactions")
+        return 0
+    summary = _summary(current)
+    if args.json:
+        print(json.dumps(summary))
+        return 0
+    print(f"{summary['id']}: {summary['state']} ({summary['action']} {' '.join(summary['names'])})")
+    if summary["seconds_left"] is not None:
+        print(f"  rolls back in {summary['seconds_left']:.0f} s unless confirmed")
+    for target, ok in summary["probes"].items():
+        print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+    if summary["reason"]:
+        print(f"  reason: {summary['reason']}")
+    return 0
+
+
+def cmd_history(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core import txn as txnmod
+
+    rows = [_summary(t) for t in txnmod.all_txns(host)]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
+        print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {' '.join(r['names'])}"
+              + (f"  ({r['reason']})" if r["reason"] else ""))  # fmt: skip
+    if not rows:
+        print("no transactions")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core import txn as txnmod
+
+    require_root()
+    done = txnmod.recover(host)
+    for txn_id in done:
+        print(f"rolled back {txn_id}")
+    if not done:
+        print("nothing to recover")
+    return 0
+
+
+def _definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
+    """What the configuration files define (for start), or nothing without a backend."""
+    from ifsmith import backends
+    from ifsmith.tui.cmd_files import inactive_interfaces
+
+    if args.backend == "auto" and backends.detect(host) is None:
+        return []
+    return inactive_interfaces(args, host)
+
+
+def cmd_start(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.errors import IfsmithError
+
+    require_root()
+    defined = _definitions(args, host)
+    tops = [i for i in defined if i.name in args.names]
+    missing = set(args.names) - {i.name for i in tops}
+    if missing:
+        raise IfsmithError(
+            f"no definition for {', '.join(sorted(missing))} (see `ifsmith list --inactive`)"
+        )
+    return run_transaction(args, host, "start", tops, list(args.names))
+
+
+def cmd_stop(args: argparse.Namespace, host: Host) -> int:
+    require_root()
+    return run_transaction(args, host, "stop", [], list(args.names))
+
+
+def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Interface:
+    """An interface as defined in the files, else as the kernel runs it."""
+    from ifsmith.core.live import interface_from_live, snapshot
+
+    for top in _definitions(args, host):
+        if top.name == name:
+            return top
+    live = interface_from_live(snapshot(host), name)
+    return dataclasses.replace(live, link=None)
+
+
+def bridge_of(iface: Interface, bridge: str, stp: bool, delay: float | None) -> Interface:
+    """virsh iface-bridge: the bridge takes the addressing, IF becomes its bare port."""
+    from ifsmith.core.model import Bridge, IfType, StartMode
+
+    port = dataclasses.replace(
+        iface, start_mode=None, mtu=None, protocols=(), link=None, label=None
+    )
+    return dataclasses.replace(
+        iface,
+        type=IfType.BRIDGE,
+        name=bridge,
+        start_mode=iface.start_mode or StartMode.ONBOOT,
+        mac=None,
+        link=None,
+        bond=None,
+        vlan=None,
+        bridge=Bridge(stp=stp, delay=delay if stp else None, ports=(port,)),
+    )
+
+
+def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.checks import check, errors
+    from ifsmith.core.errors import IfsmithError
+
+    require_root()
+    iface = _current_definition(args, host, args.interface)
+    if iface.type.value == "bridge":
+        raise IfsmithError(f"{args.interface} is a bridge already")
+    bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay)
+    bad = errors(check([bridged]))
+    if bad:
+        raise IfsmithError("\n".join(str(p) for p in bad))
+    return run_transaction(args, host, "apply", [bridged], [args.bridge])
+
+
+def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.errors import IfsmithError
+
+    require_root()
+    bridge = _current_definition(args, host, args.bridge)
+    if bridge.bridge is None:
+        raise IfsmithError(f"{args.bridge} is not a bridge")
+    if len(bridge.bridge.ports) != 1:
+        raise IfsmithError(
+            f"{args.bridge} has {len(bridge.bridge.ports)} ports; iface-unbridge needs exactly one"
+        )
+    port = dataclasses.replace(
+        bridge.bridge.ports[0],
+        start_mode=bridge.start_mode,
+        mtu=bridge.mtu,
+        protocols=bridge.protocols,
+    )
+    return run_transaction(args, host, "apply", [port], [port.name], remove=[args.bridge])
