@@ -1,0 +1,258 @@
+"""Transactions for real: a server and a client namespace joined by a veth pair.
+
+The server (192.0.2.1/24 on s0) is changed; the client (192.0.2.2/24 on c0) is the admin's
+machine that must stay reachable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot
+from ifsmith.core.txn import FAULTS, all_txns, comparable
+from tests.netns import can_make_netns, ip, make_netns
+
+pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+
+CUT = """<interfaces>
+  <interface type='ethernet' name='s0'>
+    <start mode='onboot'/>
+  </interface>
+  <interface type='bridge' name='br0'>
+    <start mode='onboot'/>
+    <protocol family='ipv4'>
+      <ip address='192.0.2.1' prefix='24'/>
+    </protocol>
+    <bridge stp='off'>
+    </bridge>
+  </interface>
+</interfaces>
+"""
+
+# A harmless change: a second address on s0 (the client stays reachable).
+KEEP = """<interface type='ethernet' name='s0'>
+  <start mode='onboot'/>
+  <protocol family='ipv4'>
+    <ip address='192.0.2.1' prefix='24'/>
+    <ip address='198.51.100.1' prefix='24'/>
+  </protocol>
+</interface>
+"""
+
+IFCFG_S0 = "# hand-written\nDEVICE=s0\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.1\nPREFIX=24\n"
+
+
+@dataclass
+class Lab:
+    server: str
+    client: str
+    root: Path
+
+    @property
+    def host(self) -> Host:
+        return Host(root=self.root, netns=self.server)
+
+    def ifsmith(self, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ifsmith.tui.cli", "--netns", self.server,
+             "--root", str(self.root), *args],
+            capture_output=True, text=True, timeout=60, **kw,  # type: ignore[call-overload]
+        )  # fmt: skip
+
+    def argv(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "ifsmith.tui.cli", "--netns", self.server,
+                "--root", str(self.root), *args]  # fmt: skip
+
+    def client_reaches_server(self) -> bool:
+        result = subprocess.run(
+            ["ip", "netns", "exec", self.client, "ping", "-c1", "-W1", "192.0.2.1"],
+            capture_output=True,
+        )
+        return result.returncode == 0
+
+    def files(self) -> dict[str, bytes]:
+        etc = self.root / "etc"
+        return {str(p): p.read_bytes() for p in sorted(etc.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    with make_netns("ifst-s") as server, make_netns("ifst-c") as client:
+        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
+           "netns", client)  # fmt: skip
+        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
+        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
+        ip("link", "set", "s0", "up", netns=server)
+        ip("link", "set", "c0", "up", netns=client)
+        scripts = tmp_path / "etc/sysconfig/network-scripts"
+        scripts.mkdir(parents=True)
+        (scripts / "ifcfg-s0").write_text(IFCFG_S0)
+        lab = Lab(server, client, tmp_path)
+        wait_until(lab.client_reaches_server, 5)
+        yield lab
+
+
+def wait_until(condition: Callable[[], bool], limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+def state(lab: Lab) -> object:
+    return comparable(snapshot(lab.host), {"s0", "br0"})
+
+
+def last_state(lab: Lab) -> str:
+    txns = all_txns(lab.host)
+    return txns[-1].state if txns else "none"
+
+
+def test_cut_off_change_rolls_back_and_the_client_reaches_the_server_again(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    xml = lab.root / "cut.xml"
+    xml.write_text(CUT)
+    start = time.monotonic()
+    result = lab.ifsmith("apply", str(xml), "--backend", "ifcfg-rh", "--yes",
+                         "--probe", "192.0.2.2", "--no-auto-probes")  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Rolled back: lost connectivity to 192.0.2.2" in result.stdout
+    assert lab.client_reaches_server()
+    restored = time.monotonic() - start
+    print(f"apply → restored connectivity: {restored:.2f} s")
+    assert restored <= 3.5
+    assert lab.files() == before_files
+    assert state(lab) == before_live
+
+
+def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
+    xml = lab.root / "keep.xml"
+    xml.write_text(KEEP)
+    proc = subprocess.Popen(
+        lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
+                 "--no-auto-probes", "--confirm-timeout", "20"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_until(lambda: last_state(lab) == "applied", 10)
+    confirm = lab.ifsmith("confirm")
+    assert confirm.returncode == 0, confirm.stderr
+    out, _err = proc.communicate(timeout=10)
+    assert proc.returncode == 0 and "Committed" in out
+    live = snapshot(lab.host).link("s0")
+    assert live is not None and "198.51.100.1/24" in {str(a) for a in live.addresses}
+    assert (
+        "IPADDR1=198.51.100.1" in (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text()
+    )
+    history = json.loads(lab.ifsmith("history", "--json").stdout)
+    assert history[-1]["state"] == "committed"
+    # rollback --to restores the state before it.
+    back = lab.ifsmith("rollback", "--to", history[-1]["id"])
+    assert back.returncode == 0, back.stderr
+    assert (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text() == IFCFG_S0
+    live = snapshot(lab.host).link("s0")
+    assert live is not None and "198.51.100.1/24" not in {str(a) for a in live.addresses}
+
+
+def waiting_apply(lab: Lab, **kw: object) -> subprocess.Popen[str]:
+    xml = lab.root / "keep.xml"
+    xml.write_text(KEEP)
+    return subprocess.Popen(
+        lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
+                 "--no-auto-probes", "--confirm-timeout", "2"),
+        text=True, **kw,  # type: ignore[call-overload]
+    )  # fmt: skip
+
+
+def test_front_end_killed_while_waiting_the_watchdog_still_rolls_back(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: last_state(lab) == "applied", 10)
+    proc.kill()
+    proc.wait()
+    wait_until(lambda: last_state(lab) == "rolled-back", 10)
+    assert state(lab) == before_live and lab.files() == before_files
+
+
+def test_front_end_hung_up_under_a_pty_the_watchdog_still_rolls_back(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    pid, master = pty.fork()
+    if pid == 0:  # the child: the front end on a terminal, as under ssh
+        xml = lab.root / "keep.xml"
+        xml.write_text(KEEP)
+        os.execv(sys.executable, lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes",
+                                          "--probe", "192.0.2.2", "--no-auto-probes",
+                                          "--confirm-timeout", "2"))  # fmt: skip
+    try:
+        wait_until(lambda: last_state(lab) == "applied", 10)
+        os.kill(pid, signal.SIGHUP)
+        os.close(master)  # the terminal goes away, as when ssh dies
+        os.waitpid(pid, 0)
+        wait_until(lambda: last_state(lab) == "rolled-back", 10)
+    finally:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+    assert state(lab) == before_live and lab.files() == before_files
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_watchdog_killed_at_each_step_recover_restores_exactly(lab: Lab, fault: str) -> None:
+    before_live, before_files = state(lab), lab.files()
+    xml = lab.root / "cut.xml"
+    xml.write_text(CUT)
+    env = dict(os.environ, IFSMITH_FAULT=fault)
+    # --confirm-timeout 0: commit as soon as the (here: no) probes pass, so every step,
+    # the commit included, is reached without anyone confirming.
+    result = lab.ifsmith("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--no-auto-probes",
+                         "--confirm-timeout", "0", env=env)  # fmt: skip
+    assert result.returncode == 1 and "watchdog" in result.stderr and "died" in result.stderr
+    recovered = lab.ifsmith("recover")
+    assert recovered.returncode == 0 and "rolled back" in recovered.stdout
+    assert state(lab) == before_live
+    assert lab.files() == before_files
+    again = lab.ifsmith("recover")
+    assert again.stdout.strip() == "nothing to recover"
+    assert state(lab) == before_live and lab.files() == before_files
+
+
+def test_a_second_apply_is_refused_while_one_is_pending(lab: Lab) -> None:
+    proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: last_state(lab) == "applied", 10)
+        files = lab.files()
+        xml = lab.root / "cut.xml"
+        xml.write_text(CUT)
+        second = lab.ifsmith("apply", str(xml), "--backend", "ifcfg-rh", "--yes")
+        assert second.returncode == 1
+        assert "another transaction is in progress" in second.stderr
+        assert lab.files() == files
+    finally:
+        proc.wait(timeout=20)
+
+
+def test_apply_as_non_root_is_refused_and_changes_nothing(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    xml = lab.root / "cut.xml"
+    xml.write_text(CUT)
+    os.chmod(lab.root, 0o755)
+    os.chmod(xml, 0o644)
+    result = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *lab.argv(
+            "apply", str(xml), "--backend", "ifcfg-rh", "--yes")],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "needs root" in result.stderr
+    assert state(lab) == before_live and lab.files() == before_files
