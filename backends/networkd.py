@@ -621,6 +621,7 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
     }
     if fi.start_mode == StartMode.NONE:
         s[("Link", "ActivationPolicy")] = ["manual"]
+        s[("Link", "RequiredForOnline")] = ["no"]  # a link left down must not hold up boot
     elif fi.start_mode == StartMode.HOTPLUG:
         s[("Link", "RequiredForOnline")] = ["no"]
     if fi.master is not None:
@@ -732,8 +733,8 @@ class _Out:
 def _set_label(uf: UnitFile, label: str | None) -> None:
     uf.preamble = [ln for ln in uf.preamble if not LABEL.match(ln.text.strip())]
     if label is not None:
-        # JSON keeps newlines and control characters inside one comment line.
-        uf.preamble.insert(0, Line(f"# ifsmith-label: {json.dumps(label, ensure_ascii=False)}\n"))
+        # ASCII JSON keeps newlines, control and Unicode line separators inside one line.
+        uf.preamble.insert(0, Line(f"# ifsmith-label: {json.dumps(label)}\n"))
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
@@ -752,9 +753,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 raise UnsafeValue(f"{fi.name}: VLAN without a parent interface")
             parent = _name(fi.name, "VLAN parent", vlan.parent)
             vlan_children.setdefault(parent, []).append(fi.name)
-    primaries = {
-        i.bond.primary for top in interfaces for i, _m in top.walk() if i.bond is not None
-    }
+    primaries = {i.bond.primary for top in interfaces for i, _m in top.walk() if i.bond is not None}
     rendered: dict[str, PurePosixPath] = {}
     for fi in flat:
         name = _name(fi.name, "interface name", fi.name)
@@ -897,4 +896,3 @@ def _pre_order(iface: Interface) -> Iterator[Interface]:
     yield iface
     for sub in iface.subordinates:
         yield from _pre_order(sub)
-

@@ -1,0 +1,284 @@
+"""The netplan backend: YAML pitfalls, merge, VLAN parents, hostile values, `netplan generate`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from ifsmith.backends import netplan, networkd
+from ifsmith.core.errors import IfsmithError
+from ifsmith.core.files import MemoryFiles, UnsafeValue, write_rendering
+from ifsmith.core.host import Host
+from ifsmith.core.model import (
+    ArpMon,
+    ArpValidate,
+    Bond,
+    BondMode,
+    Bridge,
+    Family,
+    IfType,
+    Interface,
+    IpAddress,
+    MiiMon,
+    Protocol,
+    StartMode,
+    Vlan,
+)
+from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
+from tests.test_netplan_anchors import by_device, normalise_ours
+
+NETPLAN = shutil.which("netplan") or (
+    "/usr/sbin/netplan" if Path("/usr/sbin/netplan").exists() else None
+)
+OWN = netplan.OWN_FILE
+
+
+def netplan_expected() -> list[Interface]:
+    """The scenario as netplan can say it: no use_carrier, no VLAN reorder_hdr."""
+    bond, bridge, named = scenario()
+    assert bond.bond is not None and bond.bond.miimon is not None and named.vlan is not None
+    bond = replace(bond, bond=replace(bond.bond, miimon=replace(bond.bond.miimon, carrier=None)))
+    return [bond, bridge, replace(named, vlan=replace(named.vlan, reorder_hdr=None))]
+
+
+def read(files: dict[PurePosixPath, bytes]) -> list[Interface]:
+    got, problems = netplan.read_report(MemoryFiles(files))
+    assert problems == []
+    return got
+
+
+def test_bond_vlan_bridge_read_back_equal_up_to_what_netplan_can_say() -> None:
+    rendering = netplan.render(scenario(), MemoryFiles())
+    assert list(rendering.files) == [OWN]
+    assert rendering.mode_of(OWN) == 0o600
+    assert read(dict(rendering.files)) == netplan_expected()
+    assert [(w.interface, "reorder_hdr" in w.message) for w in rendering.warnings] == [
+        ("tenant7", True)
+    ]
+
+
+def test_yaml_1_1_pitfalls_stay_strings() -> None:
+    """Base-60 MACs, `on`/`off`, octal-looking IDs: read as netplan reads them."""
+    text = b"""network:
+  version: 2
+  ethernets:
+    "0755":
+      macaddress: 52:54:00:12:34:56
+      dhcp4: on
+      accept-ra: off
+"""
+    got = read({PurePosixPath("/etc/netplan/a.yaml"): text})
+    assert got[0].name == "0755" and got[0].mac == "52:54:00:12:34:56"
+    assert got[0].ipv4 is not None and got[0].ipv4.dhcp
+    assert got[0].ipv6 is not None and not got[0].ipv6.autoconf
+    out = netplan.render(got, MemoryFiles()).files[OWN]
+    assert b'"52:54:00:12:34:56"' in out and b"'0755':" in out
+
+
+def test_every_bond_mode_with_monitors_round_trips() -> None:
+    bonds = [
+        Interface(
+            IfType.BOND,
+            f"bond{n}",
+            start_mode=StartMode.NONE,
+            mtu=1500,
+            mac="52:54:00:00:00:0a",
+            bond=Bond(
+                mode=mode,
+                miimon=MiiMon(100, 200, 300) if n % 2 else None,
+                arpmon=ArpMon(250, ("192.0.2.1", "192.0.2.2"), ArpValidate.BACKUP),
+                slaves=(eth(f"e{n}a"), eth(f"e{n}b")),
+                primary_slave=f"e{n}b",
+            ),
+            protocols=(Protocol(Family.IPV4, dhcp=True, peerdns=False),),
+        )
+        for n, mode in enumerate(BondMode)
+    ]
+    assert read(dict(netplan.render(bonds, MemoryFiles()).files)) == bonds
+
+
+EXISTING = b"""# This file is generated from information provided by the datasource.
+network:
+  version: 2
+  renderer: networkd
+  ethernets:
+    eth0:
+      match:
+        name: eth0
+      dhcp4: true
+      wakeonlan: true
+      nameservers:
+        addresses: [192.0.2.53]
+      routes:
+        - to: 198.51.100.0/24
+          via: 192.0.2.254
+    eth9:
+      dhcp4: true
+"""
+
+
+def test_render_edits_a_definition_where_it_stands_and_keeps_the_rest() -> None:
+    path = PurePosixPath("/etc/netplan/50-cloud-init.yaml")
+    view = MemoryFiles({path: EXISTING})
+    iface = eth("eth0", protocols=(v4("192.0.2.7/24", gateway="192.0.2.1"),))
+    rendering = netplan.render([iface], view)
+    assert list(rendering.files) == [path]
+    text = rendering.files[path].decode()
+    assert text.startswith("# This file is generated from information provided by the datasource.")
+    doc = netplan.load_yaml(rendering.files[path], str(path))
+    eth0 = doc["network"]["ethernets"]["eth0"]
+    assert eth0["wakeonlan"] == "true" and eth0["nameservers"] == {"addresses": ["192.0.2.53"]}
+    assert eth0["match"] == {"name": "eth0"}
+    assert "dhcp4" not in eth0
+    assert eth0["routes"] == [
+        {"to": "198.51.100.0/24", "via": "192.0.2.254"},
+        {"to": "default", "via": "192.0.2.1"},
+    ]
+    assert doc["network"]["ethernets"]["eth9"] == {"dhcp4": "true"}
+    got = {i.name: i for i in netplan.read_report(MemoryFiles(rendering.files))[0]}
+    assert got["eth0"].ipv4 == iface.ipv4
+
+
+def test_new_interfaces_go_to_ifsmiths_own_file_and_render_is_stable() -> None:
+    first = netplan.render(scenario(), MemoryFiles()).files
+    again = netplan.render(scenario(), MemoryFiles(dict(first))).files
+    assert again == first
+
+
+def test_vlan_parent_from_existing_config_or_defined_bare() -> None:
+    view = MemoryFiles({PurePosixPath("/etc/netplan/50-cloud-init.yaml"): EXISTING})
+    vlan = Interface(IfType.VLAN, "eth0.5", vlan=Vlan(5, "eth0"))
+    rendering = netplan.render([vlan], view)
+    assert list(rendering.files) == [OWN]  # the parent is already defined elsewhere
+    doc = netplan.load_yaml(rendering.files[OWN], str(OWN))
+    assert doc["network"]["vlans"]["eth0.5"]["link"] == "eth0"
+    bare = netplan.render([vlan], MemoryFiles())
+    doc = netplan.load_yaml(bare.files[OWN], str(OWN))
+    assert doc["network"]["ethernets"] == {"eth0": {}}
+    assert [w.interface for w in bare.warnings] == ["eth0"]
+
+
+def test_missing_virtual_parent_refuses_the_render_naming_it() -> None:
+    vlan = Interface(IfType.VLAN, "bond7.5", vlan=Vlan(5, "bond7"))
+    with pytest.raises(IfsmithError, match="bond7"):
+        netplan.render([vlan], MemoryFiles())
+
+
+def test_undefine_removes_members_and_refuses_while_a_vlan_uses_it() -> None:
+    files = dict(netplan.render(scenario(), MemoryFiles()).files)
+    with pytest.raises(IfsmithError, match=r"VLAN (bond0\.100|tenant7) is defined on it"):
+        netplan.undefine(["bond0"], MemoryFiles(files))
+    rendering = netplan.undefine(["br0"], MemoryFiles(files))
+    doc = netplan.load_yaml(rendering.files[OWN], str(OWN))
+    assert "bridges" not in doc["network"] and "eth2" not in doc["network"]["ethernets"]
+
+
+def test_broken_yaml_is_refused_naming_file_line_and_column() -> None:
+    bad = {PurePosixPath("/etc/netplan/x.yaml"): b"network:\n  version: 2\n  ethernets: [\n"}
+    with pytest.raises(IfsmithError, match=r"/etc/netplan/x.yaml:\d+:\d+"):
+        netplan.read_report(MemoryFiles(bad))
+
+
+# ---------------------------------------------------------------------------------------
+# Hostile values.
+
+
+@pytest.mark.parametrize("name", ["a b", "x\ny", "ab\u2028cd", "e\tx"], ids=repr)
+def test_names_that_would_break_generated_files_are_refused(name: str) -> None:
+    with pytest.raises(UnsafeValue, match="interface name"):
+        netplan.render([eth(name)], MemoryFiles())
+
+
+@pytest.mark.parametrize(
+    "label", ["x\nnetwork: {}", "y\u2028  bonds:", "ü $(id) `x` ;|'\"#"], ids=repr
+)
+def test_labels_are_one_comment_line_and_round_trip(label: str) -> None:
+    iface = eth("eth0", label=label, start_mode=StartMode.ONBOOT, protocols=(v4(dhcp=True),))
+    data = netplan.render([iface], MemoryFiles()).files[OWN]
+    assert data.decode("ascii").splitlines()[0].startswith("# ifsmith-label eth0: ")
+    assert read({OWN: data})[0].label == label
+
+
+def test_render_4094_vlans_within_half_a_second() -> None:
+    vlans = vlans_4094()
+    best, rendering = best_render_seconds(lambda: netplan.render(vlans, MemoryFiles()))
+    assert list(rendering.files) == [OWN]
+    assert best <= 0.5, f"{best:.3f} s"
+
+
+# ---------------------------------------------------------------------------------------
+# The real tool: our YAML through `netplan generate`, its networkd files against ours.
+
+
+def generate(tmp_path: Path, interfaces: list[Interface]) -> dict[str, bytes]:
+    if NETPLAN is None:
+        pytest.skip("netplan (netplan.io) is not installed")
+    write_rendering(Host(root=tmp_path), netplan.render(interfaces, MemoryFiles()))
+    result = subprocess.run(
+        [NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "run/systemd/network"
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+
+def compare_with_ours(generated: dict[str, bytes], interfaces: list[Interface]) -> None:
+    theirs = by_device(generated)
+    ours = by_device(
+        {p.name: b for p, b in networkd.render(interfaces, MemoryFiles()).files.items()}
+    )
+    normalise_ours(ours, theirs)
+    assert ours == theirs
+
+
+CASES = {
+    "bond-vlan-bridge": netplan_expected(),
+    "static-dual-stack": [
+        eth(
+            "eth0",
+            start_mode=StartMode.ONBOOT,
+            mtu=1400,
+            mac="52:54:00:12:34:56",
+            protocols=(
+                v4("192.0.2.5/24", "192.0.2.6/24", gateway="192.0.2.1"),
+                Protocol(
+                    Family.IPV6,
+                    addresses=(IpAddress("2001:db8::5", 64),),
+                    gateway="2001:db8::1",
+                ),
+            ),
+        ),
+        eth("eth1", start_mode=StartMode.NONE, protocols=(Protocol(Family.IPV6, dhcp=True),)),
+    ],
+    "active-backup-arp": [
+        Interface(
+            IfType.BOND,
+            "bond1",
+            start_mode=StartMode.ONBOOT,
+            bond=Bond(
+                mode=BondMode.ACTIVE_BACKUP,
+                arpmon=ArpMon(200, ("192.0.2.1", "192.0.2.9"), ArpValidate.ALL),
+                slaves=(eth("e1"), eth("e2")),
+                primary_slave="e2",
+            ),
+            protocols=(v4(dhcp=True),),
+        ),
+        Interface(
+            IfType.BRIDGE,
+            "br5",
+            start_mode=StartMode.ONBOOT,
+            bridge=Bridge(stp=True, delay=4, ports=(eth("e3"),)),
+        ),
+    ],
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_netplan_generate_accepts_our_yaml_and_builds_our_networkd_files(
+    tmp_path: Path, case: str
+) -> None:
+    compare_with_ours(generate(tmp_path, CASES[case]), CASES[case])
