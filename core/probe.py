@@ -71,9 +71,15 @@ def discover(host: Host, live: LiveHost, environ: dict[str, str] | None = None) 
     """The targets a change must not cut off, as found on this host now."""
     environ = dict(os.environ) if environ is None else environ
     found: list[Target] = []
+    indexes = {lnk.name: lnk.index for lnk in live.links}
     for route in live.routes:
         if route.dst == "default" and route.gateway:
-            found.append(Target(route.gateway, None, "gateway"))
+            gateway = route.gateway
+            if gateway.lower().startswith("fe80:") and route.ifname in indexes:
+                # A link-local next hop needs its interface; a numeric scope, because
+                # names would be looked up in this process's namespace, not the host's.
+                gateway = f"{gateway}%{indexes[route.ifname]}"
+            found.append(Target(gateway, None, "gateway"))
     ssh = environ.get("SSH_CONNECTION", "").split()
     if ssh:
         found.append(Target(ssh[0], None, "ssh client"))
@@ -217,7 +223,7 @@ def _icmp(host: Host, family: int, address: str, timeout: float) -> bool:
             icmp = data[(data[0] & 0x0F) * 4 :] if family == socket.AF_INET else data
             if len(icmp) >= 8:
                 kind, _code, _sum, got_id, _seq = struct.unpack_from("!BBHHH", icmp)
-                if kind == reply and got_id == ident and sender[0].split("%")[0] == address:
+                if kind == reply and got_id == ident and same_host(sender[0], address):
                     return True
         return False
     except OSError:
@@ -238,3 +244,8 @@ def _checksum(data: bytes) -> int:
 def check_all(host: Host, targets: Iterable[Target], timeout: float = 0.5) -> dict[str, bool]:
     """One attempt at each target: str(target) → reachable."""
     return {str(t): reachable(host, t, timeout) for t in targets}
+
+
+def same_host(a: str, b: str) -> bool:
+    """Two addresses equal, ignoring an IPv6 scope suffix (fe80::1%2)."""
+    return a.split("%")[0] == b.split("%")[0]

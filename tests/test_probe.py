@@ -1,0 +1,61 @@
+"""Probe targets: parsing, discovery, and reachability in namespaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ifsmith.core.host import Host
+from ifsmith.core.model import Family, LiveHost, LiveLink, LiveRoute
+from ifsmith.core.probe import Target, discover, parse_target, reachable
+from tests.netns import can_make_netns, ip, make_netns
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("192.0.2.1", Target("192.0.2.1")),
+        ("192.0.2.1:22", Target("192.0.2.1", 22)),
+        ("2001:db8::1", Target("2001:db8::1")),
+        ("[2001:db8::1]:443", Target("2001:db8::1", 443)),
+    ],
+)
+def test_parse_target(text: str, target: Target) -> None:
+    assert parse_target(text) == target
+
+
+@pytest.mark.parametrize("text", ["example.org", "192.0.2.1:0", "192.0.2.1:99999", "1.2.3"])
+def test_bad_targets_are_refused_clearly(text: str) -> None:
+    with pytest.raises(ValueError, match="probe target"):
+        parse_target(text)
+
+
+def test_discover_finds_gateways_the_ssh_client_and_dns(tmp_path: Path) -> None:
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/resolv.conf").write_text("nameserver 192.0.2.53\nnameserver 127.0.0.53\n")
+    live = LiveHost(
+        links=(LiveLink(2, "eth0", ""),),
+        routes=(
+            LiveRoute(Family.IPV4, "default", "192.0.2.1", "eth0"),
+            LiveRoute(Family.IPV6, "default", "fe80::1", "eth0"),
+        )
+    )
+    env = {"SSH_CONNECTION": "198.51.100.7 51234 192.0.2.10 22"}
+    found = discover(Host(root=tmp_path), live, env)
+    assert [(t.address, t.why) for t in found] == [
+        ("192.0.2.1", "gateway"),
+        ("fe80::1%2", "gateway"),
+        ("198.51.100.7", "ssh client"),
+        ("192.0.2.53", "dns"),
+    ]  # the loopback resolver is not a target
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_icmp_and_tcp_probes_inside_a_namespace() -> None:
+    with make_netns("ifst-p") as ns:
+        host = Host(netns=ns)
+        ip("addr", "add", "192.0.2.9/32", "dev", "lo", netns=ns)
+        assert reachable(host, Target("192.0.2.9"))
+        assert reachable(host, Target("192.0.2.9", 9))  # refused = a RST = reachable
+        assert not reachable(host, Target("192.0.2.200"), timeout=0.2)
