@@ -71,7 +71,11 @@ class UnitFile:
         """Read a unit file; lines systemd would ignore are kept and reported."""
         uf = cls()
         text = data.decode("utf-8", errors="surrogateescape")
-        raw_lines = text.splitlines(keepends=True)
+        # systemd ends a line at \n only; str.splitlines would also split at \x85, \u2028...
+        raw_lines = text.split("\n")
+        raw_lines = [ln + "\n" for ln in raw_lines[:-1]] + (
+            [raw_lines[-1]] if raw_lines[-1] else []
+        )
         current: list[Line] = uf.preamble
         n = 0
         while n < len(raw_lines):
