@@ -256,3 +256,35 @@ def test_apply_as_non_root_is_refused_and_changes_nothing(lab: Lab) -> None:
     assert result.returncode == 1
     assert "needs root" in result.stderr
     assert state(lab) == before_live and lab.files() == before_files
+
+
+def test_iface_bridge_over_the_session_nic_keeps_the_client_and_unbridge_undoes_it(
+    lab: Lab,
+) -> None:
+    """Story 1: eth0 carrying the session becomes a port of br0, the address moving."""
+    common = ("--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2", "--no-auto-probes",
+              "--confirm-timeout", "0")  # fmt: skip
+    bridged = lab.ifsmith("iface-bridge", "s0", "br0", "--no-stp", *common)
+    assert bridged.returncode == 0, bridged.stdout + bridged.stderr
+    live = snapshot(lab.host)
+    assert live.link("s0").master == "br0"  # type: ignore[union-attr]
+    assert "192.0.2.1/24" in {str(a) for a in live.link("br0").addresses}  # type: ignore[union-attr]
+    assert lab.client_reaches_server()
+    scripts = lab.root / "etc/sysconfig/network-scripts"
+    assert "BRIDGE=br0" in (scripts / "ifcfg-s0").read_text()
+    assert "TYPE=Bridge" in (scripts / "ifcfg-br0").read_text()
+    unbridged = lab.ifsmith("iface-unbridge", "br0", *common)
+    assert unbridged.returncode == 0, unbridged.stdout + unbridged.stderr
+    live = snapshot(lab.host)
+    assert live.link("br0") is None
+    assert "192.0.2.1/24" in {str(a) for a in live.link("s0").addresses}  # type: ignore[union-attr]
+    assert not (scripts / "ifcfg-br0").exists()
+    assert lab.client_reaches_server()
+
+
+def test_stop_of_the_session_nic_rolls_back(lab: Lab) -> None:
+    result = lab.ifsmith("stop", "s0", "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
+                         "--no-auto-probes", "--settle", "1")  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "lost connectivity to 192.0.2.2" in result.stdout
+    assert lab.client_reaches_server()
