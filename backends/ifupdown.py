@@ -243,7 +243,7 @@ def _parse_file(cfg: Config, files: FileView, path: PurePosixPath, depth: int) -
             return
         cfg.problems.append(f"{path}: sourced but missing")
         return
-    physical = data.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
+    physical = _lines(data.decode("utf-8", errors="surrogateescape"))
     cfg.files[path] = physical
     current: Stanza | None = None
     in_other = False  # inside a mapping stanza: its options are not ours
@@ -1371,3 +1371,8 @@ def _post_order(iface: Interface) -> Iterable[Interface]:
     for sub in iface.subordinates:
         yield from _post_order(sub)
     yield iface
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ending at "\n" only (str.splitlines also breaks at U+2028, \x85, \x0c...)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)

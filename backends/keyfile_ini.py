@@ -75,7 +75,7 @@ class KeyFile:
         kf = cls()
         text = data.decode("utf-8", errors="surrogateescape")
         current: list[Entry] = kf.preamble
-        for n, line in enumerate(text.splitlines(keepends=True), 1):
+        for n, line in enumerate(_lines(text), 1):
             body = line.rstrip("\r\n")
             stripped = body.strip()
             if not stripped or stripped.startswith("#"):
@@ -158,3 +158,8 @@ class KeyFile:
             parts += [e.text for e in g.entries]
         out = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
         return out.encode("utf-8", errors="surrogateescape")
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ending at "\n" only (str.splitlines also breaks at U+2028, \x85, \x0c...)."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)

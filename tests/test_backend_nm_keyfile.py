@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import shutil
 import subprocess
@@ -457,57 +456,3 @@ def test_nm_corpus_old_mac_format_and_ipv6_gateway() -> None:
 
 # ---------------------------------------------------------------------------------------
 # netplan's generator cases: its expected keyfiles against ours for the same intent.
-
-
-def test_netplan_expected_keyfiles_match_ours_key_by_key() -> None:
-    if importlib.util.find_spec("ifsmith.backends.netplan") is None:
-        pytest.skip("the netplan YAML reader (helper networkd-netplan) has not landed yet")
-    if not NETPLAN.is_dir():
-        pytest.skip(f"anchors absent: {NETPLAN}")
-    from ifsmith.backends import netplan
-
-    compared = 0
-    modelled = (
-        "type",
-        "interface-name",
-        "autoconnect",
-        "master",
-        "slave-type",
-        "mtu",
-        "method",
-        "address1",
-        "address2",
-        "id",
-        "parent",
-        "flags",
-        "stp",
-        "forward-delay",
-        "mode",
-        "miimon",
-        "primary",
-    )
-    for case in sorted(NETPLAN.glob("*/*")):
-        expected = sorted(
-            (case / "expected/run/NetworkManager/system-connections").glob("*.nmconnection")
-        )
-        if not expected or not (case / "input.yaml").exists():
-            continue
-        view = MemoryFiles({"/etc/netplan/input.yaml": (case / "input.yaml").read_bytes()})
-        try:
-            interfaces = netplan.read_files(view)
-            ours = nm_keyfile.render(interfaces, MemoryFiles()).files
-        except Exception:  # inputs our model cannot express
-            continue
-        by_ifname = {KeyFile.parse(d).get("connection", "interface-name"): d for d in ours.values()}
-        for path in expected:
-            theirs = KeyFile.parse(path.read_bytes())
-            mine = by_ifname.get(theirs.get("connection", "interface-name"))
-            if mine is None:
-                continue
-            kf = KeyFile.parse(mine)
-            for g in ("connection", "ethernet", "bond", "bridge", "vlan", "ipv4", "ipv6"):
-                for key in theirs.keys(g):
-                    if key in modelled and kf.get(g, key) is not None:
-                        assert kf.get(g, key) == theirs.get(g, key), f"{path}: [{g}] {key}"
-            compared += 1
-    assert compared > 0
