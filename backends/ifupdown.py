@@ -1348,6 +1348,8 @@ def detect(host: Host) -> bool:
 def _tool_args(host: Host) -> list[str]:
     if host.is_real_root:
         return []
+    # ifup keeps its state under the scratch root; it does not create the directory.
+    host.path("/run/network").mkdir(parents=True, exist_ok=True)
     return ["-i", str(host.path(INTERFACES)), "--state-dir", str(host.path("/run/network"))]
 
 

@@ -398,6 +398,9 @@ def _watch(host: Host, txn: Txn) -> int:
         results={str(t): (t in baseline) for t in targets},
     )
     txn.log(f"baseline: {len(baseline)} of {len(targets)} targets reachable")
+    if _distro(txn):
+        # ifdown must read the configuration the interface was brought up with.
+        run_distro(host, txn, down=True)
     write_files(host, txn)
     _fault("after-files")
     activate(host, txn)
@@ -465,15 +468,8 @@ def activate(host: Host, txn: Txn) -> None:
 
     plan = build_plan(host, txn, snapshot(host))
     txn.log("plan: " + "; ".join(plan.describe()))
-    if txn.meta.get("activate") == "distro" and txn.meta.get("backend"):
-        from ifsmith import backends
-
-        backend = backends.get(str(txn.meta["backend"]))
-        for argv in backend.activate(host, list(txn.meta["names"])):
-            txn.log("run: " + " ".join(argv))
-            result = _run_in_netns(host, argv)
-            if result.returncode != 0:
-                raise TxnError(f"{' '.join(argv)} failed: {result.stderr.strip()[:500]}")
+    if _distro(txn):
+        run_distro(host, txn, down=False)
         return
     ops = plan.operations
     if os.environ.get("IFSMITH_FAULT") == "mid-activation":
@@ -484,8 +480,31 @@ def activate(host: Host, txn: Txn) -> None:
     kernel.apply(host, plan)
 
 
+def _distro(txn: Txn) -> bool:
+    return txn.meta.get("activate") == "distro" and bool(txn.meta.get("backend"))
+
+
+def run_distro(host: Host, txn: Txn, *, down: bool) -> None:
+    """The backend's own commands: the ``ifdown`` ones (before the files change) or the rest."""
+    from ifsmith import backends
+
+    backend = backends.get(str(txn.meta["backend"]))
+    for argv in backend.activate(host, list(txn.meta["names"])):
+        if ("ifdown" in argv) != down:
+            continue
+        txn.log("run: " + " ".join(argv))
+        result = _run_in_netns(host, argv)
+        if result.returncode != 0 and down:
+            # Taking down what the old configuration did not know is not an error.
+            txn.log(f"  (ignored) {result.stderr.strip()[:300]}")
+        elif result.returncode != 0:
+            raise TxnError(f"{' '.join(argv)} failed: {result.stderr.strip()[:500]}")
+
+
 def _run_in_netns(host: Host, argv: list[str]) -> subprocess.CompletedProcess[str]:
-    prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
+    # Backends put `ip netns exec NS` in front themselves where the tool needs it.
+    inside = argv[:3] == ["ip", "netns", "exec"]
+    prefix = ["ip", "netns", "exec", host.netns] if host.netns and not inside else []
     return subprocess.run(prefix + argv, capture_output=True, text=True, timeout=120)
 
 

@@ -301,3 +301,43 @@ def test_stop_of_the_session_nic_rolls_back(lab: Lab) -> None:
     assert result.returncode == 3, result.stdout + result.stderr
     assert "lost connectivity to 192.0.2.2" in result.stdout
     assert lab.client_reaches_server()
+
+
+IFUPDOWN = (
+    "auto lo\niface lo inet loopback\n\nauto s0\niface s0 inet static\n    address 192.0.2.1/24\n"
+)
+
+
+def test_distro_activation_with_ifupdown_commits_and_a_cut_off_rolls_back(lab: Lab) -> None:
+    """ifup/ifdown as the activator (ifupdown reads our files under --root)."""
+    (lab.root / "etc/network").mkdir(parents=True)
+    (lab.root / "etc/network/interfaces").write_text(IFUPDOWN)
+    # s0 as ifupdown brought it up (its state dir knows it), not as the fixture did.
+    ip("addr", "flush", "dev", "s0", netns=lab.server)
+    (lab.root / "run/network").mkdir(parents=True)
+    up = subprocess.run(
+        ["ip", "netns", "exec", lab.server, "ifup", "-i",
+         str(lab.root / "etc/network/interfaces"), "--state-dir", str(lab.root / "run/network"),
+         "s0"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert up.returncode == 0, up.stderr
+    wait_until(lab.client_reaches_server, 5)
+    before_live, before_files = state(lab), lab.files()
+    cut = lab.root / "cut.xml"
+    cut.write_text(CUT)
+    common = ("--backend", "ifupdown", "--activate", "distro", "--yes", "--probe", "192.0.2.2",
+              "--no-auto-probes", "--confirm-timeout", "0")  # fmt: skip
+    result = lab.ifsmith("apply", str(cut), *common)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "lost connectivity to 192.0.2.2" in result.stdout
+    assert lab.client_reaches_server()
+    assert lab.files() == before_files and state(lab) == before_live
+    log = next((lab.root / "var/lib/ifsmith/txn").glob("*/watchdog.log")).read_text()
+    assert "run: ip netns exec" in log and " ifup " in log
+    keep = lab.root / "keep.xml"
+    keep.write_text(KEEP)
+    kept = lab.ifsmith("apply", str(keep), *common)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    s0 = snapshot(lab.host).link("s0")
+    assert s0 is not None and "198.51.100.1/24" in {str(a) for a in s0.addresses}

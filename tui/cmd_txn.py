@@ -129,7 +129,17 @@ def cmd_apply(args: argparse.Namespace, host: Host) -> int:
 
     require_root()
     desired = load_valid(args.file, host)
-    return run_transaction(args, host, "apply", desired, [i.name for i in desired])
+    return run_transaction(args, host, "apply", desired, all_names(desired))
+
+
+def all_names(desired: list[Interface]) -> list[str]:
+    """Every device of the definitions, subordinates included, once each."""
+    names: list[str] = []
+    for top in desired:
+        for iface, _master in top.walk():
+            if iface.name not in names:
+                names.append(iface.name)
+    return names
 
 
 def run_transaction(
@@ -484,7 +494,7 @@ def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
     bad = errors(check([bridged]))
     if bad:
         raise IfsmithError("\n".join(str(p) for p in bad))
-    return run_transaction(args, host, "apply", [bridged], [args.bridge])
+    return run_transaction(args, host, "apply", [bridged], all_names([bridged]))
 
 
 def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
@@ -504,4 +514,4 @@ def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
         mtu=bridge.mtu,
         protocols=bridge.protocols,
     )
-    return run_transaction(args, host, "apply", [port], [port.name], remove=[args.bridge])
+    return run_transaction(args, host, "apply", [port], all_names([port]), remove=[args.bridge])
