@@ -7,22 +7,32 @@ that follows the source's change stream and re-reads the snapshot, debounced.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
 from textual.widgets.tree import TreeNode
 
 from ifsmith.core.host import Host
-from ifsmith.core.model import LinkState, LiveHost, LiveLink
+from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
+from ifsmith.tui.pending import Pending
+from ifsmith.tui.screens.changes import LIVE_ONLY
 from ifsmith.tui.source import LiveSource, NetnsSource
+
+if TYPE_CHECKING:
+    from ifsmith.core.probe import Target
+    from ifsmith.tui.screens.apply import ApplyChoice
 
 STATE_STYLE = {
     LinkState.UP: "green",
@@ -85,29 +95,59 @@ def tree_children(live: LiveHost) -> dict[str, list[LiveLink]]:
     return children
 
 
+# (key, action, footer label, shown in the footer, what it does — for help and the palette)
+KEYS: list[tuple[str, str, str, bool, str]] = [
+    ("e", "edit", "Edit", True, "edit the selected interface (ethernet, bond, bridge, VLAN)"),
+    ("b", "new_bond", "Bond", True, "new bond from free ethernets"),
+    ("B", "new_bridge", "Bridge", True, "new bridge (also g)"),
+    ("v", "new_vlan", "VLAN", True, "new VLAN on a parent"),
+    ("d", "delete", "Del", True, "delete the selected interface (pending)"),
+    ("c", "changes", "Review", True, "review pending changes: XML and files per backend"),
+    ("a", "apply", "Apply", True, "apply pending changes with automatic rollback"),
+    ("question_mark", "help", "Help", True, "this help"),
+    ("q", "quit", "Quit", True, "quit (pending changes are dropped)"),
+    ("i", "bridge_this", "Bridge it", True, "put the selected interface into a new bridge"),
+    ("u", "unbridge", "Unbridge", True, "take the only port out of the selected bridge"),
+    ("x", "export", "Export", True, "write the pending XML (or the selection's) to a file"),
+    ("o", "import", "Import", True, "read an XML file into the pending changes"),
+    ("g", "new_bridge", "Bridge", False, "new bridge"),
+    ("r", "refresh", "Refresh", False, "re-read the live state"),
+    ("l", "toggle_loopback", "Loopback", False, "show or hide loopback"),
+]
+
+
+def read_only_reason() -> str | None:
+    """Why this process may not change the network, or None."""
+    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+        return "not root"
+    return None
+
+
 class IfsmithApp(App[int]):
     """The main screen: interface tree on the left, details on the right."""
 
     CSS_PATH = "app.tcss"
     TITLE = "ifsmith"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "refresh", "Refresh"),
-        Binding("l", "toggle_loopback", "Loopback"),
-        Binding("question_mark", "help", "Help"),
+        Binding(key, action, label, show=show, tooltip=what)
+        for key, action, label, show, what in KEYS
     ]
 
     show_loopback: reactive[bool] = reactive(False)
 
-    def __init__(self, host: Host, source: LiveSource) -> None:
+    def __init__(self, host: Host, source: LiveSource, read_only: str | None = None) -> None:
         super().__init__()
         self.host = host
         self.source = source
         self.live = LiveHost()
+        self.pending = Pending()
+        self.read_only = read_only
+        self.backend = LIVE_ONLY
+        self.backend_names: list[str] = []
         self._debounce: object | None = None
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon="*")
         with Horizontal(id="main"):
             tree: Tree[str] = Tree("interfaces", id="tree")
             tree.show_root = False
@@ -116,12 +156,22 @@ class IfsmithApp(App[int]):
             with VerticalScroll(id="details"):
                 yield Static("", id="details-text")
         yield Static(self._status_text(), id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
-    def _status_text(self) -> str:
-        where = f"netns {self.host.netns}" if self.host.netns else "this namespace"
-        mode = "" if os.geteuid() == 0 else "  read-only: not root"
-        return f"{where}{mode}"
+    def _status_text(self) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"netns {self.host.netns}" if self.host.netns else "this namespace")
+        if not self.host.is_real_root:
+            text.append(f"  root {self.host.root}")
+        if self.pending:
+            n = len(self.pending)
+            text.append(
+                f"  {n} pending change{'s' if n != 1 else ''} (c review, a apply)",
+                style="bold yellow",
+            )
+        if self.read_only:
+            text.append(f"  read-only: {self.read_only}; apply is disabled", style="bold red")
+        return text
 
     def on_mount(self) -> None:
         if self.console.color_system in (None, "standard"):
@@ -130,11 +180,24 @@ class IfsmithApp(App[int]):
         self.sub_title = self.host.netns or ""
         self.reload()
         self.follow_changes()
+        self.detect_backend()
 
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
         live = self.source.snapshot()
         self.call_from_thread(self.show, live)
+
+    @work(exclusive=True, group="backend", thread=True)
+    def detect_backend(self) -> None:
+        from ifsmith import backends
+
+        names = backends.available()
+        detected = backends.detect(self.host)
+        self.call_from_thread(self._backends_known, names, detected)
+
+    def _backends_known(self, names: list[str], detected: str | None) -> None:
+        self.backend_names = names
+        self.backend = detected or LIVE_ONLY
 
     @work(exclusive=True, group="monitor")
     async def follow_changes(self) -> None:
@@ -144,31 +207,54 @@ class IfsmithApp(App[int]):
                 self._debounce.stop()  # type: ignore[attr-defined]
             self._debounce = self.set_timer(0.1, self.reload)
 
+    # -- the tree -------------------------------------------------------------------
+
     def show(self, live: LiveHost) -> None:
         """Rebuild the tree from a snapshot, keeping the selection."""
         self.live = live
         tree = self.query_one("#tree", Tree)
         selected = tree.cursor_node.data if tree.cursor_node is not None else None
         tree.clear()
+        order = tree_children(live)
         for link, children in tree_order(live, self.show_loopback):
-            node = tree.root.add(row_label(link), data=link.name, expand=True)
-            self._add_children(node, children, live)
+            label = self._marked(row_label(link), link.name)
+            if children:
+                node = tree.root.add(label, data=link.name, expand=True)
+                self._add_children(node, children, order)
+            else:
+                tree.root.add_leaf(label, data=link.name)
+        for change in self.pending.changes:
+            if change.interface is not None and live.link(change.name) is None:
+                tree.root.add_leaf(pending_label(change.interface), data=change.name)
         if not tree.root.children:
             tree.root.add_leaf(Text("no interfaces", style="dim"))
         self._select(tree, selected)
         self.update_details()
+        self.query_one("#status", Static).update(self._status_text())
+
+    def _marked(self, label: Text, name: str) -> Text:
+        change = self.pending.get(name)
+        if change is not None:
+            label.append(
+                " *deleted" if change.is_deletion else " *changed",
+                style="bold red" if change.is_deletion else "bold yellow",
+            )
+        return label
 
     def _add_children(
-        self, node: TreeNode[str], children: Iterable[LiveLink], live: LiveHost
+        self,
+        node: TreeNode[str],
+        children: Iterable[LiveLink],
+        order: dict[str, list[LiveLink]],
     ) -> None:
-        order = tree_children(live)
         for child in children:
             grandchildren = order.get(child.name, [])
+            label = self._marked(row_label(child), child.name)
             if grandchildren:
-                sub = node.add(row_label(child), data=child.name, expand=True)
-                self._add_children(sub, grandchildren, live)
+                sub = node.add(label, data=child.name, expand=True)
+                self._add_children(sub, grandchildren, order)
             else:
-                node.add_leaf(row_label(child), data=child.name)
+                node.add_leaf(label, data=child.name)
 
     def _select(self, tree: Tree[str], name: str | None) -> None:
         if name is None:
@@ -183,15 +269,20 @@ class IfsmithApp(App[int]):
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         self.update_details()
 
-    def update_details(self) -> None:
+    def selected(self) -> str | None:
+        """The name under the tree's cursor."""
         tree = self.query_one("#tree", Tree)
+        return tree.cursor_node.data if tree.cursor_node is not None else None
+
+    def update_details(self) -> None:
         details = self.query_one("#details-text", Static)
-        name = tree.cursor_node.data if tree.cursor_node is not None else None
-        link = self.live.link(name) if name else None
-        if link is None:
-            details.update("")
+        name = self.selected()
+        change = self.pending.get(name) if name else None
+        if change is not None and change.interface is not None:
+            details.update(pending_details(change.interface))
             return
-        details.update(details_text(link, self.live))
+        link = self.live.link(name) if name else None
+        details.update(details_text(link, self.live) if link is not None else "")
 
     def action_refresh(self) -> None:
         self.reload()
@@ -203,11 +294,330 @@ class IfsmithApp(App[int]):
         if self.is_mounted:
             self.show(self.live)
 
-    def action_help(self) -> None:
-        self.notify(
-            "q quit · r refresh · l show/hide loopback · arrows move · ctrl+p commands",
-            title="Keys",
+    # -- pending changes ------------------------------------------------------------
+
+    def set_pending(self, pending: Pending) -> None:
+        """Replace the pending set and show it."""
+        self.pending = pending
+        self.show(self.live)
+
+    def discard(self, name: str) -> None:
+        self.set_pending(self.pending.discard(name))
+
+    def discard_all(self) -> None:
+        self.set_pending(Pending())
+
+    def definition(self, name: str) -> Interface | None:
+        """What an interface is now: its pending definition, else as the kernel runs it."""
+        from ifsmith.core.live import interface_from_live
+
+        change = self.pending.get(name)
+        if change is not None:
+            return change.interface
+        if self.live.link(name) is None:
+            return None
+        return dataclasses.replace(interface_from_live(self.live, name), link=None)
+
+    def known_names(self) -> set[str]:
+        return {lnk.name for lnk in self.live.links} | {
+            i.name for d in self.pending.definitions for i, _m in d.walk()
+        }
+
+    def open_form(self, kind: IfType, original: Interface | None) -> None:
+        from ifsmith.tui.screens.forms import FORMS
+
+        others = [
+            d for d in self.pending.definitions if original is None or d.name != original.name
+        ]
+        form = FORMS[kind](self.live, original, others, self.known_names())
+
+        def done(result: Interface | None) -> None:
+            if result is not None:
+                pending = self.pending
+                # Subordinates now nested in this definition are no longer separate changes.
+                for sub, master in result.walk():
+                    if master is not None and pending.get(sub.name) is not None:
+                        pending = pending.discard(sub.name)
+                self.set_pending(pending.define(result))
+                self.notify(f"{result.name}: pending (c to review, a to apply)")
+
+        self.push_screen(form, done)
+
+    def action_edit(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        link = self.live.link(name)
+        if link is not None and link.master is not None:
+            role = "slave" if (m := self.live.link(link.master)) and m.kind == "bond" else "port"
+            self.notify(
+                f"{name} is a {role} of {link.master}: edit {link.master}", severity="warning"
+            )
+            return
+        original = self.definition(name)
+        if original is None:
+            self.notify(
+                f"{name} is marked for deletion; discard that change first", severity="warning"
+            )
+            return
+        self.open_form(original.type, original)
+
+    def action_new_bond(self) -> None:
+        self.open_form(IfType.BOND, None)
+
+    def action_new_bridge(self) -> None:
+        self.open_form(IfType.BRIDGE, None)
+
+    def action_new_vlan(self) -> None:
+        self.open_form(IfType.VLAN, None)
+
+    def action_delete(self) -> None:
+        name = self.selected()
+        if name is None:
+            return
+        if self.live.link(name) is None:
+            self.set_pending(self.pending.discard(name))  # only ever pending: forget it
+            self.notify(f"{name}: pending definition discarded")
+            return
+        self.set_pending(self.pending.delete(name))
+        self.notify(f"{name}: deletion pending (c to review, a to apply)")
+
+    def action_bridge_this(self) -> None:
+        from ifsmith.tui.cmd_txn import bridge_of
+        from ifsmith.tui.screens.dialogs import BridgeThis
+
+        name = self.selected()
+        original = self.definition(name) if name else None
+        link = self.live.link(name) if name else None
+        if name is None or original is None:
+            return
+        if original.type is IfType.BRIDGE or (link is not None and link.master is not None):
+            self.notify(f"{name} cannot become a bridge port here", severity="warning")
+            return
+
+        def done(result: tuple[str, bool] | None) -> None:
+            if result is not None:
+                bridge, stp = result
+                bridged = bridge_of(original, bridge, stp, None)
+                self.set_pending(self.pending.discard(name).define(bridged))
+                self.notify(f"{bridge}: pending, with {name} as its port")
+
+        self.push_screen(BridgeThis(name, self.known_names()), done)
+
+    def action_unbridge(self) -> None:
+        name = self.selected()
+        bridge = self.definition(name) if name else None
+        if name is None or bridge is None or bridge.bridge is None:
+            self.notify("select a bridge to unbridge", severity="warning")
+            return
+        if len(bridge.bridge.ports) != 1:
+            self.notify(
+                f"{name} has {len(bridge.bridge.ports)} ports; unbridge needs exactly one",
+                severity="warning",
+            )
+            return
+        port = dataclasses.replace(
+            bridge.bridge.ports[0],
+            start_mode=bridge.start_mode,
+            mtu=bridge.mtu,
+            protocols=bridge.protocols,
         )
+        self.set_pending(self.pending.delete(name).define(port))
+        self.notify(f"{name}: removal pending; {port.name} takes its addresses")
+
+    def action_changes(self) -> None:
+        from ifsmith.tui.screens.changes import ChangesScreen
+
+        self.push_screen(ChangesScreen(self.host, self.backend_names, self.backend))
+
+    def action_export(self) -> None:
+        from ifsmith.tui.screens.dialogs import PathDialog
+
+        name = self.selected()
+        if self.pending.definitions:
+            what, default = "the pending definitions", "ifsmith-pending.xml"
+        elif name is not None and self.live.link(name) is not None:
+            what, default = f"{name}'s live XML", f"{name}.xml"
+        else:
+            self.notify("nothing to export", severity="warning")
+            return
+
+        def done(path: str | None) -> None:
+            if path is None:
+                return
+            try:
+                Path(path).write_text(self.export_xml(name))
+            except OSError as exc:
+                self.notify(f"{path}: {exc.strerror}", severity="error")
+                return
+            self.notify(f"wrote {what} to {path}")
+
+        self.push_screen(PathDialog(f"Export {what}", default), done)
+
+    def export_xml(self, name: str | None) -> str:
+        """The pending definitions as a document, else the selection's live XML."""
+        from ifsmith.core.live import interface_from_live
+        from ifsmith.core.xmlio import to_document, to_xml
+
+        if self.pending.definitions:
+            return to_document(self.pending.definitions)
+        assert name is not None
+        return to_xml(interface_from_live(self.live, name))
+
+    def action_import(self) -> None:
+        from ifsmith.tui.screens.dialogs import PathDialog
+
+        self.push_screen(
+            PathDialog("Import interface XML into the pending changes"), self.import_file
+        )
+
+    def import_file(self, path: str | None) -> None:
+        """Parse and check a file; add it to the pending set or say what is wrong."""
+        from ifsmith.core.checks import check, errors
+        from ifsmith.core.errors import IfsmithError
+        from ifsmith.core.xmlio import parse_file
+
+        if path is None:
+            return
+        try:
+            interfaces = parse_file(path)
+        except (IfsmithError, OSError) as exc:
+            self.notify(f"{path}: {exc}", severity="error", timeout=10)
+            return
+        bad = errors(check(interfaces, self.known_names()))
+        if bad:
+            self.notify(
+                "\n".join(str(p) for p in bad[:5]), title=path, severity="error", timeout=10
+            )
+            return
+        self.set_pending(self.pending.replace_all(interfaces))
+        self.notify(f"{path}: {len(interfaces)} definition(s) pending")
+
+    # -- apply ----------------------------------------------------------------------
+
+    def action_apply(self) -> None:
+        if self.read_only:
+            self.notify(f"read-only ({self.read_only}): apply is disabled", severity="error")
+            return
+        if not self.pending:
+            self.notify("nothing pending to apply", severity="warning")
+            return
+        self.prepare_apply(self.pending, self.backend)
+
+    @work(thread=True, exclusive=True, group="apply")
+    def prepare_apply(self, pending: Pending, backend: str) -> None:
+        """Plan and find the probe targets off the UI thread, then ask."""
+        from ifsmith.core.errors import IfsmithError
+        from ifsmith.core.plan import make_plan
+        from ifsmith.core.probe import discover
+        from ifsmith.tui.screens.apply import ApplyConfirm
+        from ifsmith.tui.screens.changes import render_pending
+
+        live = self.source.snapshot()
+        steps: list[str] = []
+        problem = ""
+        try:
+            steps = list(make_plan(pending.definitions, live, remove=pending.deletions).describe())
+            if backend != LIVE_ONLY:
+                render_pending(self.host, backend, pending)
+        except (IfsmithError, ValueError) as exc:
+            problem = str(exc)
+        targets = discover(self.host, live)
+
+        def confirmed(choice: ApplyChoice | None) -> None:
+            if choice is not None:
+                extra = [*targets, *choice.extra]
+                self.start_apply(pending, backend, live, extra, choice.confirm_timeout)
+
+        self.call_from_thread(
+            self.push_screen, ApplyConfirm(steps, backend, targets, problem), confirmed
+        )
+
+    @work(thread=True, exclusive=True, group="apply")
+    def start_apply(
+        self,
+        pending: Pending,
+        backend: str,
+        live: LiveHost,
+        targets: list[Target],
+        timeout: float,
+    ) -> None:
+        """Checkpoint and start the watchdog, then follow it on the progress screen."""
+        from ifsmith.core import txn as txnmod
+        from ifsmith.core.errors import IfsmithError
+        from ifsmith.core.probe import unique
+        from ifsmith.tui.screens.apply import ApplyProgress, activation, settle_for
+        from ifsmith.tui.screens.changes import pending_xml, render_pending
+
+        defs = pending.definitions
+        try:
+            rendering = (
+                render_pending(self.host, backend, pending) if backend != LIVE_ONLY else None
+            )
+            request = txnmod.Request(
+                action="apply",
+                names=[d.name for d in defs],
+                desired_xml=pending_xml(pending) or "<interfaces/>\n",
+                rendering=rendering,
+                backend=None if backend == LIVE_ONLY else backend,
+                activate=activation(backend, self.host),
+                confirm_timeout=timeout,
+                settle=settle_for(defs),
+                probes=[t.to_json() for t in unique(targets)],
+                remove=pending.deletions,
+            )
+            txn = txnmod.begin(self.host, request, live)
+        except (IfsmithError, ValueError, OSError) as exc:
+            self.call_from_thread(self.notify, f"not applied: {exc}", severity="error", timeout=10)
+            return
+        self.call_from_thread(self.push_screen, ApplyProgress(self.host, txn), self.applied)
+
+    def applied(self, state: str | None) -> None:
+        if state == "committed":
+            self.pending = Pending()
+        self.reload()
+
+    # -- help and the command palette -----------------------------------------------
+
+    def action_help(self) -> None:
+        from ifsmith.tui.screens.help import HelpScreen
+
+        keys = [("?" if k == "question_mark" else k, what) for k, _a, _l, _s, what in KEYS]
+        keys += [("ctrl+p", "command palette"), ("arrows", "move"), ("esc", "close a form")]
+        mode = (
+            f"Read-only: {self.read_only}; apply is disabled."
+            if self.read_only
+            else "You are root: apply is enabled."
+        )
+        self.push_screen(HelpScreen(keys, mode))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        seen = set()
+        for _key, action, label, _show, what in KEYS:
+            if action in seen or action in ("quit", "help"):
+                continue
+            seen.add(action)
+            yield SystemCommand(label, what, getattr(self, f"action_{action}"))
+
+
+def pending_label(iface: Interface) -> Text:
+    """A tree row for a definition that exists only in the pending set."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{iface.name:<16}", style="bold")
+    text.append(f"{iface.type:<10}")
+    text.append("*new (pending)", style="bold yellow")
+    return text
+
+
+def pending_details(iface: Interface) -> Text:
+    """The details pane for a pending definition: its XML."""
+    from ifsmith.core.xmlio import to_xml
+
+    text = Text()
+    text.append("pending definition (not applied yet)\n\n", style="bold yellow")
+    text.append(to_xml(iface), style="cyan")
+    return text
 
 
 def details_text(link: LiveLink, live: LiveHost) -> Text:
@@ -245,19 +655,36 @@ def details_text(link: LiveLink, live: LiveHost) -> Text:
     return text
 
 
-def make_app(host: Host | None = None, source: LiveSource | None = None) -> IfsmithApp:
-    """The app for a Host (default: this namespace), reading from ``source``."""
+def make_app(
+    host: Host | None = None,
+    source: LiveSource | None = None,
+    read_only: str | bool | None = True,
+) -> IfsmithApp:
+    """The app for a Host (default: this namespace), reading from ``source``.
+
+    ``read_only`` True (the default) decides by the user (not root → read-only); a string
+    forces read-only with that reason, None or False allows applying.
+    """
     host = host or Host()
-    return IfsmithApp(host, source or NetnsSource(host))
+    reason = read_only_reason() if read_only is True else (read_only or None)
+    return IfsmithApp(host, source or NetnsSource(host), reason)
 
 
 def run(host: Host, sandbox: bool = False) -> int:
-    """Start the TUI (``ifsmith`` without a command)."""
+    """Start the TUI (``ifsmith`` without a command); ``sandbox`` opens it in a scratch lab."""
     if sandbox:
-        from ifsmith.core.errors import IfsmithError
+        from ifsmith.tui.sandbox import sandbox as scratch
 
-        raise IfsmithError("--sandbox is not available yet in this build")
-    app = make_app(host)
-    # A closed ssh session sends SIGHUP; Textual does not handle it.  Exit cleanly.
-    signal.signal(signal.SIGHUP, lambda *_: app.exit(0))
-    return app.run() or 0
+        with scratch() as lab:
+            return _run_app(make_app(lab))
+    return _run_app(make_app(host))
+
+
+def _run_app(app: IfsmithApp) -> int:
+    # A closed ssh session sends SIGHUP; Textual does not handle it.  Exit cleanly, so
+    # the caller's cleanup (the sandbox's namespaces) still runs.
+    previous = signal.signal(signal.SIGHUP, lambda *_: app.call_later(app.exit, 0))
+    try:
+        return app.run() or 0
+    finally:
+        signal.signal(signal.SIGHUP, previous)

@@ -1,0 +1,96 @@
+"""Small dialogs: a name for "bridge this interface", a file path for export/import."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from ifsmith.core.checks import name_problem
+
+
+class BridgeThis(ModalScreen[tuple[str, bool] | None]):
+    """virsh iface-bridge: the new bridge's name and STP; the NIC becomes its port."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, interface: str, taken: set[str]) -> None:
+        super().__init__()
+        self.interface = interface
+        self.taken = taken
+
+    def compose(self) -> ComposeResult:
+        default = ("br" + self.interface)[:15]
+        with Vertical(classes="small-dialog"):
+            yield Static(
+                f"Bridge {self.interface}: its addresses move to the new bridge",
+                classes="dialog-title",
+            )
+            with Horizontal(classes="dialog-line"):
+                yield Label("bridge name", classes="caption")
+                yield Input(default, id="bridge-name", compact=True)
+            yield Checkbox("spanning tree (STP)", False, id="bridge-stp", compact=True)
+            yield Label("", id="dialog-problem")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def problem(self) -> str | None:
+        name = self.query_one("#bridge-name", Input).value.strip()
+        if name in self.taken:
+            return f"{name} exists already"
+        return name_problem(name)
+
+    @on(Input.Changed)
+    def typed(self) -> None:
+        problem = self.problem()
+        self.query_one("#dialog-problem", Label).update(problem or "")
+        self.query_one("#ok", Button).disabled = problem is not None
+
+    @on(Button.Pressed, "#ok")
+    @on(Input.Submitted)
+    def ok(self) -> None:
+        if self.problem() is None:
+            name = self.query_one("#bridge-name", Input).value.strip()
+            self.dismiss((name, self.query_one("#bridge-stp", Checkbox).value))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PathDialog(ModalScreen[str | None]):
+    """Ask for a file path (export or import)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, default: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.default = default
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="small-dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            with Horizontal(classes="dialog-line"):
+                yield Label("file", classes="caption")
+                yield Input(self.default, id="path", compact=True)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    @on(Button.Pressed, "#ok")
+    @on(Input.Submitted)
+    def ok(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if path:
+            self.dismiss(path)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
