@@ -117,8 +117,8 @@ class ChangesScreen(ModalScreen[None]):
         changes.add_options(Option(c.describe(), id=c.name) for c in self.pending.changes)
         if not self.pending:
             changes.add_option(Option("nothing pending", disabled=True))
-        elif highlighted is not None:
-            changes.highlighted = min(highlighted, len(self.pending) - 1)
+        else:
+            changes.highlighted = min(highlighted or 0, len(self.pending) - 1)
         deletions = self.pending.deletions
         self.query_one("#deletions", Static).update(
             Text("deleted: " + ", ".join(deletions), style="bold red") if deletions else ""

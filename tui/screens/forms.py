@@ -197,7 +197,17 @@ class InterfaceForm(ModalScreen[Interface | None]):
         return None if bad else iface
 
     def check(self, iface: Interface) -> list[Problem]:
-        return check([iface], self.known)
+        problems = check([iface], self.known)
+        if self.original is None and iface.name in self.known:
+            problems.insert(0, Problem(iface.name, f"{iface.name} exists already; pick a new name"))
+        return problems
+
+    def next_free(self, prefix: str) -> str:
+        """The first unused name like bond0, bond1, ... (a default for new interfaces)."""
+        n = 0
+        while f"{prefix}{n}" in self.known:
+            n += 1
+        return f"{prefix}{n}"
 
     def field_of(self, problem: Problem, iface: Interface) -> str:
         """Which row a problem belongs to: per family for addresses, else by its words."""
@@ -307,7 +317,7 @@ class BondForm(InterfaceForm):
 
     def fields(self) -> Iterable[Widget]:
         bond = self.original.bond if self.original is not None else None
-        yield self.name_field("bond0")
+        yield self.name_field(self.next_free("bond"))
         yield from self.common_fields()
         mode = str(bond.mode) if bond and bond.mode else str(BondMode.ACTIVE_BACKUP)
         yield field_row("mode", select("mode", [(str(m), str(m)) for m in BondMode], mode), "mode")
@@ -442,7 +452,7 @@ class BridgeForm(InterfaceForm):
 
     def fields(self) -> Iterable[Widget]:
         br = self.original.bridge if self.original is not None else None
-        yield self.name_field("br0")
+        yield self.name_field(self.next_free("br"))
         yield from self.common_fields()
         stp = bool(br.stp) if br and br.stp is not None else False
         yield field_row("STP", Checkbox("spanning tree", stp, id="stp", compact=True), "stp")
@@ -476,7 +486,9 @@ class VlanForm(InterfaceForm):
         parents = [
             link.name
             for link in self.live.links
-            if not link.is_loopback and link.type is not IfType.VLAN
+            if not link.is_loopback
+            and link.type is not IfType.VLAN
+            and not self._is_slave(link.master)
         ]
         parents += [
             o.name for o in self.others if o.type is not IfType.VLAN and o.name not in parents
@@ -488,6 +500,10 @@ class VlanForm(InterfaceForm):
         yield field_row("tag", text_input("tag", str(v.tag) if v else "", "1-4094"), "tag")
         yield self.name_field()
         yield from self.common_fields()
+
+    def _is_slave(self, master: str | None) -> bool:
+        link = self.live.link(master) if master else None
+        return link is not None and link.type is IfType.BOND
 
     def on_mount(self) -> None:
         self.auto_name = self.original is None
