@@ -1,0 +1,108 @@
+"""Apply from the TUI for real: a server and a client namespace joined by a veth pair.
+
+The server (192.0.2.1/24 on s0) is changed through the TUI; the client (192.0.2.2/24 on
+c0) is the admin's machine, given as the probe target in the confirm dialog.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static, Tree
+
+from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot
+from ifsmith.tui.app import IfsmithApp, make_app
+from ifsmith.tui.screens.apply import ApplyConfirm, ApplyProgress
+from ifsmith.tui.screens.forms import EthernetForm
+from tests.netns import can_make_netns, ip, make_netns
+from tests.test_tui_tree import wait_for
+
+pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Host]:
+    with make_netns("ifsu-s") as server, make_netns("ifsu-c") as client:
+        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
+           "netns", client)  # fmt: skip
+        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
+        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
+        ip("link", "set", "s0", "up", netns=server)
+        ip("link", "set", "c0", "up", netns=client)
+        (tmp_path / "etc").mkdir()
+        yield Host(root=tmp_path, netns=server)
+
+
+def progress(app: IfsmithApp) -> str:
+    screen = app.screen
+    if not isinstance(screen, ApplyProgress):
+        return ""
+    return str(screen.query_one("#progress", Static).render())
+
+
+async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: str) -> None:
+    tree = app.query_one("#tree", Tree)
+    await wait_for(pilot, lambda: any(n.data == "s0" for n in tree.root.children))
+    tree.move_cursor(next(n for n in tree.root.children if n.data == "s0"))
+    await pilot.press("e")
+    await wait_for(pilot, lambda: isinstance(app.screen, EthernetForm))
+    app.screen.query_one("#ipv4-method", Select).value = method
+    app.screen.query_one("#ipv4-addresses", Input).value = addresses
+    await pilot.pause()
+    await pilot.press("ctrl+s")
+    await wait_for(pilot, lambda: bool(app.pending))
+
+
+async def apply_with_probe(app: IfsmithApp, pilot: Pilot[int]) -> None:
+    await pilot.press("a")
+    await wait_for(pilot, lambda: isinstance(app.screen, ApplyConfirm))
+    app.screen.query_one("#extra", Input).value = "192.0.2.2"
+    app.screen.query_one("#extra", Input).focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, ApplyProgress), limit=10)
+
+
+def reaches_client(host: Host) -> bool:
+    ping = ["ip", "netns", "exec", host.netns or "", "ping", "-c1", "-W1", "192.0.2.2"]
+    return subprocess.run(ping, capture_output=True).returncode == 0
+
+
+def addresses(host: Host) -> list[str]:
+    link = snapshot(host).link("s0")
+    assert link is not None
+    return sorted(str(a) for a in link.addresses if a.scope == "global")
+
+
+async def test_apply_then_keep_commits_the_change(lab: Host) -> None:
+    app = make_app(host=lab, read_only=None)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await edit_s0(app, pilot, "static", "192.0.2.1/24 198.51.100.1/24")
+        await apply_with_probe(app, pilot)
+        await wait_for(pilot, lambda: "Rolls back in" in progress(app), limit=15)
+        assert "probe 192.0.2.2 (given): reachable" in progress(app)
+        await pilot.press("k")
+        await wait_for(pilot, lambda: "committed" in progress(app), limit=10)
+        assert await asyncio.to_thread(addresses, lab) == ["192.0.2.1/24", "198.51.100.1/24"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not app.pending and app.screen is app.screen_stack[0])
+
+
+async def test_a_cut_off_change_rolls_back_and_the_progress_screen_says_why(lab: Host) -> None:
+    app = make_app(host=lab, read_only=None)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await edit_s0(app, pilot, "none", "")
+        await apply_with_probe(app, pilot)
+        await wait_for(pilot, lambda: "rolled back" in progress(app), limit=15)
+        assert "Why: lost connectivity to 192.0.2.2 (given)" in progress(app)
+        assert await asyncio.to_thread(addresses, lab) == ["192.0.2.1/24"]
+        assert await asyncio.to_thread(reaches_client, lab)
+        # A rolled-back change stays pending, so the admin can fix and retry.
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is app.screen_stack[0])
+        assert app.pending.definitions[0].name == "s0"
