@@ -1,0 +1,132 @@
+"""The first user-mode Linux tests: bonds and VLANs, which this machine's kernel lacks."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.umlhost import UML
+
+READ = """
+import json, sys
+from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot, interfaces_from_live
+from ifsmith.core.xmlio import to_document
+live = snapshot(Host(netns=sys.argv[1] if len(sys.argv) > 1 else None))
+out = {}
+for l in live.links:
+    out[l.name] = {
+        "kind": l.kind, "master": l.master, "parent": l.parent, "tag": l.vlan_tag,
+        "up": l.admin_up, "bond": None if l.bond is None else {
+            "mode": str(l.bond.mode), "miimon": l.bond.miimon, "primary": l.bond.primary,
+            "active": l.bond.active_slave, "xmit": str(l.bond.xmit_hash_policy),
+            "lacp": str(l.bond.lacp_rate), "arp_interval": l.bond.arp_interval,
+            "arp_targets": list(l.bond.arp_targets)},
+    }
+print(json.dumps({"links": out, "xml": to_document(interfaces_from_live(live))}))
+"""
+
+
+def read_live(uml: UML, netns: str) -> dict:  # type: ignore[type-arg]
+    result = uml.run([__import__("sys").executable, "-c", READ, netns], netns=netns)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def sh(uml: UML, netns: str, script: str) -> None:
+    result = uml.run(["sh", "-ec", script], netns=netns)
+    assert result.returncode == 0, f"{script}\n{result.stderr}"
+
+
+def test_live_reads_bond_vlan_and_bridge_built_in_uml(uml: UML, uml_netns: str) -> None:
+    sh(
+        uml,
+        uml_netns,
+        """
+        ip link add d0 type dummy
+        ip link add d1 type dummy
+        ip link add bond0 type bond mode active-backup miimon 100
+        ip link set d0 master bond0
+        ip link set d1 master bond0
+        ip link set bond0 type bond primary d1
+        ip link add link bond0 name bond0.100 type vlan id 100
+        ip link add br100 type bridge
+        ip link set bond0.100 master br100
+        for i in d0 d1 bond0 bond0.100 br100; do ip link set $i up; done
+        """,
+    )
+    state = read_live(uml, uml_netns)
+    links = state["links"]
+    bond = links["bond0"]["bond"]
+    assert bond["mode"] == "active-backup" and bond["miimon"] == 100
+    assert bond["primary"] == "d1" and bond["active"] == "d1"
+    assert links["d0"]["master"] == links["d1"]["master"] == "bond0"
+    assert links["bond0.100"]["kind"] == "vlan"
+    assert (links["bond0.100"]["tag"], links["bond0.100"]["parent"]) == (100, "bond0")
+    assert links["bond0.100"]["master"] == "br100"
+    xml = state["xml"]
+    assert "<bond mode='active-backup'>" in xml
+    assert "<miimon freq='100' carrier='netif'/>" in xml
+    # The primary slave comes first, as libvirt's rule says.
+    assert xml.index("name='d1'") < xml.index("name='d0'")
+    assert "<vlan tag='100'>\n          <interface name='bond0'/>" in xml
+
+
+def test_lacp_bond_options_and_arp_monitoring_read_back(uml: UML, uml_netns: str) -> None:
+    sh(
+        uml,
+        uml_netns,
+        """
+        ip link add d0 type dummy
+        ip link add bond1 type bond mode 802.3ad miimon 100 \\
+            xmit_hash_policy layer3+4 lacp_rate fast
+        ip link set d0 master bond1
+        ip link add bond2 type bond mode active-backup arp_interval 200 \\
+            arp_ip_target 192.0.2.1,192.0.2.2
+        """,
+    )
+    links = read_live(uml, uml_netns)["links"]
+    assert links["bond1"]["bond"]["mode"] == "802.3ad"
+    assert links["bond1"]["bond"]["xmit"] == "layer3+4"
+    assert links["bond1"]["bond"]["lacp"] == "fast"
+    assert links["bond2"]["bond"]["arp_interval"] == 200
+    assert links["bond2"]["bond"]["arp_targets"] == ["192.0.2.1", "192.0.2.2"]
+
+
+def test_failover_moves_the_active_slave(uml: UML, uml_netns: str) -> None:
+    sh(
+        uml,
+        uml_netns,
+        """
+        ip link add d0 type dummy
+        ip link add d1 type dummy
+        ip link add bond0 type bond mode active-backup miimon 10
+        ip link set d0 master bond0
+        ip link set d1 master bond0
+        ip link set bond0 type bond primary d1
+        for i in d0 d1 bond0; do ip link set $i up; done
+        """,
+    )
+    assert read_live(uml, uml_netns)["links"]["bond0"]["bond"]["active"] == "d1"
+    sh(uml, uml_netns, "ip link set d1 carrier off")
+    deadline = time.monotonic() + 10
+    while read_live(uml, uml_netns)["links"]["bond0"]["bond"]["active"] != "d0":
+        if time.monotonic() > deadline:
+            pytest.fail("the active slave did not move to d0")
+
+
+def test_writes_inside_uml_never_reach_this_machine(uml: UML) -> None:
+    marker = "/etc/ifsmith-uml-isolation-test"
+    result = uml.run(["sh", "-c", f"echo inside > {marker} && cat {marker}"])
+    assert result.stdout.strip() == "inside"
+    assert not __import__("os").path.exists(marker)
+
+
+def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
+    (uml.shared / "in.txt").write_text("from host")
+    result = uml.run(["sh", "-c", f"cat {uml.shared_inside}/in.txt; echo back > "
+                      f"{uml.shared_inside}/out.txt"])  # fmt: skip
+    assert result.stdout == "from host"
+    assert (uml.shared / "out.txt").read_text() == "back\n"

@@ -1,0 +1,289 @@
+"""User-mode Linux for tests: a real kernel with bonding, 8021q and dummy (TESTHOST.md §2).
+
+``UML.start()`` boots ``linux.uml`` over a read-only hostfs view of this machine's /, with
+an overlay in tmpfs on top (so writes to /etc inside never reach the machine), loads the
+modules, and runs this file as the agent inside (``python umlhost.py --agent``).  The agent
+takes one JSON request per line on the console and answers with a marker line + JSON, so
+control never goes over the network: a test whose change cuts networking keeps control.
+
+Run standalone to try it: ``python tests/umlhost.py`` boots, runs ``uname -a``, stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKER = "@@IFSMITH-UML@@"
+SHARED_INSIDE = "/mnt/shared"
+MODULES = ("overlay", "bonding", "8021q", "dummy", "bridge", "veth", "macvlan")
+
+
+def uml_unavailable() -> str | None:
+    """Why UML cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "user-mode Linux tests need root (they create namespaces inside it)"
+    if shutil.which("linux.uml") is None:
+        return "linux.uml is not installed (apt-get install user-mode-linux)"
+    if not module_version():
+        return "no UML modules under /usr/lib/uml/modules"
+    if shutil.which("gcc") is None:
+        return "gcc is needed to build the UML xstate shim (apt-get install gcc libc6-dev)"
+    return None
+
+
+SHIM_SOURCE = Path(__file__).with_name("uml_xstate_shim.c")
+
+
+def build_shim(directory: Path) -> Path:
+    """UML 6.1 on a host with AMX: see uml_xstate_shim.c. Harmless elsewhere."""
+    out = directory / "xstate_shim.so"
+    subprocess.run(
+        ["gcc", "-O2", "-shared", "-fPIC", "-o", str(out), str(SHIM_SOURCE), "-ldl"],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def module_version() -> str | None:
+    base = Path("/usr/lib/uml/modules")
+    versions = sorted(p.name for p in base.iterdir()) if base.is_dir() else []
+    return versions[-1] if versions else None
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+INIT = """#!/bin/sh
+# PID 1 inside UML: overlay root, modules, shared dir, then the agent in a chroot.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t tmpfs tmpfs /run
+mkdir -p /run/ov/upper /run/ov/work /run/ov/root /run/mods/lib/modules
+ln -s /usr/lib/uml/modules/{ver} /run/mods/lib/modules/{ver}
+for m in {modules}; do modprobe -d /run/mods $m; done
+mount -t overlay overlay -o lowerdir=/,upperdir=/run/ov/upper,workdir=/run/ov/work /run/ov/root
+R=/run/ov/root
+mount -t proc proc $R/proc
+mount -t sysfs sys $R/sys
+mount -t devtmpfs dev $R/dev
+mount -t tmpfs tmpfs $R/run
+mount -t tmpfs tmpfs $R/tmp
+mkdir -p $R/run/netns $R{shared_inside}
+mount -t hostfs -o {shared} none $R{shared_inside}
+exec chroot $R {python} {agent} --agent
+"""
+
+
+class UML:
+    """One running user-mode Linux with its agent."""
+
+    def __init__(self, mem: str = "384M") -> None:
+        self.mem = mem
+        self.dir = Path(tempfile.mkdtemp(prefix="ifsmith-uml-"))
+        self.shared = self.dir / "shared"
+        self.shared_inside = SHARED_INSIDE
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.console = b""
+        self.boot_seconds = 0.0
+
+    def start(self, timeout: float = 60) -> UML:
+        self.dir.chmod(0o755)
+        self.shared.mkdir()
+        init = self.dir / "init.sh"
+        init.write_text(
+            INIT.format(
+                ver=module_version(),
+                modules=" ".join(MODULES),
+                shared=self.shared,
+                shared_inside=SHARED_INSIDE,
+                python=sys.executable,
+                agent=Path(__file__).resolve(),
+            )
+        )
+        init.chmod(0o755)
+        argv = [
+            "linux.uml", f"mem={self.mem}", "root=/dev/root", "rootfstype=hostfs",
+            "rootflags=/", "ro", f"init={init}", "quiet", "loglevel=0", "con=null",
+            "con0=fd:0,fd:1", "ssl=null", "ubd0=/dev/null", f"uml_dir={self.dir}",
+            f"umid=ifsmith-{os.getpid()}",
+        ]  # fmt: skip
+        start = time.monotonic()
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.dir,
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "TMPDIR": str(self.dir),
+                "LD_PRELOAD": str(build_shim(self.dir)),
+            },
+        )
+        # Input written before UML listens on its console can go unnoticed: wait for the
+        # agent to say it is reading before sending anything.
+        self._read_reply(timeout)
+        ready = self.run(["true"], timeout=timeout)
+        if ready.returncode != 0:
+            raise RuntimeError(f"UML agent not ready: {ready}")
+        self.boot_seconds = time.monotonic() - start
+        return self
+
+    def run(
+        self,
+        argv: list[str],
+        netns: str | None = None,
+        stdin: str | None = None,
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
+    ) -> Result:
+        """Run a command inside UML (in a namespace of it); its exit code and output."""
+        assert self.proc is not None and self.proc.stdin is not None
+        request = {"argv": argv, "netns": netns, "input": stdin, "timeout": timeout, "env": env}
+        line = base64.b64encode(json.dumps(request).encode()) + b"\n"
+        self.proc.stdin.write(line)
+        self.proc.stdin.flush()
+        reply = self._read_reply(timeout + 15)
+        return Result(reply["rc"], reply["stdout"], reply["stderr"])
+
+    def _read_reply(self, timeout: float) -> dict[str, object]:
+        assert self.proc is not None and self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        marker = MARKER.encode()
+        while True:
+            at = self.console.find(marker)
+            if at >= 0:
+                end = self.console.find(b"\n", at)
+                if end >= 0:
+                    payload = self.console[at + len(marker) : end].strip()
+                    self.console = self.console[end + 1 :]
+                    data: dict[str, object] = json.loads(base64.b64decode(payload))
+                    return data
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                raise RuntimeError(
+                    "UML did not answer"
+                    + (" (it exited)" if self.proc.poll() is not None else "")
+                    + ": console output:\n"
+                    + self.console[-4000:].decode(errors="replace")
+                )
+            ready, _, _ = select.select([fd], [], [], min(left, 1.0))
+            if ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    continue
+                self.console += chunk
+
+    def python(self, code: str, netns: str | None = None, timeout: float = 60) -> Result:
+        """Run Python code inside UML with this checkout's interpreter (ifsmith importable)."""
+        return self.run([sys.executable, "-c", code], netns=netns, timeout=timeout)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.run(["poweroff", "-f"], timeout=5)
+            except (RuntimeError, OSError, BrokenPipeError):
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------
+# The agent (inside UML, standard library only).
+
+
+def agent() -> None:
+    """Read base64 JSON requests from the console; run them; answer after the marker."""
+    import termios
+    import tty
+
+    os.environ.setdefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+    try:
+        tty.setraw(0, termios.TCSANOW)  # not TCSAFLUSH: keep a request already typed
+        attrs = termios.tcgetattr(1)
+        attrs[1] &= ~termios.OPOST  # no \n → \r\n on the way out
+        termios.tcsetattr(1, termios.TCSANOW, attrs)
+    except termios.error:
+        pass
+    hello = base64.b64encode(json.dumps({"ready": True}).encode()).decode()
+    os.write(1, f"\n{MARKER} {hello}\n".encode())
+    buf = b""
+    while True:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return
+        buf += chunk
+        while b"\n" in buf:
+            line, buf = buf.split(b"\n", 1)
+            line = line.strip()
+            if not line:
+                continue
+            reply = _serve(line)
+            out = f"\n{MARKER} {base64.b64encode(json.dumps(reply).encode()).decode()}\n"
+            os.write(1, out.encode())
+
+
+def _serve(line: bytes) -> dict[str, object]:
+    try:
+        req = json.loads(base64.b64decode(line))
+    except ValueError as exc:
+        return {"rc": 255, "stdout": "", "stderr": f"bad request: {exc}"}
+    argv = list(req["argv"])
+    if req.get("netns"):
+        argv = ["ip", "netns", "exec", req["netns"], *argv]
+    env = dict(os.environ)
+    env.update(req.get("env") or {})
+    try:
+        result = subprocess.run(
+            argv,
+            input=req.get("input"),
+            capture_output=True,
+            text=True,
+            timeout=req.get("timeout") or 30,
+            env=env,
+            stdin=None if req.get("input") is not None else subprocess.DEVNULL,
+        )
+        return {"rc": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
+    except subprocess.TimeoutExpired as exc:
+        return {"rc": 124, "stdout": str(exc.stdout or ""), "stderr": "timed out"}
+    except OSError as exc:
+        return {"rc": 127, "stdout": "", "stderr": str(exc)}
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--agent"]:
+        agent()
+    else:
+        reason = uml_unavailable()
+        if reason:
+            sys.exit(reason)
+        uml = UML().start()
+        try:
+            print(f"booted in {uml.boot_seconds:.2f} s")
+            t = time.monotonic()
+            print(uml.run(["uname", "-a"]).stdout.strip())
+            print(f"round trip {1000 * (time.monotonic() - t):.1f} ms")
+        finally:
+            uml.stop()
