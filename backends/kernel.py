@@ -278,6 +278,11 @@ def _set_vlan_flags(net: Netlink, op: SetVlanFlags) -> None:
 
 
 def _set_master(net: Netlink, op: SetMaster) -> None:
+    if op.master is None:
+        try:
+            net.index(op.name)
+        except KernelError:
+            return  # releasing a device that is gone (with its deleted parent) is done
     master = net.index(op.master) if op.master else 0
     net.request(RTM_NEWLINK, NLM_F_ACK, net.link_body(op.name, u32(IFLA_MASTER, master)))
 

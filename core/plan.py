@@ -336,13 +336,19 @@ def _bond_spec(iface: Interface) -> BondSpec:
     bond = iface.bond
     assert bond is not None
     mii, arp = bond.miimon, bond.arpmon
+    # The kernel refuses even arp_interval=0 in modes without ARP monitoring.
+    arp_capable = bond.mode not in (BondMode.LACP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB)
     return BondSpec(
         mode=bond.mode or BondMode.BALANCE_RR,
         miimon=mii.freq if mii is not None else (0 if arp is not None else None),
         updelay=mii.updelay if mii is not None else None,
         downdelay=mii.downdelay if mii is not None else None,
         use_carrier=(mii.carrier is not Carrier.IOCTL) if mii is not None else None,
-        arp_interval=arp.interval if arp is not None else (0 if mii is not None else None),
+        arp_interval=(
+            arp.interval
+            if arp is not None
+            else (0 if mii is not None and arp_capable else None)
+        ),
         arp_targets=arp.targets if arp is not None else None,
         arp_validate=(arp.validate or ArpValidate.NONE) if arp is not None else None,
         primary=bond.primary,
@@ -534,14 +540,25 @@ def diff(
     for name in remove:
         if name in by_name and name not in wanted:
             deletes.append(DeleteLink(name))
-
-    created_peers: set[str] = set()
-    for spec in _creation_order(specs):
+    for spec in specs:
         link = by_name.get(spec.name)
         if link is not None and _must_recreate(spec, link):
             deletes.append(DeleteLink(spec.name))
             recreated.add(spec.name)
-            link = None
+    # Deleting a device takes its VLANs (and macvlans) with it: they are gone too, and are
+    # created again where the specs still want them.
+    gone = _with_dependents({op.name for op in deletes}, live)
+    recreated |= gone
+    kinds = {n: link.kind for n, link in by_name.items()}
+    by_name = {
+        n: _released(link, kinds) if link.master in gone else link
+        for n, link in by_name.items()
+        if n not in gone
+    }
+
+    created_peers: set[str] = set()
+    for spec in _creation_order(specs):
+        link = by_name.get(spec.name)
         if link is None:
             if spec.kind == "ethernet":
                 continue
@@ -611,7 +628,7 @@ def diff(
     for spec in specs:
         if spec.kind not in ("bond", "bridge") or spec.name in fresh:
             continue
-        for link in live.links:
+        for link in by_name.values():
             if link.master == spec.name and wanted.get(link.name, None) is None:
                 releases.append(SetMaster(link.name, None))
 
@@ -622,6 +639,27 @@ def diff(
         + routes + downs
     )  # fmt: skip
     return Plan(tuple(_dedupe(ops)))
+
+
+def _released(link: LiveLink, kinds: dict[str, str]) -> LiveLink:
+    """A port or slave after its master is deleted: free, and down if it was a bond's."""
+    # The bonding driver closes a slave it releases; a bridge leaves its ports up.
+    down = kinds.get(link.master or "") == "bond"
+    return replace(link, master=None, admin_up=False if down else link.admin_up)
+
+
+def _with_dependents(names: set[str], live: LiveHost) -> set[str]:
+    """The names plus every link stacked on them (IFLA_LINK parents), transitively."""
+    result = set(names)
+    changed = True
+    while changed:
+        changed = False
+        for link in live.links:
+            if link.name not in result and link.kind in ("vlan", "macvlan", "macvtap"):
+                if link.parent in result:
+                    result.add(link.name)
+                    changed = True
+    return result
 
 
 def _dedupe(ops: Iterable[Op]) -> list[Op]:
