@@ -132,3 +132,44 @@ def test_networkd_files_brought_up_by_the_real_daemon(uml: UML, uml_netns: str) 
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=uml_netns, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert_scenario(read_live(uml, uml_netns))
+
+
+NETWORKMANAGER = """
+set -e
+mount -t tmpfs tmpfs /run
+mkdir -p /run/dbus /run/NetworkManager /run/udev
+mount -t tmpfs tmpfs /etc/NetworkManager/system-connections
+mkdir -p /var/lib/NetworkManager && mount -t tmpfs tmpfs /var/lib/NetworkManager
+cp {files}/etc/NetworkManager/system-connections/* /etc/NetworkManager/system-connections/
+chmod 600 /etc/NetworkManager/system-connections/*
+umount /sys 2>/dev/null || true
+mount -t sysfs sysfs /sys
+/lib/systemd/systemd-udevd --daemon
+udevadm trigger
+udevadm settle --timeout=10 || true
+dbus-daemon --system --fork
+printf '[main]\\nplugins=keyfile\\nno-auto-default=*\\n[logging]\\nlevel=WARN\\n' > /tmp/nm.conf
+NetworkManager --no-daemon --config=/tmp/nm.conf >/tmp/nm.log 2>&1 &
+pid=$!
+for i in $(seq 1 40); do
+  if {python} -c "{check}"; then kill $pid; exit 0; fi
+  sleep 0.2
+done
+nmcli device 2>&1 || true
+nmcli connection 2>&1 || true
+kill $pid
+cat /tmp/nm.log
+exit 1
+"""
+
+
+def test_keyfiles_brought_up_by_the_real_networkmanager(uml: UML, uml_netns: str) -> None:
+    # NetworkManager leaves dummy devices unmanaged: the "NICs" are veths here.
+    uml.run(["sh", "-c", "ip link add eth0 type veth peer name p0; "
+             "ip link add eth1 type veth peer name p1; ip link set p0 up; ip link set p1 up"],
+            netns=uml_netns)  # fmt: skip
+    _root, inside = render_into(uml, "nm-keyfile", f"nm-{uml_netns}")
+    script = NETWORKMANAGER.format(files=inside, python=sys.executable, check=CHECK)
+    result = uml.run(["unshare", "-m", "sh", "-c", script], netns=uml_netns, timeout=90)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert_scenario(read_live(uml, uml_netns))
