@@ -70,6 +70,7 @@ class Result:
 
 INIT = """#!/bin/sh
 # PID 1 inside UML: overlay root, modules, shared dir, then the agent in a chroot.
+# /tmp stays the overlay's: the checkout (and its venv) may live there, as in CI.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -83,7 +84,6 @@ mount -t proc proc $R/proc
 mount -t sysfs sys $R/sys
 mount -t devtmpfs dev $R/dev
 mount -t tmpfs tmpfs $R/run
-mount -t tmpfs tmpfs $R/tmp
 mkdir -p $R/run/netns $R{shared_inside}
 mount -t hostfs -o {shared} none $R{shared_inside}
 exec chroot $R {python} {agent} --agent
