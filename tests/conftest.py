@@ -41,3 +41,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         for line in _ENV_SKIPS:
             print(f"  {line}")
         session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _terminal_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same terminal for every test run (CI has none): snapshots must not depend on it.
+
+    Tests of TERM=linux or NO_COLOR set those themselves.
+    """
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLORTERM", "truecolor")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
