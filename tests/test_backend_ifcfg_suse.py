@@ -181,7 +181,8 @@ def test_merge_keeps_unmodeled_keys_comments_and_other_routes() -> None:
         b"ETHTOOL_OPTIONS='-K eth0 gro off'\nLABEL_0='0'\nBOOTPROTO='static'\n"
         b"IPADDR='192.0.2.5/24'\n")  # fmt: skip
     assert rendering.files[DIR / "ifroute-eth0"] == (
-        b"# static\n10.1.0.0/16 10.0.0.1 - eth0\ndefault 192.0.2.1 - eth0\n")
+        b"# static\n10.1.0.0/16 10.0.0.1 - eth0\ndefault 192.0.2.1 - eth0\n"
+    )
 
 
 def test_values_wicked_cannot_read_are_refused_naming_the_interface() -> None:

@@ -171,11 +171,13 @@ def test_merge_keeps_the_rest_of_the_shared_file() -> None:
     new = text.splitlines()
     changed = {"config_br0", "stp_state_br0", "bridge_forward_delay_br0", "mtu_br0", "mtu_eth2"}
     assert [ln for ln in old if ln.split("=")[0] not in changed] == [
-        ln for ln in new if ln.split("=")[0] not in changed | {"bridge_stp_state_br0"}]
+        ln for ln in new if ln.split("=")[0] not in changed | {"bridge_stp_state_br0"}
+    ]
     assert 'config_br0="dhcp"' in new and 'mtu_br0="1500"' in new
     assert 'bridge_forward_delay_br0="200"' in new  # centiseconds, as sysfs takes them
     assert 'bridge_stp_state_br0="0"' in new and "stp_state_br0" not in "\n".join(
-        ln for ln in new if not ln.startswith("bridge_"))
+        ln for ln in new if not ln.startswith("bridge_")
+    )
 
 
 def test_vlan_with_its_own_name_and_reorder_flag_on_a_bond() -> None:

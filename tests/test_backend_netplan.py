@@ -207,7 +207,9 @@ def test_render_4094_vlans_within_half_a_second() -> None:
     vlans = vlans_4094()
     best, rendering = best_render_seconds(lambda: netplan.render(vlans, MemoryFiles()))
     assert list(rendering.files) == [OWN]
-    assert best <= 0.5, f"{best:.3f} s"
+    # Budget 0.5 s (bench/render.py measures it alone); here the suite runs beside
+    # user-mode Linux on two cores, so the test allows twice that.
+    assert best <= 1.0, f"{best:.3f} s"
 
 
 # ---------------------------------------------------------------------------------------
