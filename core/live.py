@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import fcntl
 import os
 import socket
 import struct
@@ -53,12 +54,13 @@ from ifsmith.core.model import (
 # rtnetlink constants (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h).
 NETLINK_ROUTE = 0
 NLMSG_ERROR, NLMSG_DONE = 2, 3
-NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
+NLM_F_REQUEST, NLM_F_DUMP, NLM_F_DUMP_INTR = 0x1, 0x300, 0x10
 RTM_NEWLINK, RTM_DELLINK, RTM_GETLINK = 16, 17, 18
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
 RTM_NEWROUTE, RTM_DELROUTE, RTM_GETROUTE = 24, 25, 26
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER = 1, 3, 4, 5, 10
 IFLA_OPERSTATE, IFLA_LINKINFO, IFLA_EXT_MASK, IFLA_CARRIER = 16, 18, 29, 33
+IFLA_LINK_NETNSID = 37
 IFLA_INFO_KIND, IFLA_INFO_DATA = 1, 2
 RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_VLAN_ID, IFLA_VLAN_FLAGS = 1, 2
@@ -69,10 +71,11 @@ IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
 IFLA_BOND_PRIMARY, IFLA_BOND_XMIT_HASH_POLICY, IFLA_BOND_AD_LACP_RATE = 11, 14, 21
 IFA_ADDRESS, IFA_LOCAL = 1, 2
-RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_TABLE = 1, 4, 5, 6, 15
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
 RT_TABLE_MAIN, RTN_UNICAST = 254, 1
 IFF_UP, IFF_LOOPBACK = 0x1, 0x8
 CLONE_NEWNET = 0x40000000
+SIOCETHTOOL, ETHTOOL_GSET = 0x8946, 0x1
 # Multicast groups for events: links, v4/v6 addresses, v4/v6 routes.
 RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE = 0x1, 0x10, 0x40
 RTMGRP_IPV6_IFADDR, RTMGRP_IPV6_ROUTE = 0x100, 0x400
@@ -83,6 +86,7 @@ _IFADDRMSG = struct.Struct("=BBBBI")
 _RTMSG = struct.Struct("=BBBBBBBBI")
 _RTA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
+_RTNEXTHOP = struct.Struct("=HBBi")
 
 _OPERSTATES = (
     LinkState.UNKNOWN,
@@ -95,7 +99,10 @@ _OPERSTATES = (
 )
 _SCOPES = {0: "global", 200: "site", 253: "link", 254: "host"}
 _XMIT = list(XmitHashPolicy)  # the kernel's numbering is the enum's order
-_ARP_VALIDATE = list(ArpValidate)[:4]
+# The kernel's arp_validate numbering: none, active, backup, all, then the "filter" variants
+# (4 filter, 5 filter_active, 6 filter_backup), which libvirt cannot say: the nearest
+# validation it can.
+_ARP_VALIDATE = (*ArpValidate, ArpValidate.ALL, ArpValidate.ACTIVE, ArpValidate.BACKUP)
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,27 +166,38 @@ def netlink_socket(netns: str | None, groups: int = 0, rcvbuf: int = 4 << 20) ->
 # Dumps.
 
 
-def _dump(sock: socket.socket, msg_type: int, body: bytes, seq: int) -> Iterator[bytes]:
-    """Send one dump request; yield each reply message (header included) until DONE."""
+class DumpInterrupted(Exception):
+    """The namespace changed while the kernel was dumping it (NLM_F_DUMP_INTR)."""
+
+
+def _dump(sock: socket.socket, msg_type: int, body: bytes, seq: int) -> list[bytes]:
+    """Send one dump request; every reply message (header included) up to DONE.
+
+    Raises DumpInterrupted when the kernel flags the dump as inconsistent: a link or
+    address came or went while it was being read, so some may be missing or doubled.
+    """
     header = _NLMSGHDR.pack(
         _NLMSGHDR.size + len(body), msg_type, NLM_F_REQUEST | NLM_F_DUMP, seq, 0
     )
     sock.send(header + body)
+    messages: list[bytes] = []
+    interrupted = 0
     while True:
         data = sock.recv(1 << 20)
         offset = 0
         while offset + _NLMSGHDR.size <= len(data):
-            length, kind, _flags, _seq, _pid = _NLMSGHDR.unpack_from(data, offset)
-            if length < _NLMSGHDR.size:
-                return
-            if kind == NLMSG_DONE:
-                return
+            length, kind, flags, _seq, _pid = _NLMSGHDR.unpack_from(data, offset)
+            interrupted |= flags & NLM_F_DUMP_INTR
+            if length < _NLMSGHDR.size or kind == NLMSG_DONE:
+                if interrupted:
+                    raise DumpInterrupted(msg_type)
+                return messages
             if kind == NLMSG_ERROR:
                 (code,) = struct.unpack_from("=i", data, offset + _NLMSGHDR.size)
                 if code:
                     raise OSError(-code, os.strerror(-code))
-                return
-            yield data[offset : offset + length]
+                return messages
+            messages.append(data[offset : offset + length])
             offset += (length + 3) & ~3
 
 
@@ -266,7 +284,9 @@ def _decode_link(msg: bytes) -> _RawLink:
         bridge=bridge,
         is_loopback=bool(flags & IFF_LOOPBACK),
     )
-    parent = _u32(msg, a[IFLA_LINK]) if IFLA_LINK in a else None
+    # IFLA_LINK of a veth whose peer lives in another namespace (IFLA_LINK_NETNSID) is an
+    # index over there: resolving it here would name an unrelated link.
+    parent = _u32(msg, a[IFLA_LINK]) if IFLA_LINK in a and IFLA_LINK_NETNSID not in a else None
     return _RawLink(
         link=link,
         master=_u32(msg, a[IFLA_MASTER]) if IFLA_MASTER in a else None,
@@ -302,7 +322,7 @@ def _decode_bond(
         use_carrier=bool(u8(IFLA_BOND_USE_CARRIER, 1)),
         arp_interval=u32(IFLA_BOND_ARP_INTERVAL),
         arp_targets=tuple(targets),
-        arp_validate=_ARP_VALIDATE[validate] if validate < 4 else ArpValidate.ALL,
+        arp_validate=_ARP_VALIDATE[validate] if validate < len(_ARP_VALIDATE) else ArpValidate.ALL,
         xmit_hash_policy=_XMIT[xmit] if xmit is not None and 0 <= xmit < len(_XMIT) else None,
         lacp_rate=(LacpRate.FAST if lacp else LacpRate.SLOW) if lacp is not None else None,
     )
@@ -322,34 +342,69 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
     return index, LiveAddress(fam, address, prefix, _SCOPES.get(scope, str(scope)))
 
 
-def _decode_route(msg: bytes) -> tuple[int | None, LiveRoute] | None:
+def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
+    """The default route(s) of a route message: one per next hop; [] for other routes."""
     family, dst_len, _src, _tos, table, _proto, _scope, rtype, _flags = _RTMSG.unpack_from(
         msg, _NLMSGHDR.size
     )
+    if dst_len != 0 or rtype != RTN_UNICAST or family not in (socket.AF_INET, socket.AF_INET6):
+        return []
     a = _attrs(msg, _NLMSGHDR.size + _RTMSG.size, len(msg))
     if RTA_TABLE in a:
         table = _u32(msg, a[RTA_TABLE])
-    if table != RT_TABLE_MAIN or rtype != RTN_UNICAST or dst_len != 0:
-        return None
-    if family not in (socket.AF_INET, socket.AF_INET6):
-        return None
-    gateway = (
-        socket.inet_ntop(family, msg[a[RTA_GATEWAY][0] : a[RTA_GATEWAY][1]])
-        if RTA_GATEWAY in a
-        else None
-    )
-    oif = _u32(msg, a[RTA_OIF]) if RTA_OIF in a else None
-    metric = _u32(msg, a[RTA_PRIORITY]) if RTA_PRIORITY in a else None
+    if table != RT_TABLE_MAIN:
+        return []
     fam = Family.IPV4 if family == socket.AF_INET else Family.IPV6
-    return oif, LiveRoute(fam, "default", gateway, None, metric)
+    metric = _u32(msg, a[RTA_PRIORITY]) if RTA_PRIORITY in a else None
+
+    def gateway(attrs: dict[int, tuple[int, int]]) -> str | None:
+        span = attrs.get(RTA_GATEWAY)
+        return socket.inet_ntop(family, msg[span[0] : span[1]]) if span else None
+
+    if RTA_MULTIPATH not in a:
+        oif = _u32(msg, a[RTA_OIF]) if RTA_OIF in a else None
+        return [(oif, LiveRoute(fam, "default", gateway(a), None, metric))]
+    # ECMP: a list of struct rtnexthop, each followed by its own attributes.
+    routes: list[tuple[int | None, LiveRoute]] = []
+    offset, end = a[RTA_MULTIPATH]
+    while offset + _RTNEXTHOP.size <= end:
+        length, _nh_flags, _hops, oif = _RTNEXTHOP.unpack_from(msg, offset)
+        if length < _RTNEXTHOP.size:
+            break
+        hop = _attrs(msg, offset + _RTNEXTHOP.size, offset + length)
+        routes.append((oif, LiveRoute(fam, "default", gateway(hop), None, metric)))
+        offset += (length + 3) & ~3
+    return routes
 
 
-def _speed(name: str) -> int | None:
-    try:
-        value = int(Path(f"/sys/class/net/{name}/speed").read_text())
-    except (OSError, ValueError):
-        return None
-    return value if value > 0 else None
+def read_speeds(netns: str | None, names: list[str]) -> dict[str, int]:
+    """Link speeds in Mbit/s (ethtool's SIOCETHTOOL), for the links that report one.
+
+    sysfs would show the namespace this process runs in, not ``netns``; an ioctl on a
+    socket made inside the namespace asks the right one, at ~25 us a link.
+    """
+    if not names:
+        return {}
+    with in_netns(netns):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    speeds: dict[str, int] = {}
+    with sock:
+        # struct ethtool_cmd (44 bytes): speed is u16 at 12 and speed_hi u16 at 28.
+        cmd = ctypes.create_string_buffer(44)
+        for name in names:
+            ctypes.memmove(cmd, _U32.pack(ETHTOOL_GSET), 4)
+            ifreq = struct.pack("16sP", os.fsencode(name), ctypes.addressof(cmd)).ljust(40, b"\0")
+            try:
+                fcntl.ioctl(sock.fileno(), SIOCETHTOOL, ifreq)
+            except OSError:
+                continue  # no ethtool support (loopback, tunnels) or gone meanwhile
+            raw = cmd.raw
+            speed = (
+                struct.unpack_from("=H", raw, 28)[0] << 16 | struct.unpack_from("=H", raw, 12)[0]
+            )
+            if 0 < speed < 0xFFFFFFFF:  # SPEED_UNKNOWN is (u32)-1
+                speeds[name] = speed
+    return speeds
 
 
 def snapshot(host: Host) -> LiveHost:
@@ -359,25 +414,23 @@ def snapshot(host: Host) -> LiveHost:
     except PermissionError as exc:
         raise IfsmithError(f"cannot read the network state: {exc.strerror}") from None
     with sock:
-        link_req = (
-            _IFINFOMSG.pack(0, 0, 0, 0, 0)
-            + _RTA.pack(8, IFLA_EXT_MASK)
-            + _U32.pack(RTEXT_FILTER_SKIP_STATS)
-        )
-        raw = [_decode_link(m) for m in _dump(sock, RTM_GETLINK, link_req, 1)]
-        addresses: dict[int, list[LiveAddress]] = {}
-        for m in _dump(sock, RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0), 2):
-            decoded = _decode_address(m)
-            if decoded is not None:
-                addresses.setdefault(decoded[0], []).append(decoded[1])
-        routes = []
-        for m in _dump(sock, RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0), 3):
-            decoded_route = _decode_route(m)
-            if decoded_route is not None:
-                routes.append(decoded_route)
+        for attempt in range(5):
+            try:
+                raw, addresses, routes = _read(sock, seq=attempt * 3)
+                break
+            except DumpInterrupted:
+                # The namespace changed mid-dump (a burst of changes): read it again.
+                if attempt == 4:
+                    raise IfsmithError(
+                        "the network state kept changing while it was read; try again"
+                    ) from None
     names = {r.link.index: r.link.name for r in raw}
-    # sysfs shows the namespace this process runs in; only read it for that one.
-    read_speed = host.netns is None
+    # Speed only matters for real NICs (and the bonds over them); reading it for
+    # thousands of virtual links would double the snapshot's time.
+    speeds = read_speeds(
+        host.netns,
+        [r.link.name for r in raw if r.link.kind in ("", "bond") and not r.link.is_loopback],
+    )
     links = []
     for r in raw:
         bond = r.link.bond
@@ -394,15 +447,34 @@ def snapshot(host: Host) -> LiveHost:
                 parent=names.get(r.parent) if r.parent else None,
                 bond=bond,
                 addresses=tuple(addresses.get(r.link.index, ())),
-                speed=_speed(r.link.name)
-                if read_speed and r.link.kind == "" and not r.link.is_loopback
-                else None,
+                speed=speeds.get(r.link.name),
             )
         )
     return LiveHost(
         links=tuple(links),
         routes=tuple(replace(route, ifname=names.get(oif or -1)) for oif, route in routes),
     )
+
+
+def _read(
+    sock: socket.socket, seq: int
+) -> tuple[list[_RawLink], dict[int, list[LiveAddress]], list[tuple[int | None, LiveRoute]]]:
+    """The three dumps, decoded: links, addresses by link index, default routes with oif."""
+    link_req = (
+        _IFINFOMSG.pack(0, 0, 0, 0, 0)
+        + _RTA.pack(8, IFLA_EXT_MASK)
+        + _U32.pack(RTEXT_FILTER_SKIP_STATS)
+    )
+    raw = [_decode_link(m) for m in _dump(sock, RTM_GETLINK, link_req, seq + 1)]
+    addresses: dict[int, list[LiveAddress]] = {}
+    for m in _dump(sock, RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0), seq + 2):
+        decoded = _decode_address(m)
+        if decoded is not None:
+            addresses.setdefault(decoded[0], []).append(decoded[1])
+    routes: list[tuple[int | None, LiveRoute]] = []
+    for m in _dump(sock, RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0), seq + 3):
+        routes.extend(_decode_route(m))
+    return raw, addresses, routes
 
 
 # ---------------------------------------------------------------------------------------
@@ -413,7 +485,9 @@ def interfaces_from_live(live: LiveHost, include_loopback: bool = False) -> list
     """Top-level interfaces with their subordinates nested, as virsh iface-dumpxml shows.
 
     A bridge holds its ports, a bond its slaves (the primary first); a slave or port appears
-    only under its master.  Live state has no start mode.
+    only under its master.  Live state has no start mode.  Protocols list global addresses
+    (IPv4 first) and the default gateway through the link; a link whose only IPv6 address
+    is link-local gets an empty IPv6 protocol, which is libvirt's "link-local only".
     """
     by_name = live.by_name()
     children: dict[str, list[LiveLink]] = {}
@@ -463,7 +537,12 @@ def _interface(
             ),
         )
     elif link.kind == "vlan" and link.vlan_tag is not None:
-        vlan = Vlan(tag=link.vlan_tag, parent=link.parent)
+        # reorder_hdr is on unless someone turned it off: say so only then.
+        vlan = Vlan(
+            tag=link.vlan_tag,
+            parent=link.parent,
+            reorder_hdr=False if link.vlan_reorder_hdr is False else None,
+        )
     state_link = None if link.kind == "bridge" else Link(state=link.operstate, speed=link.speed)
     return Interface(
         type=link.type,
@@ -478,6 +557,12 @@ def _interface(
     )
 
 
+# Modes whose transmit hash the kernel uses, and the one with LACP.
+_HASHING_MODES = frozenset(
+    {BondMode.BALANCE_XOR, BondMode.LACP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB}
+)
+
+
 def _bond_from_live(bond: LiveBond, slaves: tuple[Interface, ...]) -> Bond:
     miimon = arpmon = None
     if bond.arp_interval:
@@ -486,14 +571,27 @@ def _bond_from_live(bond: LiveBond, slaves: tuple[Interface, ...]) -> Bond:
             targets=bond.arp_targets,
             validate=bond.arp_validate if bond.arp_validate is not ArpValidate.NONE else None,
         )
-    else:
+    elif bond.miimon:
         miimon = MiiMon(
             freq=bond.miimon,
             downdelay=bond.downdelay,
             updelay=bond.updelay,
             carrier=Carrier.NETIF if bond.use_carrier else Carrier.IOCTL,
         )
-    return Bond(mode=bond.mode, miimon=miimon, arpmon=arpmon, slaves=slaves)
+    # The ifsmith extensions appear only where they differ from the kernel's defaults
+    # (layer2, slow) in a mode that uses them, so a plain bond reads as libvirt writes it.
+    xmit = bond.xmit_hash_policy
+    lacp = bond.lacp_rate
+    return Bond(
+        mode=bond.mode,
+        miimon=miimon,
+        arpmon=arpmon,
+        slaves=slaves,
+        xmit_hash_policy=xmit
+        if bond.mode in _HASHING_MODES and xmit not in (None, XmitHashPolicy.LAYER2)
+        else None,
+        lacp_rate=lacp if bond.mode is BondMode.LACP and lacp is LacpRate.FAST else None,
+    )
 
 
 def _protocols(link: LiveLink, live: LiveHost) -> tuple[Protocol, ...]:
@@ -556,6 +654,9 @@ def decode_events(data: bytes) -> Iterator[Event]:
                 name = _str(msg, a[IFLA_IFNAME]) if IFLA_IFNAME in a else None
             elif what == "addr":
                 index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)[4]
+            else:
+                a = _attrs(msg, _NLMSGHDR.size + _RTMSG.size, len(msg))
+                index = _u32(msg, a[RTA_OIF]) if RTA_OIF in a else 0
             yield Event(what, action, index, name)
         offset += (length + 3) & ~3
 
@@ -565,24 +666,29 @@ async def events(host: Host, rcvbuf: int = 8 << 20) -> AsyncIterator[Event]:
 
     When the kernel drops messages (ENOBUFS: a burst larger than the socket buffer), the
     caller cannot know what it missed: it gets a resync event and should take a new
-    snapshot.  The subscription goes on on a fresh socket.
+    snapshot.  The fresh socket is subscribed *before* that event is handed out, so a
+    change made after the caller's new snapshot is never lost.  The subscription itself
+    starts at the first ``anext()``: a caller that must not miss anything subscribes
+    first and snapshots after.
     """
     import asyncio  # here, not at the top: the CLI's snapshot path never needs it
 
     loop = asyncio.get_running_loop()
-    while True:
-        sock = netlink_socket(host.netns, _GROUPS, rcvbuf)
+    sock = netlink_socket(host.netns, _GROUPS, rcvbuf)
+    try:
         sock.setblocking(False)
-        try:
-            while True:
-                try:
-                    data = await loop.sock_recv(sock, 1 << 20)
-                except OSError as exc:
-                    if exc.errno != errno.ENOBUFS:
-                        raise
-                    yield Event("resync")
-                    break
-                for event in decode_events(data):
-                    yield event
-        finally:
-            sock.close()
+        while True:
+            try:
+                data = await loop.sock_recv(sock, 1 << 20)
+            except OSError as exc:
+                if exc.errno != errno.ENOBUFS:
+                    raise
+                sock.close()
+                sock = netlink_socket(host.netns, _GROUPS, rcvbuf)
+                sock.setblocking(False)
+                yield Event("resync")
+                continue
+            for event in decode_events(data):
+                yield event
+    finally:
+        sock.close()
