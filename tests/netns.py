@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +42,19 @@ def ip_batch(netns: str, commands: list[str]) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def wait_operstate(netns: str, names: list[str], state: str = "UP", timeout: float = 5) -> None:
+    """Poll until every named link reports ``state``: the kernel's linkwatch applies carrier
+    changes asynchronously (up to a second later), so a test must not read them at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        links = {e["ifname"]: e["operstate"] for e in json.loads(ip("-j", "link", netns=netns))}
+        if all(links.get(n) == state for n in names):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{netns}: {names} not {state} after {timeout} s: {links}")
+        time.sleep(0.02)
 
 
 @contextlib.contextmanager
