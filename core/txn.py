@@ -470,6 +470,7 @@ def activate(host: Host, txn: Txn) -> None:
     txn.log("plan: " + "; ".join(plan.describe()))
     if _distro(txn):
         run_distro(host, txn, down=False)
+        _await_convergence(host, txn)
         return
     ops = plan.operations
     if os.environ.get("IFSMITH_FAULT") == "mid-activation":
@@ -480,11 +481,28 @@ def activate(host: Host, txn: Txn) -> None:
     kernel.apply(host, plan)
 
 
+def _await_convergence(host: Host, txn: Txn) -> None:
+    """A daemon applies asynchronously: wait (up to the settle window) until the kernel runs
+    what was asked, so probes and commit judge the new state, not the old one."""
+    from ifsmith.core.live import snapshot
+
+    deadline = time.monotonic() + float(txn.meta.get("settle", 3.0))
+    while True:
+        left = build_plan(host, txn, snapshot(host))
+        if left.is_empty:
+            txn.log("the daemon applied the change")
+            return
+        if time.monotonic() > deadline:
+            txn.log("the daemon has not (yet) done: " + "; ".join(left.describe()))
+            return
+        time.sleep(0.1)
+
+
 def _distro(txn: Txn) -> bool:
     return txn.meta.get("activate") == "distro" and bool(txn.meta.get("backend"))
 
 
-def run_distro(host: Host, txn: Txn, *, down: bool) -> None:
+def run_distro(host: Host, txn: Txn, *, down: bool, check: bool = True) -> None:
     """The backend's own commands: the ``ifdown`` ones (before the files change) or the rest."""
     from ifsmith import backends
 
@@ -494,7 +512,7 @@ def run_distro(host: Host, txn: Txn, *, down: bool) -> None:
             continue
         txn.log("run: " + " ".join(argv))
         result = _run_in_netns(host, argv)
-        if result.returncode != 0 and down:
+        if result.returncode != 0 and (down or not check):
             # Taking down what the old configuration did not know is not an error.
             txn.log(f"  (ignored) {result.stderr.strip()[:300]}")
         elif result.returncode != 0:
@@ -548,6 +566,11 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     started = time.time()
     txn.log(f"rolling back: {reason}")
     restore_files(host, txn)
+    if _distro(txn) and txn.state != "prepared":
+        # Let the daemon read the restored files (it would otherwise keep the new ones in
+        # memory); failures here do not stop the rollback, the kernel activator follows.
+        with contextlib.suppress(Exception):
+            run_distro(host, txn, down=False, check=False)
     before = txn.before()
     names = set(txn.meta.get("names", [])) | set(txn.meta.get("remove", []))
     plan = involved_names(host, txn, before, names)
