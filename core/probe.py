@@ -173,11 +173,67 @@ def _socket(host: Host, family: int, kind: int, proto: int) -> socket.socket:
 
 
 def reachable(host: Host, target: Target, timeout: float = 0.5) -> bool:
-    """One attempt: TCP connect for a port, else ICMP echo."""
+    """One attempt: TCP connect for a port, else ICMP echo, else (an on-link IPv4 next hop
+    that drops pings) a fresh ARP request on the wire."""
     family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
     if target.port is not None:
         return _tcp(host, family, target, timeout)
-    return _icmp(host, family, target.address, timeout)
+    if _icmp(host, family, target.address, timeout):
+        return True
+    return family == socket.AF_INET and arp_probe(host, target.address, timeout)
+
+
+def arp_probe(host: Host, address: str, timeout: float = 0.5) -> bool:
+    """Ask "who has ADDRESS" on the link whose subnet holds it; True on a reply.
+
+    An active request, not the neighbour table: a stale entry would claim a host that the
+    change has cut off is still there.
+    """
+    from ifsmith.core.live import snapshot
+
+    target = ipaddress.IPv4Address(address)
+    for link in snapshot(host).links:
+        if not link.mac or not link.admin_up:
+            continue
+        for a in link.addresses:
+            if a.family.value != "ipv4":
+                continue
+            net = ipaddress.IPv4Interface(f"{a.address}/{a.prefix}").network
+            if target in net and a.address != address:
+                return _arp(host, link.name, link.mac, a.address, address, timeout)
+    return False
+
+
+def _arp(host: Host, ifname: str, mac: str, source: str, address: str, timeout: float) -> bool:
+    eth_p_arp = 0x0806
+    try:
+        with in_netns(host.netns):
+            sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(eth_p_arp))
+            sock.bind((ifname, eth_p_arp))
+    except OSError:
+        return False
+    own = bytes.fromhex(mac.replace(":", ""))
+    frame = (
+        b"\xff" * 6 + own + struct.pack("!H", eth_p_arp)
+        + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1)
+        + own + socket.inet_aton(source) + b"\0" * 6 + socket.inet_aton(address)
+    )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    try:
+        sock.send(frame)
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([sock], [], [], left)
+            if not ready:
+                return False
+            data = sock.recv(2048)
+            if len(data) >= 42 and struct.unpack_from("!H", data, 20)[0] == 2:
+                if data[28:32] == socket.inet_aton(address):
+                    return True
+        return False
+    except OSError:
+        return False
+    finally:
+        sock.close()
 
 
 def _tcp(host: Host, family: int, target: Target, timeout: float) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family, LiveHost, LiveLink, LiveRoute
-from ifsmith.core.probe import Target, discover, parse_target, reachable
+from ifsmith.core.probe import Target, arp_probe, discover, parse_target, reachable
 from tests.netns import can_make_netns, ip, make_netns
 
 
@@ -39,7 +40,7 @@ def test_discover_finds_gateways_the_ssh_client_and_dns(tmp_path: Path) -> None:
         routes=(
             LiveRoute(Family.IPV4, "default", "192.0.2.1", "eth0"),
             LiveRoute(Family.IPV6, "default", "fe80::1", "eth0"),
-        )
+        ),
     )
     env = {"SSH_CONNECTION": "198.51.100.7 51234 192.0.2.10 22"}
     found = discover(Host(root=tmp_path), live, env)
@@ -59,3 +60,21 @@ def test_icmp_and_tcp_probes_inside_a_namespace() -> None:
         assert reachable(host, Target("192.0.2.9"))
         assert reachable(host, Target("192.0.2.9", 9))  # refused = a RST = reachable
         assert not reachable(host, Target("192.0.2.200"), timeout=0.2)
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_a_neighbour_that_drops_pings_is_found_by_arp() -> None:
+    with make_netns("ifst-p") as server, make_netns("ifst-q") as gateway:
+        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "g0",
+           "netns", gateway)  # fmt: skip
+        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
+        ip("addr", "add", "192.0.2.254/24", "dev", "g0", netns=gateway)
+        ip("link", "set", "s0", "up", netns=server)
+        ip("link", "set", "g0", "up", netns=gateway)
+        # The gateway ignores pings, as many do.
+        subprocess.run(["ip", "netns", "exec", gateway, "sysctl", "-qw",
+                        "net.ipv4.icmp_echo_ignore_all=1"], check=True)  # fmt: skip
+        host = Host(netns=server)
+        assert arp_probe(host, "192.0.2.254", timeout=1.0)
+        assert reachable(host, Target("192.0.2.254"), timeout=0.5)
+        assert not arp_probe(host, "192.0.2.253", timeout=0.3)  # nobody there
