@@ -4,17 +4,18 @@ what the files say)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from typing import Any
 
+from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.model import LiveHost, LiveLink
 
 
 def register(sub: Any) -> None:
-    from ifsmith.tui.cmd_files import add_backend_option
-
+    """Add ``list`` and ``dumpxml``."""
     p = sub.add_parser("list", help="list interfaces: name, type, state, mac, addresses, master")
     p.add_argument("--all", action="store_true", help="include the loopback interface")
     p.add_argument("--json", action="store_true", help="a JSON array instead of a table")
@@ -26,11 +27,19 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("dumpxml", help="one interface as libvirt interface XML")
     p.add_argument("name", metavar="NAME")
-    p.add_argument(
-        "--inactive", action="store_true", help="as the configuration files define it"
-    )
+    p.add_argument("--inactive", action="store_true", help="as the configuration files define it")
     add_backend_option(p)
     p.set_defaults(func=cmd_dumpxml)
+
+
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    """``--backend B`` for --inactive, as the file commands define it."""
+    try:
+        from ifsmith.tui.cmd_files import add_backend_option as add
+    except ImportError:
+        parser.add_argument("--backend", metavar="B", default="auto", help="distro format")
+        return
+    add(parser)
 
 
 def row(link: LiveLink, live: LiveHost) -> dict[str, Any]:
@@ -53,11 +62,38 @@ def row(link: LiveLink, live: LiveHost) -> dict[str, Any]:
     }
 
 
-def cmd_list(args: argparse.Namespace, host: Host) -> int:
-    if args.inactive:
-        from ifsmith.tui.cmd_files import list_inactive
+def type_label(link: LiveLink) -> str:
+    """The TYPE column: bond, bridge, ``vlan TAG``, the kernel kind (veth, macvlan...),
+    ethernet for a NIC, loopback for lo."""
+    if link.vlan_tag is not None:
+        return f"vlan {link.vlan_tag}"
+    if link.kind:
+        return link.kind
+    return "loopback" if link.is_loopback else "ethernet"
 
-        return list_inactive(args, host)
+
+def table(rows: list[list[str]]) -> str:
+    """Rows as left-aligned columns two spaces apart (the last column not padded)."""
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=False)) + "  " + r[-1] + "\n"
+        for r in rows
+    )
+
+
+def files_command(name: str) -> Any:
+    """A --inactive handler from cmd_files (the configuration files' side)."""
+    try:
+        module = importlib.import_module("ifsmith.tui.cmd_files")
+        return getattr(module, name)
+    except (ImportError, AttributeError):
+        raise IfsmithError("reading configuration files is not available") from None
+
+
+def cmd_list(args: argparse.Namespace, host: Host) -> int:
+    """``ifsmith list``: the live links, a table or a JSON array."""
+    if args.inactive:
+        return int(files_command("list_inactive")(args, host))
     from ifsmith.core.live import snapshot
 
     live = snapshot(host)
@@ -67,25 +103,22 @@ def cmd_list(args: argparse.Namespace, host: Host) -> int:
         sys.stdout.write(json.dumps([row(lnk, live) for lnk in links], separators=(",", ":")))
         sys.stdout.write("\n")
         return 0
-    out = [f"{'NAME':<16} {'TYPE':<9} {'STATE':<14} {'MAC':<17} {'MASTER':<16} ADDRESSES"]
+    rows = [["NAME", "TYPE", "STATE", "MAC", "MASTER", "ADDRESSES"]]
     for lnk in links:
-        kind = lnk.kind if lnk.kind not in ("", "bond", "bridge", "vlan") else str(lnk.type)
-        if lnk.vlan_tag is not None:
-            kind = f"vlan {lnk.vlan_tag}"
+        # Link-local addresses are on every up link: the table shows the ones set on purpose.
         addresses = " ".join(str(a) for a in lnk.addresses if a.scope != "link") or "-"
-        out.append(
-            f"{lnk.name:<16} {kind:<9} {lnk.operstate:<14} {lnk.mac or '-':<17} "
-            f"{lnk.master or '-':<16} {addresses}"
+        state = str(lnk.operstate)
+        rows.append(
+            [lnk.name, type_label(lnk), state, lnk.mac or "-", lnk.master or "-", addresses]
         )
-    sys.stdout.write("\n".join(out) + "\n")
+    sys.stdout.write(table(rows))
     return 0
 
 
 def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
+    """``ifsmith dumpxml NAME``: one live interface as libvirt XML."""
     if args.inactive:
-        from ifsmith.tui.cmd_files import dumpxml_inactive
-
-        return dumpxml_inactive(args, host)
+        return int(files_command("dumpxml_inactive")(args, host))
     from ifsmith.core.live import interface_from_live, snapshot
     from ifsmith.core.xmlio import to_xml
 
