@@ -12,36 +12,18 @@ import pytest
 
 from ifsmith.tui.cli import main
 from tests.netns import can_make_netns, ip_batch, make_netns, wait_operstate
+from tests.test_live import lab_commands
 
 needs_netns = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
 
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[str]:
-    """br0 (addresses, default routes v4+v6) with veth port ve0; ve1 (fixed MAC); macvlan
-    mv0 down.  Read-only for every test here, so one namespace serves them all."""
+    """tests/test_live.py's lab, STP off.  Read-only for every test here: one serves all."""
     if can_make_netns() is not None:
         pytest.skip(str(can_make_netns()))
     with make_netns("ifsl-") as ns:
-        ip_batch(
-            ns,
-            [
-                "link add br0 type bridge",
-                "link add ve0 type veth peer name ve1",
-                "link set ve0 master br0",
-                "link set br0 mtu 1400",
-                "link set ve0 mtu 1400",
-                "link set ve1 address 52:54:00:12:34:56",
-                "addr add 192.0.2.1/24 dev br0",
-                "addr add 2001:db8::1/64 dev br0 nodad",
-                "link set br0 up",
-                "link set ve0 up",
-                "link set ve1 up",
-                "route add default via 192.0.2.254",
-                "route add default via 2001:db8::fe dev br0",
-                "link add mv0 link ve1 type macvlan",
-            ],
-        )
+        ip_batch(ns, lab_commands())
         wait_operstate(ns, ["br0", "ve0", "ve1"])
         yield ns
 

@@ -49,29 +49,32 @@ from tests.netns import can_make_netns, ip, ip_batch, make_netns, wait_operstate
 needs_netns = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
 
 
+def lab_commands(bridge: str = "") -> list[str]:
+    """br0 (``bridge`` options, mtu 1400, v4+v6 addresses and default routes) with veth
+    port ve0; its peer ve1 up with a fixed MAC; macvlan mv0 on ve1, down."""
+    return [
+        f"link add br0 type bridge {bridge}",
+        "link add ve0 type veth peer name ve1",
+        "link set ve0 master br0",
+        "link set ve0 mtu 1400",
+        "link set br0 mtu 1400",
+        "addr add 192.0.2.1/24 dev br0",
+        "addr add 2001:db8::1/64 dev br0 nodad",
+        "link set br0 up",
+        "link set ve0 up",
+        "link set ve1 up",
+        "route add default via 192.0.2.254",
+        "route add default via 2001:db8::fe dev br0",
+        "link add mv0 link ve1 type macvlan",
+        "link set ve1 address 52:54:00:12:34:56",
+    ]
+
+
 @pytest.fixture
 def lab() -> Iterator[str]:
-    """br0 (stp on, fd 4 s, mtu 1400) with port ve0; its peer ve1 up; macvlan mv0 down."""
+    """The lab of ``lab_commands`` with STP on and a 4 s forward delay."""
     with make_netns("ifsl-") as ns:
-        ip_batch(
-            ns,
-            [
-                "link add br0 type bridge stp_state 1 forward_delay 400",
-                "link add ve0 type veth peer name ve1",
-                "link set ve0 master br0",
-                "link set ve0 mtu 1400",
-                "link set br0 mtu 1400",
-                "addr add 192.0.2.1/24 dev br0",
-                "addr add 2001:db8::1/64 dev br0 nodad",
-                "link set br0 up",
-                "link set ve0 up",
-                "link set ve1 up",
-                "route add default via 192.0.2.254",
-                "route add default via 2001:db8::fe dev br0",
-                "link add mv0 link ve1 type macvlan",
-                "link set ve1 address 52:54:00:12:34:56",
-            ],
-        )
+        ip_batch(ns, lab_commands("stp_state 1 forward_delay 400"))
         wait_operstate(ns, ["ve0", "ve1"])  # br0 waits 2 x 4 s for STP: not awaited
         yield ns
 
