@@ -17,7 +17,7 @@ import socket
 import struct
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ifsmith.core.host import Host
@@ -30,6 +30,8 @@ class Target:
     address: str
     port: int | None = None
     why: str = "given"  # gateway, ssh client, dns, given
+    # The method that reached it before the change (tcp, icmp, arp); judged the same way after.
+    method: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = (
@@ -173,13 +175,30 @@ def _socket(host: Host, family: int, kind: int, proto: int) -> socket.socket:
 
 
 def reachable(host: Host, target: Target, timeout: float = 0.5) -> bool:
-    """One attempt: TCP connect for a port, else ICMP echo, else (an on-link IPv4 next hop
-    that drops pings) a fresh ARP request on the wire."""
+    """One attempt, by the target's baseline method when it has one."""
+    return (
+        baseline(host, target, timeout) is not None
+        if target.method is None
+        else (_attempt(host, target, target.method, timeout))
+    )
+
+
+def baseline(host: Host, target: Target, timeout: float = 0.5) -> Target | None:
+    """The target with the first method that reaches it now: TCP connect for a port, else
+    ICMP echo, else (an on-link IPv4 next hop that drops pings) a fresh ARP request."""
+    methods = ["tcp"] if target.port is not None else ["icmp", "arp"]
+    for method in methods:
+        if _attempt(host, target, method, timeout):
+            return replace(target, method=method)
+    return None
+
+
+def _attempt(host: Host, target: Target, method: str, timeout: float) -> bool:
     family = socket.AF_INET6 if ":" in target.address else socket.AF_INET
-    if target.port is not None:
+    if method == "tcp":
         return _tcp(host, family, target, timeout)
-    if _icmp(host, family, target.address, timeout):
-        return True
+    if method == "icmp":
+        return _icmp(host, family, target.address, timeout)
     return family == socket.AF_INET and arp_probe(host, target.address, timeout)
 
 

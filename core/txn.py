@@ -387,17 +387,20 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
 
 
 def _watch(host: Host, txn: Txn) -> int:
-    from ifsmith.core.probe import Target, reachable
+    from ifsmith.core.probe import Target, baseline, reachable
 
     _fault("after-checkpoint")
     targets = [Target.from_json(p) for p in txn.meta.get("probes", [])]
-    baseline = [t for t in targets if reachable(host, t, 0.5)]
+    # Each target is judged later by the method that reached it now, with a timeout long
+    # enough for a distant ssh client (RTT well over 0.3 s).
+    reached = [baseline(host, t, 1.0) for t in targets]
+    judged = [t for t in reached if t is not None]
     txn.save(
         state="applying",
-        baseline=[str(t) for t in baseline],
-        results={str(t): (t in baseline) for t in targets},
+        baseline=[str(t) for t in judged],
+        results={str(t): (r is not None) for t, r in zip(targets, reached, strict=True)},
     )
-    txn.log(f"baseline: {len(baseline)} of {len(targets)} targets reachable")
+    txn.log(f"baseline: {len(judged)} of {len(targets)} targets reachable")
     if _distro(txn):
         # ifdown must read the configuration the interface was brought up with.
         run_distro(host, txn, down=True)
@@ -412,14 +415,14 @@ def _watch(host: Host, txn: Txn) -> int:
              deadline=applied_at + max(timeout, settle))  # fmt: skip
     txn.log("applied; probing")
     # Settle: every baseline target must answer again before the window ends.
-    waiting = list(baseline)
+    waiting = list(judged)
     results = dict(txn.meta.get("results", {}))
     settle_end = time.monotonic() + settle
-    while waiting and time.monotonic() < settle_end:
+    while waiting and (left := settle_end - time.monotonic()) > 0:
         if (txn.dir / "rollback").exists():
             break
-        waiting = [t for t in waiting if not reachable(host, t, 0.3)]
-        results.update({str(t): t not in waiting for t in baseline})
+        waiting = [t for t in waiting if not reachable(host, t, max(0.2, min(1.0, left)))]
+        results.update({str(t): t not in waiting for t in judged})
         txn.save(results=results)
     if (txn.dir / "rollback").exists():
         rollback(host, txn, "rolled back on request")
