@@ -28,6 +28,7 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.changes import LIVE_ONLY
+from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
 
 if TYPE_CHECKING:
@@ -54,10 +55,15 @@ def kind_label(link: LiveLink) -> str:
     return link.kind or "ethernet"
 
 
-def row_label(link: LiveLink) -> Text:
-    """One tree row: name, type, link state in colour, global addresses."""
+# A pending change marks the name: changed, to be deleted, new.  Plain ASCII, so the
+# Linux console and NO_COLOR show it too.
+MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
+
+
+def row_label(link: LiveLink, mark: str = "") -> Text:
+    """One tree row: name (with a pending mark), type, link state in colour, addresses."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{link.name:<16}", style="bold")
+    text.append(f"{link.name + mark:<16}", style=MARKS.get(mark, "bold"))
     text.append(f"{kind_label(link):<10}")
     state = str(link.operstate) if link.admin_up else "admin-down"
     text.append(
@@ -197,7 +203,8 @@ class IfsmithApp(App[int]):
 
     def _backends_known(self, names: list[str], detected: str | None) -> None:
         self.backend_names = names
-        self.backend = detected or LIVE_ONLY
+        if self.backend == LIVE_ONLY:  # unless chosen already on the Changes screen
+            self.backend = detected or LIVE_ONLY
 
     @work(exclusive=True, group="monitor")
     async def follow_changes(self) -> None:
@@ -217,7 +224,7 @@ class IfsmithApp(App[int]):
         tree.clear()
         order = tree_children(live)
         for link, children in tree_order(live, self.show_loopback):
-            label = self._marked(row_label(link), link.name)
+            label = row_label(link, self._mark(link.name))
             if children:
                 node = tree.root.add(label, data=link.name, expand=True)
                 self._add_children(node, children, order)
@@ -232,14 +239,11 @@ class IfsmithApp(App[int]):
         self.update_details()
         self.query_one("#status", Static).update(self._status_text())
 
-    def _marked(self, label: Text, name: str) -> Text:
+    def _mark(self, name: str) -> str:
         change = self.pending.get(name)
-        if change is not None:
-            label.append(
-                " *deleted" if change.is_deletion else " *changed",
-                style="bold red" if change.is_deletion else "bold yellow",
-            )
-        return label
+        if change is None:
+            return ""
+        return "-" if change.is_deletion else "*"
 
     def _add_children(
         self,
@@ -249,7 +253,7 @@ class IfsmithApp(App[int]):
     ) -> None:
         for child in children:
             grandchildren = order.get(child.name, [])
-            label = self._marked(row_label(child), child.name)
+            label = row_label(child, self._mark(child.name))
             if grandchildren:
                 sub = node.add(label, data=child.name, expand=True)
                 self._add_children(sub, grandchildren, order)
@@ -316,7 +320,7 @@ class IfsmithApp(App[int]):
             return change.interface
         if self.live.link(name) is None:
             return None
-        return dataclasses.replace(interface_from_live(self.live, name), link=None)
+        return without_live_state(interface_from_live(self.live, name))
 
     def known_names(self) -> set[str]:
         return {lnk.name for lnk in self.live.links} | {
@@ -604,9 +608,9 @@ class IfsmithApp(App[int]):
 def pending_label(iface: Interface) -> Text:
     """A tree row for a definition that exists only in the pending set."""
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{iface.name:<16}", style="bold")
+    text.append(f"{iface.name + '+':<16}", style=MARKS["+"])
     text.append(f"{iface.type:<10}")
-    text.append("*new (pending)", style="bold yellow")
+    text.append("pending", style="yellow")
     return text
 
 

@@ -64,6 +64,16 @@ FIELD_WORDS: list[tuple[str, str]] = [
 ]
 
 
+def without_live_state(iface: Interface) -> Interface:
+    """A definition from a live interface: no ``<link>`` state anywhere in it."""
+    bond, bridge = iface.bond, iface.bridge
+    if bond is not None:
+        bond = dataclasses.replace(bond, slaves=tuple(map(without_live_state, bond.slaves)))
+    if bridge is not None:
+        bridge = dataclasses.replace(bridge, ports=tuple(map(without_live_state, bridge.ports)))
+    return dataclasses.replace(iface, link=None, bond=bond, bridge=bridge)
+
+
 class InterfaceForm(ModalScreen[Interface | None]):
     """What every form shares: layout, live validation, OK/Cancel, Esc."""
 
@@ -282,7 +292,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
                         return sub
             if self.live.link(name) is None:
                 return Interface(IfType.ETHERNET, name)
-            base = interface_from_live(self.live, name)
+            base = without_live_state(interface_from_live(self.live, name))
         return dataclasses.replace(
             base, start_mode=None, mtu=None, protocols=(), link=None, label=None
         )
