@@ -430,6 +430,59 @@ def test_live_bridge_tree_from_a_real_namespace(lab: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# A dump the kernel flags as interrupted (NLM_F_DUMP_INTR) is read again.
+
+
+class InterruptingKernel:
+    """A netlink socket stand-in whose link dumps are flagged interrupted ``times`` times."""
+
+    def __init__(self, times: int) -> None:
+        self.times = times
+        self.link_dumps = 0
+        self.replies: list[bytes] = []
+
+    def send(self, request: bytes) -> int:
+        kind, seq = int.from_bytes(request[4:6], "little"), request[8:12]
+        done = bytearray(20)
+        done[0:4], done[4:6], done[8:12] = (20).to_bytes(4, "little"), b"\x03\x00", seq
+        reply = b""
+        if kind == 18:  # RTM_GETLINK
+            self.link_dumps += 1
+            msg = bytearray(encoded_link(4, "br9", "bridge", []))
+            flags = 0x2 | (0x10 if self.link_dumps <= self.times else 0)  # MULTI | DUMP_INTR
+            msg[6:8] = flags.to_bytes(2, "little")
+            reply = bytes(msg)
+            done[6:8] = flags.to_bytes(2, "little")
+        self.replies.append(reply + bytes(done))
+        return len(request)
+
+    def recv(self, size: int) -> bytes:
+        return self.replies.pop(0)
+
+    def __enter__(self) -> InterruptingKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_interrupted_dump_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    kernel = InterruptingKernel(times=2)
+    monkeypatch.setattr("ifsmith.core.live.netlink_socket", lambda netns: kernel)
+    live = snapshot(Host())
+    assert [link.name for link in live.links] == ["br9"]
+    assert kernel.link_dumps == 3
+
+
+def test_a_namespace_that_never_holds_still_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("ifsmith.core.live.netlink_socket", lambda netns: InterruptingKernel(99))
+    with pytest.raises(IfsmithError, match="kept changing while it was read"):
+        snapshot(Host())
+
+
+# ---------------------------------------------------------------------------------------
 # Events.
 
 
