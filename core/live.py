@@ -255,8 +255,9 @@ def _decode_link(msg: bytes) -> _RawLink:
         data = _attrs(msg, *info[IFLA_INFO_DATA]) if IFLA_INFO_DATA in info else {}
         if kind == "vlan" and data:
             vlan_tag = struct.unpack_from("=H", msg, data[IFLA_VLAN_ID][0])[0]
-            if IFLA_VLAN_FLAGS in data:
-                reorder = bool(_u32(msg, data[IFLA_VLAN_FLAGS]) & VLAN_FLAG_REORDER_HDR)
+            # The kernel leaves IFLA_VLAN_FLAGS out when no flag is set (reorder_hdr off).
+            flags = _u32(msg, data[IFLA_VLAN_FLAGS]) if IFLA_VLAN_FLAGS in data else 0
+            reorder = bool(flags & VLAN_FLAG_REORDER_HDR)
         elif kind == "bond" and data:
             bond, active, primary = _decode_bond(msg, data)
         elif kind == "bridge" and data:
