@@ -130,3 +130,46 @@ def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
                       f"{uml.shared_inside}/out.txt"])  # fmt: skip
     assert result.stdout == "from host"
     assert (uml.shared / "out.txt").read_text() == "back\n"
+
+
+def test_a_timed_out_command_is_killed_and_the_vm_answers_again(uml: UML) -> None:
+    start = time.monotonic()
+    result = uml.run(["sh", "-c", "sleep 100; echo never"], timeout=2)
+    assert result.returncode == 124 and "never" not in result.stdout
+    assert time.monotonic() - start < 10
+    assert uml.run(["echo", "alive"]).stdout == "alive\n"
+
+
+def test_a_nul_in_argv_is_refused_without_killing_the_agent(uml: UML) -> None:
+    assert uml.run(["echo", "a\0b"]).returncode == 127
+    assert uml.run(["echo", "alive"]).stdout == "alive\n"
+
+
+def test_large_stdin_reaches_the_command_intact(uml: UML) -> None:
+    data = "".join(f"line {i}\n" for i in range(20000))
+    result = uml.run(["sha256sum"], stdin=data)
+    assert result.stdout.split()[0] == __import__("hashlib").sha256(data.encode()).hexdigest()
+
+
+def test_large_output_comes_back_intact(uml: UML) -> None:
+    result = uml.run(["seq", "1", "50000"])
+    assert result.stdout == "".join(f"{i}\n" for i in range(1, 50001))
+
+
+def test_requests_larger_than_the_console_buffer_keep_the_console_working(uml: UML) -> None:
+    for size in (3000, 5000, 100000):
+        assert uml.run(["wc", "-c"], stdin="x" * size).stdout.strip() == str(size)
+    assert uml.run(["echo", "alive"]).stdout == "alive\n"
+
+
+def test_vlan_reorder_hdr_off_reads_back_as_off(uml: UML, uml_netns: str) -> None:
+    sh(uml, uml_netns, "ip link add d0 type dummy\n"
+       "ip link add link d0 name d0.5 type vlan id 5 reorder_hdr off\n"
+       "ip link add link d0 name d0.6 type vlan id 6")  # fmt: skip
+    code = (
+        "import sys; from ifsmith.core.host import Host; from ifsmith.core.live import snapshot;"
+        "l = snapshot(Host(netns=sys.argv[1])).by_name();"
+        "print(l['d0.5'].vlan_reorder_hdr, l['d0.6'].vlan_reorder_hdr)"
+    )
+    result = uml.run([__import__("sys").executable, "-c", code, uml_netns])
+    assert result.stdout.split() == ["False", "True"], result.stderr

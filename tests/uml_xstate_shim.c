@@ -15,11 +15,13 @@
 
 static long (*real_ptrace)(int, pid_t, void *, void *);
 
+/* CPUID traps to the hypervisor in a VM (several microseconds): ask once. */
 static size_t xsave_max(void) {
+    static size_t size = (size_t)-1;
     unsigned int a, b, c, d;
-    if (!__get_cpuid_count(0xd, 0, &a, &b, &c, &d))
-        return 0;
-    return c;
+    if (size == (size_t)-1)
+        size = __get_cpuid_count(0xd, 0, &a, &b, &c, &d) ? c : 0;
+    return size;
 }
 
 long ptrace(enum __ptrace_request request, ...) {

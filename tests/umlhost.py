@@ -101,6 +101,7 @@ class UML:
         self.proc: subprocess.Popen[bytes] | None = None
         self.console = b""
         self.boot_seconds = 0.0
+        self.requests = 0
 
     def start(self, timeout: float = 60) -> UML:
         self.dir.chmod(0o755)
@@ -157,7 +158,15 @@ class UML:
         """Run a command inside UML (in a namespace of it); its exit code and output."""
         assert self.proc is not None and self.proc.stdin is not None
         request = {"argv": argv, "netns": netns, "input": stdin, "timeout": timeout, "env": env}
-        line = base64.b64encode(json.dumps(request).encode()) + b"\n"
+        payload = json.dumps(request).encode()
+        if len(payload) > 1024:
+            # A console line longer than the guest's tty buffer (4 KB) is answered once, then
+            # the console takes no more input: big requests go through the shared directory.
+            self.requests += 1
+            name = f".request-{self.requests}.json"
+            (self.shared / name).write_bytes(payload)
+            payload = json.dumps({"file": f"{SHARED_INSIDE}/{name}"}).encode()
+        line = base64.b64encode(payload) + b"\n"
         self.proc.stdin.write(line)
         self.proc.stdin.flush()
         reply = self._read_reply(timeout + 15)
@@ -179,6 +188,10 @@ class UML:
                     return data
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
+                if self.proc.poll() is None:
+                    # Out of step with the agent from here on: stop it, later calls fail fast.
+                    os.killpg(self.proc.pid, 9)
+                    self.proc.wait()
                 raise RuntimeError(
                     "UML did not answer"
                     + (" (it exited)" if self.proc.poll() is not None else "")
@@ -250,26 +263,47 @@ def _serve(line: bytes) -> dict[str, object]:
         req = json.loads(base64.b64decode(line))
     except ValueError as exc:
         return {"rc": 255, "stdout": "", "stderr": f"bad request: {exc}"}
+    if "file" in req:
+        request_file = Path(req["file"])
+        req = json.loads(request_file.read_bytes())
+        request_file.unlink()
     argv = list(req["argv"])
     if req.get("netns"):
         argv = ["ip", "netns", "exec", req["netns"], *argv]
     env = dict(os.environ)
     env.update(req.get("env") or {})
     try:
-        result = subprocess.run(
+        # A session of its own, so a timeout kills the whole command (ip netns exec, sh and
+        # what they started): a grandchild left holding the pipes would block the agent.
+        proc = subprocess.Popen(
             argv,
-            input=req.get("input"),
-            capture_output=True,
+            stdin=subprocess.PIPE if req.get("input") is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            timeout=req.get("timeout") or 30,
             env=env,
-            stdin=None if req.get("input") is not None else subprocess.DEVNULL,
+            start_new_session=True,
         )
-        return {"rc": result.returncode, "stdout": result.stdout, "stderr": result.stderr}
-    except subprocess.TimeoutExpired as exc:
-        return {"rc": 124, "stdout": str(exc.stdout or ""), "stderr": "timed out"}
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in argv or env
         return {"rc": 127, "stdout": "", "stderr": str(exc)}
+    try:
+        out, err = proc.communicate(req.get("input"), timeout=req.get("timeout") or 30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, err = proc.communicate()
+        return {"rc": 124, "stdout": out, "stderr": err + "\ntimed out", "timeout": True}
+    finally:
+        _reap()
+    return {"rc": proc.returncode, "stdout": out, "stderr": err}
+
+
+def _reap() -> None:
+    """The agent is PID 1: collect orphans (daemons a test started and killed)."""
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
 
 
 if __name__ == "__main__":
