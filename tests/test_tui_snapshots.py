@@ -20,6 +20,7 @@ from ifsmith.tui.screens.changes import ChangesScreen
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.screens.help import HelpScreen
 from ifsmith.tui.source import FakeSource
+from tests.test_tui_forms import goto
 from tests.test_tui_tree import wait_for
 from tests.tui_fakes import fake_live
 
@@ -41,19 +42,10 @@ async def shown(app: IfsmithApp, pilot: Pilot[int]) -> None:
     await wait_for(pilot, lambda: bool(app.backend_names))  # detection is done
 
 
-async def select(app: IfsmithApp, pilot: Pilot[int], name: str) -> None:
-    tree = app.query_one("#tree", Tree)
-    for line in range(tree.last_line + 1):
-        node = tree.get_node_at_line(line)
-        if node is not None and node.data == name:
-            tree.move_cursor(node)
-    await pilot.pause()
-
-
 def steps_for(key: str, screen: type[Screen[object]], at: str | None = None) -> Steps:
     async def steps(app: IfsmithApp, pilot: Pilot[int]) -> None:
         if at:
-            await select(app, pilot, at)
+            await goto(app, pilot, at)
         await pilot.press(key)
         await wait_for(pilot, lambda: isinstance(app.screen, screen))
         await pilot.pause()
@@ -89,10 +81,10 @@ def test_form_snapshot(snap_compare: Callable[..., bool], form: str, size: tuple
 
 
 async def bridge_bond0_then_review(app: IfsmithApp, pilot: Pilot[int]) -> None:
-    await select(app, pilot, "bond0")
+    await goto(app, pilot, "bond0")
     await pilot.press("i", "enter")
     await wait_for(pilot, lambda: bool(app.pending))
-    await select(app, pilot, "eth3")
+    await goto(app, pilot, "eth3")
     await pilot.press("d")
     app.backend = "ifupdown"
     await pilot.press("c")

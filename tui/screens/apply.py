@@ -39,6 +39,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
 
     CSS_PATH = "apply.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    AUTO_FOCUS = "#extra"
 
     def __init__(
         self, steps: list[str], backend: str, targets: list[Target], problem: str = ""
