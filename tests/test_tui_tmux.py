@@ -8,12 +8,12 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.netns import can_make_netns, ip, make_netns
+from ifsmith.core.host import Host
+from tests.netns import can_make_netns, ip
+from tests.test_tui_apply import lab as lab  # the server/client namespace pair fixture
 
 REASON = can_make_netns() or (None if shutil.which("tmux") else "needs tmux")
 pytestmark = pytest.mark.skipif(REASON is not None, reason=str(REASON))
@@ -50,21 +50,8 @@ class Pane:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    with make_netns("ifsu-ts") as server, make_netns("ifsu-tc") as client:
-        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
-           "netns", client)  # fmt: skip
-        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
-        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
-        ip("link", "set", "s0", "up", netns=server)
-        ip("link", "set", "c0", "up", netns=client)
-        (tmp_path / "etc").mkdir()
-        yield server, tmp_path
-
-
-def test_bridge_the_session_nic_in_the_real_command_and_keep_it(lab: tuple[str, Path]) -> None:
-    server, root = lab
+def test_bridge_the_session_nic_in_the_real_command_and_keep_it(lab: Host) -> None:  # noqa: F811
+    server, root = lab.netns or "", lab.root
     argv = [sys.executable, "-m", "ifsmith.tui.cli", "--netns", server, "--root", str(root)]
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     pane = Pane(f"ifsu-{os.getpid()}-{time.monotonic_ns() % 100000}", argv, env)
