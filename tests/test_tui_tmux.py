@@ -50,7 +50,7 @@ class Pane:
         subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
 
 
-def test_bridge_the_session_nic_in_the_real_command_and_keep_it(lab: Host) -> None:  # noqa: F811
+def test_bridge_the_session_nic_in_the_real_command_and_keep_it(lab: Host) -> None:
     server, root = lab.netns or "", lab.root
     argv = [sys.executable, "-m", "ifsmith.tui.cli", "--netns", server, "--root", str(root)]
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
