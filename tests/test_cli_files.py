@@ -64,7 +64,7 @@ def test_diff_shows_only_what_changes_and_keeps_unmodelled_keys(tmp_path: Path) 
     scripts = tmp_path / "etc/sysconfig/network-scripts"
     scripts.mkdir(parents=True)
     (scripts / "ifcfg-eth0").write_text(
-        "# managed by hand\nDEVICE=eth0\nONBOOT=no\nETHTOOL_OPTS=\"-K eth0 gro off\"\n"
+        '# managed by hand\nDEVICE=eth0\nONBOOT=no\nETHTOOL_OPTS="-K eth0 gro off"\n'
     )
     xml = tmp_path / "eth0.xml"
     xml.write_text("<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>")
@@ -124,3 +124,19 @@ def test_backends_lists_the_formats_and_marks_the_detected_one(tmp_path: Path) -
     report = json.loads(result.stdout)
     assert "ifcfg-rh" in report["available"]
     assert report["detected"] == "ifcfg-rh"
+
+
+def test_inactive_list_works_for_every_backend_and_reports_skipped_lines(tmp_path: Path) -> None:
+    (tmp_path / "etc/network").mkdir(parents=True)
+    (tmp_path / "etc/network/interfaces").write_text(
+        "auto eth0\niface eth0 inet static\n    address 192.0.2.1/24\n"
+    )
+    for backend in ("ifcfg-rh", "ifcfg-suse", "ifupdown", "networkd", "nm-keyfile", "netplan",
+                    "netifrc"):  # fmt: skip
+        result = ifsmith("--root", str(tmp_path), "list", "--inactive", "--json",
+                         "--backend", backend)  # fmt: skip
+        assert result.returncode == 0, f"{backend}: {result.stderr}"
+        assert "Traceback" not in result.stderr
+    rows = json.loads(ifsmith("--root", str(tmp_path), "list", "--inactive", "--json",
+                              "--backend", "ifupdown").stdout)  # fmt: skip
+    assert rows[0]["name"] == "eth0" and rows[0]["addresses"] == ["192.0.2.1/24"]

@@ -213,9 +213,13 @@ def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]
         return backend.read_files(files)
     # Backends that can say which lines they skipped: show them, they are not fatal.
     result = read_report(files)
-    for problem in result.problems:
+    # Backends return a ReadResult or an (interfaces, problems) pair.
+    interfaces, problems = (
+        (result.interfaces, result.problems) if hasattr(result, "problems") else result
+    )
+    for problem in problems:
         print(f"warning: {backend.NAME}: {problem}", file=sys.stderr)
-    return list(result.interfaces)
+    return list(interfaces)
 
 
 def list_inactive(args: argparse.Namespace, host: Host) -> int:
