@@ -143,6 +143,9 @@ class IfsmithApp(App[int]):
 
     def __init__(self, host: Host, source: LiveSource, read_only: str | None = None) -> None:
         super().__init__()
+        # Over ssh and on the console, smooth scrolling is frames nobody wants: End on
+        # 2,000 links rendered the tree a dozen times.
+        self.animation_level = "none"
         self.host = host
         self.source = source
         self.live = LiveHost()
