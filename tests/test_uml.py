@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import sys
 import time
 
 import pytest
@@ -25,14 +28,45 @@ for l in live.links:
             "lacp": str(l.bond.lacp_rate), "arp_interval": l.bond.arp_interval,
             "arp_targets": list(l.bond.arp_targets)},
     }
-print(json.dumps({"links": out, "xml": to_document(interfaces_from_live(live))}))
+def tree(i):
+    return {"type": str(i.type), "name": i.name,
+            "bond": i.bond and {"mode": str(i.bond.mode), "miimon": i.bond.miimon.freq
+                                if i.bond.miimon else None,
+                                "slaves": [tree(s) for s in i.bond.slaves]},
+            "bridge": i.bridge and {"ports": [tree(p) for p in i.bridge.ports]},
+            "vlan": i.vlan and {"tag": i.vlan.tag, "parent": i.vlan.parent}}
+ifaces = interfaces_from_live(live)
+print(json.dumps({"links": out, "tree": {i.name: tree(i) for i in ifaces},
+                  "xml": to_document(ifaces)}))
+"""
+
+# Two dummies in an active-backup bond (primary d1), a VLAN on the bond, a bridge over it.
+BOND_VLAN_BRIDGE = """
+ip link add d0 type dummy
+ip link add d1 type dummy
+ip link add bond0 type bond mode active-backup miimon 100
+ip link set d0 master bond0
+ip link set d1 master bond0
+ip link set bond0 type bond primary d1
+ip link add link bond0 name bond0.100 type vlan id 100
+ip link add br100 type bridge
+ip link set bond0.100 master br100
+for i in d0 d1 bond0 bond0.100 br100; do ip link set $i up; done
 """
 
 
 def read_live(uml: UML, netns: str) -> dict:  # type: ignore[type-arg]
-    result = uml.run([__import__("sys").executable, "-c", READ, netns], netns=netns)
+    """core.live's view of the namespace, computed inside UML."""
+    result = uml.run([sys.executable, "-c", READ, netns], netns=netns)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def read_ip(uml: UML, netns: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    """iproute2's view (`ip -j -d link show`): the kernel's word, independent of core.live."""
+    result = uml.run(["ip", "-j", "-d", "link", "show"], netns=netns)
+    assert result.returncode == 0, result.stderr
+    return {link["ifname"]: link for link in json.loads(result.stdout)}
 
 
 def sh(uml: UML, netns: str, script: str) -> None:
@@ -40,23 +74,21 @@ def sh(uml: UML, netns: str, script: str) -> None:
     assert result.returncode == 0, f"{script}\n{result.stderr}"
 
 
+def test_uml_kernel_builds_bond_vlan_and_bridge(uml: UML, uml_netns: str) -> None:
+    """The harness itself: bonding, 8021q, dummy and bridge work in a namespace inside UML."""
+    sh(uml, uml_netns, BOND_VLAN_BRIDGE)
+    links = read_ip(uml, uml_netns)
+    bond = links["bond0"]["linkinfo"]["info_data"]
+    assert (bond["mode"], bond["miimon"]) == ("active-backup", 100)
+    assert (bond["primary"], bond["active_slave"]) == ("d1", "d1")
+    assert links["d0"]["master"] == links["d1"]["master"] == "bond0"
+    vlan = links["bond0.100"]
+    assert (vlan["linkinfo"]["info_data"]["id"], vlan["link"]) == (100, "bond0")
+    assert vlan["master"] == "br100" and links["br100"]["linkinfo"]["info_kind"] == "bridge"
+
+
 def test_live_reads_bond_vlan_and_bridge_built_in_uml(uml: UML, uml_netns: str) -> None:
-    sh(
-        uml,
-        uml_netns,
-        """
-        ip link add d0 type dummy
-        ip link add d1 type dummy
-        ip link add bond0 type bond mode active-backup miimon 100
-        ip link set d0 master bond0
-        ip link set d1 master bond0
-        ip link set bond0 type bond primary d1
-        ip link add link bond0 name bond0.100 type vlan id 100
-        ip link add br100 type bridge
-        ip link set bond0.100 master br100
-        for i in d0 d1 bond0 bond0.100 br100; do ip link set $i up; done
-        """,
-    )
+    sh(uml, uml_netns, BOND_VLAN_BRIDGE)
     state = read_live(uml, uml_netns)
     links = state["links"]
     bond = links["bond0"]["bond"]
@@ -66,10 +98,17 @@ def test_live_reads_bond_vlan_and_bridge_built_in_uml(uml: UML, uml_netns: str) 
     assert links["bond0.100"]["kind"] == "vlan"
     assert (links["bond0.100"]["tag"], links["bond0.100"]["parent"]) == (100, "bond0")
     assert links["bond0.100"]["master"] == "br100"
+    # The virsh-like trees: the bridge holds the VLAN, the bond its slaves (primary first).
+    tree = state["tree"]
+    assert set(tree) == {"bond0", "br100"}
+    assert tree["bond0"]["bond"]["mode"] == "active-backup"
+    assert tree["bond0"]["bond"]["miimon"] == 100
+    assert [s["name"] for s in tree["bond0"]["bond"]["slaves"]] == ["d1", "d0"]
+    assert [p["name"] for p in tree["br100"]["bridge"]["ports"]] == ["bond0.100"]
+    assert tree["br100"]["bridge"]["ports"][0]["vlan"] == {"tag": 100, "parent": "bond0"}
     xml = state["xml"]
     assert "<bond mode='active-backup'>" in xml
     assert "<miimon freq='100' carrier='netif'/>" in xml
-    # The primary slave comes first, as libvirt's rule says.
     assert xml.index("name='d1'") < xml.index("name='d0'")
     assert "<vlan tag='100'>\n          <interface name='bond0'/>" in xml
 
@@ -96,32 +135,22 @@ def test_lacp_bond_options_and_arp_monitoring_read_back(uml: UML, uml_netns: str
 
 
 def test_failover_moves_the_active_slave(uml: UML, uml_netns: str) -> None:
-    sh(
-        uml,
-        uml_netns,
-        """
-        ip link add d0 type dummy
-        ip link add d1 type dummy
-        ip link add bond0 type bond mode active-backup miimon 10
-        ip link set d0 master bond0
-        ip link set d1 master bond0
-        ip link set bond0 type bond primary d1
-        for i in d0 d1 bond0; do ip link set $i up; done
-        """,
-    )
+    """Dummy carrier off on the active slave: the bond fails over, and core.live sees it."""
+    sh(uml, uml_netns, BOND_VLAN_BRIDGE)
     assert read_live(uml, uml_netns)["links"]["bond0"]["bond"]["active"] == "d1"
     sh(uml, uml_netns, "ip link set d1 carrier off")
     deadline = time.monotonic() + 10
-    while read_live(uml, uml_netns)["links"]["bond0"]["bond"]["active"] != "d0":
+    while read_ip(uml, uml_netns)["bond0"]["linkinfo"]["info_data"].get("active_slave") != "d0":
         if time.monotonic() > deadline:
-            pytest.fail("the active slave did not move to d0")
+            pytest.fail("the active slave did not move to d0 within 10 s (miimon 100)")
+    assert read_live(uml, uml_netns)["links"]["bond0"]["bond"]["active"] == "d0"
 
 
 def test_writes_inside_uml_never_reach_this_machine(uml: UML) -> None:
-    marker = "/etc/ifsmith-uml-isolation-test"
+    marker = "/etc/ifsmith-uml-test"
     result = uml.run(["sh", "-c", f"echo inside > {marker} && cat {marker}"])
     assert result.stdout.strip() == "inside"
-    assert not __import__("os").path.exists(marker)
+    assert not os.path.exists(marker)
 
 
 def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
@@ -134,7 +163,7 @@ def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
 
 def test_a_timed_out_command_is_killed_and_the_vm_answers_again(uml: UML) -> None:
     start = time.monotonic()
-    result = uml.run(["sh", "-c", "sleep 100; echo never"], timeout=2)
+    result = uml.run(["sh", "-c", "sleep 100; echo never"], timeout=1)
     assert result.returncode == 124 and "never" not in result.stdout
     assert time.monotonic() - start < 10
     assert uml.run(["echo", "alive"]).stdout == "alive\n"
@@ -148,7 +177,7 @@ def test_a_nul_in_argv_is_refused_without_killing_the_agent(uml: UML) -> None:
 def test_large_stdin_reaches_the_command_intact(uml: UML) -> None:
     data = "".join(f"line {i}\n" for i in range(20000))
     result = uml.run(["sha256sum"], stdin=data)
-    assert result.stdout.split()[0] == __import__("hashlib").sha256(data.encode()).hexdigest()
+    assert result.stdout.split()[0] == hashlib.sha256(data.encode()).hexdigest()
 
 
 def test_large_output_comes_back_intact(uml: UML) -> None:
@@ -171,5 +200,5 @@ def test_vlan_reorder_hdr_off_reads_back_as_off(uml: UML, uml_netns: str) -> Non
         "l = snapshot(Host(netns=sys.argv[1])).by_name();"
         "print(l['d0.5'].vlan_reorder_hdr, l['d0.6'].vlan_reorder_hdr)"
     )
-    result = uml.run([__import__("sys").executable, "-c", code, uml_netns])
+    result = uml.run([sys.executable, "-c", code, uml_netns])
     assert result.stdout.split() == ["False", "True"], result.stderr
