@@ -1,0 +1,71 @@
+"""Terminals: the Linux console (TERM=linux: the 8 basic colours only), NO_COLOR, 80×24."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Select, Static
+
+from ifsmith.core.host import Host
+from ifsmith.tui.screens.forms import BondForm
+from tests.test_tui_apply import lab as lab  # the server/client namespace pair fixture
+from tests.test_tui_forms import open_form, running
+from tests.test_tui_tmux import REASON, Pane
+from tests.test_tui_tree import wait_for
+
+# SGR parameters the Linux console does not render: bright 90-97/100-107, 256 and RGB.
+UNSUPPORTED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:9[0-7]|10[0-7]|38;5|48;5|38;2|48;2)[;m]")
+
+
+@pytest.mark.skipif(REASON is not None, reason=str(REASON))
+def test_linux_console_gets_only_basic_colours(lab: Host) -> None:
+    argv = [sys.executable, "-m", "ifsmith.tui.cli", "--netns", lab.netns or "",
+            "--root", str(lab.root)]  # fmt: skip
+    # The console sets no COLORTERM; an inherited "truecolor" would override TERM.
+    env = {"TERM": "linux", "COLORTERM": "", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    pane = Pane(f"ifsu-con-{os.getpid()}-{time.monotonic_ns() % 100000}", argv, env)
+    try:
+        pane.wait("s0  ")
+        pane.keys("b")
+        pane.wait("New bond")
+        raw = subprocess.run(["tmux", "capture-pane", "-p", "-e", "-t", pane.name],
+                             capture_output=True, text=True).stdout  # fmt: skip
+        assert "\x1b[" in raw, "no colour at all: the capture did not keep escapes"
+        assert not UNSUPPORTED.findall(raw), UNSUPPORTED.findall(raw)[:5]
+        assert "⭘" not in raw  # the header icon the console font lacks
+    finally:
+        pane.close()
+
+
+async def test_no_color_keeps_pending_marks_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with running(tmp_path, size=(80, 24)) as (app, pilot):
+        assert app.no_color
+        await pilot.press("d")  # the first row, eth2
+        status = str(app.query_one("#status", Static).render())
+        assert "1 pending change" in status
+        tree = app.query_one("#tree")
+        assert str(tree.root.children[0].label).startswith("eth2-")  # type: ignore[attr-defined]
+
+
+async def test_forms_scroll_at_80x24(tmp_path: Path) -> None:
+    async with running(tmp_path, size=(80, 24)) as (app, pilot):
+        form = await open_form(app, pilot, "b", BondForm)
+        # Messages beside two fields make the bond form taller than 24 rows.
+        form.query_one("#mtu", Input).value = "1"
+        form.query_one("#ipv4-method", Select).value = "static"
+        form.query_one("#ipv4-addresses", Input).value = "192.0.2.999/24"
+        await pilot.pause()
+        fields = form.query_one("#fields")
+        assert fields.max_scroll_y > 0  # more fields than rows: they scroll
+        form.query_one("#ipv6-method").focus()
+        # Focusing the last field scrolls it into view.
+        await wait_for(pilot, lambda: fields.scroll_y == fields.max_scroll_y)
