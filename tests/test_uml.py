@@ -147,10 +147,11 @@ def test_failover_moves_the_active_slave(uml: UML, uml_netns: str) -> None:
 
 
 def test_writes_inside_uml_never_reach_this_machine(uml: UML) -> None:
-    marker = "/etc/ifsmith-uml-test"
-    result = uml.run(["sh", "-c", f"echo inside > {marker} && cat {marker}"])
-    assert result.stdout.strip() == "inside"
-    assert not os.path.exists(marker)
+    """/etc and /tmp inside are the overlay's (tmpfs): the machine's files never change."""
+    for marker in ("/etc/ifsmith-uml-test", f"/tmp/ifsmith-uml-test-{os.getpid()}"):
+        result = uml.run(["sh", "-c", f"echo inside > {marker} && cat {marker}"])
+        assert result.stdout.strip() == "inside", result.stderr
+        assert not os.path.exists(marker)
 
 
 def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
