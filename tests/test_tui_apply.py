@@ -51,7 +51,11 @@ async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: st
     await wait_for(pilot, lambda: any(n.data == "s0" for n in tree.root.children))
     tree.move_cursor(next(n for n in tree.root.children if n.data == "s0"))
     await pilot.press("e")
-    await wait_for(pilot, lambda: isinstance(app.screen, EthernetForm))
+    # The screen is pushed before its widgets are mounted: wait for the field itself.
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, EthernetForm) and bool(app.screen.query("#ipv4-addresses")),
+    )
     app.screen.query_one("#ipv4-method", Select).value = method
     app.screen.query_one("#ipv4-addresses", Input).value = addresses
     await pilot.pause()
@@ -61,7 +65,9 @@ async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: st
 
 async def apply_with_probe(app: IfsmithApp, pilot: Pilot[int]) -> None:
     await pilot.press("a")
-    await wait_for(pilot, lambda: isinstance(app.screen, ApplyConfirm))
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, ApplyConfirm) and bool(app.screen.query("#extra"))
+    )
     app.screen.query_one("#extra", Input).value = "192.0.2.2"
     app.screen.query_one("#extra", Input).focus()
     await pilot.press("enter")

@@ -94,9 +94,9 @@ async def test_a_changed_link_state_shows_after_an_event() -> None:
                 "eth3" in str(tree.root.children[-1].label)
                 and " up " in str(tree.root.children[-1].label)
             ),
-            limit=0.5,
+            limit=2.0,  # the redraw takes ~0.1 s; headroom for a loaded CI machine
         )
-        assert time.monotonic() - start < 0.5
+        assert time.monotonic() - start < 2.0
 
 
 @pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
