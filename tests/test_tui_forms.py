@@ -50,7 +50,8 @@ async def open_form(
     if at is not None:
         await goto(app, pilot, at)
     await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(app.screen, form))
+    # The screen is pushed before its widgets are mounted: wait for its buttons too.
+    await wait_for(pilot, lambda: isinstance(app.screen, form) and bool(app.screen.query("Button")))
     return app.screen
 
 
