@@ -50,8 +50,8 @@ async def open_form(
     if at is not None:
         await goto(app, pilot, at)
     await pilot.press(key)
-    # The screen is pushed before its widgets are mounted: wait for its buttons too.
-    await wait_for(pilot, lambda: isinstance(app.screen, form) and bool(app.screen.query("Button")))
+    # The screen is pushed before its widgets are mounted: wait for them too.
+    await wait_for(pilot, lambda: isinstance(app.screen, form) and bool(app.screen.children))
     return app.screen
 
 
