@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -687,10 +688,26 @@ def run(host: Host, sandbox: bool = False) -> int:
     return _run_app(make_app(host))
 
 
+def _hang_up(app: IfsmithApp) -> None:
+    """The terminal is gone: exit cleanly, and for certain within a few seconds.
+
+    Textual's exit writes to the dead terminal and has been seen to hang there; a process
+    left behind by a dropped ssh session is worse than skipping the last cleanup.
+    """
+    import threading
+
+    def force() -> None:
+        time.sleep(5)
+        os._exit(129)
+
+    threading.Thread(target=force, daemon=True).start()
+    app.call_later(app.exit, 0)
+
+
 def _run_app(app: IfsmithApp) -> int:
     # A closed ssh session sends SIGHUP; Textual does not handle it.  Exit cleanly, so
     # the caller's cleanup (the sandbox's namespaces) still runs.
-    previous = signal.signal(signal.SIGHUP, lambda *_: app.call_later(app.exit, 0))
+    previous = signal.signal(signal.SIGHUP, lambda *_: _hang_up(app))
     try:
         return app.run() or 0
     finally:
