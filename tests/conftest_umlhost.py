@@ -26,12 +26,10 @@ def uml() -> Iterator[UML]:
 
 @pytest.fixture
 def uml_netns(uml: UML) -> Iterator[str]:
-    """A network namespace inside UML for one test, deleted afterwards."""
+    """A network namespace inside UML for one test; it and what runs in it go afterwards."""
     name = f"t{os.getpid() % 10000}-{secrets.token_hex(3)}"
-    made = uml.run(["ip", "netns", "add", name])
-    assert made.returncode == 0, made.stderr
-    uml.run(["ip", "-n", name, "link", "set", "lo", "up"])
+    uml.add_netns(name)
     try:
         yield name
     finally:
-        uml.run(["ip", "netns", "del", name])
+        uml.delete_netns(name)

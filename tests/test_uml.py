@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import sys
 import time
 
@@ -163,10 +164,14 @@ def test_shared_directory_passes_files_both_ways(uml: UML) -> None:
 
 
 def test_a_timed_out_command_is_killed_and_the_vm_answers_again(uml: UML) -> None:
+    """The command's process group dies; a daemon of another session holding its output
+    pipes is given up on after a short grace, with the output so far."""
     start = time.monotonic()
-    result = uml.run(["sh", "-c", "sleep 100; echo never"], timeout=1)
-    assert result.returncode == 124 and "never" not in result.stdout
+    script = "echo before; setsid sleep 4243 & sleep 100; echo never"
+    result = uml.run(["sh", "-c", script], timeout=1)
+    assert result.returncode == 124 and result.stdout == "before\n"
     assert time.monotonic() - start < 10
+    assert uml.run(["pkill", "-f", "sleep 4243"]).returncode == 0  # it was left running
     assert uml.run(["echo", "alive"]).stdout == "alive\n"
 
 
@@ -203,3 +208,29 @@ def test_vlan_reorder_hdr_off_reads_back_as_off(uml: UML, uml_netns: str) -> Non
     )
     result = uml.run([sys.executable, "-c", code, uml_netns])
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_binary_output_is_returned_and_the_agent_lives_on(uml: UML) -> None:
+    """Output that is not UTF-8 comes back with replacement characters (it once panicked UML)."""
+    result = uml.run(["printf", "a\\377b"])
+    assert (result.returncode, result.stdout) == (0, "a\ufffdb")
+    assert uml.run(["echo", "alive"]).stdout == "alive\n"
+
+
+def test_a_request_the_agent_cannot_run_is_an_error_reply_not_a_dead_vm(uml: UML) -> None:
+    result = uml.run(["true"], env={"X": 1})  # type: ignore[dict-item]
+    assert result.returncode == 255 and "Traceback" in result.stderr
+    assert uml.run(["echo", "alive"]).stdout == "alive\n"
+
+
+def test_deleting_a_namespace_kills_the_daemons_left_in_it(uml: UML) -> None:
+    name = f"k{os.getpid() % 10000}-{secrets.token_hex(3)}"
+    uml.add_netns(name)
+    try:
+        daemon = "setsid sleep 4242 </dev/null >/dev/null 2>&1 &"
+        assert uml.run(["sh", "-c", daemon], netns=name).returncode == 0
+        assert uml.run(["pgrep", "-f", "sleep 4242"]).returncode == 0
+    finally:
+        uml.delete_netns(name)
+    assert uml.run(["pgrep", "-f", "sleep 4242"]).returncode == 1
+    assert name not in uml.run(["ip", "netns", "list"]).stdout

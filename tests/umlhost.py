@@ -125,6 +125,15 @@ class UML:
             f"umid=ifsmith-{os.getpid()}",
         ]  # fmt: skip
         start = time.monotonic()
+        try:
+            self._boot(argv, timeout)
+        except BaseException:
+            self.stop()
+            raise
+        self.boot_seconds = time.monotonic() - start
+        return self
+
+    def _boot(self, argv: list[str], timeout: float) -> None:
         self.proc = subprocess.Popen(
             argv,
             stdin=subprocess.PIPE,
@@ -144,8 +153,6 @@ class UML:
         ready = self.run(["true"], timeout=timeout)
         if ready.returncode != 0:
             raise RuntimeError(f"UML agent not ready: {ready}")
-        self.boot_seconds = time.monotonic() - start
-        return self
 
     def run(
         self,
@@ -167,8 +174,11 @@ class UML:
             (self.shared / name).write_bytes(payload)
             payload = json.dumps({"file": f"{SHARED_INSIDE}/{name}"}).encode()
         line = base64.b64encode(payload) + b"\n"
-        self.proc.stdin.write(line)
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write(line)
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            pass  # UML has exited: _read_reply says so, with its console output
         reply = self._read_reply(timeout + 15)
         return Result(reply["rc"], reply["stdout"], reply["stderr"])
 
@@ -184,7 +194,15 @@ class UML:
                 if end >= 0:
                     payload = self.console[at + len(marker) : end].strip()
                     self.console = self.console[end + 1 :]
-                    data: dict[str, object] = json.loads(base64.b64decode(payload))
+                    try:
+                        data: dict[str, object] = json.loads(base64.b64decode(payload))
+                    except ValueError as exc:
+                        # Kernel messages printed into the middle of a reply (printk level
+                        # raised by a test): this reply is lost, the next one is not.
+                        raise RuntimeError(
+                            f"UML agent reply garbled on the console ({exc}): "
+                            + payload[:2000].decode(errors="replace")
+                        ) from None
                     return data
             left = deadline - time.monotonic()
             if left <= 0 or self.proc.poll() is not None:
@@ -192,6 +210,9 @@ class UML:
                     # Out of step with the agent from here on: stop it, later calls fail fast.
                     os.killpg(self.proc.pid, 9)
                     self.proc.wait()
+                # Its last words (a panic) may still be in the pipe.
+                while select.select([fd], [], [], 0.2)[0] and (chunk := os.read(fd, 65536)):
+                    self.console += chunk
                 raise RuntimeError(
                     "UML did not answer"
                     + (" (it exited)" if self.proc.poll() is not None else "")
@@ -204,6 +225,17 @@ class UML:
                 if not chunk:
                     continue
                 self.console += chunk
+
+    def add_netns(self, name: str) -> None:
+        """A network namespace inside UML, loopback up."""
+        made = self.run(["sh", "-ec", 'ip netns add "$1"; ip -n "$1" link set lo up', "-", name])
+        if made.returncode != 0:
+            raise RuntimeError(f"ip netns add {name} inside UML: {made.stderr}")
+
+    def delete_netns(self, name: str) -> None:
+        """Kill what still runs in the namespace (daemons a test started), then delete it."""
+        script = 'ip netns pids "$1" | xargs -r kill -9; ip netns del "$1"'
+        self.run(["sh", "-c", script, "-", name])
 
     def python(self, code: str, netns: str | None = None, timeout: float = 60) -> Result:
         """Run Python code inside UML with this checkout's interpreter (ifsmith importable)."""
@@ -253,7 +285,12 @@ def agent() -> None:
             line = line.strip()
             if not line:
                 continue
-            reply = _serve(line)
+            try:
+                reply = _serve(line)
+            except Exception:  # the agent is PID 1: if it died, the kernel would panic
+                import traceback
+
+                reply = {"rc": 255, "stdout": "", "stderr": traceback.format_exc()}
             out = f"\n{MARKER} {base64.b64encode(json.dumps(reply).encode()).decode()}\n"
             os.write(1, out.encode())
 
@@ -280,21 +317,38 @@ def _serve(line: bytes) -> dict[str, object]:
             stdin=subprocess.PIPE if req.get("input") is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
             env=env,
             start_new_session=True,
         )
     except (OSError, ValueError) as exc:  # ValueError: a NUL in argv or env
         return {"rc": 127, "stdout": "", "stderr": str(exc)}
+    stdin = None if req.get("input") is None else req["input"].encode()
+    timed_out = False
     try:
-        out, err = proc.communicate(req.get("input"), timeout=req.get("timeout") or 30)
+        out, err = proc.communicate(stdin, timeout=req.get("timeout") or 30)
     except subprocess.TimeoutExpired:
+        timed_out = True
         os.killpg(proc.pid, 9)
-        out, err = proc.communicate()
-        return {"rc": 124, "stdout": out, "stderr": err + "\ntimed out", "timeout": True}
+        try:
+            out, err = proc.communicate(timeout=2)
+        except subprocess.TimeoutExpired as held:
+            # Something in another session still holds the pipes: keep what came, go on.
+            out, err = held.stdout or b"", held.stderr or b""
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
     finally:
         _reap()
-    return {"rc": proc.returncode, "stdout": out, "stderr": err}
+    # Bytes that are not UTF-8 (binary output) must not end the agent: replace them.
+    reply: dict[str, object] = {
+        "rc": 124 if timed_out else proc.returncode,
+        "stdout": out.decode(errors="replace"),
+        "stderr": err.decode(errors="replace") + ("\ntimed out" if timed_out else ""),
+    }
+    if timed_out:
+        reply["timeout"] = True
+    return reply
 
 
 def _reap() -> None:
