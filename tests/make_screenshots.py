@@ -1,6 +1,6 @@
 """Regenerate screenshots/*.svg: every TUI screen on the fixed demo host, at 120×36.
 
-    /work/venv/bin/python tests/make_screenshots.py      (from the checkout's top)
+    .venv/bin/python tests/make_screenshots.py      (from the checkout's top)
 
 Uses the same steps as the snapshot tests (tests/test_tui_snapshots.py), so what the
 README shows is what the tests pin.
