@@ -24,7 +24,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
+from ifsmith.core.files import (
+    FileView,
+    HostFiles,
+    Rendering,
+    RenderWarning,
+    UnsafeValue,
+    split_lines,
+)
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
     PRIMARY_MODES,
@@ -198,7 +205,7 @@ class Config:
             out.setdefault(st.device, []).append(st)
         return out
 
-    def start_lines(self) -> dict[str, list[Line]]:
+    def startsplit_lines(self) -> dict[str, list[Line]]:
         out: dict[str, list[Line]] = {}
         for line in self.starts:
             for name in line.words[1:]:
@@ -212,7 +219,7 @@ class Config:
         return any(fnmatch.fnmatchcase(str(path), g) for g in self.source_globs)
 
 
-def logical_lines(path: PurePosixPath, physical: list[str]) -> Iterator[Line]:
+def logicalsplit_lines(path: PurePosixPath, physical: list[str]) -> Iterator[Line]:
     """Join continuation lines (a trailing backslash); comments never continue."""
     i = 0
     while i < len(physical):
@@ -243,11 +250,11 @@ def _parse_file(cfg: Config, files: FileView, path: PurePosixPath, depth: int) -
             return
         cfg.problems.append(f"{path}: sourced but missing")
         return
-    physical = _lines(data.decode("utf-8", errors="surrogateescape"))
+    physical = split_lines(data.decode("utf-8", errors="surrogateescape"))
     cfg.files[path] = physical
     current: Stanza | None = None
     in_other = False  # inside a mapping stanza: its options are not ours
-    for line in logical_lines(path, physical):
+    for line in logicalsplit_lines(path, physical):
         words = line.words
         if not words:
             continue
@@ -1106,7 +1113,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     blocks = [b for top in interfaces for b in _blocks(top, warnings)]
     editor = _Editor(cfg, existing)
     stanzas = cfg.by_device()
-    starts = cfg.start_lines()
+    starts = cfg.startsplit_lines()
     start_edits: dict[int, tuple[Line, set[str]]] = {}  # id(line) → names to drop
     placed: dict[str, tuple[PurePosixPath, int]] = {}  # device → (file, block start)
     for block in reversed(blocks):  # masters first, so subordinates know where they go
@@ -1373,8 +1380,3 @@ def _post_order(iface: Interface) -> Iterable[Interface]:
     for sub in iface.subordinates:
         yield from _post_order(sub)
     yield iface
-
-
-def _lines(text: str) -> list[str]:
-    """Lines ending at "\n" only (str.splitlines also breaks at U+2028, \x85, \x0c...)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ifsmith.core.files import split_lines
+
 _GROUP = re.compile(r"^\[([^\[\]\x00-\x1f]*)\]\s*$")
 _KEY = re.compile(r"^([^=\s][^=]*?)\s*=\s?(.*)$")
 
@@ -75,7 +77,7 @@ class KeyFile:
         kf = cls()
         text = data.decode("utf-8", errors="surrogateescape")
         current: list[Entry] = kf.preamble
-        for n, line in enumerate(_lines(text), 1):
+        for n, line in enumerate(split_lines(text), 1):
             body = line.rstrip("\r\n")
             stripped = body.strip()
             if not stripped or stripped.startswith("#"):
@@ -158,8 +160,3 @@ class KeyFile:
             parts += [e.text for e in g.entries]
         out = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
         return out.encode("utf-8", errors="surrogateescape")
-
-
-def _lines(text: str) -> list[str]:
-    """Lines ending at "\n" only (str.splitlines also breaks at U+2028, \x85, \x0c...)."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -95,6 +96,15 @@ class Rendering:
     def touched(self) -> list[PurePosixPath]:
         """Every path this rendering writes or removes, sorted."""
         return sorted(set(self.files) | set(self.removed))
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split at "\\n" only.
+
+    ``str.splitlines`` also breaks at U+2028, \\x85, \\x0c and friends, which config file
+    readers do not: a label holding one would come back split.
+    """
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
 
 
 class UnsafeValue(ValueError):
