@@ -81,6 +81,7 @@ NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 24, 25
 IFLA_ADDRESS = 1
 IFA_ADDRESS, IFA_LOCAL = 1, 2
+IFA_F_NODAD = 0x02
 RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
 RT_TABLE_MAIN, RTPROT_STATIC, RTN_UNICAST = 254, 4, 1
 IFF_UP = 0x1
@@ -301,16 +302,19 @@ def _set_up(net: Netlink, op: SetUp) -> None:
     net.request(RTM_NEWLINK, NLM_F_ACK, net.link_body(op.name, flags=flags, change=IFF_UP))
 
 
-def _address_body(net: Netlink, name: str, family: Family, address: str, prefix: int) -> bytes:
+def _address_body(
+    net: Netlink, name: str, family: Family, address: str, prefix: int, flags: int = 0
+) -> bytes:
     fam = _FAMILY[family]
     raw = socket.inet_pton(fam, address)
-    body = _IFADDR.pack(fam, prefix, 0, 0, net.index(name)) + attr(IFA_LOCAL, raw)
+    body = _IFADDR.pack(fam, prefix, flags, 0, net.index(name)) + attr(IFA_LOCAL, raw)
     return body + attr(IFA_ADDRESS, raw)
 
 
 def _add_address(net: Netlink, op: AddAddress) -> None:
     a = op.addr
-    body = _address_body(net, op.name, a.family, a.address, a.prefix)
+    flags = IFA_F_NODAD if op.nodad else 0
+    body = _address_body(net, op.name, a.family, a.address, a.prefix, flags)
     try:
         net.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
     except OSError as exc:
@@ -370,6 +374,13 @@ _HANDLERS: dict[type[Op], Callable[[Netlink, object], None]] = {
 }
 
 
+def failure(op: Op, reason: str) -> str:
+    """The admin's message for a refused operation, naming the interface first."""
+    if isinstance(op, SetMaster) and op.master is not None:
+        return f"{op.master}: cannot enslave {op.name}: {reason}"
+    return f"{op.name}: cannot {op.describe()}: {reason}"
+
+
 def apply(host: Host, plan: Plan, progress: Callable[[Op], None] | None = None) -> None:
     """Carry out the plan's operations in order; stop at the first the kernel refuses."""
     if plan.is_empty:
@@ -388,9 +399,9 @@ def run(net: Netlink, operations: Iterable[Op], progress: Callable[[Op], None] |
         try:
             _HANDLERS[type(op)](net, op)
         except KernelError as exc:
-            raise KernelError(f"{op.name}: cannot {op.describe()}: {exc}") from None
+            raise KernelError(failure(op, str(exc))) from None
         except OSError as exc:
-            raise KernelError(f"{op.name}: cannot {op.describe()}: {exc.strerror}") from None
+            raise KernelError(failure(op, exc.strerror or str(exc))) from None
         if isinstance(op, CreateLink | DeleteLink):
             net.indexes.pop(op.name, None)
 

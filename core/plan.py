@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.model import (
+    PRIMARY_MODES,
     ArpValidate,
     BondMode,
     Carrier,
@@ -133,13 +134,38 @@ class CreateLink(Op):
 
     def describe(self) -> str:
         text = f"create {self.kind} {self.name}"
-        if self.bond is not None and self.bond.mode is not None:
-            text += f" mode {self.bond.mode}"
+        if self.bond is not None:
+            if self.bond.mode is not None:
+                text += f" mode {self.bond.mode}"
+            # The kernel's defaults (no delays, carrier on, ARP off) would only be noise.
+            shown = {
+                k: v for k, v in self.bond.options().items() if _BOND_DEFAULTS.get(k, ...) != v
+            }
+            text += "".join(f" {k} {_show(v)}" for k, v in shown.items())
+        if self.bridge is not None:
+            text += _bridge_words(self.bridge)
         if self.vlan is not None:
             text += f" on {self.vlan.parent} tag {self.vlan.tag}"
+            if self.vlan.reorder_hdr is not None:
+                text += f" reorder_hdr {_show(self.vlan.reorder_hdr)}"
         if self.peer:
             text += f" peer {self.peer}"
         return text
+
+
+_BOND_DEFAULTS: dict[str, object] = {
+    "updelay": 0, "downdelay": 0, "use_carrier": True, "arp_interval": 0, "arp_targets": (),
+    "arp_validate": ArpValidate.NONE,
+}  # fmt: skip
+
+
+def _bridge_words(bridge: BridgeSpec) -> str:
+    text = ""
+    if bridge.stp is not None:
+        text += f" stp {_show(bridge.stp)}"
+    if bridge.forward_delay is not None:
+        text += f" forward_delay {bridge.forward_delay:g}s"
+    return text
 
 
 @dataclass(frozen=True)
@@ -162,12 +188,7 @@ class SetBridge(Op):
     bridge: BridgeSpec
 
     def describe(self) -> str:
-        parts = []
-        if self.bridge.stp is not None:
-            parts.append(f"stp {'on' if self.bridge.stp else 'off'}")
-        if self.bridge.forward_delay is not None:
-            parts.append(f"forward_delay {self.bridge.forward_delay:g}s")
-        return f"set bridge {self.name} {' '.join(parts)}"
+        return f"set bridge {self.name}{_bridge_words(self.bridge)}"
 
 
 @dataclass(frozen=True)
@@ -215,9 +236,13 @@ class SetUp(Op):
 @dataclass(frozen=True)
 class AddAddress(Op):
     addr: Addr
+    # An IPv6 address moving from another device of this host already passed duplicate
+    # address detection; repeating it would leave the address unusable (tentative) for
+    # a second or two after it left the old device.
+    nodad: bool = False
 
     def describe(self) -> str:
-        return f"add address {self.addr} to {self.name}"
+        return f"add address {self.addr} to {self.name}" + (" nodad" if self.nodad else "")
 
 
 @dataclass(frozen=True)
@@ -234,7 +259,7 @@ class SetDefaultRoute(Op):
     gateway: str
 
     def describe(self) -> str:
-        return f"default route ({self.family}) via {self.gateway} dev {self.name}"
+        return f"set default route ({self.family}) via {self.gateway} dev {self.name}"
 
 
 @dataclass(frozen=True)
@@ -337,24 +362,40 @@ def _bond_spec(iface: Interface) -> BondSpec:
     assert bond is not None
     mii, arp = bond.miimon, bond.arpmon
     # The kernel refuses even arp_interval=0 in modes without ARP monitoring.
-    arp_capable = bond.mode not in (BondMode.LACP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB)
-    return BondSpec(
-        mode=bond.mode or BondMode.BALANCE_RR,
-        miimon=mii.freq if mii is not None else (0 if arp is not None else None),
-        updelay=mii.updelay if mii is not None else None,
-        downdelay=mii.downdelay if mii is not None else None,
-        use_carrier=(mii.carrier is not Carrier.IOCTL) if mii is not None else None,
-        arp_interval=(
-            arp.interval
-            if arp is not None
-            else (0 if mii is not None and arp_capable else None)
-        ),
-        arp_targets=arp.targets if arp is not None else None,
-        arp_validate=(arp.validate or ArpValidate.NONE) if arp is not None else None,
-        primary=bond.primary,
-        xmit_hash_policy=bond.xmit_hash_policy,
-        lacp_rate=bond.lacp_rate,
+    return _fit_mode(
+        BondSpec(
+            mode=bond.mode or BondMode.BALANCE_RR,
+            miimon=mii.freq if mii is not None else (0 if arp is not None else None),
+            updelay=mii.updelay if mii is not None else None,
+            downdelay=mii.downdelay if mii is not None else None,
+            use_carrier=(mii.carrier is not Carrier.IOCTL) if mii is not None else None,
+            # miimon and arpmon exclude each other: choosing one switches the other off.
+            arp_interval=arp.interval if arp is not None else (0 if mii is not None else None),
+            arp_targets=arp.targets if arp is not None else None,
+            arp_validate=(arp.validate or ArpValidate.NONE) if arp is not None else None,
+            primary=bond.primary,
+            xmit_hash_policy=bond.xmit_hash_policy,
+            lacp_rate=bond.lacp_rate,
+        )
     )
+
+
+_NO_ARP_MODES = frozenset({BondMode.LACP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB})
+
+
+def _fit_mode(bond: BondSpec) -> BondSpec:
+    """Drop the options the bond's mode does not have: the kernel refuses setting them at
+    all (even ``arp_interval 0`` in 802.3ad), and a snapshot may still report them."""
+    mode = bond.mode
+    if mode in _NO_ARP_MODES:
+        bond = replace(bond, arp_interval=None, arp_validate=None)
+        if not bond.arp_targets:
+            bond = replace(bond, arp_targets=None)
+    if mode not in PRIMARY_MODES:
+        bond = replace(bond, primary=None)
+    if mode is not BondMode.LACP:
+        bond = replace(bond, lacp_rate=None)
+    return bond
 
 
 def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -> DeviceSpec:
@@ -410,12 +451,12 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
     bond = None
     if link.bond is not None:
         b = link.bond
-        bond = BondSpec(
+        bond = _fit_mode(BondSpec(
             mode=b.mode, miimon=b.miimon, updelay=b.updelay, downdelay=b.downdelay,
             use_carrier=b.use_carrier, arp_interval=b.arp_interval, arp_targets=b.arp_targets,
             arp_validate=b.arp_validate, primary=b.primary,
             xmit_hash_policy=b.xmit_hash_policy, lacp_rate=b.lacp_rate,
-        )  # fmt: skip
+        ))  # fmt: skip
     bridge = (
         BridgeSpec(stp=link.bridge.stp, forward_delay=link.bridge.forward_delay)
         if link.bridge is not None
@@ -536,6 +577,7 @@ def diff(
     addr_del: list[Op] = []
     routes: list[Op] = []
     recreated: set[str] = set()
+    held = {(a.family, _canonical(a.address)) for lnk in live.links for a in lnk.addresses}
 
     for name in remove:
         if name in by_name and name not in wanted:
@@ -580,7 +622,7 @@ def diff(
         link = None if spec.name in fresh else by_name.get(spec.name)
         if link is None and spec.kind == "ethernet":
             continue
-        settings.extend(_setting_ops(spec, link))
+        settings.extend(_setting_ops(spec, link, _fresh_mtu(spec, by_name, fresh)))
         # Masters: a bond slave must be down while it is enslaved.
         current_master = link.master if link is not None else None
         if current_master in fresh:
@@ -606,10 +648,18 @@ def diff(
             downs.append(SetUp(spec.name, False))
         if spec.up is None and needs_up_again and is_up:
             ups.append(SetUp(spec.name, True))
-        adds, dels = _address_ops(spec, link)
+        ends_up = spec.up is True or (spec.up is None and is_up)
+        adds, dels = _address_ops(spec, link, held)
+        if not ends_up:
+            # A device left down (start mode none) gets no IPv6 addresses: the kernel drops
+            # them whenever the device goes down, so they come with the start plan.
+            adds = [op for op in adds if op.addr.family is not Family.IPV6]
         addr_add.extend(adds)
         addr_del.extend(dels)
-        routes.extend(_route_ops(spec, live, fresh))
+        if ends_up:
+            # The kernel refuses a route through a device that is down: its default
+            # route, too, waits for the start plan.
+            routes.extend(_route_ops(spec, live, fresh))
 
     # A new default route replaces the one through another device: say so, so that device
     # is part of the plan (and of its checkpoint and rollback).
@@ -634,9 +684,14 @@ def diff(
 
     creates.sort(key=lambda op: _create_rank(op, creates))
     ups = _order_ups(ups, wanted)
+    # New addresses and default routes go in before old ones leave: removing a device's
+    # last IPv4 address silently flushes its routes (the default route with them), so the
+    # replacement default route must already be in place when the address moves.
+    route_set = [op for op in routes if isinstance(op, SetDefaultRoute)]
+    route_del = [op for op in routes if not isinstance(op, SetDefaultRoute)]
     ops = (
-        deletes + releases + creates + settings + enslave + ups + addr_add + addr_del
-        + routes + downs
+        deletes + releases + creates + settings + enslave + ups + addr_add + route_set
+        + addr_del + route_del + downs
     )  # fmt: skip
     return Plan(tuple(_dedupe(ops)))
 
@@ -727,7 +782,20 @@ def _must_recreate(spec: DeviceSpec, link: LiveLink) -> bool:
     )
 
 
-def _setting_ops(spec: DeviceSpec, link: LiveLink | None) -> list[Op]:
+def _fresh_mtu(spec: DeviceSpec, live: dict[str, LiveLink], fresh: set[str]) -> int | None:
+    """The MTU the kernel gives a device this plan creates, where it is known for sure."""
+    if spec.kind in ("bond", "veth"):
+        return 1500
+    if spec.vlan is not None:
+        # A VLAN starts with its parent's MTU as it is at creation time (before the
+        # plan's settings run): 1500 for a parent created by this plan too.
+        parent = live.get(spec.vlan.parent)
+        return 1500 if spec.vlan.parent in fresh or parent is None else parent.mtu
+    # A bridge's MTU follows its ports until it is set explicitly: always set it.
+    return None
+
+
+def _setting_ops(spec: DeviceSpec, link: LiveLink | None, fresh_mtu: int | None) -> list[Op]:
     ops: list[Op] = []
     if link is not None and spec.bond is not None:
         current = link.bond
@@ -751,7 +819,8 @@ def _setting_ops(spec: DeviceSpec, link: LiveLink | None) -> list[Op]:
     if link is not None and spec.vlan is not None and spec.vlan.reorder_hdr is not None:
         if link.vlan_reorder_hdr != spec.vlan.reorder_hdr:
             ops.append(SetVlanFlags(spec.name, spec.vlan.reorder_hdr))
-    if spec.mtu is not None and (link is None or link.mtu != spec.mtu):
+    current_mtu = link.mtu if link is not None else fresh_mtu
+    if spec.mtu is not None and current_mtu != spec.mtu:
         ops.append(SetMtu(spec.name, spec.mtu))
     if spec.mac is not None and (link is None or (link.mac or "").lower() != spec.mac.lower()):
         ops.append(SetMac(spec.name, spec.mac.lower()))
@@ -762,8 +831,10 @@ def _bond_value(bond: object, option: str) -> object:
     return getattr(bond, option, None)
 
 
-def _address_ops(spec: DeviceSpec, link: LiveLink | None) -> tuple[list[Op], list[Op]]:
-    adds: list[Op] = []
+def _address_ops(
+    spec: DeviceSpec, link: LiveLink | None, held: set[tuple[Family, str]]
+) -> tuple[list[AddAddress], list[Op]]:
+    adds: list[AddAddress] = []
     dels: list[Op] = []
     present = {
         Addr(a.family, _canonical(a.address), a.prefix)
@@ -773,7 +844,8 @@ def _address_ops(spec: DeviceSpec, link: LiveLink | None) -> tuple[list[Op], lis
     for family, wanted in spec.addresses.items():
         for addr in wanted:
             if addr not in present:
-                adds.append(AddAddress(spec.name, addr))
+                moved = family is Family.IPV6 and (family, addr.address) in held
+                adds.append(AddAddress(spec.name, addr, nodad=moved))
         if family in spec.keep_extra:
             continue
         for addr in sorted(present, key=str):

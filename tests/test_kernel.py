@@ -11,7 +11,7 @@ from ifsmith.backends import kernel
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.model import Family
-from ifsmith.core.plan import make_plan, restore_plan
+from ifsmith.core.plan import make_plan, restore_plan, start_plan, stop_plan
 from ifsmith.core.xmlio import parse
 from tests.netns import can_make_netns, ip, ip_batch, make_netns
 
@@ -62,7 +62,7 @@ def comparable(host: Host) -> object:
     live = snapshot(host)
     return sorted(
         (
-            lnk.name, lnk.kind, lnk.master, lnk.mtu, lnk.admin_up,
+            lnk.name, lnk.kind, lnk.master, lnk.mtu, lnk.admin_up, lnk.bridge,
             tuple(sorted(str(a) for a in lnk.addresses if a.scope == "global")),
             tuple(sorted((str(f), g) for f, g in live.gateways(lnk.name).items())),
         )
@@ -126,3 +126,70 @@ def test_a_refused_operation_names_the_interface(server: str) -> None:
     doc = BRIDGE.replace("<mtu size='1400'/>", "<mtu size='70000'/>")
     with pytest.raises(kernel.KernelError, match="br0: cannot set br0 mtu 70000"):
         kernel.apply(host, make_plan(parse(doc), snapshot(host)))
+
+
+# virsh iface-bridge eth0 br0: one port, STP off, both families with a default route.
+IFACE_BRIDGE = (
+    BRIDGE.replace("  <mtu size='1400'/>\n", "")
+    .replace("prefix='64'/>\n", "prefix='64'/>\n    <route gateway='2001:db8::1'/>\n")
+    .replace("stp='on' delay='4'", "stp='off'")
+    .replace("    <interface type='ethernet' name='eth1'>\n    </interface>\n", "")
+)
+
+
+@pytest.fixture
+def server_and_client() -> Iterator[tuple[str, str]]:
+    """eth0 in the server (v4 + v6, default routes both) wired to the client's gateway."""
+    with make_netns("ifsk-s-") as server, make_netns("ifsk-c-") as client:
+        ip("link", "add", "eth0", "netns", server, "type", "veth", "peer", "name", "gw0",
+           netns=client)  # fmt: skip
+        ip_batch(client, ["addr add 192.0.2.1/24 dev gw0",
+                          "addr add 2001:db8::1/64 dev gw0 nodad", "link set gw0 up"])  # fmt: skip
+        ip_batch(
+            server,
+            [
+                "addr add 192.0.2.5/24 dev eth0",
+                "addr add 2001:db8::5/64 dev eth0 nodad",
+                "link set eth0 up",
+                "route add default via 192.0.2.1",
+                "route add default via 2001:db8::1",
+            ],
+        )
+        yield server, client
+
+
+def answers(netns: str, address: str) -> bool:
+    """One echo request with a 2 s deadline from inside ``netns``."""
+    argv = ["ip", "netns", "exec", netns, "ping", "-n", "-c1", "-W2", address]
+    return subprocess.run(argv, capture_output=True).returncode == 0
+
+
+def test_iface_bridge_keeps_v4_and_v6_reachable_as_soon_as_it_returns(
+    server_and_client: tuple[str, str],
+) -> None:
+    server, client = server_and_client
+    host = Host(netns=server)
+    assert answers(client, "192.0.2.5") and answers(client, "2001:db8::5")
+    plan = make_plan(parse(IFACE_BRIDGE), snapshot(host))
+    kernel.apply(host, plan)
+    # No waiting: the moved IPv6 address skipped DAD (it would be tentative for a second
+    # or two otherwise), and both default routes already go through br0.
+    assert answers(client, "2001:db8::5") and answers(client, "192.0.2.5")
+    live = snapshot(host)
+    assert live.gateways("br0") == {Family.IPV4: "192.0.2.1", Family.IPV6: "2001:db8::1"}
+    assert live.gateways("eth0") == {}
+    assert make_plan(parse(IFACE_BRIDGE), live).is_empty
+
+
+def test_start_and_stop_bring_a_defined_bridge_up_and_down(server: str) -> None:
+    host = Host(netns=server)
+    desired = parse(BRIDGE.replace("onboot", "none"))
+    kernel.apply(host, make_plan(desired, snapshot(host)))
+    br0 = snapshot(host).link("br0")
+    assert br0 is not None and not br0.admin_up  # defined, not started
+    kernel.apply(host, start_plan(["br0"], desired, snapshot(host)))
+    assert snapshot(host).link("br0").admin_up  # type: ignore[union-attr]
+    kernel.apply(host, stop_plan(["br0"], snapshot(host)))
+    live = snapshot(host)
+    assert not live.link("br0").admin_up  # type: ignore[union-attr]
+    assert make_plan(desired, live).is_empty  # stopped is what start mode none asks for
