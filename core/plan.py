@@ -276,7 +276,7 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, tuple):
-        return ",".join(str(v) for v in value)
+        return ",".join(str(v) for v in value) or "none"
     return str(value)
 
 
@@ -371,8 +371,12 @@ def _bond_spec(iface: Interface) -> BondSpec:
             use_carrier=(mii.carrier is not Carrier.IOCTL) if mii is not None else None,
             # miimon and arpmon exclude each other: choosing one switches the other off.
             arp_interval=arp.interval if arp is not None else (0 if mii is not None else None),
-            arp_targets=arp.targets if arp is not None else None,
-            arp_validate=(arp.validate or ArpValidate.NONE) if arp is not None else None,
+            arp_targets=arp.targets if arp is not None else (() if mii is not None else None),
+            arp_validate=(
+                (arp.validate or ArpValidate.NONE)
+                if arp is not None
+                else (ArpValidate.NONE if mii is not None else None)
+            ),
             primary=bond.primary,
             xmit_hash_policy=bond.xmit_hash_policy,
             lacp_rate=bond.lacp_rate,

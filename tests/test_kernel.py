@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,7 +14,7 @@ from ifsmith.core.live import snapshot
 from ifsmith.core.model import Family
 from ifsmith.core.plan import make_plan, restore_plan, start_plan, stop_plan
 from ifsmith.core.xmlio import parse
-from tests.netns import can_make_netns, ip, ip_batch, make_netns
+from tests.netns import can_make_netns, ip, ip_batch, make_netns, wait_operstate
 
 pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
 
@@ -155,6 +156,12 @@ def server_and_client() -> Iterator[tuple[str, str]]:
                 "route add default via 2001:db8::1",
             ],
         )
+        wait_operstate(client, ["gw0"])
+        # Baseline: reachable before the change (polled: carrier and neighbour discovery
+        # settle asynchronously, more slowly on a loaded machine).
+        deadline = time.monotonic() + 10
+        while not (answers(client, "192.0.2.5") and answers(client, "2001:db8::5")):
+            assert time.monotonic() < deadline, "the server never answered before the change"
         yield server, client
 
 
@@ -169,7 +176,6 @@ def test_iface_bridge_keeps_v4_and_v6_reachable_as_soon_as_it_returns(
 ) -> None:
     server, client = server_and_client
     host = Host(netns=server)
-    assert answers(client, "192.0.2.5") and answers(client, "2001:db8::5")
     plan = make_plan(parse(IFACE_BRIDGE), snapshot(host))
     kernel.apply(host, plan)
     # No waiting: the moved IPv6 address skipped DAD (it would be tentative for a second
