@@ -545,6 +545,8 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
     unknown = sorted(set(data) - _COMMON - _TYPE_KEYS[d.type])
     for key in unknown:
         problems.append(f"{d.id}: {key} is not modelled; ignored")
+    if _renderer(config, data) == "networkd":
+        _same_dhcp_overrides(d)
     if d.device is None:
         problems.append(f"{d.id}: matches devices by {data.get('match')!r}; not modelled, skipped")
         return None
@@ -608,6 +610,40 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
         label=config.labels.get(name),
     )
     return rec
+
+
+# DHCP overrides netplan writes once into networkd's [DHCP] section, with their defaults.
+_SHARED_OVERRIDES: dict[str, str | None] = {
+    "use-dns": "true",
+    "use-ntp": "true",
+    "send-hostname": "true",
+    "use-hostname": "true",
+    "use-mtu": "true",
+    "use-routes": "true",
+    "use-domains": None,
+    "hostname": None,
+    "route-metric": None,
+}
+
+
+def _same_dhcp_overrides(d: Definition) -> None:
+    """netplan's networkd renderer refuses DHCPv4/v6 overrides that differ when both run."""
+    data = d.data
+    if not (_opt_bool(d, data, "dhcp4") and _opt_bool(d, data, "dhcp6")):
+        return
+    o4, o6 = (data.get(f"dhcp{v}-overrides") for v in (4, 6))
+    o4 = o4 if isinstance(o4, dict) else {}
+    o6 = o6 if isinstance(o6, dict) else {}
+    for key, default in _SHARED_OVERRIDES.items():
+        a, b = o4.get(key, default), o6.get(key, default)
+        if default == "true":
+            a = None if a is None else str(_bool(d, key, a))
+            b = None if b is None else str(_bool(d, key, b))
+        if a != b:
+            raise NetplanError(
+                f"{d.id}: networkd requires that {key} has the same value in both "
+                "dhcp4_overrides and dhcp6_overrides"
+            )
 
 
 def _bond(d: Definition, params: dict[str, Any], problems: list[str]) -> Bond:
@@ -739,9 +775,11 @@ def _name(owner: str, what: str, value: str) -> str:
 
 def _check_ip(owner: str, what: str, value: str) -> str:
     try:
-        return str(ipaddress.ip_address(value))
+        text = str(ipaddress.ip_address(value))
     except ValueError:
         raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
+    # Python accepts any IPv6 scope id ("fe80::1%<anything>"), newlines included.
+    return check_token(owner, what, text)
 
 
 def _yes(value: bool) -> Plain:
@@ -895,8 +933,20 @@ def _apply(body: dict[str, Any], keys: dict[str, Any], routes: list[Any] | None)
         body.pop("parameters", None)
 
 
-def _peerdns(body: dict[str, Any], iface: Interface) -> None:
-    for proto, key in ((iface.ipv4, "dhcp4-overrides"), (iface.ipv6, "dhcp6-overrides")):
+def _peerdns(
+    body: dict[str, Any], iface: Interface, renderer: str, warn: Callable[[str], None]
+) -> None:
+    v4, v6 = iface.ipv4, iface.ipv6
+    if renderer == "networkd" and v4 is not None and v6 is not None and v4.dhcp and v6.dhcp:
+        dns4 = v4.peerdns is not False
+        if dns4 != (v6.peerdns is not False):
+            # netplan writes one [DHCP] UseDNS= for both and refuses differing values.
+            warn(
+                "netplan's networkd renderer takes one use-dns for DHCPv4 and DHCPv6: "
+                f"the IPv4 setting ({'yes' if dns4 else 'no'}) is written for both"
+            )
+            v6 = replace(v6, peerdns=dns4)
+    for proto, key in ((v4, "dhcp4-overrides"), (v6, "dhcp6-overrides")):
         if proto is not None and proto.peerdns is not None:
             overrides = body.get(key) if isinstance(body.get(key), dict) else {}
             assert isinstance(overrides, dict)
@@ -1007,17 +1057,19 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         routes = _gateway_routes(name, iface, list(body.get("routes") or []), fi.master is not None)
         _apply(body, keys, routes)
         if fi.master is None:
-            _peerdns(body, iface)
+            _peerdns(body, iface, _renderer(config, body), warn)
         config.labels.pop(name, None)
         if iface.label is not None:
             config.labels[name] = iface.label
     for parent in bare:
-        edit.body(None, "ethernets", parent)
+        # No IPv6 link-local on a trunk that only carries VLANs: as the networkd backend's
+        # bare parent (LinkLocalAddressing=no), so both stacks bring up the same thing.
+        edit.body(None, "ethernets", parent).setdefault("link-local", [])
         warnings.append(
             RenderWarning(
                 parent,
                 "netplan needs a VLAN's parent defined: defined as a bare ethernet "
-                "(netplan then manages it)",
+                "without addresses (netplan then manages it)",
                 NAME,
             )
         )
@@ -1026,6 +1078,12 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         source = edit.sources.get(path)
         files[path] = _dump_file(doc, source, config.labels, warnings)
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+
+
+def _renderer(config: Config, body: dict[str, Any]) -> str:
+    """The renderer of a definition: its own ``renderer:``, else the files' global one."""
+    own = body.get("renderer")
+    return str(own) if isinstance(own, str) else config.renderer
 
 
 def _remove_definition(edit: _Edit, d: Definition) -> None:

@@ -508,9 +508,11 @@ def _name(owner: str, what: str, value: str) -> str:
 
 def _ip(owner: str, what: str, value: str) -> str:
     try:
-        return str(ipaddress.ip_address(value))
+        text = str(ipaddress.ip_address(value))
     except ValueError:
         raise UnsafeValue(f"{owner}: {what} {value!r} is not an IP address") from None
+    # Python accepts any IPv6 scope id ("fe80::1%<anything>"), newlines included.
+    return check_token(owner, what, text)
 
 
 def _mac(owner: str, value: str) -> str:
@@ -852,28 +854,45 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
 
 def detect(host: Host) -> bool:
     """Files define an interface (and, on the real root, systemd-networkd runs)."""
-    if host.is_real_root:
-        return _daemon_running()
     config = load(HostFiles(host))
+    if host.is_real_root:
+        # A running daemon with only systemd's shipped glob matches (80-container-host0,
+        # 89-ethernet...) still manages links; one without any .network manages nothing.
+        return bool(config.networks) and _daemon_running(host.netns)
     return any(u.match_name for u in config.networks) or bool(config.netdevs)
 
 
-def _daemon_running() -> bool:
+def _daemon_running(netns: str | None) -> bool:
+    """systemd-networkd runs in the host's network namespace."""
+    import os
     from pathlib import Path
 
-    proc = Path("/proc")
-    for entry in proc.iterdir():
+    target = Path(f"/run/netns/{netns}") if netns else Path("/proc/self/ns/net")
+    try:
+        want = os.stat(target)
+    except OSError:
+        return False
+    for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (entry / "comm").read_text().strip() == "systemd-network":
-                    return True
+                if (entry / "comm").read_text().strip() != "systemd-network":
+                    continue
+                st = os.stat(entry / "ns/net")
             except OSError:
                 continue
+            if (st.st_dev, st.st_ino) == (want.st_dev, want.st_ino):
+                return True
     return False
 
 
 def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
-    """``networkctl reload`` (creates new netdevs, rereads files), then reconfigure the links."""
+    """``networkctl reload`` (creates new netdevs, rereads files), then reconfigure the links.
+
+    networkd creates a netdev that is missing but never changes or deletes one that exists
+    (a bond's mode, a VLAN's id or parent stay as the kernel has them, and a netdev whose
+    file is gone stays up).  Deleting changed or removed netdevs (``ip link del``) before
+    this runs is the kernel activator's job (backends/kernel.py), not networkd's.
+    """
     prefix = ["ip", "netns", "exec", host.netns] if host.netns else []
     tool = shutil.which("networkctl") or "networkctl"
     argv = [[*prefix, tool, "reload"]]

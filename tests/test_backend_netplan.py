@@ -23,10 +23,12 @@ from ifsmith.core.model import (
     IfType,
     Interface,
     IpAddress,
+    LacpRate,
     MiiMon,
     Protocol,
     StartMode,
     Vlan,
+    XmitHashPolicy,
 )
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
 from tests.test_netplan_anchors import by_device, normalise_ours
@@ -158,7 +160,8 @@ def test_vlan_parent_from_existing_config_or_defined_bare() -> None:
     assert doc["network"]["vlans"]["eth0.5"]["link"] == "eth0"
     bare = netplan.render([vlan], MemoryFiles())
     doc = netplan.load_yaml(bare.files[OWN], str(OWN))
-    assert doc["network"]["ethernets"] == {"eth0": {}}
+    # No IPv6 link-local on the trunk, as the networkd backend's bare parent.
+    assert doc["network"]["ethernets"] == {"eth0": {"link-local": []}}
     assert [w.interface for w in bare.warnings] == ["eth0"]
 
 
@@ -183,8 +186,64 @@ def test_broken_yaml_is_refused_naming_file_line_and_column() -> None:
         netplan.read_report(MemoryFiles(bad))
 
 
+def _dual_dhcp(dns4: bool | None, dns6: bool | None) -> Interface:
+    return eth(
+        "eth0",
+        start_mode=StartMode.ONBOOT,
+        protocols=(
+            Protocol(Family.IPV4, dhcp=True, peerdns=dns4),
+            Protocol(Family.IPV6, dhcp=True, peerdns=dns6),
+        ),
+    )
+
+
+def test_differing_peerdns_with_both_dhcps_warns_and_writes_one_value() -> None:
+    """netplan's networkd renderer writes one [DHCP] UseDNS= and refuses differing ones."""
+    rendering = netplan.render([_dual_dhcp(False, None)], MemoryFiles())
+    assert [w.interface for w in rendering.warnings] == ["eth0"]
+    assert "IPv4 setting (no) is written for both" in rendering.warnings[0].message
+    eth0 = netplan.load_yaml(rendering.files[OWN], str(OWN))["network"]["ethernets"]["eth0"]
+    assert eth0["dhcp4-overrides"] == eth0["dhcp6-overrides"] == {"use-dns": "false"}
+
+
+def test_differing_peerdns_is_kept_for_the_networkmanager_renderer() -> None:
+    view = MemoryFiles({OWN: b"network:\n  version: 2\n  renderer: NetworkManager\n"})
+    rendering = netplan.render([_dual_dhcp(False, True)], view)
+    assert rendering.warnings == ()
+    assert read(dict(rendering.files))[0] == _dual_dhcp(False, True)
+
+
+@pytest.mark.parametrize("renderer", ["networkd", "NetworkManager"])
+def test_reader_refuses_differing_dhcp_overrides_as_netplan_does(renderer: str) -> None:
+    text = f"""network:
+  version: 2
+  renderer: {renderer}
+  ethernets:
+    eth0:
+      dhcp4: true
+      dhcp6: true
+      dhcp4-overrides: {{use-dns: false}}
+""".encode()
+    view = MemoryFiles({PurePosixPath("/etc/netplan/a.yaml"): text})
+    if renderer == "networkd":
+        with pytest.raises(IfsmithError, match="eth0: networkd requires that use-dns"):
+            netplan.read_report(view)
+    else:
+        eth0 = netplan.read_report(view)[0][0]
+        assert eth0.ipv4 is not None and eth0.ipv4.peerdns is False
+        assert eth0.ipv6 is not None and eth0.ipv6.dhcp and eth0.ipv6.peerdns is None
+
+
 # ---------------------------------------------------------------------------------------
 # Hostile values.
+
+
+@pytest.mark.parametrize("gateway", ["fe80::1%x\n  bonds: {}", "fe80::1%a b"], ids=repr)
+def test_ipv6_scope_ids_that_would_break_the_yaml_are_refused(gateway: str) -> None:
+    """Python's ipaddress takes any scope id after '%', newlines and spaces included."""
+    iface = eth("eth0", protocols=(Protocol(Family.IPV6, gateway=gateway),))
+    with pytest.raises(UnsafeValue, match="eth0: gateway"):
+        netplan.render([iface], MemoryFiles())
 
 
 @pytest.mark.parametrize("name", ["a b", "x\ny", "ab\u2028cd", "e\tx"], ids=repr)
@@ -239,6 +298,60 @@ def compare_with_ours(generated: dict[str, bytes], interfaces: list[Interface]) 
 
 CASES = {
     "bond-vlan-bridge": netplan_expected(),
+    "every-bond-mode-dhcp-peerdns": [
+        Interface(
+            IfType.BOND,
+            f"bond{n}",
+            start_mode=StartMode.ONBOOT,
+            mac=f"52:54:00:aa:bb:0{n}",
+            mtu=1500,
+            bond=Bond(
+                mode=mode,
+                miimon=MiiMon(100, downdelay=50, updelay=25),
+                slaves=(eth(f"e{n}a"), eth(f"e{n}b")),
+                xmit_hash_policy=XmitHashPolicy.LAYER2_3
+                if mode in (BondMode.BALANCE_XOR, BondMode.LACP, BondMode.BALANCE_TLB)
+                else None,
+                lacp_rate=LacpRate.FAST if mode == BondMode.LACP else None,
+            ),
+            protocols=(
+                Protocol(Family.IPV4, dhcp=True, peerdns=False),
+                Protocol(Family.IPV6, dhcp=True, peerdns=False, autoconf=True),
+            ),
+        )
+        for n, mode in enumerate(BondMode)
+    ],
+    "vlan-on-an-undefined-ethernet": [
+        Interface(
+            IfType.VLAN,
+            "vlan5",
+            start_mode=StartMode.HOTPLUG,
+            mtu=1400,
+            vlan=Vlan(5, "eth3"),
+            protocols=(
+                Protocol(
+                    Family.IPV6,
+                    addresses=(IpAddress("2001:db8::1", 64),),
+                    gateway="2001:db8::ff",
+                ),
+            ),
+        )
+    ],
+    "manual-bridge-with-a-vlan-port": [
+        Interface(
+            IfType.BRIDGE,
+            "br1",
+            start_mode=StartMode.NONE,
+            mtu=9000,
+            bridge=Bridge(
+                stp=True,
+                delay=0.5,
+                ports=(eth("eth5"), Interface(IfType.VLAN, "eth6.9", vlan=Vlan(9, "eth6"))),
+            ),
+            protocols=(v4("10.0.0.1/8", gateway="10.0.0.254"),),
+        ),
+        eth("eth6", start_mode=StartMode.ONBOOT),
+    ],
     "static-dual-stack": [
         eth(
             "eth0",

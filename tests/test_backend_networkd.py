@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -29,6 +32,7 @@ from ifsmith.core.model import (
     Vlan,
     XmitHashPolicy,
 )
+from tests.netns import can_make_netns, make_netns
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
@@ -276,6 +280,28 @@ def test_detect_finds_interface_definitions_under_the_root(tmp_path: Path) -> No
     assert networkd.detect(host)
 
 
+def test_detect_on_the_real_root_needs_the_daemon_in_the_hosts_namespace(tmp_path: Path) -> None:
+    """A systemd-networkd in another network namespace does not manage this one's links."""
+    reason = can_make_netns()
+    if reason:
+        pytest.skip(reason)
+    # The kernel names a process after its executable (15 bytes: "systemd-network").
+    fake = tmp_path / "systemd-networkd"
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", fake)
+    with make_netns("ifsn-") as ns, make_netns("ifsn-") as other:
+        proc = subprocess.Popen(["ip", "netns", "exec", ns, str(fake), "30"])
+        try:
+            deadline = time.monotonic() + 5
+            while not networkd._daemon_running(ns):
+                assert time.monotonic() < deadline, "the fake daemon never showed in /proc"
+                time.sleep(0.01)
+            assert not networkd._daemon_running(other)
+        finally:
+            proc.kill()
+            proc.wait()
+        assert not networkd._daemon_running(ns)
+
+
 # ---------------------------------------------------------------------------------------
 # systemd's own test configuration.
 
@@ -390,6 +416,23 @@ def test_hostile_vlan_parent_and_bond_port_are_refused_naming_the_interface() ->
     vlan = Interface(IfType.VLAN, "v5", vlan=Vlan(5, "eth0\n[Network]"))
     with pytest.raises(UnsafeValue, match="v5"):
         networkd.render([vlan], MemoryFiles())
+
+
+@pytest.mark.parametrize(
+    "gateway", ["fe80::1%x\n[Network]\nDHCP=yes", "fe80::1%a b", "fe80::1%x\u2028y"], ids=repr
+)
+def test_ipv6_scope_ids_that_would_break_a_unit_file_are_refused(gateway: str) -> None:
+    """Python's ipaddress takes any scope id after '%', newlines and spaces included."""
+    iface = eth("eth0", protocols=(Protocol(Family.IPV6, gateway=gateway),))
+    with pytest.raises(UnsafeValue, match="eth0: gateway"):
+        networkd.render([iface], MemoryFiles())
+    bond = Interface(
+        IfType.BOND,
+        "bond0",
+        bond=Bond(mode=BondMode.ACTIVE_BACKUP, arpmon=ArpMon(100, ("192.0.2.1%\nMode=0",))),
+    )
+    with pytest.raises(UnsafeValue, match="bond0: ARP target"):
+        networkd.render([bond], MemoryFiles())
 
 
 @pytest.mark.parametrize(

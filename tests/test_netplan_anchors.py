@@ -39,6 +39,8 @@ NETWORKD_NETPLAN_ONLY = {
 # - Default routes: netplan writes [Route] Destination=0.0.0.0/0 Gateway=…; we write
 #   [Network] Gateway=… (the same route).
 # - .link files (udev renames, WakeOnLan=off) are netplan's; we do not write them.
+# - peerdns: netplan writes one [DHCP] UseDNS= (systemd applies it to DHCPv4 and DHCPv6);
+#   we write [DHCPv4]/[DHCPv6] UseDNS=, the current sections, with the same value.
 
 
 def _index() -> dict[str, str]:
@@ -69,8 +71,10 @@ def _norm_value(section: str, key: str, value: str) -> str:
         return str(round(networkd.parse_timespan(value) * 1000))
     if key in ("Address", "Gateway"):
         try:
-            return str(ipaddress.ip_interface(value)) if "/" in value else str(
-                ipaddress.ip_address(value)
+            return (
+                str(ipaddress.ip_interface(value))
+                if "/" in value
+                else str(ipaddress.ip_address(value))
             )
         except ValueError:
             return value
@@ -135,6 +139,17 @@ def normalise_ours(ours: dict[str, Settings], theirs: dict[str, Settings]) -> No
                 del settings[key]
         if ("Bond", "Mode") not in other and settings.get(("Bond", "Mode")) == ["balance-rr"]:
             del settings[("Bond", "Mode")]
+        dns = {
+            k: settings[k] for k in (("DHCPv4", "UseDNS"), ("DHCPv6", "UseDNS")) if k in settings
+        }
+        if (
+            dns
+            and other.get(("DHCP", "UseDNS")) in dns.values()
+            and len(set(map(tuple, dns.values()))) == 1
+        ):
+            for key in dns:
+                del settings[key]
+            settings[("DHCP", "UseDNS")] = other[("DHCP", "UseDNS")]
 
 
 # A problem that leaves the rest of a case comparable: a member matched by driver/MAC.
