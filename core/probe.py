@@ -3,9 +3,15 @@
 Targets are discovered (default gateways, the ssh clients of the invoking session and of
 every established inbound ssh connection, DNS servers) or given (``--probe HOST[:PORT]``).
 A target with a port is judged by a TCP connect (a refusal counts as reachable: a RST came
-back); one without by ICMP echo.  A stale neighbour-table entry is not taken as proof, so
-there is no ARP shortcut: a target that does not answer at the baseline is simply not
-judged.  Sockets are opened inside the Host's namespace.
+back); one without by ICMP echo, and where that gets no answer, by next-hop neighbour
+resolution: an active ARP request (IPv4) or Neighbour Solicitation (IPv6) on the link whose
+subnet holds it — never the neighbour table, whose stale entries would hide a cut-off.
+A target that does not answer at the baseline is not judged.
+
+Namespaces: Python 3.11 has no ``os.setns``, so ``core.live.in_netns`` calls setns(2)
+through ctypes on the calling thread only, opens the socket, and switches back; a socket
+stays in the namespace it was created in, so every send and receive afterwards is the
+namespace's.  No fork, no thread, no pyroute2 needed.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ import select
 import socket
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from ifsmith.core.host import Host
 from ifsmith.core.live import in_netns
@@ -30,7 +37,7 @@ class Target:
     address: str
     port: int | None = None
     why: str = "given"  # gateway, ssh client, dns, given
-    # The method that reached it before the change (tcp, icmp, arp); judged the same way after.
+    # The method that reached it before the change (tcp, icmp, neighbour); judged alike after.
     method: str | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
@@ -185,8 +192,8 @@ def reachable(host: Host, target: Target, timeout: float = 0.5) -> bool:
 
 def baseline(host: Host, target: Target, timeout: float = 0.5) -> Target | None:
     """The target with the first method that reaches it now: TCP connect for a port, else
-    ICMP echo, else (an on-link IPv4 next hop that drops pings) a fresh ARP request."""
-    methods = ["tcp"] if target.port is not None else ["icmp", "arp"]
+    ICMP echo, else (an on-link next hop that drops pings) a fresh ARP or NDP request."""
+    methods = ["tcp"] if target.port is not None else ["icmp", "neighbour"]
     for method in methods:
         if _attempt(host, target, method, timeout):
             return replace(target, method=method)
@@ -199,7 +206,9 @@ def _attempt(host: Host, target: Target, method: str, timeout: float) -> bool:
         return _tcp(host, family, target, timeout)
     if method == "icmp":
         return _icmp(host, family, target.address, timeout)
-    return family == socket.AF_INET and arp_probe(host, target.address, timeout)
+    if family == socket.AF_INET:
+        return arp_probe(host, target.address, timeout)
+    return ndp_probe(host, target.address, timeout)
 
 
 def arp_probe(host: Host, address: str, timeout: float = 0.5) -> bool:
@@ -237,17 +246,89 @@ def _arp(host: Host, ifname: str, mac: str, source: str, address: str, timeout: 
         + struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1)
         + own + socket.inet_aton(source) + b"\0" * 6 + socket.inet_aton(address)
     )  # fmt: skip
+    wanted = socket.inet_aton(address)
+    return _exchange(
+        sock,
+        lambda: sock.send(frame),
+        timeout,
+        # An ARP reply (opcode 2) whose sender is the address asked for.
+        lambda data, _sender: (
+            len(data) >= 42 and struct.unpack_from("!H", data, 20)[0] == 2
+            and data[28:32] == wanted
+        ),
+    )  # fmt: skip
+
+
+def ndp_probe(host: Host, address: str, timeout: float = 0.5) -> bool:
+    """Send a Neighbour Solicitation for ADDRESS (``fe80::1%IFINDEX`` or an on-link global)
+    on its link; True when a Neighbour Advertisement for it comes back."""
+    from ifsmith.core.live import snapshot
+
+    text, _, scope = address.partition("%")
+    target = ipaddress.IPv6Address(text)
+    for link in snapshot(host).links:
+        if not link.mac or not link.admin_up:
+            continue
+        if scope:
+            if scope in (str(link.index), link.name):
+                return _ndp(host, link.index, link.mac, target, timeout)
+            continue
+        for a in link.addresses:
+            if a.family.value != "ipv6" or a.address == text:
+                continue
+            if target in ipaddress.IPv6Interface(f"{a.address}/{a.prefix}").network:
+                return _ndp(host, link.index, link.mac, target, timeout)
+    return False
+
+
+def _ndp(host: Host, index: int, mac: str, target: ipaddress.IPv6Address,
+         timeout: float) -> bool:  # fmt: skip
+    nd_solicit, nd_advert, opt_source_lladdr = 135, 136, 1
+    try:
+        with in_netns(host.netns):
+            sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    except OSError:
+        return False
+    own = bytes.fromhex(mac.replace(":", ""))
+    # The kernel fills in the ICMPv6 checksum; receivers drop NDP whose hop limit is not 255.
+    solicit = (
+        struct.pack("!BBHI", nd_solicit, 0, 0, 0) + target.packed
+        + struct.pack("!BB", opt_source_lladdr, 1) + own
+    )  # fmt: skip
+    group = ipaddress.IPv6Address(b"\xff\x02" + b"\0" * 9 + b"\x01\xff" + target.packed[13:])
+
+    def send() -> None:
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)
+        sock.sendto(solicit, (str(group), 0, 0, index))
+
+    return _exchange(
+        sock,
+        send,
+        timeout,
+        lambda data, _sender: (
+            len(data) >= 24 and data[0] == nd_advert and data[8:24] == target.packed
+        ),
+    )
+
+
+def _exchange(
+    sock: socket.socket,
+    send: Callable[[], object],
+    timeout: float,
+    answers: Callable[[bytes, Any], bool],
+) -> bool:
+    """Send once, then read until a packet ``answers`` or the timeout; closes the socket."""
     deadline = time.monotonic() + timeout
     try:
-        sock.send(frame)
+        send()
         while (left := deadline - time.monotonic()) > 0:
             ready, _, _ = select.select([sock], [], [], left)
             if not ready:
                 return False
-            data = sock.recv(2048)
-            if len(data) >= 42 and struct.unpack_from("!H", data, 20)[0] == 2:
-                if data[28:32] == socket.inet_aton(address):
-                    return True
+            data, sender = sock.recvfrom(2048)
+            if answers(data, sender):
+                return True
         return False
     except OSError:
         return False
@@ -287,24 +368,15 @@ def _icmp(host: Host, family: int, address: str, timeout: float) -> bool:
     packet = header + payload
     if family == socket.AF_INET:
         packet = struct.pack("!BBHHH", request, 0, _checksum(packet), ident, 1) + payload
-    deadline = time.monotonic() + timeout
-    try:
-        sock.sendto(packet, (address, 0))
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([sock], [], [], left)
-            if not ready:
-                return False
-            data, sender = sock.recvfrom(2048)
-            icmp = data[(data[0] & 0x0F) * 4 :] if family == socket.AF_INET else data
-            if len(icmp) >= 8:
-                kind, _code, _sum, got_id, _seq = struct.unpack_from("!BBHHH", icmp)
-                if kind == reply and got_id == ident and same_host(sender[0], address):
-                    return True
-        return False
-    except OSError:
-        return False
-    finally:
-        sock.close()
+
+    def echo_reply(data: bytes, sender: Any) -> bool:
+        icmp = data[(data[0] & 0x0F) * 4 :] if family == socket.AF_INET else data
+        if len(icmp) < 8:
+            return False
+        kind, _code, _sum, got_id, _seq = struct.unpack_from("!BBHHH", icmp)
+        return kind == reply and got_id == ident and same_host(sender[0], address)
+
+    return _exchange(sock, lambda: sock.sendto(packet, (address, 0)), timeout, echo_reply)
 
 
 def _checksum(data: bytes) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -9,8 +10,16 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family, LiveHost, LiveLink, LiveRoute
-from ifsmith.core.probe import Target, arp_probe, discover, parse_target, reachable
-from tests.netns import can_make_netns, ip, make_netns
+from ifsmith.core.probe import (
+    Target,
+    arp_probe,
+    baseline,
+    discover,
+    ndp_probe,
+    parse_target,
+    reachable,
+)
+from tests.netns import can_make_netns, ip, make_netns, wait_operstate
 
 
 @pytest.mark.parametrize(
@@ -78,3 +87,30 @@ def test_a_neighbour_that_drops_pings_is_found_by_arp() -> None:
         assert arp_probe(host, "192.0.2.254", timeout=1.0)
         assert reachable(host, Target("192.0.2.254"), timeout=0.5)
         assert not arp_probe(host, "192.0.2.253", timeout=0.3)  # nobody there
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_an_ipv6_neighbour_that_drops_pings_is_found_by_ndp() -> None:
+    with make_netns("ifst-p") as server, make_netns("ifst-q") as gateway:
+        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "g0",
+           "netns", gateway)  # fmt: skip
+        ip("addr", "add", "2001:db8::1/64", "dev", "s0", "nodad", netns=server)
+        ip("addr", "add", "2001:db8::fe/64", "dev", "g0", "nodad", netns=gateway)
+        ip("addr", "add", "fe80::fe/64", "dev", "g0", "nodad", netns=gateway)
+        ip("link", "set", "s0", "up", netns=server)
+        ip("link", "set", "g0", "up", netns=gateway)
+        subprocess.run(["ip", "netns", "exec", gateway, "sysctl", "-qw",
+                        "net.ipv6.icmp.echo_ignore_all=1"], check=True)  # fmt: skip
+        # A solicitation sent before the carrier is up is lost; generous limits for a busy rtnl.
+        wait_operstate(server, ["s0"], timeout=60)
+        wait_operstate(gateway, ["g0"], timeout=60)
+        host = Host(netns=server)
+        index = json.loads(ip("-j", "link", "show", "s0", netns=server))[0]["ifindex"]
+        assert ndp_probe(host, "2001:db8::fe", timeout=1.0)
+        assert ndp_probe(host, f"fe80::fe%{index}", timeout=1.0)  # a link-local gateway
+        found = baseline(host, Target("2001:db8::fe"), timeout=0.5)
+        assert found is not None and found.method == "neighbour"
+        assert not ndp_probe(host, "2001:db8::99", timeout=0.3)  # nobody there
+        # Cut off: the gateway's link goes down; the judged target no longer answers.
+        ip("link", "set", "g0", "down", netns=gateway)
+        assert not reachable(host, found, timeout=0.3)

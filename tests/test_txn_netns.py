@@ -102,16 +102,28 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         scripts.mkdir(parents=True)
         (scripts / "ifcfg-s0").write_text(IFCFG_S0)
         lab = Lab(server, client, tmp_path)
-        wait_until(lab.client_reaches_server, 5)
+        wait_until(lab.client_reaches_server)
         yield lab
 
 
-def wait_until(condition: Callable[[], bool], limit: float) -> None:
+# Limits for polls: generous, because other tests (thousands of links, UML, namespace
+# teardown) can hold the kernel's rtnl lock for seconds; a passing poll returns at once.
+PATIENCE = 60.0
+
+
+def wait_until(condition: Callable[[], bool], limit: float = PATIENCE) -> None:
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.05)
+
+
+def rtnl_delay(netns: str) -> float:
+    """How long one link dump takes right now (seconds when the rtnl lock is contended)."""
+    start = time.monotonic()
+    ip("link", "show", netns=netns)
+    return time.monotonic() - start
 
 
 def state(lab: Lab) -> object:
@@ -134,8 +146,11 @@ def test_cut_off_change_rolls_back_and_the_client_reaches_the_server_again(lab: 
     assert "Rolled back: lost connectivity to 192.0.2.2" in result.stdout
     assert lab.client_reaches_server()
     restored = time.monotonic() - start
-    print(f"apply → restored connectivity: {restored:.2f} s")
-    assert restored <= 4.5  # goal 3 s (measured 2.5 s alone); headroom for a loaded CI machine
+    contention = rtnl_delay(lab.server)
+    print(f"apply → restored connectivity: {restored:.2f} s (one link dump: {contention:.2f} s)")
+    # Goal 3 s (measured 2.5 s alone); headroom for a loaded CI machine, and for a kernel
+    # whose rtnl lock other tests hold: the path takes about ten netlink round trips.
+    assert restored <= 4.5 + 10 * contention
     assert lab.files() == before_files
     assert state(lab) == before_live
 
@@ -148,7 +163,7 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
                  "--no-auto-probes", "--confirm-timeout", "20"),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    wait_until(lambda: last_state(lab) == "applied", 10)
+    wait_until(lambda: last_state(lab) == "applied")
     confirm = lab.ifsmith("confirm")
     assert confirm.returncode == 0, confirm.stderr
     out, _err = proc.communicate(timeout=10)
@@ -181,10 +196,10 @@ def waiting_apply(lab: Lab, **kw: object) -> subprocess.Popen[str]:
 def test_front_end_killed_while_waiting_the_watchdog_still_rolls_back(lab: Lab) -> None:
     before_live, before_files = state(lab), lab.files()
     proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: last_state(lab) == "applied", 10)
+    wait_until(lambda: last_state(lab) == "applied")
     proc.kill()
     proc.wait()
-    wait_until(lambda: last_state(lab) == "rolled-back", 10)
+    wait_until(lambda: last_state(lab) == "rolled-back")
     assert state(lab) == before_live and lab.files() == before_files
 
 
@@ -198,11 +213,11 @@ def test_front_end_hung_up_under_a_pty_the_watchdog_still_rolls_back(lab: Lab) -
                                           "--probe", "192.0.2.2", "--no-auto-probes",
                                           "--confirm-timeout", "2"))  # fmt: skip
     try:
-        wait_until(lambda: last_state(lab) == "applied", 10)
+        wait_until(lambda: last_state(lab) == "applied")
         os.kill(pid, signal.SIGHUP)
         os.close(master)  # the terminal goes away, as when ssh dies
         os.waitpid(pid, 0)
-        wait_until(lambda: last_state(lab) == "rolled-back", 10)
+        wait_until(lambda: last_state(lab) == "rolled-back")
     finally:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
@@ -232,7 +247,7 @@ def test_watchdog_killed_at_each_step_recover_restores_exactly(lab: Lab, fault: 
 def test_a_second_apply_is_refused_while_one_is_pending(lab: Lab) -> None:
     proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_until(lambda: last_state(lab) == "applied", 10)
+        wait_until(lambda: last_state(lab) == "applied")
         files = lab.files()
         xml = lab.root / "cut.xml"
         xml.write_text(CUT)
@@ -322,7 +337,7 @@ def test_distro_activation_with_ifupdown_commits_and_a_cut_off_rolls_back(lab: L
         capture_output=True, text=True,
     )  # fmt: skip
     assert up.returncode == 0, up.stderr
-    wait_until(lab.client_reaches_server, 5)
+    wait_until(lab.client_reaches_server)
     before_live, before_files = state(lab), lab.files()
     cut = lab.root / "cut.xml"
     cut.write_text(CUT)
