@@ -139,6 +139,9 @@ _OWNED = (
     "gateway4",
     "gateway6",
 )
+# netplan's ID rule: POSIX [[:alnum:][:punct:]] in the C locale, i.e. printable ASCII
+# without the space.
+_VALID_ID = re.compile(r"[!-~]+")
 # Names of virtual devices that netplan cannot define bare (a VLAN's parent must exist).
 _VIRTUAL_NAME = re.compile(r"^(bond|br|bridge|team|vlan|virbr|vxlan|veth|dummy)|\.")
 
@@ -366,6 +369,9 @@ def load(existing: FileView) -> Config:
             for ident, body in defs.items():
                 if ident == "renderer":
                     continue
+                problem = id_problem(ident)
+                if problem is not None:
+                    raise NetplanError(f"{nf.path}: {section}: {ident!r}: {problem}")
                 if not isinstance(body, dict):
                     body = {}
                 found = config.definitions.get(ident)
@@ -767,10 +773,19 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
 
 
 def _name(owner: str, what: str, value: str) -> str:
-    problem = name_problem(value)
+    problem = name_problem(value) or id_problem(value)
     if problem is not None:
         raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
     return check_token(owner, what, value)
+
+
+def id_problem(ident: str) -> str | None:
+    """Why netplan refuses a definition ID (its ``assert_valid_id`` and globbing rules)."""
+    if not _VALID_ID.fullmatch(ident):
+        return "netplan accepts only ASCII letters, digits and punctuation in a name"
+    if any(ch in ident for ch in "*[]?"):
+        return "netplan refuses glob characters (* ? [ ]) in a name"
+    return None
 
 
 def _check_ip(owner: str, what: str, value: str) -> str:

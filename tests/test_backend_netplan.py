@@ -252,6 +252,16 @@ def test_names_that_would_break_generated_files_are_refused(name: str) -> None:
         netplan.render([eth(name)], MemoryFiles())
 
 
+@pytest.mark.parametrize("name", ["*x", "e[1]", "?x", "eth\u00fc", "e\u0301"], ids=repr)
+def test_names_the_kernel_takes_but_netplan_refuses_are_refused_by_both_sides(name: str) -> None:
+    """netplan IDs are printable ASCII without glob characters (`netplan generate` says so)."""
+    with pytest.raises(UnsafeValue, match=r"interface name .*netplan (accepts only|refuses)"):
+        netplan.render([eth(name)], MemoryFiles())
+    text = f'network:\n  version: 2\n  ethernets:\n    "{name}": {{}}\n'.encode()
+    with pytest.raises(IfsmithError, match=r"netplan (accepts only|refuses)"):
+        netplan.read_report(MemoryFiles({PurePosixPath("/etc/netplan/a.yaml"): text}))
+
+
 @pytest.mark.parametrize(
     "label", ["x\nnetwork: {}", "y\u2028  bonds:", "ü $(id) `x` ;|'\"#"], ids=repr
 )
