@@ -7,6 +7,22 @@ definitions into device specs, ``restore_plan`` turns a saved snapshot into devi
 
 What a spec leaves as None is not managed: the plan neither sets nor resets it, so
 interfaces and settings the definitions do not mention are never touched or flapped.
+
+The rules the order follows:
+- deletes first (a changed bond mode, VLAN tag or parent, or a changed type recreate the
+  device: the kernel changes none of them in place), then releases, then creates (bonds,
+  VLANs after their parents, bridges), settings, enslaving (a bond slave is set down
+  first, as the bonding driver wants), ups (slaves and ports before their masters);
+- addresses are added before old ones are removed, and default routes are replaced
+  (NLM_F_REPLACE) before then: moving eth0's address to a new bridge br0 leaves no moment
+  without the address or the default route (removing a device's last IPv4 address
+  silently flushes its routes).  A moved IPv6 address skips DAD: it was this host's;
+- ``start_mode none`` means defined, not started: created (down) if missing, never
+  brought up, never taken down; ``start_plan``/``stop_plan`` do that (virsh iface-start
+  and iface-destroy).  A device left down gets no default route (the kernel refuses one)
+  and no IPv6 address (the kernel drops them when a device goes down);
+- DHCP or SLAAC: no client is run; the addresses and default route the kernel has (a
+  lease) are kept, only the static addresses listed are added.
 """
 
 from __future__ import annotations
