@@ -379,7 +379,12 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
         return _watch(host, txn)
     except Exception as exc:
         txn.log(f"error: {exc!r}; rolling back")
-        rollback(host, txn, f"error during the change: {exc}")
+        try:
+            rollback(host, txn, f"error during the change: {exc}")
+        except Exception as again:
+            # The journal stays unfinished, so `ifsmith recover` (and the boot unit) retry.
+            txn.log(f"rollback failed: {again!r}; `ifsmith recover` will retry")
+            txn.save(reason=f"rollback failed: {again}; run `ifsmith recover`")
         return 1
     finally:
         with contextlib.suppress(OSError):
@@ -568,18 +573,25 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
 
     started = time.time()
     txn.log(f"rolling back: {reason}")
-    restore_files(host, txn)
-    if _distro(txn) and txn.state != "prepared":
+    distro = _distro(txn) and txn.state != "prepared"
+    if distro:
+        restore_files(host, txn)
         # Let the daemon read the restored files (it would otherwise keep the new ones in
         # memory); failures here do not stop the rollback, the kernel activator follows.
         with contextlib.suppress(Exception):
             run_distro(host, txn, down=False, check=False)
-    before = txn.before()
-    names = set(txn.meta.get("names", [])) | set(txn.meta.get("remove", []))
-    plan = involved_names(host, txn, before, names)
-    restore = restore_plan(before, snapshot(host), plan)
-    txn.log("restore: " + "; ".join(restore.describe()))
-    kernel.apply(host, restore)
+    try:
+        # Without a daemon, connectivity first: the kernel, then the files.
+        before = txn.before()
+        names = set(txn.meta.get("names", [])) | set(txn.meta.get("remove", []))
+        now = snapshot(host)
+        plan = involved_names(host, txn, before, now, names)
+        restore = restore_plan(before, now, plan)
+        txn.log("restore: " + "; ".join(restore.describe()))
+        kernel.apply(host, restore)
+    finally:
+        if not distro:
+            restore_files(host, txn)
     differences = verify(before, snapshot(host), plan)
     txn.save(
         state="rolled-back",
@@ -591,14 +603,13 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
 
 
-def involved_names(host: Host, txn: Txn, before: LiveHost, names: set[str]) -> set[str]:
+def involved_names(
+    host: Host, txn: Txn, before: LiveHost, now: LiveHost, names: set[str]
+) -> set[str]:
     """Every device the change could have touched: named ones, their plan, masters, ports."""
-    from ifsmith.core.live import snapshot
-
     touched = set(names)
     with contextlib.suppress(Exception):
         touched |= set(build_plan(host, txn, before).touched)
-    now = snapshot(host)
     for live in (before, now):
         for link in live.links:
             if link.master in touched or link.name in touched:
