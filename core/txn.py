@@ -226,50 +226,59 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
         raise TxnError("changing the network needs root; nothing was changed")
     with locked(host) as lock_fd:
         txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
-        d = txn_root(host) / txn_id
-        d.mkdir(parents=True)
-        txn = Txn(d)
-        files: list[dict[str, Any]] = []
-        if request.rendering is not None:
-            (d / "saved").mkdir()
-            (d / "new").mkdir()
-            view = HostFiles(host)
-            for n, path in enumerate(request.rendering.touched):
-                real = host.path(path)
-                entry: dict[str, Any] = {"path": str(path), "n": n, "existed": False}
-                old = view.read(path)
-                if old is not None:
-                    st = os.lstat(real)
-                    entry.update(existed=True, mode=st.st_mode & 0o7777, uid=st.st_uid,
-                                 gid=st.st_gid)  # fmt: skip
-                    _write_synced(d / "saved" / str(n), old)
-                new = request.rendering.files.get(path)
-                if new is not None:
-                    _write_synced(d / "new" / str(n), new)
-                    entry["new_mode"] = request.rendering.mode_of(path)
-                entry["remove"] = new is None
-                files.append(entry)
-        _write_synced(d / "files.json", json.dumps(files, indent=1).encode())
-        _write_synced(d / "before.json", json.dumps(live_to_json(before)).encode())
-        _write_synced(d / "desired.xml", request.desired_xml.encode())
-        txn.save(
-            id=txn_id,
-            created=time.time(),
-            state="prepared",
-            action=request.action,
-            names=list(request.names),
-            remove=list(request.remove),
-            backend=request.backend,
-            activate=request.activate,
-            confirm_timeout=request.confirm_timeout,
-            settle=request.settle,
-            probes=list(request.probes),
-            results={},
-            host=host.env(),
-            user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
-        )
-        fsync_dir(d.parent)
+        txn = checkpoint(host, txn_root(host) / txn_id, request, before)
         _start_watchdog(host, txn, lock_fd)
+    return txn
+
+
+def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
+    """Write the journal of a change into the new directory D, fsynced; state "prepared"."""
+    d.mkdir(parents=True)
+    txn = Txn(d)
+    files: list[dict[str, Any]] = []
+    if request.rendering is not None:
+        (d / "saved").mkdir()
+        (d / "new").mkdir()
+        view = HostFiles(host)
+        for n, path in enumerate(request.rendering.touched):
+            real = host.path(path)
+            entry: dict[str, Any] = {"path": str(path), "n": n, "existed": False}
+            old = view.read(path)
+            if old is not None:
+                st = os.lstat(real)
+                entry.update(existed=True, mode=st.st_mode & 0o7777, uid=st.st_uid,
+                             gid=st.st_gid)  # fmt: skip
+                _write_synced(d / "saved" / str(n), old)
+            new = request.rendering.files.get(path)
+            if new is not None:
+                _write_synced(d / "new" / str(n), new)
+                entry["new_mode"] = request.rendering.mode_of(path)
+                # Directories the write will create; rollback removes them again.
+                entry["made_dirs"] = [
+                    str(p) for p in reversed(path.parents) if not host.path(p).exists()
+                ]
+            entry["remove"] = new is None
+            files.append(entry)
+    _write_synced(d / "files.json", json.dumps(files, indent=1).encode())
+    _write_synced(d / "before.json", json.dumps(live_to_json(before)).encode())
+    _write_synced(d / "desired.xml", request.desired_xml.encode())
+    txn.save(
+        id=d.name,
+        created=time.time(),
+        state="prepared",
+        action=request.action,
+        names=list(request.names),
+        remove=list(request.remove),
+        backend=request.backend,
+        activate=request.activate,
+        confirm_timeout=request.confirm_timeout,
+        settle=request.settle,
+        probes=list(request.probes),
+        results={},
+        host=host.env(),
+        user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
+    )
+    fsync_dir(d.parent)
     return txn
 
 
@@ -563,6 +572,9 @@ def restore_files(host: Host, txn: Txn) -> None:
                 os.chown(target, int(entry["uid"]), int(entry["gid"]))
         else:
             remove_file(target)
+            for made in reversed(entry.get("made_dirs", [])):
+                with contextlib.suppress(OSError):  # not empty: something else lives there
+                    host.path(made).rmdir()
 
 
 def rollback(host: Host, txn: Txn, reason: str) -> None:
