@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
+from ifsmith.backends.networkd import networkd_name_problem, parse_timespan, seconds_text
 from ifsmith.backends.systemd_ini import check_token
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.errors import IfsmithError
@@ -434,8 +435,6 @@ def _int(d: Definition, key: str, value: Any, low: int = 0, high: int = 2**31 - 
 
 def _ms(d: Definition, key: str, value: Any) -> int:
     """netplan bond intervals: a number of milliseconds or a systemd time span."""
-    from ifsmith.backends.networkd import parse_timespan
-
     if isinstance(value, str):
         if value.strip().isdigit():
             return int(value)
@@ -448,8 +447,6 @@ def _ms(d: Definition, key: str, value: Any) -> int:
 
 def _seconds(d: Definition, key: str, value: Any) -> float:
     """netplan bridge times: seconds, or a systemd time span."""
-    from ifsmith.backends.networkd import parse_timespan
-
     try:
         return parse_timespan(str(value))
     except ValueError:
@@ -773,7 +770,8 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
 
 
 def _name(owner: str, what: str, value: str) -> str:
-    problem = name_problem(value) or id_problem(value)
+    # netplan writes the name into networkd's [Match] Name= (its default renderer).
+    problem = name_problem(value) or id_problem(value) or networkd_name_problem(value)
     if problem is not None:
         raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
     return check_token(owner, what, value)
@@ -827,8 +825,6 @@ def definition_keys(
         if iface.bridge.stp is not None:
             params["stp"] = _yes(iface.bridge.stp)
         if iface.bridge.delay is not None:
-            from ifsmith.backends.networkd import seconds_text
-
             params["forward-delay"] = Plain(seconds_text(iface.bridge.delay))
         keys["parameters"] = params
     if iface.vlan is not None:

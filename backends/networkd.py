@@ -60,7 +60,8 @@ SEARCH_PATH = (
 PREFIX = "10-ifsmith-"
 LABEL = re.compile(r"^#\s*ifsmith-label:\s*(\".*\")\s*$")
 _KINDS = {"bond": IfType.BOND, "bridge": IfType.BRIDGE, "vlan": IfType.VLAN}
-_GLOB = re.compile(r"[*?\[]")
+# What makes a [Match] Name= word a pattern: fnmatch's globs and escapes, a leading "!".
+_GLOB = re.compile(r"[*?\[\]\\]|^!")
 _TIME_UNITS = {
     "us": 1e-6,
     "usec": 1e-6,
@@ -500,10 +501,30 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
 
 
 def _name(owner: str, what: str, value: str) -> str:
-    problem = name_problem(value)
+    problem = name_problem(value) or networkd_name_problem(value)
     if problem is not None:
         raise UnsafeValue(f"{owner}: {what} {value!r}: {problem}")
     return check_token(owner, what, value)
+
+
+def networkd_name_problem(name: str) -> str | None:
+    """Why networkd would ignore or misread a name the kernel takes, or None.
+
+    systemd's ``ifname_valid_full`` ignores names with non-ASCII, ``%`` or only digits and
+    the names "all"/"default"; in ``[Match] Name=`` a glob, an escape or a leading "!"
+    would turn the name into a pattern matching other interfaces.
+    """
+    if any(not 32 < ord(ch) < 127 for ch in name):
+        return "networkd accepts only ASCII letters, digits and punctuation in a name"
+    if "%" in name:
+        return "networkd refuses '%' in a name"
+    if name.isdigit():
+        return "networkd refuses all-digit names (they read as an interface index)"
+    if name in ("all", "default"):
+        return f"networkd refuses '{name}' (a /proc/sys/net/*/conf directory)"
+    if _GLOB.search(name):
+        return "in networkd's [Match] Name= it would be a pattern matching other interfaces"
+    return None
 
 
 def _ip(owner: str, what: str, value: str) -> str:
@@ -670,9 +691,11 @@ def _keep_start_settings(uf: UnitFile, settings: Settings) -> None:
 
 def apply_settings(uf: UnitFile, settings: Settings) -> None:
     """Set our settings in a unit file; empty lists remove the key; empty sections go."""
+    present = {(s.name, ln.key) for s in uf.sections for ln in s.lines if ln.key is not None}
     for (section, key), values in settings.items():
-        uf.set_all(section, key, values)
-    uf.drop_empty([sec for sec, _k in settings])
+        if values or (section, key) in present:  # most settings remove an absent key
+            uf.set_all(section, key, values)
+    uf.drop_empty({sec for sec, _k in settings})
 
 
 def _owned_sections(uf: UnitFile, settings: Settings, warn: Callable[[str], None]) -> None:

@@ -64,21 +64,25 @@ def test_bond_vlan_bridge_read_back_equal_up_to_what_netplan_can_say() -> None:
 
 
 def test_yaml_1_1_pitfalls_stay_strings() -> None:
-    """Base-60 MACs, `on`/`off`, octal-looking IDs: read as netplan reads them."""
+    """Base-60 MACs, `on`/`off`, hex IDs, octal-looking MTUs: read as netplan reads them."""
     text = b"""network:
   version: 2
   ethernets:
-    "0755":
+    0x1f:
       macaddress: 52:54:00:12:34:56
       dhcp4: on
       accept-ra: off
+    on:
+      mtu: 01500
 """
-    got = read({PurePosixPath("/etc/netplan/a.yaml"): text})
-    assert got[0].name == "0755" and got[0].mac == "52:54:00:12:34:56"
-    assert got[0].ipv4 is not None and got[0].ipv4.dhcp
-    assert got[0].ipv6 is not None and not got[0].ipv6.autoconf
-    out = netplan.render(got, MemoryFiles()).files[OWN]
-    assert b'"52:54:00:12:34:56"' in out and b"'0755':" in out
+    got = {i.name: i for i in read({PurePosixPath("/etc/netplan/a.yaml"): text})}
+    assert got["0x1f"].mac == "52:54:00:12:34:56"
+    assert got["0x1f"].ipv4 is not None and got["0x1f"].ipv4.dhcp
+    assert got["0x1f"].ipv6 is not None and not got["0x1f"].ipv6.autoconf
+    assert got["on"].mtu == 1500  # decimal, as netplan's strtoul reads it (YAML 1.1: octal)
+    out = netplan.render(list(got.values()), MemoryFiles()).files[OWN]
+    assert b'"52:54:00:12:34:56"' in out and b"'0x1f':" in out and b"'on':" in out
+    assert {i.name for i in read({OWN: out})} == {"0x1f", "on"}
 
 
 def test_every_bond_mode_with_monitors_round_trips() -> None:
@@ -260,6 +264,13 @@ def test_names_the_kernel_takes_but_netplan_refuses_are_refused_by_both_sides(na
     text = f'network:\n  version: 2\n  ethernets:\n    "{name}": {{}}\n'.encode()
     with pytest.raises(IfsmithError, match=r"netplan (accepts only|refuses)"):
         netplan.read_report(MemoryFiles({PurePosixPath("/etc/netplan/a.yaml"): text}))
+
+
+@pytest.mark.parametrize("name", ["!eth0", "e%d", "4711", "a\\b"], ids=repr)
+def test_names_netplans_networkd_files_would_misread_are_refused(name: str) -> None:
+    """netplan copies an ID into [Match] Name=: `!eth0` there matches every other NIC."""
+    with pytest.raises(UnsafeValue, match=r"interface name .*networkd"):
+        netplan.render([eth(name)], MemoryFiles())
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -403,6 +404,40 @@ def test_continuation_lines_and_semicolon_comments() -> None:
 def test_names_that_would_break_a_unit_file_are_refused(name: str) -> None:
     with pytest.raises(UnsafeValue, match="interface name"):
         networkd.render([eth(name)], MemoryFiles())
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("*", "pattern"),
+        ("e?0", "pattern"),
+        ("e[01]", "pattern"),
+        ("!eth0", "pattern"),  # [Match] Name=!eth0 matches every other interface
+        ("a\\b", "pattern"),
+        ("eth\u00fc", "ASCII"),
+        ("e%d", "'%'"),
+        ("4711", "all-digit"),
+        ("default", "conf directory"),
+    ],
+    ids=repr,
+)
+def test_names_networkd_would_ignore_or_match_as_patterns_are_refused(name: str, why: str) -> None:
+    """The kernel takes these names; systemd's ifname_valid or fnmatch would not read them."""
+    with pytest.raises(UnsafeValue, match=f"interface name .*{re.escape(why)}"):
+        networkd.render([eth(name)], MemoryFiles())
+    port = Interface(IfType.BRIDGE, "br0", bridge=Bridge(ports=(eth(name),)))
+    with pytest.raises(UnsafeValue):
+        networkd.render([port], MemoryFiles())
+
+
+def test_a_negated_or_escaped_match_is_not_read_as_an_interface() -> None:
+    files = {
+        DIR / "a.network": b"[Match]\nName=!eth0\n\n[Network]\nDHCP=yes\n",
+        DIR / "b.network": b"[Match]\nName=e\\th1\n\n[Network]\nDHCP=yes\n",
+    }
+    got, problems = networkd.read_report(MemoryFiles(files))
+    assert got == []
+    assert len(problems) == 2 and all("not one literal Name=" in p for p in problems)
 
 
 def test_shell_characters_are_plain_text_to_networkd_and_round_trip() -> None:
