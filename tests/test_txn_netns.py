@@ -215,6 +215,11 @@ def test_front_end_killed_while_waiting_the_watchdog_still_rolls_back(lab: Lab) 
     before_live, before_files = state(lab), lab.files()
     proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: last_state(lab) == "applied")
+    # The watchdog leads its own session (no controlling terminal) and ignores SIGHUP.
+    watchdog = int(all_txns(lab.host)[-1].meta["watchdog_pid"])
+    assert os.getsid(watchdog) == watchdog != os.getsid(proc.pid)
+    ignored = Path(f"/proc/{watchdog}/status").read_text().split("SigIgn:")[1].split()[0]
+    assert int(ignored, 16) & (1 << (signal.SIGHUP - 1))
     proc.kill()
     proc.wait()
     wait_until(lambda: last_state(lab) == "rolled-back")
