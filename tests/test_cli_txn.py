@@ -213,6 +213,25 @@ def test_auto_activation_is_the_kernel_in_a_namespace_or_scratch_root(tmp_path: 
     assert _activation("kernel", "networkd", Host()) == "kernel"
 
 
+@pytest.mark.parametrize(
+    ("backend", "running", "chosen"),
+    [
+        ("networkd", {"systemd-networkd"}, "distro"),
+        ("nm-keyfile", {"NetworkManager"}, "distro"),
+        ("ifcfg-rh", {"NetworkManager"}, "distro"),  # NM's ifcfg-rh plugin
+        ("ifcfg-rh", set(), "kernel"),  # initscripts
+        ("ifupdown", {"NetworkManager"}, "kernel"),  # NM leaves ifupdown's NICs alone
+        ("networkd", {"NetworkManager"}, "kernel"),
+        (None, {"NetworkManager"}, "kernel"),  # no files at all
+    ],
+)
+def test_auto_activation_follows_the_daemon_that_reads_the_backend_files(
+    monkeypatch: pytest.MonkeyPatch, backend: str | None, running: set[str], chosen: str
+) -> None:
+    monkeypatch.setattr("ifsmith.tui.cmd_txn._daemons_running", lambda host: running)
+    assert _activation("auto", backend, Host()) == chosen
+
+
 def test_a_bridge_with_stp_gets_a_settle_window_past_listening_and_learning() -> None:
     stp = parse(ETH0_BRIDGED.encode())
     assert _settle(2.0, stp) == 2 * 2.0 + 2

@@ -234,28 +234,41 @@ def _render(
     return rendering, backend.NAME
 
 
+# Which daemons read which backend's files (and fight changes made behind their back).
+DAEMONS = {
+    "nm-keyfile": {"NetworkManager"},
+    "ifcfg-rh": {"NetworkManager"},  # NM's ifcfg-rh plugin (RHEL 7-9)
+    "networkd": {"systemd-networkd"},
+    "netplan": {"NetworkManager", "systemd-networkd"},
+    "ifcfg-suse": {"wickedd", "NetworkManager"},
+}
+
+
 def _activation(choice: str, backend: str | None, host: Host) -> str:
     """auto: the daemon's own activation where one manages the interfaces, else kernel."""
     if choice != "auto":
         return choice
-    if backend in ("nm-keyfile", "networkd", "netplan", "ifcfg-suse") and _daemon_running(host):
+    if DAEMONS.get(backend or "", set()) & _daemons_running(host):
         return "distro"
     return "kernel"
 
 
-def _daemon_running(host: Host) -> bool:
+def _daemons_running(host: Host) -> set[str]:
+    """Network daemons running for this host: none in a namespace or under a scratch root."""
     if host.netns or not host.is_real_root:
-        return False  # a namespace or a scratch root: nothing manages it
-    for name in ("NetworkManager", "systemd-networkd", "wickedd"):
-        for pid in os.listdir("/proc"):
-            if pid.isdigit():
-                try:
-                    with open(f"/proc/{pid}/comm") as f:
-                        if f.read().strip() == name[:15]:
-                            return True
-                except OSError:
-                    continue
-    return False
+        return set()
+    wanted = {name[:15] for names in DAEMONS.values() for name in names}  # comm is 15 chars
+    found = set()
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/comm") as f:
+                    comm = f.read().strip()
+            except OSError:
+                continue
+            if comm in wanted:
+                found.add(comm)
+    return {name for names in DAEMONS.values() for name in names if name[:15] in found}
 
 
 def _settle(requested: float, desired: list[Interface]) -> float:
