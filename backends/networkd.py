@@ -737,6 +737,25 @@ class _Out:
     config: Config
     files: dict[PurePosixPath, UnitFile] = field(default_factory=dict)
     taken: set[str] | None = None  # file names in use, computed once
+    patterns: list[Unit] | None = None  # .network files whose [Match] is not one literal Name=
+
+    def network_name(self, name: str, warn: Callable[[str], None]) -> str:
+        """A new .network's file name that networkd reaches before any file that may match.
+
+        networkd applies the first .network (in file-name order) that matches a link, so a
+        ``05-lan.network`` with ``Name=en*`` would hide ``10-ifsmith-eno1.network``.
+        """
+        fname = f"{PREFIX}{name}.network"
+        if self.patterns is None:
+            self.patterns = [u for u in self.config.networks if u.match_name is None]
+        before = [u.path.name for u in self.patterns if u.path.name < fname and _may_match(u, name)]
+        if not before:
+            return fname
+        early = f"00-ifsmith-{name}.network"
+        if all(early < b for b in before):
+            return early
+        warn(f"{before[0]} may match it and comes first: networkd would apply that file")
+        return fname
 
     def unit(self, existing: Unit | None, fname: str) -> tuple[PurePosixPath, UnitFile, bool]:
         """The unit file to edit (copied to /etc when it lives elsewhere) and whether it is new."""
@@ -755,6 +774,32 @@ class _Out:
         if path not in self.files:
             self.files[path] = existing.unit
         return path, self.files[path], False
+
+
+def _warner(warnings: list[RenderWarning], name: str) -> Callable[[str], None]:
+    """A function that records a warning about one interface."""
+
+    def warn(message: str) -> None:
+        warnings.append(RenderWarning(name, message, NAME))
+
+    return warn
+
+
+def _may_match(u: Unit, name: str) -> bool:
+    """Could this .network apply to the link? Match keys other than Name= are not known
+    before the link exists, so they count as matching."""
+    from fnmatch import fnmatchcase
+
+    patterns = u.view.get_list("Match", "Name")
+    if not patterns:
+        return True
+    negated = patterns[0].startswith("!")
+    if negated:
+        patterns = [patterns[0][1:], *patterns[1:]]
+    # systemd's fnmatch takes a backslash as an escape; fnmatchcase has none: close enough
+    # for an ordering decision, which only ever errs towards the earlier name.
+    hit = any(fnmatchcase(name, pat) for pat in patterns)
+    return hit != negated
 
 
 def _set_label(uf: UnitFile, label: str | None) -> None:
@@ -785,10 +830,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     for fi in flat:
         name = _name(fi.name, "interface name", fi.name)
         iface = fi.interface
-
-        def warn(message: str, name: str = name) -> None:
-            warnings.append(RenderWarning(name, message, NAME))
-
+        warn = _warner(warnings, name)
         if iface.type != IfType.ETHERNET:
             _, nd, _new = out.unit(netdevs.get(name), f"{PREFIX}{name}.netdev")
             for other in ("Bond", "Bridge", "VLAN"):
@@ -797,7 +839,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             apply_settings(nd, netdev_settings(iface, warn))
         elif name in netdevs:
             warn(f"{netdevs[name].path} makes it a virtual device; left in place")
-        path, nw, new = out.unit(networks.get(name), f"{PREFIX}{name}.network")
+        found = networks.get(name)
+        fname = found.path.name if found else out.network_name(name, warn)
+        path, nw, new = out.unit(found, fname)
         if new:
             nw.set("Match", "Name", name)
         _set_label(nw, iface.label)
@@ -811,7 +855,13 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         rendered[name] = path
     for parent, vlans in vlan_children.items():
         existing_unit = networks.get(parent)
-        path, nw, new = out.unit(existing_unit, f"{PREFIX}{parent}.network")
+        if existing_unit is not None:
+            fname = existing_unit.path.name
+        elif parent in rendered:
+            fname = rendered[parent].name
+        else:
+            fname = out.network_name(parent, _warner(warnings, parent))
+        path, nw, new = out.unit(existing_unit, fname)
         if new:
             nw.set("Match", "Name", parent)
             nw.set("Network", "LinkLocalAddressing", "no")

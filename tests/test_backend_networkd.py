@@ -239,6 +239,29 @@ def test_definition_in_run_is_copied_to_etc_under_the_same_name() -> None:
     assert b"KeepMe=1" in files[DIR / run.name]
 
 
+@pytest.mark.parametrize(
+    ("existing", "match", "expected", "warned"),
+    [
+        ("20-lan.network", "Name=en*", "10-ifsmith-eno1.network", False),
+        ("05-lan.network", "Name=en*", "00-ifsmith-eno1.network", False),
+        ("05-other.network", "Name=!eno1", "10-ifsmith-eno1.network", False),
+        ("05-driver.network", "Driver=e1000", "00-ifsmith-eno1.network", False),
+        ("00-all.network", "Type=ether", "10-ifsmith-eno1.network", True),
+    ],
+)
+def test_a_new_network_file_comes_before_files_that_may_match_the_link(
+    existing: str, match: str, expected: str, warned: bool
+) -> None:
+    """networkd applies the first .network (by file name) that matches a link."""
+    view = MemoryFiles({DIR / existing: f"[Match]\n{match}\n\n[Network]\nDHCP=yes\n".encode()})
+    vlan = Interface(IfType.VLAN, "eno1.5", vlan=Vlan(5, "eno1"))
+    rendering = networkd.render([eth("eno1", protocols=(v4(dhcp=True),)), vlan], view)
+    assert DIR / expected in rendering.files
+    assert b"VLAN=eno1.5" in rendering.files[DIR / expected]  # the parent's one file
+    shadowed = {w.interface for w in rendering.warnings if existing in w.message}
+    assert ("eno1" in shadowed) == warned
+
+
 def test_vlan_parent_gets_vlan_entry_in_its_existing_file_or_a_bare_one() -> None:
     vlan = Interface(IfType.VLAN, "eth0.7", vlan=Vlan(7, "eth0"))
     view = MemoryFiles({DIR / "50-lan.network": EXISTING_NETWORK})
