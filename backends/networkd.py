@@ -746,9 +746,7 @@ class _Out:
         ``05-lan.network`` with ``Name=en*`` would hide ``10-ifsmith-eno1.network``.
         """
         fname = f"{PREFIX}{name}.network"
-        if self.patterns is None:
-            self.patterns = [u for u in self.config.networks if u.match_name is None]
-        before = [u.path.name for u in self.patterns if u.path.name < fname and _may_match(u, name)]
+        before = self.shadowing(name, fname)
         if not before:
             return fname
         early = f"00-ifsmith-{name}.network"
@@ -756,6 +754,12 @@ class _Out:
             return early
         warn(f"{before[0]} may match it and comes first: networkd would apply that file")
         return fname
+
+    def shadowing(self, name: str, fname: str) -> list[str]:
+        """Names of .network files before ``fname`` whose [Match] may take the link."""
+        if self.patterns is None:
+            self.patterns = [u for u in self.config.networks if u.match_name is None]
+        return [u.path.name for u in self.patterns if u.path.name < fname and _may_match(u, name)]
 
     def unit(self, existing: Unit | None, fname: str) -> tuple[PurePosixPath, UnitFile, bool]:
         """The unit file to edit (copied to /etc when it lives elsewhere) and whether it is new."""
@@ -841,6 +845,8 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             warn(f"{netdevs[name].path} makes it a virtual device; left in place")
         found = networks.get(name)
         fname = found.path.name if found else out.network_name(name, warn)
+        if found is not None and (before := out.shadowing(name, fname)):
+            warn(f"{before[0]} may match it and comes before {fname}: networkd applies that one")
         path, nw, new = out.unit(found, fname)
         if new:
             nw.set("Match", "Name", name)

@@ -262,6 +262,20 @@ def test_a_new_network_file_comes_before_files_that_may_match_the_link(
     assert ("eno1" in shadowed) == warned
 
 
+def test_editing_a_definition_that_an_earlier_pattern_file_hides_warns() -> None:
+    view = MemoryFiles(
+        {
+            DIR / "05-lan.network": b"[Match]\nName=en*\n\n[Network]\nDHCP=yes\n",
+            DIR / "50-eno1.network": b"[Match]\nName=eno1\n\n[Network]\nDHCP=yes\n",
+        }
+    )
+    rendering = networkd.render([eth("eno1", protocols=(v4(dhcp=True),))], view)
+    assert list(rendering.files) == [DIR / "50-eno1.network"]
+    assert [(w.interface, "05-lan.network" in w.message) for w in rendering.warnings] == [
+        ("eno1", True)
+    ]
+
+
 def test_vlan_parent_gets_vlan_entry_in_its_existing_file_or_a_bare_one() -> None:
     vlan = Interface(IfType.VLAN, "eth0.7", vlan=Vlan(7, "eth0"))
     view = MemoryFiles({DIR / "50-lan.network": EXISTING_NETWORK})
