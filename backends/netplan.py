@@ -300,10 +300,12 @@ class Definition:
         match = self.data.get("match")
         if match is None:
             return self.id
+        set_name = self.data.get("set-name")
+        if isinstance(match, dict) and isinstance(set_name, str):
+            # cloud-init's way: matched by MAC, renamed by a udev .link to this name.
+            return set_name
         if isinstance(match, dict) and set(match) == {"name"} and isinstance(match["name"], str):
             if not re.search(r"[*?\[]", match["name"]):
-                if "set-name" in self.data:
-                    return None  # a rename: a udev .link, not modelled
                 return str(match["name"])
         return None
 

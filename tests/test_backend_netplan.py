@@ -149,6 +149,31 @@ def test_render_edits_a_definition_where_it_stands_and_keeps_the_rest() -> None:
     assert got["eth0"].ipv4 == iface.ipv4
 
 
+CLOUD_INIT = b"""network:
+  version: 2
+  ethernets:
+    eth0:
+      match:
+        macaddress: fa:16:3e:11:22:33
+      set-name: eth0
+      dhcp4: true
+      mtu: 9000
+"""
+
+
+def test_a_device_renamed_by_set_name_is_edited_where_cloud_init_defined_it() -> None:
+    """cloud-init matches by MAC and renames: a second `eth0` in our file would merge with
+    it and keep its dhcp4: true."""
+    path = PurePosixPath("/etc/netplan/50-cloud-init.yaml")
+    iface = eth("eth0", start_mode=StartMode.ONBOOT, protocols=(v4("192.0.2.7/24"),))
+    rendering = netplan.render([iface], MemoryFiles({path: CLOUD_INIT}))
+    assert list(rendering.files) == [path]
+    eth0 = netplan.load_yaml(rendering.files[path], str(path))["network"]["ethernets"]["eth0"]
+    assert eth0["match"] == {"macaddress": "fa:16:3e:11:22:33"} and eth0["set-name"] == "eth0"
+    assert "dhcp4" not in eth0 and "mtu" not in eth0 and eth0["addresses"] == ["192.0.2.7/24"]
+    assert read(dict(rendering.files)) == [iface]
+
+
 def test_new_interfaces_go_to_ifsmiths_own_file_and_render_is_stable() -> None:
     first = netplan.render(scenario(), MemoryFiles()).files
     again = netplan.render(scenario(), MemoryFiles(dict(first))).files
