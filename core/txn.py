@@ -276,6 +276,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
         probes=list(request.probes),
         results={},
         host=host.env(),
+        boot_id=boot_id(),
         user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
     )
     fsync_dir(d.parent)
@@ -585,6 +586,15 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
 
     started = time.time()
     txn.log(f"rolling back: {reason}")
+    if txn.meta.get("boot_id") not in (None, boot_id()):
+        # The change died with the last boot; the kernel now runs what the boot brought up,
+        # and the network service will configure it from the files: restore only those
+        # (live changes here would make, say, ifup fail on addresses already present).
+        restore_files(host, txn)
+        txn.save(state="rolled-back", reason=f"{reason}; after a reboot: files only",
+                 rolled_back=time.time(), differences=[])  # fmt: skip
+        txn.log("rolled back the files (rebooted since the change)")
+        return
     distro = _distro(txn) and txn.state != "prepared"
     if distro:
         restore_files(host, txn)
@@ -613,6 +623,14 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         differences=differences,
     )
     txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
+
+
+def boot_id() -> str:
+    """This boot's id (changes at every reboot)."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
 
 
 def involved_names(

@@ -37,6 +37,7 @@ from ifsmith.core.txn import (
     Txn,
     TxnError,
     all_txns,
+    boot_id,
     checkpoint,
     find,
     live_from_json,
@@ -288,3 +289,21 @@ def test_verify_names_each_device_that_differs() -> None:
     assert verify(LIVE, LIVE, {"br0", "eth0"}) == []
     diff = verify(LIVE, changed, {"br0", "eth0"})
     assert len(diff) == 1 and diff[0].startswith("br0: was {")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown the scratch files")
+def test_recover_after_a_reboot_restores_the_files_only(tmp_path: Path) -> None:
+    """The live change died with the old boot; the network service starts from the files."""
+    # A namespace that does not exist: touching the kernel would fail loudly.
+    host = Host(root=tmp_path, netns="ifst-gone-after-reboot")
+    kept, created = scratch_etc(tmp_path)
+    before_bytes = kept.read_bytes()
+    txn = checkpoint(host, host.state_dir / "txn" / "t1", make_request(), LIVE)
+    assert txn.meta["boot_id"] == boot_id() != ""
+    write_files(host, txn)
+    txn.save(state="applied", boot_id="an-earlier-boot")
+    assert recover(host) == ["t1"]
+    assert kept.read_bytes() == before_bytes and not created.exists()
+    done = find(host, "t1")
+    assert done.state == "rolled-back" and "after a reboot: files only" in done.meta["reason"]
+    assert recover(host) == []
