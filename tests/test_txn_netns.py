@@ -247,6 +247,23 @@ def test_front_end_hung_up_under_a_pty_the_watchdog_still_rolls_back(lab: Lab) -
     assert state(lab) == before_live and lab.files() == before_files
 
 
+def test_ctrl_c_while_waiting_rolls_back_at_once(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    xml = lab.root / "keep.xml"
+    xml.write_text(KEEP)
+    proc = subprocess.Popen(
+        lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
+                 "--no-auto-probes", "--confirm-timeout", "300"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_until(lambda: last_state(lab) == "applied")
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=PATIENCE)
+    assert proc.returncode == 3, out + err
+    assert "Interrupted: rolling back now." in out and "rolled back on request" in out
+    assert state(lab) == before_live and lab.files() == before_files
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_watchdog_killed_at_each_step_recover_restores_exactly(lab: Lab, fault: str) -> None:
     before_live, before_files = state(lab), lab.files()

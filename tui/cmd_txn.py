@@ -314,7 +314,13 @@ def follow(txn: Txn, interactive: bool) -> int:
                 else:
                     txnmod.request_rollback(txnmod_host(t))
 
-    final = txnmod.wait_final(txn, update)
+    try:
+        final = txnmod.wait_final(txn, update)
+    except KeyboardInterrupt:
+        # Ctrl-C while a change is pending means "undo it", not "leave it to the deadline".
+        print("\nInterrupted: rolling back now.")
+        (txn.dir / "rollback").touch()
+        final = txnmod.wait_final(txn)
     if final.state == "committed":
         print(f"Committed: {final.id}")
         return 0
