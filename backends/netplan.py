@@ -5,7 +5,8 @@ Files are merged in lexical order of their names; a name in /run shadows /etc, w
 keeping every key ifsmith does not model and every other interface; interfaces defined
 nowhere go into one file of ifsmith's own, ``/etc/netplan/60-ifsmith.yaml`` — after the
 ``50-cloud-init.yaml`` that images carry, so that our definitions are merged last.
-A definition found only under /run or /lib is edited in a copy of its file in /etc.
+A definition found under /lib is edited in a copy of its file in /etc (which shadows it);
+one under /run, which shadows /etc, is written back to /run and copied to /etc.
 Files are written 0600 (netplan warns about more open ones).
 
 YAML is read with a loader that keeps every scalar a string (PyYAML's YAML 1.1 resolver
@@ -1086,11 +1087,29 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 NAME,
             )
         )
+    files = _edited_files(edit, warnings)
+    return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+
+
+def _edited_files(edit: _Edit, warnings: list[RenderWarning]) -> dict[PurePosixPath, bytes]:
+    """The edited documents as files in /etc; a file from /run is also written back there.
+
+    A file in /run/netplan shadows the same name in /etc: the /etc copy alone would change
+    nothing until /run is cleared (a reboot).  So both are written: /run for now, /etc to
+    persist — unless whatever wrote /run writes it again at boot (a warning says so).
+    """
     files: dict[PurePosixPath, bytes] = {}
     for path, doc in edit.docs.items():
         source = edit.sources.get(path)
-        files[path] = _dump_file(doc, source, config.labels, warnings)
-    return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+        files[path] = _dump_file(doc, source, edit.config.labels, warnings)
+        if source is not None and source.path.parent == SEARCH_PATH[0]:
+            files[source.path] = files[path]
+            message = (
+                f"{source.path} shadows {path}: both written; if a program writes the /run "
+                "file at boot, it replaces this change there"
+            )
+            warnings.append(RenderWarning(str(source.path), message, NAME))
+    return files
 
 
 def _renderer(config: Config, body: dict[str, Any]) -> str:
@@ -1189,10 +1208,7 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
         RenderWarning(n, "no netplan file defines this interface", NAME)
         for n in sorted(set(names) - set(found))
     ]
-    files = {
-        path: _dump_file(doc, edit.sources.get(path), config.labels, warnings)
-        for path, doc in edit.docs.items()
-    }
+    files = _edited_files(edit, warnings)
     removed = frozenset(
         p
         for p, doc in edit.docs.items()

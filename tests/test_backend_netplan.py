@@ -174,6 +174,28 @@ def test_a_device_renamed_by_set_name_is_edited_where_cloud_init_defined_it() ->
     assert read(dict(rendering.files)) == [iface]
 
 
+def test_a_definition_in_run_is_written_there_and_to_etc(tmp_path: Path) -> None:
+    """/run/netplan/X shadows /etc/netplan/X: an /etc copy alone would change nothing."""
+    run = PurePosixPath("/run/netplan/50-installer.yaml")
+    etc = PurePosixPath("/etc/netplan/50-installer.yaml")
+    iface = eth("eth0", start_mode=StartMode.ONBOOT, protocols=(v4("192.0.2.7/24"),))
+    rendering = netplan.render([iface], MemoryFiles({run: EXISTING}))
+    assert sorted(rendering.files) == [etc, run]
+    assert rendering.files[etc] == rendering.files[run]
+    assert [w.interface for w in rendering.warnings] == [str(run)]
+    if NETPLAN is None:
+        return
+    (tmp_path / "run/netplan").mkdir(parents=True)
+    (tmp_path / "run/netplan/50-installer.yaml").write_bytes(EXISTING)
+    write_rendering(Host(root=tmp_path), rendering)
+    result = subprocess.run(
+        [NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    unit = (tmp_path / "run/systemd/network/10-netplan-eth0.network").read_text()
+    assert "Address=192.0.2.7/24" in unit and "DHCP" not in unit.split("[DHCP]")[0]
+
+
 def test_new_interfaces_go_to_ifsmiths_own_file_and_render_is_stable() -> None:
     first = netplan.render(scenario(), MemoryFiles()).files
     again = netplan.render(scenario(), MemoryFiles(dict(first))).files
