@@ -332,14 +332,18 @@ def request_rollback(host: Host) -> Txn:
 
 
 def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
-               poll: float = 0.05) -> Txn:  # fmt: skip
-    """Follow the journal until the transaction is final (or its watchdog died)."""
+               poll: float = 0.05, every: float | None = None) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died); call
+    ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
     last = None
+    called = time.monotonic()
     while True:
         with contextlib.suppress(OSError, ValueError):
             txn.load()
-        if on_update is not None and txn.meta.get("updated") != last:
+        due = every is not None and time.monotonic() - called >= every
+        if on_update is not None and (txn.meta.get("updated") != last or due):
             last = txn.meta.get("updated")
+            called = time.monotonic()
             on_update(txn)
         if txn.state in FINAL:
             return txn

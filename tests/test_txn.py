@@ -307,3 +307,18 @@ def test_recover_after_a_reboot_restores_the_files_only(tmp_path: Path) -> None:
     done = find(host, "t1")
     assert done.state == "rolled-back" and "after a reboot: files only" in done.meta["reason"]
     assert recover(host) == []
+
+
+def test_following_can_tick_while_nothing_changes_for_a_countdown(tmp_path: Path) -> None:
+    host = Host(root=tmp_path)
+    txn = journal(host, "20260101-000000-00001", "applied", watchdog_pid=os.getpid())
+    ticks: list[str] = []
+
+    def on_update(t: Txn) -> None:
+        ticks.append(t.state)
+        if len(ticks) == 4:  # the watchdog commits after a while
+            Txn(t.dir).load().save(state="committed")
+
+    final = wait_final(txn, on_update, poll=0.01, every=0.02)
+    assert final.state == "committed"
+    assert ticks == ["applied"] * 4 + ["committed"]  # ticks without a journal change

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ifsmith.core.txn import Txn
 
 EXIT_ROLLED_BACK = 3
+COUNTDOWN = 10.0  # seconds between "N s left" lines while waiting for confirmation
 
 
 def add_apply_options(p: argparse.ArgumentParser) -> None:
@@ -304,9 +305,11 @@ def follow(txn: Txn, interactive: bool) -> int:
             if shown.get(target) != ok and t.state != "prepared":
                 shown[target] = ok
                 print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+        left = float(t.meta.get("deadline", time.time())) - time.time()
+        if asked and t.state == "applied" and left >= 1:
+            print(f"  {left:.0f} s left to confirm (`ifsmith confirm`)", flush=True)
         if t.meta.get("probes_ok") and not asked and t.state == "applied":
             asked = True
-            left = float(t.meta.get("deadline", time.time())) - time.time()
             print(f"Applied; probes pass. Rolls back in {left:.0f} s unless confirmed.")
             if interactive:
                 if _keep_prompt(left):
@@ -315,7 +318,7 @@ def follow(txn: Txn, interactive: bool) -> int:
                     txnmod.request_rollback(txnmod_host(t))
 
     try:
-        final = txnmod.wait_final(txn, update)
+        final = txnmod.wait_final(txn, update, every=COUNTDOWN)
     except KeyboardInterrupt:
         # Ctrl-C while a change is pending means "undo it", not "leave it to the deadline".
         print("\nInterrupted: rolling back now.")
