@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from ifsmith.core.host import Host
+from ifsmith.core.live import in_netns
 from ifsmith.core.model import Family, LiveHost, LiveLink, LiveRoute
 from ifsmith.core.probe import (
     Target,
@@ -18,6 +20,7 @@ from ifsmith.core.probe import (
     ndp_probe,
     parse_target,
     reachable,
+    ssh_clients,
 )
 from tests.netns import can_make_netns, ip, make_netns, wait_operstate
 
@@ -114,3 +117,37 @@ def test_an_ipv6_neighbour_that_drops_pings_is_found_by_ndp() -> None:
         # Cut off: the gateway's link goes down; the judged target no longer answers.
         ip("link", "set", "g0", "down", netns=gateway)
         assert not reachable(host, found, timeout=0.3)
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_established_ssh_clients_are_found_in_the_namespace_on_sshd_port(tmp_path: Path) -> None:
+    """/proc/net/tcp and tcp6 of the namespace, the port from sshd_config, v4-mapped too."""
+    (tmp_path / "etc/ssh").mkdir(parents=True)
+    (tmp_path / "etc/ssh/sshd_config").write_text("# test\nPort 2222\n")
+    with make_netns("ifst-p") as server, make_netns("ifst-q") as client:
+        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
+           "netns", client)  # fmt: skip
+        for ns, dev, v4, v6 in ((server, "s0", "192.0.2.1", "2001:db8::1"),
+                                (client, "c0", "192.0.2.2", "2001:db8::2")):  # fmt: skip
+            ip("addr", "add", f"{v4}/24", "dev", dev, netns=ns)
+            ip("addr", "add", f"{v6}/64", "dev", dev, "nodad", netns=ns)
+            ip("link", "set", dev, "up", netns=ns)
+        with in_netns(server):
+            listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+            other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # not sshd's port
+        listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        listener.bind(("::", 2222))
+        listener.listen()
+        other.bind(("0.0.0.0", 2223))
+        other.listen()
+        with in_netns(client):
+            over_v4 = socket.create_connection(("192.0.2.1", 2222), timeout=30)
+            over_v6 = socket.create_connection(("2001:db8::1", 2222), timeout=30)
+            elsewhere = socket.create_connection(("192.0.2.1", 2223), timeout=30)
+        try:
+            found = ssh_clients(Host(root=tmp_path, netns=server))
+            assert sorted(found) == ["192.0.2.2", "2001:db8::2"]
+            assert ssh_clients(Host(root=tmp_path, netns=client)) == []  # outbound only
+        finally:
+            for s in (over_v4, over_v6, elsewhere, listener, other):
+                s.close()
