@@ -156,10 +156,16 @@ def all_txns(host: Host) -> list[Txn]:
 
 
 def find(host: Host, txn_id: str) -> Txn:
-    for t in all_txns(host):
-        if t.id == txn_id or t.id.endswith(txn_id):
-            return t
-    raise TxnError(f"no transaction {txn_id} (see `ifsmith history`)")
+    """The transaction with this id, or the one id ending in it."""
+    txns = all_txns(host)
+    exact = [t for t in txns if t.id == txn_id]
+    found = exact or [t for t in txns if txn_id and t.id.endswith(txn_id)]
+    if len(found) > 1:
+        ids = ", ".join(t.id for t in found)
+        raise TxnError(f"{txn_id} matches several transactions ({ids}); give more of the id")
+    if not found:
+        raise TxnError(f"no transaction {txn_id} (see `ifsmith history`)")
+    return found[0]
 
 
 def pending(host: Host) -> Txn | None:
