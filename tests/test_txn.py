@@ -232,8 +232,10 @@ def test_pending_find_and_history_read_the_journal(tmp_path: Path) -> None:
     assert find(host, "00001").state == "committed"  # a unique suffix is enough
     with pytest.raises(TxnError, match="no transaction nosuch"):
         find(host, "nosuch")
-    with pytest.raises(TxnError, match="0000 matches several transactions"):
-        find(host, "0000")  # never a guess between two
+    journal(host, "20260102-000000-00001", "committed")
+    with pytest.raises(TxnError, match="00001 matches several transactions"):
+        find(host, "00001")  # never a guess between two
+    assert find(host, "20260102-000000-00001").id == "20260102-000000-00001"
 
 
 def test_rollback_to_refuses_a_transaction_that_is_not_committed(tmp_path: Path) -> None:
