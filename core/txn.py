@@ -231,10 +231,22 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
     if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
         raise TxnError("changing the network needs root; nothing was changed")
     with locked(host) as lock_fd:
+        refuse_unfinished(host)
         txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
         txn = checkpoint(host, txn_root(host) / txn_id, request, before)
         _start_watchdog(host, txn, lock_fd)
     return txn
+
+
+def refuse_unfinished(host: Host) -> None:
+    """A transaction whose watchdog died must be recovered before anything else changes:
+    the saved state of a later change would be the half-applied one."""
+    txn = pending(host)
+    if txn is not None:
+        raise TxnError(
+            f"transaction {txn.id} was never finished ({txn.state}); run `ifsmith recover` "
+            "first; nothing was changed"
+        )
 
 
 def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
@@ -692,7 +704,7 @@ def recover(host: Host) -> list[str]:
     """Roll back every transaction not committed (at boot, or after a watchdog died)."""
     done = []
     with locked(host):
-        for txn in all_txns(host):
+        for txn in reversed(all_txns(host)):  # newest first: each restores its own "before"
             if txn.state in FINAL:
                 continue
             rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
@@ -706,6 +718,7 @@ def rollback_to(host: Host, txn_id: str) -> Txn:
     if txn.state != "committed":
         raise TxnError(f"transaction {txn.id} is {txn.state}, not committed")
     with locked(host):
+        refuse_unfinished(host)
         rollback(host, txn, f"rolled back to before {txn.id} on request")
     return txn.load()
 

@@ -37,6 +37,7 @@ from ifsmith.core.txn import (
     Txn,
     TxnError,
     all_txns,
+    begin,
     boot_id,
     checkpoint,
     find,
@@ -326,3 +327,16 @@ def test_following_can_tick_while_nothing_changes_for_a_countdown(tmp_path: Path
     final = wait_final(txn, on_update, poll=0.01, every=0.02)
     assert final.state == "committed"
     assert ticks == ["applied"] * 4 + ["committed"]  # ticks without a journal change
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="begin() refuses non-root before anything else")
+def test_a_new_change_after_a_dead_watchdog_is_refused_until_recover(tmp_path: Path) -> None:
+    host = Host(root=tmp_path)
+    journal(host, "20260101-000000-00001", "committed")
+    journal(host, "20260101-000001-00002", "applying")  # its watchdog died
+    with pytest.raises(TxnError, match=r"00002 was never finished.*ifsmith recover"):
+        begin(host, make_request(), LIVE)
+    with pytest.raises(TxnError, match="never finished"):
+        rollback_to(host, "00001")
+    assert [t.id for t in all_txns(host)] == ["20260101-000000-00001", "20260101-000001-00002"]
+    assert find(host, "00001").state == "committed"
