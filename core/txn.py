@@ -424,13 +424,13 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
 
 
 def _watch(host: Host, txn: Txn) -> int:
-    from ifsmith.core.probe import Target, baseline, reachable
+    from ifsmith.core.probe import Target, baseline_all, reachable_all
 
     _fault("after-checkpoint")
     targets = [Target.from_json(p) for p in txn.meta.get("probes", [])]
     # Each target is judged later by the method that reached it now, with a timeout long
     # enough for a distant ssh client (RTT well over 0.3 s).
-    reached = [baseline(host, t, 1.0) for t in targets]
+    reached = baseline_all(host, targets, 1.0)
     judged = [t for t in reached if t is not None]
     txn.save(
         state="applying",
@@ -458,7 +458,8 @@ def _watch(host: Host, txn: Txn) -> int:
     while waiting and (left := settle_end - time.monotonic()) > 0:
         if (txn.dir / "rollback").exists():
             break
-        waiting = [t for t in waiting if not reachable(host, t, max(0.2, min(1.0, left)))]
+        answers = reachable_all(host, waiting, max(0.2, min(1.0, left)))
+        waiting = [t for t, ok in zip(waiting, answers, strict=True) if not ok]
         results.update({str(t): t not in waiting for t in judged})
         txn.save(results=results)
     if (txn.dir / "rollback").exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,12 @@ from ifsmith.core.probe import (
     Target,
     arp_probe,
     baseline,
+    baseline_all,
     discover,
     ndp_probe,
     parse_target,
     reachable,
+    reachable_all,
     ssh_clients,
 )
 from tests.netns import can_make_netns, ip, make_netns, wait_operstate
@@ -151,3 +154,23 @@ def test_established_ssh_clients_are_found_in_the_namespace_on_sshd_port(tmp_pat
         finally:
             for s in (over_v4, over_v6, elsewhere, listener, other):
                 s.close()
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_targets_are_probed_at_once_so_dead_ones_cost_one_timeout() -> None:
+    with make_netns("ifst-p") as ns:
+        host = Host(netns=ns)
+        ip("addr", "add", "192.0.2.9/32", "dev", "lo", netns=ns)
+        # On-link addresses on a link whose other end holds none: nobody ever answers.
+        ip("link", "add", "v0", "type", "veth", "peer", "name", "v1", netns=ns)
+        ip("addr", "add", "198.51.100.1/24", "dev", "v0", netns=ns)
+        ip("link", "set", "v0", "up", netns=ns)
+        ip("link", "set", "v1", "up", netns=ns)
+        dead = [Target(f"198.51.100.{n}") for n in range(50, 56)]
+        start = time.monotonic()
+        found = baseline_all(host, [Target("192.0.2.9"), *dead], timeout=1.0)
+        elapsed = time.monotonic() - start
+        assert found[0] is not None and found[0].method == "icmp"
+        assert found[1:] == [None] * 6
+        assert elapsed < 6.0  # measured 2.1 s; one after the other: 12 s (ICMP, then ARP)
+        assert reachable_all(host, [found[0], Target("192.0.2.9", 9)], 0.5) == [True, True]
