@@ -609,6 +609,13 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
 
     started = time.time()
     txn.log(f"rolling back: {reason}")
+    if txn.state == "prepared":
+        # The watchdog never got to change anything: restoring the snapshot now would only
+        # undo what others changed since (a DHCP renewal, an admin's ip command).
+        txn.save(state="rolled-back", reason=f"{reason}; nothing had been changed",
+                 rolled_back=time.time(), differences=[])  # fmt: skip
+        txn.log("nothing had been changed")
+        return
     if txn.meta.get("boot_id") not in (None, boot_id()):
         # The change died with the last boot; the kernel now runs what the boot brought up,
         # and the network service will configure it from the files: restore only those
@@ -618,7 +625,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
                  rolled_back=time.time(), differences=[])  # fmt: skip
         txn.log("rolled back the files (rebooted since the change)")
         return
-    distro = _distro(txn) and txn.state != "prepared"
+    distro = _distro(txn)
     if distro:
         restore_files(host, txn)
         # Let the daemon read the restored files (it would otherwise keep the new ones in

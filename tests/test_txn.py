@@ -340,3 +340,17 @@ def test_a_new_change_after_a_dead_watchdog_is_refused_until_recover(tmp_path: P
         rollback_to(host, "00001")
     assert [t.id for t in all_txns(host)] == ["20260101-000000-00001", "20260101-000001-00002"]
     assert find(host, "00001").state == "committed"
+
+
+def test_recover_of_a_change_that_never_started_touches_nothing(tmp_path: Path) -> None:
+    """Died right after the checkpoint: what others changed since is not undone."""
+    host = Host(root=tmp_path, netns="ifst-never-touched")  # the kernel is not asked
+    target = tmp_path / "etc/sysconfig/network-scripts/ifcfg-eth0"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(b"DEVICE=eth0\n")
+    checkpoint(host, host.state_dir / "txn" / "t1", make_request(), LIVE)
+    target.write_bytes(b"DEVICE=eth0\n# edited by the admin since\n")
+    assert recover(host) == ["t1"]
+    assert target.read_bytes() == b"DEVICE=eth0\n# edited by the admin since\n"
+    assert not (tmp_path / NETWORK.relative_to("/")).exists()
+    assert "nothing had been changed" in find(host, "t1").meta["reason"]
