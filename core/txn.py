@@ -612,18 +612,14 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     if txn.state == "prepared":
         # The watchdog never got to change anything: restoring the snapshot now would only
         # undo what others changed since (a DHCP renewal, an admin's ip command).
-        txn.save(state="rolled-back", reason=f"{reason}; nothing had been changed",
-                 rolled_back=time.time(), differences=[])  # fmt: skip
-        txn.log("nothing had been changed")
+        _closed(txn, f"{reason}; nothing had been changed")
         return
     if txn.meta.get("boot_id") not in (None, boot_id()):
         # The change died with the last boot; the kernel now runs what the boot brought up,
         # and the network service will configure it from the files: restore only those
         # (live changes here would make, say, ifup fail on addresses already present).
         restore_files(host, txn)
-        txn.save(state="rolled-back", reason=f"{reason}; after a reboot: files only",
-                 rolled_back=time.time(), differences=[])  # fmt: skip
-        txn.log("rolled back the files (rebooted since the change)")
+        _closed(txn, f"{reason}; after a reboot: files only")
         return
     distro = _distro(txn)
     if distro:
@@ -653,6 +649,12 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         differences=differences,
     )
     txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
+
+
+def _closed(txn: Txn, reason: str) -> None:
+    """Mark a transaction rolled back without a live restore (nothing to verify)."""
+    txn.save(state="rolled-back", reason=reason, rolled_back=time.time(), differences=[])
+    txn.log(f"rolled back: {reason}")
 
 
 def boot_id() -> str:
