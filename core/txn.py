@@ -7,15 +7,21 @@ commit or roll back.  So a dropped ssh session or a killed front end never leave
 unguarded.
 
 Journal: ``<state_dir>/txn/<id>/``
-  meta.json      id, state, action, backend, names, probes, deadline, reason, results
+  meta.json      id, state, action, backend, names, probes, deadline, reason, results,
+                 boot_id (a journal from an earlier boot is recovered by its files only)
   before.json    the live snapshot before the change
   desired.xml    what is applied (for action "apply")
-  files.json     every touched file: path, existed, mode, uid, gid, saved copy
+  files.json     every touched file: path, existed, mode, uid, gid, directories it creates
   saved/N        the original bytes;  new/N  the bytes to write
   watchdog.log   what the watchdog did
-States: prepared → applying → applied → committed | rolled-back | failed.
+States: prepared (nothing changed yet) → applying → applied → committed | rolled-back.
+A journal left unfinished (its watchdog died) blocks new changes until ``recover``.
 This module is the one place in core/ that reaches the backends (through the registry),
 because the watchdog must rebuild them from the journal.
+
+The watchdog is a plain ``setsid`` child, not a systemd transient unit: where logind kills
+a closed session's processes (KillUserProcesses=yes) it dies with the session, and the
+change waits, journaled, for ``ifsmith recover`` or the boot unit.
 """
 
 from __future__ import annotations
