@@ -31,7 +31,9 @@ from ifsmith.core.model import (
     XmitHashPolicy,
 )
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
+from tests.test_backend_networkd import E2E_XML, networkd_brings_up
 from tests.test_netplan_anchors import by_device, normalise_ours
+from tests.umlhost import UML
 
 NETPLAN = shutil.which("netplan") or (
     "/usr/sbin/netplan" if Path("/usr/sbin/netplan").exists() else None
@@ -465,3 +467,22 @@ def test_netplan_generate_accepts_our_yaml_and_builds_our_networkd_files(
     tmp_path: Path, case: str
 ) -> None:
     compare_with_ours(generate(tmp_path, CASES[case]), CASES[case])
+
+
+@pytest.mark.uml
+def test_real_netplan_and_networkd_build_the_xml_from_our_yaml(
+    tmp_path: Path, uml: UML, uml_netns: str
+) -> None:
+    """Our YAML → the real `netplan generate` → the real systemd-networkd in UML → core.live
+    equals the XML (the networkd backend's end-to-end scenario)."""
+    from ifsmith.core.xmlio import parse
+
+    if NETPLAN is None:
+        pytest.skip("netplan (netplan.io) is not installed")
+    write_rendering(Host(root=tmp_path), netplan.render(parse(E2E_XML.encode()), MemoryFiles()))
+    result = subprocess.run(
+        [NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    units = {p.name: p.read_bytes() for p in (tmp_path / "run/systemd/network").iterdir()}
+    networkd_brings_up(uml, uml_netns, units, E2E_XML)

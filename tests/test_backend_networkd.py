@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -35,6 +37,7 @@ from ifsmith.core.model import (
 )
 from tests.netns import can_make_netns, make_netns
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
+from tests.umlhost import UML
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
 SYSTEMD = ANCHORS / "systemd/test/test-network/conf"
@@ -528,3 +531,167 @@ def test_render_4094_vlans_within_half_a_second() -> None:
     # Budget 0.5 s (bench/render.py measures it alone); here the suite runs beside
     # user-mode Linux on two cores, so the test allows twice that.
     assert best <= 1.0, f"{best:.3f} s"
+
+
+# ---------------------------------------------------------------------------------------
+# End to end in user-mode Linux: our files, the real systemd-networkd, core.live's view.
+
+E2E_XML = """<interfaces xmlns:ifsmith='https://ifsmith.dev/xml/interface/1'>
+  <interface type='bond' name='bond0'>
+    <start mode='onboot'/>
+    <mtu size='9000'/>
+    <bond mode='802.3ad' ifsmith:xmit-hash-policy='layer3+4' ifsmith:lacp-rate='fast'>
+      <miimon freq='100' downdelay='200' updelay='300'/>
+      <interface type='ethernet' name='eth0'/>
+      <interface type='ethernet' name='eth1'/>
+    </bond>
+  </interface>
+  <interface type='bridge' name='br100'>
+    <start mode='onboot'/>
+    <protocol family='ipv4'>
+      <ip address='192.0.2.10' prefix='24'/>
+      <route gateway='192.0.2.1'/>
+    </protocol>
+    <bridge stp='on' delay='2'>
+      <interface type='vlan' name='bond0.100'>
+        <vlan tag='100'><interface name='bond0'/></vlan>
+      </interface>
+    </bridge>
+  </interface>
+  <interface type='bond' name='bond1'>
+    <start mode='onboot'/>
+    <bond mode='active-backup' ifsmith:primary='eth3'>
+      <arpmon interval='200' target='198.51.100.1' validate='all'/>
+      <interface type='ethernet' name='eth2'/>
+      <interface type='ethernet' name='eth3'/>
+    </bond>
+  </interface>
+</interfaces>
+"""
+
+# Runs inside UML in the test's namespace and a private mount namespace: networkd reads
+# the unit files from a tmpfs /run; sysfs read-only tells it not to wait for udev.
+NETWORKD_UP = """
+set -e
+mount -t tmpfs tmpfs /run
+mkdir -p /run/systemd/network /run/systemd/netif
+cp "$1"/* /run/systemd/network/
+chown -R systemd-network /run/systemd/netif 2>/dev/null || true
+mount -t sysfs -o ro sysfs /sys 2>/dev/null || mount -o remount,ro /sys
+/lib/systemd/systemd-networkd >/tmp/networkd.log 2>&1 &
+pid=$!
+if "$2" -c "$3" "$4"; then kill $pid; exit 0; fi
+kill $pid
+cat /tmp/networkd.log
+exit 1
+"""
+
+# Polls core.live (deadline 20 s) until every expected device, master, address and MTU is
+# there: the last things networkd does.  It runs in the namespace already (the private
+# /run hides /run/netns).
+WAIT_LIVE = """
+import json, sys, time
+from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot
+want = json.load(open(sys.argv[1]))
+deadline = time.monotonic() + 20
+while True:
+    links = snapshot(Host()).by_name()
+    missing = [n for n, w in want.items() if n not in links
+               or links[n].master != w["master"] or w["mtu"] not in (None, links[n].mtu)
+               or not set(w["addresses"]) <= {str(a) for a in links[n].addresses}]
+    if not missing:
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        sys.exit(f"not configured after 20 s: {missing}")
+    time.sleep(0.05)
+"""
+
+LIVE_XML = (
+    "import sys; from ifsmith.core.host import Host; "
+    "from ifsmith.core.live import snapshot, interfaces_from_live; "
+    "from ifsmith.core.xmlio import to_document; "
+    "print(to_document(interfaces_from_live(snapshot(Host(netns=sys.argv[1])))))"
+)
+
+
+def plain(iface: Interface) -> Interface:
+    """What the kernel shows of a definition: no start mode, link state, label; kernel
+    defaults (MTU 1500, miimon's netif carrier) and the bond-given slave MACs left out; a
+    bond's primary explicit."""
+    mtu = None if iface.mtu == 1500 else iface.mtu
+    protocols = tuple(p for p in iface.protocols if p.addresses or p.dhcp or p.gateway)
+    out = replace(iface, start_mode=None, link=None, label=None, mtu=mtu, protocols=protocols)
+    if out.type == IfType.ETHERNET or out.vlan is not None:
+        out = replace(out, mac=None)  # slaves take the bond's MAC, VLANs their parent's
+    if out.bond is not None:
+        bond = out.bond
+        if bond.miimon is not None and bond.miimon.carrier == Carrier.NETIF:
+            bond = replace(bond, miimon=replace(bond.miimon, carrier=None))
+        # The slaves' order only says which is primary (the first, by libvirt's rule).
+        slaves = tuple(sorted((plain(s) for s in bond.slaves), key=lambda s: s.name))
+        out = replace(out, bond=replace(bond, slaves=slaves, primary_slave=bond.primary))
+    if out.bridge is not None:
+        ports = tuple(plain(p) for p in out.bridge.ports)
+        out = replace(out, bridge=replace(out.bridge, ports=ports))
+    return out
+
+
+def devices(interfaces: list[Interface]) -> dict[str, tuple[Interface, str | None]]:
+    """Every device (nested ones too) with its master, in the kernel's terms."""
+    from ifsmith.core.model import flatten
+
+    return {fi.name: (plain(fi.interface), fi.master) for fi in flatten(interfaces)}
+
+
+def networkd_brings_up(uml: UML, netns: str, units: dict[str, bytes], expected: str) -> None:
+    """Start the real systemd-networkd on these unit files in a UML namespace (with dummy
+    NICs eth0..eth3), then compare what core.live reads with the expected XML, device by
+    device (nesting compared through each device's master)."""
+    from ifsmith.core.model import flatten
+    from ifsmith.core.xmlio import parse
+
+    uml.run(["sh", "-c", "for i in 0 1 2 3; do ip link add eth$i type dummy; done"], netns=netns)
+    unit_dir = uml.shared / f"units-{netns}"
+    unit_dir.mkdir()
+    for name, data in units.items():
+        (unit_dir / name).write_bytes(data)
+    want = parse(expected.encode())
+    wait = {
+        fi.name: {
+            "master": fi.master,
+            "mtu": fi.mtu,
+            "addresses": [str(a) for p in fi.interface.protocols for a in p.addresses],
+        }
+        for fi in flatten(want)
+    }
+    (uml.shared / f"wait-{netns}.json").write_text(json.dumps(wait))
+    inside = uml.shared_inside
+    result = uml.run(
+        ["unshare", "-m", "sh", "-c", NETWORKD_UP, "-", f"{inside}/units-{netns}",
+         sys.executable, WAIT_LIVE, f"{inside}/wait-{netns}.json"],
+        netns=netns,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    live = uml.run([sys.executable, "-c", LIVE_XML, netns])
+    assert live.returncode == 0, live.stderr
+    got = devices(parse(live.stdout.encode()))
+    expected_devices = devices(want)
+    for name, (iface, _master) in expected_devices.items():
+        if name in got and iface.mtu is None:
+            # Unspecified MTUs follow the kernel: a VLAN takes its parent's, a bridge its
+            # ports' smallest.
+            got[name] = (replace(got[name][0], mtu=None), got[name][1])
+    assert got == expected_devices
+
+
+@pytest.mark.uml
+def test_real_networkd_builds_the_xml_from_our_files(uml: UML, uml_netns: str) -> None:
+    """Bond (802.3ad, xmit policy, LACP rate, delays, MTU), VLAN in a bridge (STP, delay,
+    address, gateway), ARP-monitored active-backup bond with an explicit primary (no address:
+    nothing answers its ARP probes, so it has no carrier and networkd would add none)."""
+    from ifsmith.core.xmlio import parse
+
+    rendering = networkd.render(parse(E2E_XML.encode()), MemoryFiles())
+    networkd_brings_up(uml, uml_netns, {p.name: b for p, b in rendering.files.items()}, E2E_XML)
