@@ -552,6 +552,10 @@ E2E_XML = """<interfaces xmlns:ifsmith='https://ifsmith.dev/xml/interface/1'>
       <ip address='192.0.2.10' prefix='24'/>
       <route gateway='192.0.2.1'/>
     </protocol>
+    <protocol family='ipv6'>
+      <ip address='2001:db8:100::10' prefix='64'/>
+      <route gateway='2001:db8:100::1'/>
+    </protocol>
     <bridge stp='on' delay='2'>
       <interface type='vlan' name='bond0.100'>
         <vlan tag='100'><interface name='bond0'/></vlan>
@@ -586,9 +590,9 @@ cat /tmp/networkd.log
 exit 1
 """
 
-# Polls core.live (deadline 20 s) until every expected device, master, address and MTU is
-# there: the last things networkd does.  It runs in the namespace already (the private
-# /run hides /run/netns).
+# Polls core.live (deadline 20 s) until every expected device, master, MTU, address and
+# gateway is there: the last things networkd does.  It runs in the namespace already (the
+# private /run hides /run/netns).
 WAIT_LIVE = """
 import json, sys, time
 from ifsmith.core.host import Host
@@ -596,10 +600,12 @@ from ifsmith.core.live import snapshot
 want = json.load(open(sys.argv[1]))
 deadline = time.monotonic() + 20
 while True:
-    links = snapshot(Host()).by_name()
+    live = snapshot(Host())
+    links = live.by_name()
     missing = [n for n, w in want.items() if n not in links
                or links[n].master != w["master"] or w["mtu"] not in (None, links[n].mtu)
-               or not set(w["addresses"]) <= {str(a) for a in links[n].addresses}]
+               or not set(w["addresses"]) <= {str(a) for a in links[n].addresses}
+               or not set(w["gateways"]) <= set(live.gateways(n).values())]
     if not missing:
         sys.exit(0)
     if time.monotonic() > deadline:
@@ -662,6 +668,7 @@ def networkd_brings_up(uml: UML, netns: str, units: dict[str, bytes], expected: 
             "master": fi.master,
             "mtu": fi.mtu,
             "addresses": [str(a) for p in fi.interface.protocols for a in p.addresses],
+            "gateways": [p.gateway for p in fi.interface.protocols if p.gateway],
         }
         for fi in flatten(want)
     }
@@ -689,8 +696,9 @@ def networkd_brings_up(uml: UML, netns: str, units: dict[str, bytes], expected: 
 @pytest.mark.uml
 def test_real_networkd_builds_the_xml_from_our_files(uml: UML, uml_netns: str) -> None:
     """Bond (802.3ad, xmit policy, LACP rate, delays, MTU), VLAN in a bridge (STP, delay,
-    address, gateway), ARP-monitored active-backup bond with an explicit primary (no address:
-    nothing answers its ARP probes, so it has no carrier and networkd would add none)."""
+    IPv4 and IPv6 addresses and gateways), ARP-monitored active-backup bond with an
+    explicit primary (no address: nothing answers its ARP probes, so it has no carrier and
+    networkd would add none)."""
     from ifsmith.core.xmlio import parse
 
     rendering = networkd.render(parse(E2E_XML.encode()), MemoryFiles())
