@@ -479,10 +479,11 @@ def test_real_netplan_and_networkd_build_the_xml_from_our_yaml(
 
     if NETPLAN is None:
         pytest.skip("netplan (netplan.io) is not installed")
-    write_rendering(Host(root=tmp_path), netplan.render(parse(E2E_XML.encode()), MemoryFiles()))
+    xml = E2E_XML.replace(" ifsmith:reorder-hdr='off'", "")  # netplan cannot say it
+    write_rendering(Host(root=tmp_path), netplan.render(parse(xml.encode()), MemoryFiles()))
     result = subprocess.run(
         [NETPLAN, "generate", "--root-dir", str(tmp_path)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     units = {p.name: p.read_bytes() for p in (tmp_path / "run/systemd/network").iterdir()}
-    networkd_brings_up(uml, uml_netns, units, E2E_XML)
+    networkd_brings_up(uml, uml_netns, units, xml)

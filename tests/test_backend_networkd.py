@@ -558,7 +558,7 @@ E2E_XML = """<interfaces xmlns:ifsmith='https://ifsmith.dev/xml/interface/1'>
     </protocol>
     <bridge stp='on' delay='2'>
       <interface type='vlan' name='bond0.100'>
-        <vlan tag='100'><interface name='bond0'/></vlan>
+        <vlan tag='100' ifsmith:reorder-hdr='off'><interface name='bond0'/></vlan>
       </interface>
     </bridge>
   </interface>
@@ -695,7 +695,8 @@ def networkd_brings_up(uml: UML, netns: str, units: dict[str, bytes], expected: 
 
 @pytest.mark.uml
 def test_real_networkd_builds_the_xml_from_our_files(uml: UML, uml_netns: str) -> None:
-    """Bond (802.3ad, xmit policy, LACP rate, delays, MTU), VLAN in a bridge (STP, delay,
+    """Bond (802.3ad, xmit policy, LACP rate, delays, MTU), VLAN (reorder_hdr off) in a
+    bridge (STP, delay,
     IPv4 and IPv6 addresses and gateways), ARP-monitored active-backup bond with an
     explicit primary (no address: nothing answers its ARP probes, so it has no carrier and
     networkd would add none)."""
