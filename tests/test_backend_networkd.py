@@ -696,10 +696,9 @@ def networkd_brings_up(uml: UML, netns: str, units: dict[str, bytes], expected: 
 @pytest.mark.uml
 def test_real_networkd_builds_the_xml_from_our_files(uml: UML, uml_netns: str) -> None:
     """Bond (802.3ad, xmit policy, LACP rate, delays, MTU), VLAN (reorder_hdr off) in a
-    bridge (STP, delay,
-    IPv4 and IPv6 addresses and gateways), ARP-monitored active-backup bond with an
-    explicit primary (no address: nothing answers its ARP probes, so it has no carrier and
-    networkd would add none)."""
+    bridge (STP, delay, IPv4 and IPv6 addresses and gateways), ARP-monitored active-backup
+    bond with an explicit primary (no address: nothing answers its ARP probes, so it has no
+    carrier and networkd would add none)."""
     from ifsmith.core.xmlio import parse
 
     rendering = networkd.render(parse(E2E_XML.encode()), MemoryFiles())
