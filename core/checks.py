@@ -255,6 +255,10 @@ def _check_bond(iface: Interface) -> Iterator[Problem]:
 
 
 def _is_address(text: str, family: Family) -> bool:
+    if "%" in text:
+        # Python accepts any IPv6 scope id ("fe80::1%anything"), and whatever follows the
+        # "%" would reach the distro files: no scope ids in definitions.
+        return False
     try:
         ip = ipaddress.ip_address(text)
     except ValueError:

@@ -179,3 +179,14 @@ def test_addresses_prefixes_and_gateways() -> None:
 
 def test_problem_without_line_prints_only_the_name() -> None:
     assert str(Problem("eth0", "broken")) == "eth0: broken"
+
+
+def test_ipv6_scope_ids_are_refused_everywhere() -> None:
+    doc = (
+        "<interface type='ethernet' name='eth0'><protocol family='ipv6'>"
+        "<ip address='fe80::5%eth0' prefix='64'/><route gateway='fe80::1%x'/></protocol>"
+        "</interface>"
+    )
+    found = problems(doc)
+    assert any("'fe80::5%eth0' is not an ipv6 address" in p for p in found)
+    assert any("gateway 'fe80::1%x' is not an ipv6 address" in p for p in found)

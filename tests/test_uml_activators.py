@@ -77,7 +77,7 @@ dbus-daemon --system --fork
 wait_for "ip -br addr show s0 | grep -q 192.0.2.1/24"
 wait_for "ping -c1 -W1 192.0.2.2 >/dev/null"
 apply {cut}
-ping -c1 -W2 192.0.2.2 >/dev/null && echo CLIENT-OK-AFTER-CUT
+if wait_for "ping -c1 -W1 192.0.2.2 >/dev/null"; then echo CLIENT-OK-AFTER-CUT; fi
 apply {keep}
 ip -br addr show s0
 """
@@ -100,7 +100,7 @@ NetworkManager --no-daemon --config=/tmp/nm.conf >/tmp/nm.log 2>&1 &
 wait_for "ip -br addr show s0 | grep -q 192.0.2.1/24"
 wait_for "ping -c1 -W1 192.0.2.2 >/dev/null"
 apply {cut}
-ping -c1 -W2 192.0.2.2 >/dev/null && echo CLIENT-OK-AFTER-CUT
+if wait_for "ping -c1 -W1 192.0.2.2 >/dev/null"; then echo CLIENT-OK-AFTER-CUT; fi
 apply {keep}
 ip -br addr show s0
 """
