@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static, Tree
+from textual.widgets import Input, Static, Tree
 
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.tui.app import IfsmithApp, make_app
 from ifsmith.tui.screens.apply import ApplyConfirm, ApplyProgress
 from ifsmith.tui.screens.forms import EthernetForm
+from ifsmith.tui.widgets.field import Choice
 from tests.netns import can_make_netns, ip, make_netns
 from tests.test_tui_tree import wait_for
 
@@ -56,7 +57,7 @@ async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: st
         pilot,
         lambda: isinstance(app.screen, EthernetForm) and bool(app.screen.query("#ipv4-addresses")),
     )
-    app.screen.query_one("#ipv4-method", Select).value = method
+    app.screen.query_one("#ipv4-method", Choice).value = method
     app.screen.query_one("#ipv4-addresses", Input).value = addresses
     await pilot.pause()
     await pilot.press("ctrl+s")

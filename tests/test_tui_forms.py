@@ -22,6 +22,7 @@ from ifsmith.tui.screens.changes import ChangesScreen
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.screens.help import HelpScreen
 from ifsmith.tui.source import FakeSource
+from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_tree import wait_for
 from tests.tui_fakes import fake_live
 
@@ -304,11 +305,52 @@ async def test_help_lists_every_key_and_the_palette_offers_the_actions(tmp_path:
 async def test_an_ipv6_autoconf_setting_becomes_a_protocol(tmp_path: Path) -> None:
     async with running(tmp_path) as (app, pilot):
         await open_form(app, pilot, "e", EthernetForm, at="eth3")
-        from textual.widgets import Select
-
-        app.screen.query_one("#ipv6-method", Select).value = "autoconf"
+        app.screen.query_one("#ipv6-method", Choice).value = "autoconf"
         await pilot.pause()
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(app.pending))
         proto = app.pending.definitions[0].protocol(Family.IPV6)
         assert proto is not None and proto.autoconf and not proto.dhcp
+
+
+async def test_a_form_is_reused_and_refilled_for_the_next_interface(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot):
+        form = await open_form(app, pilot, "e", BondForm, at="bond0")
+        slaves = form.query_one("#slaves", SelectionList)
+        assert form.query_one("#name", Input).value == "bond0"
+        assert slaves.selected == ["eth0", "eth1"]
+        primary = form.query_one("#primary", Choice)
+        assert [v for _label, v in primary.options] == ["", "eth0", "eth1"]
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        again = await open_form(app, pilot, "b", BondForm)
+        # The same screen, composed once, now showing a new bond: nothing of bond0 left.
+        assert again is form
+        assert form.query_one("#name", Input).value == "bond1"
+        assert not form.query_one("#name", Input).disabled
+        offered = [slaves.get_option_at_index(i).value for i in range(slaves.option_count)]
+        assert offered == ["eth2", "eth3"] and slaves.selected == []
+        assert form.query_one("#primary", Choice).options == [("(first slave)", "")]
+        assert "a bond needs at least one slave" in error_of(app, "slaves")
+        assert str(form.query_one("#form-title", Static).render()) == "New bond"
+
+
+async def test_a_choice_steps_with_arrows_and_lists_every_option_on_enter(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as (app, pilot):
+        form = await open_form(app, pilot, "e", EthernetForm, at="eth3")
+        start = form.query_one("#start", Choice)
+        start.focus()
+        await pilot.press("right")
+        assert start.value == "none"
+        await pilot.press("left", "left")
+        assert start.value == "hotplug"  # wraps around
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.screen.query("#choice-list").first() is not None)
+        await pilot.press("home", "enter")
+        await wait_for(pilot, lambda: app.screen is form)
+        assert start.value == "onboot"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: bool(app.pending))
+        assert str(app.pending.definitions[0].start_mode) == "onboot"

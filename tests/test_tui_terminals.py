@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Static
 
 from ifsmith.core.host import Host
 from ifsmith.tui.screens.forms import BondForm
+from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_apply import lab as lab  # the server/client namespace pair fixture
 from tests.test_tui_forms import open_form, running
 from tests.test_tui_tmux import REASON, Pane
@@ -61,7 +62,7 @@ async def test_forms_scroll_at_80x24(tmp_path: Path) -> None:
         form = await open_form(app, pilot, "b", BondForm)
         # Messages beside two fields make the bond form taller than 24 rows.
         form.query_one("#mtu", Input).value = "1"
-        form.query_one("#ipv4-method", Select).value = "static"
+        form.query_one("#ipv4-method", Choice).value = "static"
         form.query_one("#ipv4-addresses", Input).value = "192.0.2.999/24"
         await pilot.pause()
         fields = form.query_one("#fields")

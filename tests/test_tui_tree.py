@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static, Tree
+from textual.widgets import Tree
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import LinkState
 from ifsmith.tui.app import IfsmithApp, make_app
 from ifsmith.tui.source import FakeSource
+from ifsmith.tui.widgets.details import Details
 from tests.netns import can_make_netns, ip, make_netns
 from tests.tui_fakes import fake_live
 
@@ -67,8 +68,7 @@ async def test_details_show_the_selection_with_live_xml() -> None:
         tree = app.query_one("#tree", Tree)
         await wait_for(pilot, lambda: bool(tree.root.children))
         await pilot.press("down")  # eth2 → bond0
-        details = app.query_one("#details-text", Static)
-        text = str(details.render())
+        text = str(app.query_one("#details-text", Details).text)
         assert "bond mode    active-backup" in text
         assert "<interface type='bond' name='bond0'>" in text
         assert "<route gateway='192.0.2.1'/>" in text
@@ -131,3 +131,28 @@ def press_down(pilot: Pilot[int]) -> object:
 def test_main_screen_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     app, _source = fake_app()
     assert snap_compare(app, terminal_size=size, run_before=press_down)
+
+
+async def test_a_snapshot_updates_the_tree_in_place_and_keeps_the_cursor() -> None:
+    app, source = fake_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one("#tree", Tree)
+        await wait_for(pilot, lambda: bool(tree.root.children))
+        nodes = {n.data: n for n in tree.root.children}
+        tree.move_cursor(nodes["eth3"])
+        live = source.live
+        eth2 = live.link("eth2")
+        assert eth2 is not None
+        new = dataclasses.replace(eth2, index=9, name="eth9", mac="52:54:00:00:00:09", addresses=())
+        links = tuple(
+            dataclasses.replace(lnk, operstate=LinkState.UP) if lnk.name == "eth2" else lnk
+            for lnk in live.links
+        )
+        source.update(dataclasses.replace(live, links=(links[0], new, *links[1:])))
+        await wait_for(pilot, lambda: "eth9" in labels(tree.root))
+        assert labels(tree.root)[:2] == ["eth9", "eth2"]
+        # Rows that stayed are the same nodes, relabelled where the link changed.
+        assert tree.root.children[1] is nodes["eth2"]
+        assert " up " in str(nodes["eth2"].label)
+        assert tree.root.children[2] is nodes["bond0"]
+        assert tree.cursor_node is nodes["eth3"]

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
+from rich.text import Span, Text
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -23,7 +23,6 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tree
-from textual.widgets.tree import TreeNode
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
@@ -31,10 +30,13 @@ from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.changes import LIVE_ONLY
 from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
+from ifsmith.tui.widgets.details import Details
+from ifsmith.tui.widgets.linktree import LinkTree, Row
 
 if TYPE_CHECKING:
     from ifsmith.core.probe import Target
     from ifsmith.tui.screens.apply import ApplyChoice
+    from ifsmith.tui.screens.forms import InterfaceForm
 
 STATE_STYLE = {
     LinkState.UP: "green",
@@ -63,17 +65,18 @@ MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
 
 def row_label(link: LiveLink, mark: str = "") -> Text:
     """One tree row: name (with a pending mark), type, link state in colour, addresses."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{link.name + mark:<16}", style=MARKS.get(mark, "bold"))
-    text.append(f"{kind_label(link):<10}")
-    state = str(link.operstate) if link.admin_up else "admin-down"
-    text.append(
-        f"{state:<15}", style=STATE_STYLE.get(link.operstate, "") if link.admin_up else "dim"
-    )
-    addresses = [str(a) for a in link.addresses if a.scope != "link"]
-    if addresses:
-        text.append(" ".join(addresses))
-    return text
+    # One Text from the whole line and its spans: appending piece by piece cleans each
+    # piece of control codes, and a snapshot of 2,000 links makes 2,000 of these.
+    name = f"{link.name + mark:<16}"
+    kind = f"{kind_label(link):<10}"
+    state = f"{str(link.operstate) if link.admin_up else 'admin-down':<15}"
+    addresses = " ".join(str(a) for a in link.addresses if a.scope != "link")
+    style = STATE_STYLE.get(link.operstate, "") if link.admin_up else "dim"
+    at = len(name) + len(kind)
+    spans = [Span(0, len(name), MARKS.get(mark, "bold"))]
+    if style:
+        spans.append(Span(at, at + len(state), style))
+    return Text(name + kind + state + addresses, spans=spans, no_wrap=True, overflow="ellipsis")
 
 
 def tree_order(live: LiveHost, show_loopback: bool) -> list[tuple[LiveLink, list[LiveLink]]]:
@@ -133,7 +136,16 @@ def read_only_reason() -> str | None:
 class IfsmithApp(App[int]):
     """The main screen: interface tree on the left, details on the right."""
 
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet up front: a screen bringing a new one makes Textual restyle
+    # the whole app when it first opens.
+    CSS_PATH = [
+        "app.tcss",
+        "screens/forms.tcss",
+        "screens/changes.tcss",
+        "screens/apply.tcss",
+        "screens/dialogs.tcss",
+        "screens/help.tcss",
+    ]
     TITLE = "ifsmith"
     BINDINGS = [
         Binding(key, action, label, show=show, tooltip=what)
@@ -155,16 +167,14 @@ class IfsmithApp(App[int]):
         self.backend = LIVE_ONLY
         self.backend_names: list[str] = []
         self._debounce: object | None = None
+        self.forms: dict[IfType, InterfaceForm] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(icon="*")
         with Horizontal(id="main"):
-            tree: Tree[str] = Tree("interfaces", id="tree")
-            tree.show_root = False
-            tree.guide_depth = 2
-            yield tree
+            yield LinkTree(id="tree")
             with VerticalScroll(id="details"):
-                yield Static("", id="details-text")
+                yield Details(id="details-text")
         yield Static(self._status_text(), id="status")
         yield Footer(compact=True)
 
@@ -221,76 +231,46 @@ class IfsmithApp(App[int]):
     # -- the tree -------------------------------------------------------------------
 
     def show(self, live: LiveHost) -> None:
-        """Rebuild the tree from a snapshot, keeping the selection."""
+        """Show a snapshot: the tree updated in place, the details, the status line."""
         self.live = live
-        tree = self.query_one("#tree", Tree)
-        selected = tree.cursor_node.data if tree.cursor_node is not None else None
-        tree.clear()
-        order = tree_children(live)
-        for link, children in tree_order(live, self.show_loopback):
-            label = row_label(link, self._mark(link.name))
-            if children:
-                node = tree.root.add(label, data=link.name, expand=True)
-                self._add_children(node, children, order)
-            else:
-                tree.root.add_leaf(label, data=link.name)
-        for change in self.pending.changes:
-            if change.interface is not None and live.link(change.name) is None:
-                tree.root.add_leaf(pending_label(change.interface), data=change.name)
-        if not tree.root.children:
-            tree.root.add_leaf(Text("no interfaces", style="dim"))
-        self._select(tree, selected)
+        self.query_one("#tree", LinkTree).show(self.rows(live))
         self.update_details()
         self.query_one("#status", Static).update(self._status_text())
 
-    def _mark(self, name: str) -> str:
-        change = self.pending.get(name)
-        if change is None:
-            return ""
-        return "-" if change.is_deletion else "*"
+    def rows(self, live: LiveHost) -> list[Row]:
+        """The tree's rows: live links with their children, then pending new ones."""
+        children = tree_children(live)
+        marks = {c.name: "-" if c.is_deletion else "*" for c in self.pending.changes}
 
-    def _add_children(
-        self,
-        node: TreeNode[str],
-        children: Iterable[LiveLink],
-        order: dict[str, list[LiveLink]],
-    ) -> None:
-        for child in children:
-            grandchildren = order.get(child.name, [])
-            label = row_label(child, self._mark(child.name))
-            if grandchildren:
-                sub = node.add(label, data=child.name, expand=True)
-                self._add_children(sub, grandchildren, order)
-            else:
-                node.add_leaf(label, data=child.name)
+        def row(link: LiveLink) -> Row:
+            kids = tuple(row(child) for child in children.get(link.name, []))
+            return Row(link.name, row_label(link, marks.get(link.name, "")), kids)
 
-    def _select(self, tree: Tree[str], name: str | None) -> None:
-        if name is None:
-            tree.cursor_line = 0
-            return
-        for line in range(tree.last_line + 1):
-            node = tree.get_node_at_line(line)
-            if node is not None and node.data == name:
-                tree.move_cursor(node)
-                return
+        rows = [row(link) for link, _kids in tree_order(live, self.show_loopback)]
+        rows += [
+            Row(change.name, pending_label(change.interface))
+            for change in self.pending.changes
+            if change.interface is not None and live.link(change.name) is None
+        ]
+        return rows or [Row(None, Text("no interfaces", style="dim"))]
 
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         self.update_details()
 
     def selected(self) -> str | None:
         """The name under the tree's cursor."""
-        tree = self.query_one("#tree", Tree)
+        tree = self.query_one("#tree", LinkTree)
         return tree.cursor_node.data if tree.cursor_node is not None else None
 
     def update_details(self) -> None:
-        details = self.query_one("#details-text", Static)
+        details = self.query_one("#details-text", Details)
         name = self.selected()
         change = self.pending.get(name) if name else None
         if change is not None and change.interface is not None:
-            details.update(pending_details(change.interface))
+            details.show(pending_details(change.interface))
             return
         link = self.live.link(name) if name else None
-        details.update(details_text(link, self.live) if link is not None else "")
+        details.show(details_text(link, self.live) if link is not None else Text())
 
     def action_refresh(self) -> None:
         self.reload()
@@ -337,7 +317,14 @@ class IfsmithApp(App[int]):
         others = [
             d for d in self.pending.definitions if original is None or d.name != original.name
         ]
-        form = FORMS[kind](self.live, original, others, self.known_names())
+        # One form of each kind, composed on first use and refilled after: composing and
+        # styling its widgets is most of the time a form takes to open.
+        form = self.forms.get(kind)
+        if form is None:
+            form = self.forms[kind] = FORMS[kind](self.live, original, others, self.known_names())
+            self.install_screen(form, f"form-{kind}")
+        else:
+            form.load(self.live, original, others, self.known_names())
 
         def done(result: Interface | None) -> None:
             if result is not None:

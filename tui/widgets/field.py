@@ -1,15 +1,24 @@
-"""One labelled form field with its problem message beside it, and IP settings.
+"""Form building blocks: a field with its problem message, a one-line choice, IP settings.
 
-``field_row`` wraps any input widget; ``FieldError`` is what a form's builder raises for a
-value it cannot even parse (a tag that is not a number), naming the field it belongs to.
+Forms lay their fields out on a two-column grid (caption | widget) with each field's
+problem message on the line below it: three widgets a field.  Nested row containers and
+Textual's Select (six widgets each) made a bond form 150 widgets that took ~0.45 s to open,
+because Textual styles and lays out every one of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, OptionList, SelectionList
 
 from ifsmith.core.model import Family, IpAddress, Protocol
 
@@ -23,26 +32,21 @@ class FieldError(ValueError):
         self.message = message
 
 
-def field_row(caption: str, widget: Widget, field: str) -> Vertical:
-    """A caption, the widget and (below it, shown only when set) its problem message."""
-    return Vertical(
-        Horizontal(Label(caption, classes="caption"), widget, classes="field-line"),
-        Label("", id=f"err-{field}", classes="field-error"),
-        classes="field",
-        id=f"row-{field}",
-    )
+def field_row(caption: str, widget: Widget, field: str, group: str = "") -> list[Widget]:
+    """Caption, widget and its problem message (hidden until set), for a form's grid.
+
+    ``group`` is a class on the caption and the widget, so a form can hide rows together.
+    """
+    label = Label(caption, classes="caption")
+    if group:
+        label.add_class(group)
+        widget.add_class(group)
+    return [label, widget, Label("", id=f"err-{field}", classes="field-error")]
 
 
 def text_input(field: str, value: str = "", placeholder: str = "") -> Input:
     """A compact one-line input whose id is the field name."""
     return Input(value, placeholder=placeholder, id=field, compact=True)
-
-
-def select(
-    field: str, options: list[tuple[str, str]], value: str, blank: bool = False
-) -> Select[str]:
-    """A compact drop-down whose id is the field name."""
-    return Select(options, value=value, id=field, compact=True, allow_blank=blank)
 
 
 def parse_int(field: str, text: str, what: str) -> int | None:
@@ -67,9 +71,130 @@ def parse_float(field: str, text: str, what: str) -> float | None:
         raise FieldError(field, f"{what} must be a number, not '{text}'") from None
 
 
+class Choice(Widget, can_focus=True):
+    """One value out of a list, on one line: ←/→ or space step through it, Enter or a click
+    opens the whole list.  One widget, where Textual's Select is six."""
+
+    BINDINGS = [
+        Binding("left", "step(-1)", "Previous", show=False),
+        Binding("right,space", "step(1)", "Next", show=False),
+        Binding("enter", "pick", "List", show=False),
+    ]
+
+    class Changed(Message):
+        """The value changed (by the admin or by the form)."""
+
+        def __init__(self, choice: Choice, value: str) -> None:
+            super().__init__()
+            self.choice = choice
+            self.value = value
+
+        @property
+        def control(self) -> Choice:
+            return self.choice
+
+    def __init__(self, field: str, options: list[tuple[str, str]], value: str = "") -> None:
+        super().__init__(id=field)
+        self._options = list(options)
+        self._value = self._valid(value)
+
+    def _valid(self, value: str) -> str:
+        values = [v for _label, v in self._options]
+        if value in values or not values:
+            return value
+        return values[0]
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """(label, value) pairs in the order offered."""
+        return list(self._options)
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @value.setter
+    def value(self, value: str) -> None:
+        value = self._valid(value)
+        if value != self._value:
+            self._value = value
+            self.refresh()
+            self.post_message(self.Changed(self, value))
+
+    def set_options(self, options: Iterable[tuple[str, str]], value: str | None = None) -> None:
+        """Offer other options; keep the value when it is still offered (else the first)."""
+        self._options = list(options)
+        self.value = self._valid(self._value if value is None else value)
+        self.refresh()
+
+    def render(self) -> Text:
+        label = next((lbl for lbl, v in self._options if v == self._value), self._value)
+        width = max(self.size.width - 2, len(label))
+        # ▼ is in the VGA/CP437 set that Linux console fonts carry.
+        return Text(f"{label:<{width}} ▼", no_wrap=True, overflow="ellipsis")
+
+    def action_step(self, delta: int) -> None:
+        values = [v for _label, v in self._options]
+        if values:
+            at = values.index(self._value) if self._value in values else 0
+            self.value = values[(at + delta) % len(values)]
+
+    def action_pick(self) -> None:
+        def picked(value: str | None) -> None:
+            if value is not None:
+                self.value = value
+
+        self.app.push_screen(ChoiceList(self._options, self._value), picked)
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.focus()
+        self.action_pick()
+
+
+class Picker(SelectionList[str]):
+    """Names to tick (slaves, ports): one line each, at most ``ROWS`` shown at a time."""
+
+    ROWS = 6
+
+    def __init__(self, field: str) -> None:
+        super().__init__(id=field, compact=True)
+        self.offered: list[tuple[str, str, bool]] = []
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # Names are one line each; Textual would measure all 2,000 options to learn that.
+        return max(1, min(self.option_count, self.ROWS))
+
+
+class ChoiceList(ModalScreen[str | None]):
+    """The whole list of a Choice; Enter takes the highlighted one, Esc keeps the old."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, options: list[tuple[str, str]], value: str) -> None:
+        super().__init__()
+        self.values = [v for _label, v in options]
+        self.list = OptionList(*[label for label, _v in options], id="choice-list")
+        # A fixed height: with "auto", Textual measures every option to size the list.
+        self.list.styles.height = min(len(options), 16) + 2
+        if value in self.values:
+            self.list.highlighted = self.values.index(value)
+
+    def compose(self) -> ComposeResult:
+        yield self.list
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.values[event.option_index])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 METHODS = {
     Family.IPV4: [("none", "none"), ("DHCP", "dhcp"), ("static", "static")],
+    # libvirt: no IPv6 protocol is "off"; an empty one is link-local addresses only.
     Family.IPV6: [
+        ("off", "off"),
         ("link-local only", "none"),
         ("DHCPv6", "dhcp"),
         ("autoconf (SLAAC)", "autoconf"),
@@ -78,73 +203,62 @@ METHODS = {
 }
 
 
-class IpSettings(Vertical):
-    """Method (none/DHCP/autoconf/static), addresses and gateway of one address family."""
+def method_of(protocol: Protocol | None) -> str:
+    """The method a ``<protocol>`` amounts to: off, none, dhcp, autoconf or static."""
+    if protocol is None:
+        return "off"
+    if protocol.addresses:
+        return "static"
+    if protocol.dhcp:
+        return "dhcp"
+    return "autoconf" if protocol.autoconf else "none"
 
-    def __init__(self, family: Family, protocol: Protocol | None) -> None:
-        super().__init__(classes="ip-settings", id=f"ip-{family}")
-        self.family = family
-        self.initial = protocol
 
-    def compose(self) -> ComposeResult:
-        f = self.family
-        p = self.initial
-        if p is None:
-            method = "none"
-        elif p.addresses:
-            method = "static"
-        elif p.dhcp:
-            method = "dhcp"
-        elif p.autoconf:
-            method = "autoconf"
-        else:
-            method = "none"
-        # libvirt says an empty IPv6 protocol means link-local only; no protocol means off.
-        options = METHODS[f]
-        if f is Family.IPV6 and p is None:
-            options = [("off", "off"), *options]
-            method = "off"
-        yield field_row(
-            f"{'IPv4' if f is Family.IPV4 else 'IPv6'}",
-            select(f"{f}-method", options, method),
-            f"{f}-method",
-        )
-        addresses = " ".join(str(a) for a in p.addresses) if p else ""
+class IpSettings:
+    """The rows of one address family: method, addresses, gateway (widgets of a form)."""
+
+    def __init__(self, family: Family) -> None:
+        self.family = f = family
+        self.method = Choice(f"{f}-method", METHODS[f], "none" if f is Family.IPV4 else "off")
         example = "192.0.2.10/24" if f is Family.IPV4 else "2001:db8::10/64"
-        yield field_row(
-            "  addresses", text_input(f"{f}-addresses", addresses, example), f"{f}-addresses"
-        )
-        yield field_row(
-            "  gateway",
-            text_input(f"{f}-gateway", (p.gateway or "") if p else ""),
-            f"{f}-gateway",
-        )
+        self.addresses = text_input(f"{f}-addresses", "", example)
+        self.gateway = text_input(f"{f}-gateway")
 
-    def method(self) -> str:
-        value = self.query_one(f"#{self.family}-method", Select).value
-        return str(value) if isinstance(value, str) else "none"
+    def rows(self) -> list[Widget]:
+        f = self.family
+        return [
+            *field_row("IPv4" if f is Family.IPV4 else "IPv6", self.method, f"{f}-method"),
+            *field_row("  addresses", self.addresses, f"{f}-addresses"),
+            *field_row("  gateway", self.gateway, f"{f}-gateway"),
+        ]
+
+    def fill(self, protocol: Protocol | None) -> None:
+        """Show ``protocol`` (None: the family is off; IPv4 has no "off", only none)."""
+        method = method_of(protocol)
+        self.method.value = "none" if method == "off" and self.family is Family.IPV4 else method
+        self.addresses.value = " ".join(str(a) for a in protocol.addresses) if protocol else ""
+        self.gateway.value = (protocol.gateway or "") if protocol else ""
+        self.sync_enabled()
 
     def sync_enabled(self) -> None:
         """Addresses and gateway only mean something for a static method."""
-        static = self.method() == "static"
-        for what in ("addresses", "gateway"):
-            self.query_one(f"#{self.family}-{what}", Input).disabled = not static
+        static = self.method.value == "static"
+        self.addresses.disabled = self.gateway.disabled = not static
 
     def protocol(self) -> Protocol | None:
         """The ``<protocol>`` these settings describe (None: the family is off)."""
         f = self.family
-        method = self.method()
+        method = self.method.value
         if method == "off" or (method == "none" and f is Family.IPV4):
             return None
         if method in ("none", "dhcp", "autoconf"):
             return Protocol(f, dhcp=method == "dhcp", autoconf=method == "autoconf")
         addresses = []
-        for token in self.query_one(f"#{f}-addresses", Input).value.replace(",", " ").split():
+        for token in self.addresses.value.replace(",", " ").split():
             address, _, prefix = token.partition("/")
             if prefix and not prefix.isdigit():
                 raise FieldError(f"{f}-addresses", f"'{token}': the prefix must be a number")
             addresses.append(IpAddress(address, int(prefix) if prefix else None))
         if not addresses:
             raise FieldError(f"{f}-addresses", "a static method needs at least one address")
-        gateway = self.query_one(f"#{f}-gateway", Input).value.strip() or None
-        return Protocol(f, addresses=tuple(addresses), gateway=gateway)
+        return Protocol(f, addresses=tuple(addresses), gateway=self.gateway.value.strip() or None)
