@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tree
+from textual.widgets import Footer, Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
@@ -172,7 +172,7 @@ class IfsmithApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header(icon="*")
         with Horizontal(id="main"):
-            yield LinkTree(id="tree")
+            yield LinkTree(self.update_details, id="tree")
             with VerticalScroll(id="details"):
                 yield Details(id="details-text")
         yield Static(self._status_text(), id="status")
@@ -254,15 +254,13 @@ class IfsmithApp(App[int]):
         ]
         return rows or [Row(None, Text("no interfaces", style="dim"))]
 
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
-        self.update_details()
-
     def selected(self) -> str | None:
         """The name under the tree's cursor."""
         tree = self.query_one("#tree", LinkTree)
         return tree.cursor_node.data if tree.cursor_node is not None else None
 
     def update_details(self) -> None:
+        """Show the selection in the details pane."""
         details = self.query_one("#details-text", Details)
         name = self.selected()
         change = self.pending.get(name) if name else None

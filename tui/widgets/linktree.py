@@ -8,6 +8,7 @@ the cursor on the same interface.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -27,10 +28,23 @@ class Row:
 class LinkTree(Tree[str]):
     """Interfaces with their slaves, ports and VLANs below them."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
+    def __init__(
+        self,
+        moved: Callable[[], None] = lambda: None,
+        *,
+        id: str | None = None,  # noqa: A002 (Textual's name)
+    ) -> None:
+        self.moved = moved
         super().__init__("interfaces", id=id)
         self.show_root = False
         self.guide_depth = 2
+
+    def watch_cursor_line(self, previous_line: int, line: int) -> None:
+        super().watch_cursor_line(previous_line, line)
+        # At once, not through NodeHighlighted: a message is handled after the tree's
+        # frame, and the details then waited for the next frame tick (~25 ms).
+        if self.is_mounted:
+            self.moved()
 
     def show(self, rows: list[Row]) -> None:
         """Make the tree show ``rows``, keeping the cursor on the same interface."""
