@@ -309,20 +309,22 @@ class IfsmithApp(App[int]):
             i.name for d in self.pending.definitions for i, _m in d.walk()
         }
 
-    def open_form(self, kind: IfType, original: Interface | None) -> None:
+    def form(self, kind: IfType) -> InterfaceForm:
+        """The form of this kind: one each, made on first use and refilled after."""
         from ifsmith.tui.screens.forms import FORMS
 
+        form = self.forms.get(kind)
+        if form is None:
+            form = self.forms[kind] = FORMS[kind](self.live)
+            self.install_screen(form, f"form-{kind}")  # installed: kept when closed
+        return form
+
+    def open_form(self, kind: IfType, original: Interface | None) -> None:
         others = [
             d for d in self.pending.definitions if original is None or d.name != original.name
         ]
-        # One form of each kind, composed on first use and refilled after: composing and
-        # styling its widgets is most of the time a form takes to open.
-        form = self.forms.get(kind)
-        if form is None:
-            form = self.forms[kind] = FORMS[kind](self.live, original, others, self.known_names())
-            self.install_screen(form, f"form-{kind}")
-        else:
-            form.load(self.live, original, others, self.known_names())
+        form = self.form(kind)
+        form.load(self.live, original, others, self.known_names())
 
         def done(result: Interface | None) -> None:
             if result is not None:
