@@ -40,6 +40,7 @@ def test_linux_console_gets_only_basic_colours(lab: Host) -> None:
         assert "\x1b[" in raw, "no colour at all: the capture did not keep escapes"
         assert not UNSUPPORTED.findall(raw), UNSUPPORTED.findall(raw)[:5]
         assert "⭘" not in raw  # the header icon the console font lacks
+        assert "┌" in raw and "╭" not in raw  # square corners: rounded ones are not in CP437
     finally:
         pane.close()
 
