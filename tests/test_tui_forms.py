@@ -81,7 +81,9 @@ def plain(widget: Static) -> str:
 
 
 def error_of(app: IfsmithApp, field: str) -> str:
-    return str(app.screen.query_one(f"#err-{field}", Label).render())
+    """The problem shown under a field ("" when it has none, or never had one)."""
+    label = next(iter(app.screen.query(f"#err-{field}").results(Label)), None)
+    return str(label.render()) if label is not None and label.display else ""
 
 
 def ok_disabled(app: IfsmithApp) -> bool:

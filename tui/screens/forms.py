@@ -170,12 +170,12 @@ class InterfaceForm(ModalScreen[Interface | None]):
     def common_fields(self) -> list[Widget]:
         """Start mode and MTU: top-level settings every type has."""
         return [
-            *field_row("start mode", self.start, "start"),
-            *field_row("MTU", self.mtu, "mtu"),
+            *field_row("start mode", self.start),
+            *field_row("MTU", self.mtu),
         ]
 
     def name_field(self) -> list[Widget]:
-        return field_row("name", self.name_input, "name")
+        return field_row("name", self.name_input)
 
     def fill(self) -> None:
         """Show the loaded interface in every widget, then validate."""
@@ -251,9 +251,13 @@ class InterfaceForm(ModalScreen[Interface | None]):
                     prefix = "" if is_error else "warning: "
                     problems[field] = (prefix + problem.message, is_error)
         shown = set()
-        for field, label in self.error_labels().items():
+        hidden = self.hidden_fields()
+        for field in [*problems, *self._error_labels]:
             message, is_error = problems.get(field, ("", False))
-            if message and field not in self.hidden_fields():
+            label = self.error_label(field, make=bool(message))
+            if label is None:
+                continue  # no row of that name: the message goes below the fields
+            if message and field not in hidden:
                 shown.add(field)
             if label.shows != (message, is_error):  # type: ignore[attr-defined]
                 label.shows = (message, is_error)  # type: ignore[attr-defined]
@@ -268,13 +272,22 @@ class InterfaceForm(ModalScreen[Interface | None]):
         self.problems = {f: m for f, (m, _e) in problems.items()}
         return None if bad else iface
 
-    def error_labels(self) -> dict[str, Label]:
-        """The problem message of each field, by field name."""
-        if not self._error_labels:
-            for label in self.query(".field-error").results(Label):
-                label.shows = ("", False)  # type: ignore[attr-defined]
-                self._error_labels[(label.id or "").removeprefix("err-")] = label
-        return self._error_labels
+    def error_label(self, field: str, make: bool) -> Label | None:
+        """The line under a field for its problem, made when the field first has one.
+
+        Made on demand: most fields never have a problem, and every widget a form holds
+        adds to the time it takes to open.
+        """
+        label = self._error_labels.get(field)
+        if label is None and make:
+            widget = next(iter(self.query(f"#fields > #{field}")), None)
+            if widget is None:
+                return None
+            label = Label("", id=f"err-{field}", classes="field-error")
+            label.shows = ("", False)  # type: ignore[attr-defined]
+            self.query_one("#fields", VerticalScroll).mount(label, after=widget)
+            self._error_labels[field] = label
+        return label
 
     def hidden_fields(self) -> set[str]:
         """Fields whose rows are hidden now (their messages too)."""
@@ -381,7 +394,7 @@ class EthernetForm(InterfaceForm):
         self.mac = text_input("mac", "", "keep the NIC's own")
         yield from self.name_field()
         yield from self.common_fields()
-        yield from field_row("MAC", self.mac, "mac")
+        yield from field_row("MAC", self.mac)
 
     def fill_fields(self) -> None:
         o = self.original
@@ -413,17 +426,17 @@ class BondForm(InterfaceForm):
         self.primary = Choice("primary", [("(first slave)", "")])
         yield from self.name_field()
         yield from self.common_fields()
-        yield from field_row("mode", self.mode, "mode")
-        yield from field_row("link monitor", self.monitor, "monitor")
-        yield from field_row("  frequency ms", self.mii_freq, "miimon-freq", "mii")
-        yield from field_row("  updelay ms", self.mii_updelay, "miimon-updelay", "mii")
-        yield from field_row("  downdelay ms", self.mii_downdelay, "miimon-downdelay", "mii")
-        yield from field_row("  carrier", self.mii_carrier, "miimon-carrier", "mii")
-        yield from field_row("  interval ms", self.arp_interval, "arp-interval", "arp")
-        yield from field_row("  targets", self.arp_targets, "arp-targets", "arp")
-        yield from field_row("  validate", self.arp_validate, "arp-validate", "arp")
-        yield from field_row("slaves", self.slave_list, "slaves")
-        yield from field_row("primary", self.primary, "primary")
+        yield from field_row("mode", self.mode)
+        yield from field_row("link monitor", self.monitor)
+        yield from field_row("  frequency ms", self.mii_freq, "mii")
+        yield from field_row("  updelay ms", self.mii_updelay, "mii")
+        yield from field_row("  downdelay ms", self.mii_downdelay, "mii")
+        yield from field_row("  carrier", self.mii_carrier, "mii")
+        yield from field_row("  interval ms", self.arp_interval, "arp")
+        yield from field_row("  targets", self.arp_targets, "arp")
+        yield from field_row("  validate", self.arp_validate, "arp")
+        yield from field_row("slaves", self.slave_list)
+        yield from field_row("primary", self.primary)
 
     def default_name(self) -> str:
         return self.next_free("bond")
@@ -449,8 +462,9 @@ class BondForm(InterfaceForm):
         )
 
     def hidden_fields(self) -> set[str]:
-        arp = self.monitor.value == "arpmon"
-        return {n for n in self.error_labels() if n.startswith("miimon-" if arp else "arp-")}
+        if self.monitor.value == "arpmon":
+            return {"miimon-freq", "miimon-updelay", "miimon-downdelay", "miimon-carrier"}
+        return {"arp-interval", "arp-targets", "arp-validate"}
 
     def slaves(self) -> list[str]:
         return list(self.slave_list.selected)
@@ -517,9 +531,9 @@ class BridgeForm(InterfaceForm):
         self.port_list = Picker("ports")
         yield from self.name_field()
         yield from self.common_fields()
-        yield from field_row("STP", self.stp, "stp")
-        yield from field_row("forward delay", self.delay, "delay")
-        yield from field_row("ports", self.port_list, "ports")
+        yield from field_row("STP", self.stp)
+        yield from field_row("forward delay", self.delay)
+        yield from field_row("ports", self.port_list)
 
     def default_name(self) -> str:
         return self.next_free("br")
@@ -550,8 +564,8 @@ class VlanForm(InterfaceForm):
         self.parent_choice = Choice("parent", [])
         self.tag = text_input("tag", "", "1-4094")
         self.auto_name = False
-        yield from field_row("parent", self.parent_choice, "parent")
-        yield from field_row("tag", self.tag, "tag")
+        yield from field_row("parent", self.parent_choice)
+        yield from field_row("tag", self.tag)
         yield from self.name_field()
         yield from self.common_fields()
 

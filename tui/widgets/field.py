@@ -32,16 +32,17 @@ class FieldError(ValueError):
         self.message = message
 
 
-def field_row(caption: str, widget: Widget, field: str, group: str = "") -> list[Widget]:
-    """Caption, widget and its problem message (hidden until set), for a form's grid.
+def field_row(caption: str, widget: Widget, group: str = "") -> list[Widget]:
+    """Caption and widget of one field, for a form's grid (the form adds the line for the
+    field's problem below them when it first has one).
 
-    ``group`` is a class on the caption and the widget, so a form can hide rows together.
+    ``group`` is a class on both, so a form can hide rows together.
     """
     label = Label(caption, classes="caption")
     if group:
         label.add_class(group)
         widget.add_class(group)
-    return [label, widget, Label("", id=f"err-{field}", classes="field-error")]
+    return [label, widget]
 
 
 def text_input(field: str, value: str = "", placeholder: str = "") -> Input:
@@ -227,9 +228,9 @@ class IpSettings:
     def rows(self) -> list[Widget]:
         f = self.family
         return [
-            *field_row("IPv4" if f is Family.IPV4 else "IPv6", self.method, f"{f}-method"),
-            *field_row("  addresses", self.addresses, f"{f}-addresses"),
-            *field_row("  gateway", self.gateway, f"{f}-gateway"),
+            *field_row("IPv4" if f is Family.IPV4 else "IPv6", self.method),
+            *field_row("  addresses", self.addresses),
+            *field_row("  gateway", self.gateway),
         ]
 
     def fill(self, protocol: Protocol | None) -> None:
