@@ -128,7 +128,9 @@ class Txn:
     def save(self, **changes: Any) -> None:
         self.meta.update(changes)
         self.meta["updated"] = time.time()
-        tmp = self.dir / ".meta.json.tmp"
+        # One writer at a time by design (the front end until the watchdog starts, then
+        # the watchdog); a temporary name of its own per process all the same.
+        tmp = self.dir / f".meta.json.{os.getpid()}.tmp"
         with open(tmp, "w") as f:
             json.dump(self.meta, f, indent=1, sort_keys=True)
             f.flush()
@@ -332,7 +334,9 @@ def _start_watchdog(host: Host, txn: Txn, lock_fd: int) -> None:
         )
     finally:
         log.close()
-    txn.save(watchdog_pid=proc.pid)
+    # Not saved: from now on the watchdog alone writes the journal (it records its pid
+    # first).  A save here raced the watchdog's own and lost its updates, or failed.
+    txn.meta["watchdog_pid"] = proc.pid
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,6 +365,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
     ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
     last = None
     called = time.monotonic()
+    started = txn.meta.get("watchdog_pid")  # known to the front end before the journal
     while True:
         with contextlib.suppress(OSError, ValueError):
             txn.load()
@@ -371,7 +376,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
             on_update(txn)
         if txn.state in FINAL:
             return txn
-        pid = txn.meta.get("watchdog_pid")
+        pid = txn.meta.get("watchdog_pid") or started
         if pid and not _alive(int(pid)):
             txn.load()
             if txn.state in FINAL:
@@ -412,6 +417,7 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
     """Everything after the checkpoint; runs detached, holding the lock."""
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     txn = Txn(txn_dir).load()
+    txn.save(watchdog_pid=os.getpid())
     host = Host.from_env(txn.meta.get("host", {}))
     try:
         return _watch(host, txn)
