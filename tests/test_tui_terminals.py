@@ -65,7 +65,14 @@ async def test_forms_scroll_at_80x24(tmp_path: Path) -> None:
         form.query_one("#mtu", Input).value = "1"
         form.query_one("#ipv4-method", Choice).value = "static"
         form.query_one("#ipv4-addresses", Input).value = "192.0.2.999/24"
-        await pilot.pause()
+        # The messages' lines are mounted on demand: wait until both are laid out.
+        await wait_for(
+            pilot,
+            lambda: all(
+                any(line.region.height for line in form.query(f"#err-{field}"))
+                for field in ("mtu", "ipv4-addresses")
+            ),
+        )
         fields = form.query_one("#fields")
         assert fields.max_scroll_y > 0  # more fields than rows: they scroll
         form.query_one("#ipv6-method").focus()

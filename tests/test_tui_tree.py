@@ -40,7 +40,15 @@ async def wait_for(pilot: Pilot[int], condition: Callable[[], bool], limit: floa
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
+            app = pilot.app
+            notes = [n.message for n in app._notifications]
+            problems = getattr(app.screen, "problems", None)
+            raise AssertionError(
+                f"condition not met in {limit} s; screen {app.screen!r}, problems {problems}, "
+                f"focused {app.focused!r}, notifications {notes}, "
+                f"workers {[(w.name, w.state.name) for w in app.workers]}, "
+                f"exiting {app._exit} {app._exception!r}"
+            )
         await pilot.pause(0.02)
 
 
