@@ -89,6 +89,12 @@ def _run_tui(args: argparse.Namespace, host: object) -> int:
             file=sys.stderr,
         )
         return 2
+    # Before Textual is imported (it reads both once).  A lone Escape is taken as the key
+    # after 10 ms, not 100: a terminal writes a key's whole sequence at once, and tmux 3.5
+    # waits as long by default.  Frames are not held for a 60 Hz tick: a key that scrolls
+    # the tree takes two frames, which at 60 Hz ended up to 35 ms after the key.
+    os.environ.setdefault("ESCDELAY", "10")
+    os.environ.setdefault("TEXTUAL_FPS", "240")
     from ifsmith.tui.app import run
 
     return int(run(host, sandbox=args.sandbox) or 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -38,6 +39,14 @@ class LinkTree(Tree[str]):
         super().__init__("interfaces", id=id)
         self.show_root = False
         self.guide_depth = 2
+
+    def get_label_width(self, node: TreeNode[str]) -> int:
+        # Tree measures every row's width (its horizontal extent) by rendering the label:
+        # 35 ms for 2,000 rows on each change.  The label's own length and the icon do.
+        width = node.label.cell_len
+        if node.allow_expand:
+            width += cell_len(self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+        return width
 
     def watch_cursor_line(self, previous_line: int, line: int) -> None:
         super().watch_cursor_line(previous_line, line)
