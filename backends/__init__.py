@@ -2,16 +2,18 @@
 
 Each backend is a module with the same contract (see ``Backend``):
 ``NAME``, ``detect(host)``, ``render(interfaces, existing)``, ``undefine(names, existing)``,
-``read(host)`` / ``read_files(existing)``, ``activate(host, names)``.
+``read(host)`` / ``read_files(existing)`` / ``read_report(existing)``,
+``activate(host, names)``.
 Modules are imported only when asked for, so the command line stays fast.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Sequence
 from types import ModuleType
-from typing import Protocol, cast
+from typing import NamedTuple, Protocol, cast
 
 from ifsmith.core.files import FileView, Rendering
 from ifsmith.core.host import Host
@@ -28,6 +30,20 @@ REGISTRY: dict[str, str] = {
     "ifupdown": "ifsmith.backends.ifupdown",
     "netifrc": "ifsmith.backends.netifrc",
 }
+
+
+class ReadResult(NamedTuple):
+    """What a backend's files say, and every line or file it could not use (reported,
+    never raised: one malformed file does not hide the others)."""
+
+    interfaces: list[Interface]
+    problems: list[str]
+
+    def logged(self, log: logging.Logger) -> list[Interface]:
+        """The interfaces, each problem logged as a warning."""
+        for problem in self.problems:
+            log.warning("%s", problem)
+        return self.interfaces
 
 
 class Backend(Protocol):
@@ -49,6 +65,10 @@ class Backend(Protocol):
 
     def read_files(self, existing: FileView) -> list[Interface]:
         """What the files say, as top-level interfaces (nested like the XML)."""
+        ...
+
+    def read_report(self, existing: FileView) -> ReadResult:
+        """``read_files`` with the lines and files that could not be used."""
         ...
 
     def activate(self, host: Host, names: Sequence[str]) -> list[list[str]]:

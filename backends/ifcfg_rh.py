@@ -12,10 +12,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -317,14 +318,6 @@ def _render_vlan(shell: ShellFile, iface: Interface, put: _Put,
 
 # ---------------------------------------------------------------------------------------
 # Reading.
-
-
-@dataclass
-class ReadResult:
-    """What the files say, and every line or file that could not be used."""
-
-    interfaces: list[Interface]
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -22,7 +23,7 @@ from ifsmith.backends.bash import (
     nest,
     quote_single,
 )
-from ifsmith.backends.ifcfg_rh import ReadResult, merged_bond_options, read_bond_options
+from ifsmith.backends.ifcfg_rh import merged_bond_options, read_bond_options
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (

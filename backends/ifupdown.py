@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
+from ifsmith.backends import ReadResult
 from ifsmith.core.files import (
     FileView,
     HostFiles,
@@ -365,10 +366,7 @@ class _Device:
 
 def read_files(existing: FileView) -> list[Interface]:
     """What the files say, as top-level interfaces; problems are logged as warnings."""
-    interfaces, problems = read_report(existing)
-    for problem in problems:
-        log.warning("%s", problem)
-    return interfaces
+    return read_report(existing).logged(log)
 
 
 def read(host: Host) -> list[Interface]:
@@ -376,7 +374,7 @@ def read(host: Host) -> list[Interface]:
     return read_files(HostFiles(host))
 
 
-def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+def read_report(existing: FileView) -> ReadResult:
     """The interfaces the files define and the lines that were skipped, with reasons."""
     cfg = parse(existing)
     problems = list(cfg.problems)
@@ -420,7 +418,7 @@ def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
         return replace(iface, start_mode=None, protocols=())
 
     out = [nest(name, True) for name in built if name not in masters]
-    return [_drop_inherited_mtu(t) for t in out], problems
+    return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
 
 
 def _is_ancestor(candidate: str, name: str, masters: dict[str, str]) -> bool:

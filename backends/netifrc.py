@@ -25,8 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.bash import Listed, ShellFile, check_name, nest, quote_double
-from ifsmith.backends.ifcfg_rh import BOND_OPTIONS, ReadResult, bond_options, read_bond_options
+from ifsmith.backends.ifcfg_rh import BOND_OPTIONS, bond_options, read_bond_options
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (

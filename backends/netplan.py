@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.networkd import networkd_name_problem, parse_timespan, seconds_text
 from ifsmith.backends.systemd_ini import check_token
 from ifsmith.core.checks import mac_problem, name_problem
@@ -399,10 +400,7 @@ def load(existing: FileView) -> Config:
 
 def read_files(existing: FileView) -> list[Interface]:
     """What the netplan files say, as top-level interfaces; problems are logged."""
-    interfaces, problems = read_report(existing)
-    for problem in problems:
-        log.warning("%s", problem)
-    return interfaces
+    return read_report(existing).logged(log)
 
 
 def read(host: Host) -> list[Interface]:
@@ -410,7 +408,7 @@ def read(host: Host) -> list[Interface]:
     return read_files(HostFiles(host))
 
 
-def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+def read_report(existing: FileView) -> ReadResult:
     """The interfaces netplan defines, and what is not modelled; NetplanError if netplan
     would refuse the configuration."""
     config = load(existing)
@@ -483,7 +481,7 @@ class _Read:
     primary: str | None = None
 
 
-def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface], list[str]]:
+def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
     """Definitions → interfaces nested like the XML; NetplanError where netplan refuses."""
     devices = {ident: d.device for ident, d in config.definitions.items()}
     records: dict[str, _Read] = {}
@@ -540,7 +538,7 @@ def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface],
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         return iface if top else replace(iface, start_mode=None, protocols=())
 
-    return [nest(i, True) for i in records if i not in master_of], problems
+    return ReadResult([nest(i, True) for i in records if i not in master_of], problems)
 
 
 def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | None:

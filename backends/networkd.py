@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.systemd_ini import Line, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -206,10 +207,7 @@ def load(existing: FileView) -> Config:
 
 def read_files(existing: FileView) -> list[Interface]:
     """What the files say, as top-level interfaces; problems are logged as warnings."""
-    interfaces, problems = read_report(existing)
-    for problem in problems:
-        log.warning("%s", problem)
-    return interfaces
+    return read_report(existing).logged(log)
 
 
 def read(host: Host) -> list[Interface]:
@@ -217,7 +215,7 @@ def read(host: Host) -> list[Interface]:
     return read_files(HostFiles(host))
 
 
-def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+def read_report(existing: FileView) -> ReadResult:
     """The interfaces the files define and what was skipped, with reasons."""
     config = load(existing)
     return interfaces_of(config, list(config.problems))
@@ -231,7 +229,7 @@ class _Read:
     vlans: list[str] = field(default_factory=list)
 
 
-def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface], list[str]]:
+def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
     """Units → interfaces nested like the XML (ports inside their master)."""
     netdevs = config.netdev_for()
     networks = config.network_for()
@@ -277,7 +275,7 @@ def interfaces_of(config: Config, problems: list[str]) -> tuple[list[Interface],
         return iface if top else replace(iface, start_mode=None, protocols=())
 
     tops = [n for n, r in records.items() if r.master is None]
-    return [nest(n, True, frozenset()) for n in tops], problems
+    return ReadResult([nest(n, True, frozenset()) for n in tops], problems)
 
 
 def _label(units: Iterable[Unit | None], problems: list[str]) -> str | None:

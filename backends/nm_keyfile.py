@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from ifsmith.backends import ReadResult
 from ifsmith.backends.keyfile_ini import KeyFile
 from ifsmith.core.checks import name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -196,10 +197,7 @@ def load(existing: FileView) -> Profiles:
 
 def read_files(existing: FileView) -> list[Interface]:
     """What the keyfiles say, as top-level interfaces; problems are logged as warnings."""
-    interfaces, problems = read_report(existing)
-    for problem in problems:
-        log.warning("%s", problem)
-    return interfaces
+    return read_report(existing).logged(log)
 
 
 def read(host: Host) -> list[Interface]:
@@ -207,13 +205,13 @@ def read(host: Host) -> list[Interface]:
     return read_files(HostFiles(host))
 
 
-def read_report(existing: FileView) -> tuple[list[Interface], list[str]]:
+def read_report(existing: FileView) -> ReadResult:
     """The interfaces the keyfiles define and what was skipped, with reasons."""
     profiles = load(existing)
     return interfaces_of(profiles.items, profiles.problems)
 
 
-def interfaces_of(items: list[Profile], problems: list[str]) -> tuple[list[Interface], list[str]]:
+def interfaces_of(items: list[Profile], problems: list[str]) -> ReadResult:
     """Profiles → interfaces nested like the XML (ports inside their master)."""
     problems = list(problems)
     by_name: dict[str, tuple[Profile, Interface]] = {}
@@ -263,7 +261,7 @@ def interfaces_of(items: list[Profile], problems: list[str]) -> tuple[list[Inter
         return replace(iface, start_mode=None, protocols=())
 
     tops = [n for n in by_name if n not in masters or masters[n] not in by_name]
-    return [nest(n, True, frozenset()) for n in tops], problems
+    return ReadResult([nest(n, True, frozenset()) for n in tops], problems)
 
 
 def _bool(text: str | None) -> bool | None:

@@ -208,18 +208,11 @@ def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]
 
     backend = resolve_backend(getattr(args, "backend", "auto"), host)
     files = HostFiles(host)
-    read_report = getattr(backend, "read_report", None)
-    if read_report is None:
-        return backend.read_files(files)
-    # Backends that can say which lines they skipped: show them, they are not fatal.
-    result = read_report(files)
-    # Backends return a ReadResult or an (interfaces, problems) pair.
-    interfaces, problems = (
-        (result.interfaces, result.problems) if hasattr(result, "problems") else result
-    )
+    # The lines and files a backend could not use are shown, not fatal.
+    interfaces, problems = backend.read_report(files)
     for problem in problems:
         print(f"warning: {backend.NAME}: {problem}", file=sys.stderr)
-    return list(interfaces)
+    return interfaces
 
 
 def list_inactive(args: argparse.Namespace, host: Host) -> int:
