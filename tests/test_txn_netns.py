@@ -26,34 +26,10 @@ import pytest
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.txn import FAULTS, all_txns, comparable
+from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns
 
 pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
-
-CUT = """<interfaces>
-  <interface type='ethernet' name='s0'>
-    <start mode='onboot'/>
-  </interface>
-  <interface type='bridge' name='br0'>
-    <start mode='onboot'/>
-    <protocol family='ipv4'>
-      <ip address='192.0.2.1' prefix='24'/>
-    </protocol>
-    <bridge stp='off'>
-    </bridge>
-  </interface>
-</interfaces>
-"""
-
-# A harmless change: a second address on s0 (the client stays reachable).
-KEEP = """<interface type='ethernet' name='s0'>
-  <start mode='onboot'/>
-  <protocol family='ipv4'>
-    <ip address='192.0.2.1' prefix='24'/>
-    <ip address='198.51.100.1' prefix='24'/>
-  </protocol>
-</interface>
-"""
 
 IFCFG_S0 = "# hand-written\nDEVICE=s0\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.1\nPREFIX=24\n"
 

@@ -11,31 +11,8 @@ from __future__ import annotations
 
 import sys
 
+from tests.lab_xml import CUT, KEEP
 from tests.umlhost import UML
-
-CUT = """<interfaces>
-  <interface type='ethernet' name='s0'>
-    <start mode='onboot'/>
-  </interface>
-  <interface type='bridge' name='br0'>
-    <start mode='onboot'/>
-    <protocol family='ipv4'>
-      <ip address='192.0.2.1' prefix='24'/>
-    </protocol>
-    <bridge stp='off'>
-    </bridge>
-  </interface>
-</interfaces>
-"""
-
-KEEP = """<interface type='ethernet' name='s0'>
-  <start mode='onboot'/>
-  <protocol family='ipv4'>
-    <ip address='192.0.2.1' prefix='24'/>
-    <ip address='198.51.100.1' prefix='24'/>
-  </protocol>
-</interface>
-"""
 
 NETWORKD_S0 = "[Match]\\nName=s0\\n\\n[Network]\\nAddress=192.0.2.1/24\\n"
 NM_CONF = (
