@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import Input, Static
 
 from ifsmith.core.host import Host
 from ifsmith.tui.screens.forms import BondForm
+from ifsmith.tui.widgets.console import WholeCellScrollBar, is_linux_console, use_console_glyphs
 from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_apply import lab as lab  # the server/client namespace pair fixture
 from tests.test_tui_forms import open_form, running
@@ -22,6 +24,13 @@ from tests.test_tui_tree import wait_for
 
 # SGR parameters the Linux console does not render: bright 90-97/100-107, 256 and RGB.
 UNSUPPORTED = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:9[0-7]|10[0-7]|38;5|48;5|38;2|48;2)[;m]")
+# What a Linux console font (the VGA set, CP437) can draw: ASCII, the upper half of
+# CP437, and the glyphs CP437 puts at 0x01-0x1F and 0x7F.
+CONSOLE_GLYPHS = (
+    {chr(c) for c in range(0x20, 0x7F)}
+    | set(bytes(range(0x80, 0x100)).decode("cp437"))
+    | set("☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼⌂")
+)
 
 
 @pytest.mark.skipif(REASON is not None, reason=str(REASON))
@@ -30,7 +39,9 @@ def test_linux_console_gets_only_basic_colours(lab: Host) -> None:
             "--root", str(lab.root)]  # fmt: skip
     # The console sets no COLORTERM; an inherited "truecolor" would override TERM.
     env = {"TERM": "linux", "COLORTERM": "", "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    pane = Pane(f"ifsu-con-{os.getpid()}-{time.monotonic_ns() % 100000}", argv, env)
+    # 80x24, as the console (80x25): the bond form scrolls, so it shows a scrollbar.
+    name = f"ifsu-con-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    pane = Pane(name, argv, env, size=(80, 24))
     try:
         pane.wait("s0  ")
         pane.keys("b")
@@ -39,8 +50,10 @@ def test_linux_console_gets_only_basic_colours(lab: Host) -> None:
                              capture_output=True, text=True).stdout  # fmt: skip
         assert "\x1b[" in raw, "no colour at all: the capture did not keep escapes"
         assert not UNSUPPORTED.findall(raw), UNSUPPORTED.findall(raw)[:5]
-        assert "⭘" not in raw  # the header icon the console font lacks
         assert "┌" in raw and "╭" not in raw  # square corners: rounded ones are not in CP437
+        text = pane.text()
+        assert "▼" in text  # a choice, drawn with a glyph the font has
+        assert set(text) - {"\n"} <= CONSOLE_GLYPHS, sorted(set(text) - CONSOLE_GLYPHS - {"\n"})
     finally:
         pane.close()
 
@@ -78,3 +91,22 @@ async def test_forms_scroll_at_80x24(tmp_path: Path) -> None:
         form.query_one("#ipv6-method").focus()
         # Focusing the last field scrolls it into view.
         await wait_for(pilot, lambda: fields.scroll_y == fields.max_scroll_y)
+
+
+def test_console_scrollbars_use_whole_cells(monkeypatch: pytest.MonkeyPatch) -> None:
+    def glyphs(renderer: type[ScrollBarRender], vertical: bool) -> set[str]:
+        out: set[str] = set()
+        for position in range(28):
+            bar = renderer.render_bar(size=10, virtual_size=37, window_size=10,
+                                      position=position, vertical=vertical)  # fmt: skip
+            out |= {ch for segment in bar.segments for ch in segment.text} - {"\n"}
+        return out
+
+    for vertical in (True, False):
+        assert glyphs(ScrollBarRender, vertical) - CONSOLE_GLYPHS  # Textual's eighth blocks
+        assert glyphs(WholeCellScrollBar, vertical) <= CONSOLE_GLYPHS
+    monkeypatch.setattr(ScrollBar, "renderer", ScrollBarRender)
+    monkeypatch.setenv("TERM", "linux")
+    assert is_linux_console()
+    use_console_glyphs()
+    assert ScrollBar.renderer is WholeCellScrollBar

@@ -22,11 +22,13 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=str(REASON))
 class Pane:
     """One detached tmux session running a command; keys in, screen text out."""
 
-    def __init__(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, argv: list[str], env: dict[str, str], size: tuple[int, int] = (120, 36)
+    ) -> None:
         self.name = name
         exports = [f"{k}={v}" for k, v in env.items()]
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", "120", "-y", "36",
-                        "env", *exports, *argv], check=True)  # fmt: skip
+        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(size[0]),
+                        "-y", str(size[1]), "env", *exports, *argv], check=True)  # fmt: skip
 
     def text(self) -> str:
         result = subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],

@@ -211,9 +211,13 @@ class IfsmithApp(App[int]):
         return text
 
     def on_mount(self) -> None:
+        from ifsmith.tui.widgets.console import is_linux_console
+
         if self.console.color_system in (None, "standard"):
             # The Linux console renders only the 8 basic colours (textual#5907).
             self.theme = "ansi-dark"
+        if is_linux_console():
+            self.add_class("linux-console")  # app.tcss: only glyphs its font has
         self.sub_title = self.host.netns or ""
         self.reload()
         self.follow_changes()
@@ -362,8 +366,11 @@ class IfsmithApp(App[int]):
             if kind not in self.forms:  # else opened already (and loaded) by the admin
                 form = self.form(kind)
                 await AwaitMount(form, self._register(self, form))
-                # The layout at the terminal's size: the pickers measure their options.
-                if not form.is_current:
+                if not (self.screen_stack and form.is_attached and form.is_running):
+                    return  # the app is closing
+                if not form.is_current:  # else opened meanwhile, and filled then
+                    form.fill()
+                    # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
@@ -719,6 +726,10 @@ def make_app(
 
 def run(host: Host, sandbox: bool = False) -> int:
     """Start the TUI (``ifsmith`` without a command); ``sandbox`` opens it in a scratch lab."""
+    from ifsmith.tui.widgets.console import is_linux_console, use_console_glyphs
+
+    if is_linux_console():
+        use_console_glyphs()
     if sandbox:
         from ifsmith.tui.sandbox import sandbox as scratch
 

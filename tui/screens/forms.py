@@ -118,7 +118,6 @@ class InterfaceForm(ModalScreen[Interface | None]):
         super().__init__()
         self.problems: dict[str, str] = {}
         self._error_labels: dict[str, Label] = {}
-        self.filled = False
         self.load(live or LiveHost(), original, others, known)
         self.heading = Static("", id="form-title")
         self.name_input = text_input("name")
@@ -140,7 +139,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
         self.original = original
         self.others = list(others)  # other pending definitions (their slaves are taken)
         self.known = set(known)
-        if self.filled:
+        if self.is_mounted:
             self.fill()
 
     @property
@@ -189,7 +188,6 @@ class InterfaceForm(ModalScreen[Interface | None]):
             self.fill_fields()
             for settings in self.ip:
                 settings.fill(o.protocol(settings.family) if o is not None else None)
-        self.filled = True
         self.query_one("#fields", VerticalScroll).scroll_home(animate=False)
         first = next((w for w in self.focus_chain if not w.disabled), None)
         self.set_focus(first)
@@ -224,7 +222,10 @@ class InterfaceForm(ModalScreen[Interface | None]):
     # -- validation -----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.fill()
+        # Opened: filled now.  Made in the background (IfsmithApp.prepare): filled there,
+        # unless the app closes first.
+        if self.is_current:
+            self.fill()
 
     @on(Input.Changed)
     @on(Choice.Changed)
