@@ -734,15 +734,25 @@ def recover(host: Host) -> list[str]:
     return done
 
 
-def rollback_to(host: Host, txn_id: str) -> Txn:
-    """Restore the state from before a committed transaction (files and live state)."""
+def rollback_to(host: Host, txn_id: str) -> list[Txn]:
+    """Restore the state from before a committed transaction: it and every transaction
+    committed after it are rolled back, newest first (each restores what was there before
+    it: files and live state).  Returns them in that order."""
     txn = find(host, txn_id)
     if txn.state != "committed":
         raise TxnError(f"transaction {txn.id} is {txn.state}, not committed")
     with locked(host):
         refuse_unfinished(host)
-        rollback(host, txn, f"rolled back to before {txn.id} on request")
-    return txn.load()
+        since = float(txn.meta.get("created", 0))
+        undo = sorted(
+            (t for t in all_txns(host) if t.state == "committed"
+             and float(t.meta.get("created", 0)) >= since),
+            key=lambda t: float(t.meta.get("created", 0)),
+            reverse=True,
+        )  # fmt: skip
+        for t in undo:
+            rollback(host, t, f"rolled back to before {txn.id} on request")
+    return [t.load() for t in undo]
 
 
 def main(argv: list[str]) -> int:

@@ -149,9 +149,10 @@ def test_cut_off_change_rolls_back_and_the_client_reaches_the_server_again(lab: 
     assert state(lab) == before_live
 
 
-def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
-    xml = lab.root / "keep.xml"
-    xml.write_text(KEEP)
+def commit(lab: Lab, definition: str) -> None:
+    """Apply with a confirm window, confirm, and see it committed."""
+    xml = lab.root / "change.xml"
+    xml.write_text(definition)
     proc = subprocess.Popen(
         lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
                  "--no-auto-probes", "--confirm-timeout", "20"),
@@ -162,6 +163,16 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
     assert confirm.returncode == 0, confirm.stderr
     out, _err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "Committed" in out
+
+
+def global_addresses(lab: Lab) -> set[str]:
+    live = snapshot(lab.host).link("s0")
+    assert live is not None
+    return {str(a) for a in live.addresses if a.scope == "global"}
+
+
+def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
+    commit(lab, KEEP)
     live = snapshot(lab.host).link("s0")
     assert live is not None and "198.51.100.1/24" in {str(a) for a in live.addresses}
     assert (
@@ -175,6 +186,28 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
     assert (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text() == IFCFG_S0
     live = snapshot(lab.host).link("s0")
     assert live is not None and "198.51.100.1/24" not in {str(a) for a in live.addresses}
+
+
+def test_rollback_to_an_older_change_undoes_the_later_ones_too(lab: Lab) -> None:
+    before_live, before_files = state(lab), lab.files()
+    commit(lab, KEEP)  # + 198.51.100.1
+    first = all_txns(lab.host)[-1].id
+    commit(lab, KEEP.replace("<ip address='198.51.100.1' prefix='24'/>",
+                             "<ip address='198.51.100.1' prefix='24'/>\n"
+                             "    <ip address='203.0.113.1' prefix='24'/>"))  # fmt: skip
+    second = all_txns(lab.host)[-1].id
+    assert global_addresses(lab) == {"192.0.2.1/24", "198.51.100.1/24", "203.0.113.1/24"}
+    back = lab.ifsmith("rollback", "--to", first)
+    assert back.returncode == 0, back.stderr
+    # Newest first: each restores what was there before it.
+    assert back.stdout.index(f"Rolled back: {second}") < back.stdout.index(f"Rolled back: {first}")
+    assert global_addresses(lab) == {"192.0.2.1/24"}
+    assert lab.files() == before_files
+    assert state(lab) == before_live
+    assert {t.id: t.state for t in all_txns(lab.host)} == {
+        first: "rolled-back",
+        second: "rolled-back",
+    }
 
 
 def waiting_apply(lab: Lab, **kw: object) -> subprocess.Popen[str]:

@@ -366,12 +366,13 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
 
     require_root()
     if args.to:
-        txn = txnmod.rollback_to(host, args.to)
+        undone = txnmod.rollback_to(host, args.to)
     else:
-        txn = txnmod.wait_final(txnmod.request_rollback(host))
-    print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
-    for line in txn.meta.get("differences", []):
-        print(f"  not restored: {line}")
+        undone = [txnmod.wait_final(txnmod.request_rollback(host))]
+    for txn in undone:
+        print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
+        for line in txn.meta.get("differences", []):
+            print(f"  not restored: {line}")
     return 0
 
 
