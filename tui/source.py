@@ -25,8 +25,9 @@ class LiveSource(Protocol):
 class NetnsSource:
     """The live state of a Host's namespace through core.live."""
 
-    def __init__(self, host: Host) -> None:
+    def __init__(self, host: Host, rcvbuf: int = 8 << 20) -> None:
         self.host = host
+        self.rcvbuf = rcvbuf  # the event socket's buffer (tests make it small to overflow)
 
     def snapshot(self) -> LiveHost:
         from ifsmith.core.live import snapshot
@@ -36,7 +37,7 @@ class NetnsSource:
     async def changes(self) -> AsyncIterator[str]:
         from ifsmith.core.live import events
 
-        async for event in events(self.host):
+        async for event in events(self.host, self.rcvbuf):
             yield "resync" if event.what == "resync" else "change"
 
 
