@@ -316,27 +316,72 @@ def _write_synced(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
+def scope_command(txn: Txn) -> list[str] | None:
+    """Under systemd, the command that puts the watchdog in a scope unit of its own: out
+    of the login session, so logind's KillUserProcesses=yes does not kill it with the ssh
+    session.  ``systemd-run --scope`` then executes the watchdog itself (fds and
+    environment inherited).  None without systemd."""
+    if not os.path.isdir("/run/systemd/system"):  # sd_booted(): systemd is PID 1
+        return None
+    import shutil
+
+    runner = shutil.which("systemd-run")
+    if runner is None:
+        return None
+    return [runner, "--scope", "--quiet", "--collect", f"--unit=ifsmith-watchdog-{txn.id}", "--"]
+
+
+WATCHDOG_START_LIMIT = 30.0  # seconds to wait for the watchdog to record itself
+
+
 def _start_watchdog(host: Host, txn: Txn, lock_fd: int) -> None:
-    """The watchdog: its own session (no terminal, no SIGHUP from it), holding the lock."""
+    """The watchdog: its own session (no terminal, no SIGHUP from it), holding the lock;
+    under systemd also its own scope unit.  Returns once it has recorded itself in the
+    journal: a scope that could not be made falls back to a plain process."""
     env = dict(os.environ)
     env.update(host.env())
-    log = open(txn.dir / "watchdog.log", "ab")
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ifsmith.core.txn", "watchdog", str(txn.dir), str(lock_fd)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            pass_fds=(lock_fd,),
-            env=env,
-            close_fds=True,
-        )
-    finally:
-        log.close()
-    # Not saved: from now on the watchdog alone writes the journal (it records its pid
-    # first).  A save here raced the watchdog's own and lost its updates, or failed.
-    txn.meta["watchdog_pid"] = proc.pid
+    watchdog = [sys.executable, "-m", "ifsmith.core.txn", "watchdog", str(txn.dir), str(lock_fd)]
+    scope = scope_command(txn)
+    attempts = ([scope + watchdog] if scope else []) + [watchdog]
+    for n, argv in enumerate(attempts):
+        with open(txn.dir / "watchdog.log", "ab") as log:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                pass_fds=(lock_fd,),
+                env=env,
+                close_fds=True,
+            )
+        if _recorded(txn, proc):
+            # Not saved: from now on the watchdog alone writes the journal.  A save here
+            # raced the watchdog's own and lost its updates, or failed.
+            txn.meta["watchdog_pid"] = proc.pid
+            return
+        if n + 1 < len(attempts):
+            txn.log(f"the watchdog's scope unit could not be made ({argv[0]} exited "
+                    f"{proc.returncode}); starting it as a plain process")  # fmt: skip
+    raise TxnError(
+        f"the watchdog of {txn.id} did not start (see {txn.dir / 'watchdog.log'}); "
+        "run `ifsmith recover`"
+    )
+
+
+def _recorded(txn: Txn, proc: subprocess.Popen[bytes]) -> bool:
+    """Wait until the watchdog has recorded its pid in the journal (True), or its process
+    ended before that (False).  One still running after the limit counts as started: it
+    is slow, not gone, and a second one must not be started beside it."""
+    deadline = time.monotonic() + WATCHDOG_START_LIMIT
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError, ValueError):
+            if Txn(txn.dir).load().meta.get("watchdog_pid"):
+                return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.01)
+    return proc.poll() is None
 
 
 # ---------------------------------------------------------------------------------------

@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from ifsmith.core import txn as txnmod
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.txn import FAULTS, all_txns, comparable
+from ifsmith.tui.cli import main
 from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns
 
@@ -405,3 +407,33 @@ def test_distro_activation_with_ifupdown_commits_and_a_cut_off_rolls_back(lab: L
     assert kept.returncode == 0, kept.stdout + kept.stderr
     s0 = snapshot(lab.host).link("s0")
     assert s0 is not None and "198.51.100.1/24" in {str(a) for a in s0.addresses}
+
+
+@pytest.mark.parametrize("runner_works", [True, False], ids=["scope", "no-scope"])
+def test_under_systemd_the_watchdog_runs_in_a_scope_unit_or_else_plain(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    runner_works: bool,
+) -> None:
+    """systemd-run --scope executes the watchdog itself (fds inherited); a fake one stands
+    in for it here (this machine's PID 1 is not systemd).  One that cannot make the scope
+    exits at once: the watchdog is then started as a plain process."""
+    calls = tmp_path / "runner-calls"
+    runner = tmp_path / "systemd-run"
+    tail = 'while [ "$1" != "--" ]; do shift; done; shift; exec "$@"' if runner_works else "exit 1"
+    runner.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n{tail}\n')
+    runner.chmod(0o755)
+    monkeypatch.setattr(txnmod, "scope_command", lambda txn: [str(runner), "--scope",
+                        f"--unit=ifsmith-watchdog-{txn.id}", "--"])  # fmt: skip
+    xml = lab.root / "keep.xml"
+    xml.write_text(KEEP)
+    code = main(["--netns", lab.server, "--root", str(lab.root), "apply", str(xml),
+                 "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2", "--no-auto-probes",
+                 "--confirm-timeout", "1"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 3 and "not confirmed" in out, out  # the watchdog ran and rolled back
+    txn = all_txns(lab.host)[-1]
+    assert f"--unit=ifsmith-watchdog-{txn.id}" in calls.read_text()
+    log = (txn.dir / "watchdog.log").read_text()
+    assert ("could not be made" in log) is not runner_works
+    ifcfg = lab.root / "etc/sysconfig/network-scripts/ifcfg-s0"
+    assert ifcfg.read_text() == IFCFG_S0
