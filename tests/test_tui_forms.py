@@ -296,7 +296,7 @@ async def test_help_lists_every_key_and_the_palette_offers_the_actions(tmp_path:
         await started(app, pilot)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
-        assert [k for k, _w in app.screen.keys][:6] == ["e", "b", "B", "v", "d", "c"]
+        assert [k for k, _w in app.screen.keys][:7] == ["e", "b", "B", "v", "d", "i", "u"]
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, HelpScreen))
         titles = [c.title for c in app.get_system_commands(app.screen)]

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.widgets import Input, Static
+from textual.widgets._footer import FooterKey
 
 from ifsmith.core.host import Host
 from ifsmith.tui.screens.forms import BondForm
@@ -110,3 +112,17 @@ def test_console_scrollbars_use_whole_cells(monkeypatch: pytest.MonkeyPatch) -> 
     assert is_linux_console()
     use_console_glyphs()
     assert ScrollBar.renderer is WholeCellScrollBar
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_every_footer_key_is_on_screen(tmp_path: Path, width: int) -> None:
+    async with running(tmp_path, size=(width, 24)) as (app, pilot):
+        await pilot.pause()
+        shown = {b.key for b in app.BINDINGS if isinstance(b, Binding) and b.show}
+        keys = list(app.screen.query(FooterKey))
+        assert {k.key for k in keys} >= shown
+        off = [k.key for k in keys if not k.region or k.region.right > width]
+        assert not off, f"cut off at {width} columns: {off}"
+        palette = [k for k in keys if k.has_class("-command-palette")]  # docked right
+        under = [k.key for k in keys for p in palette if k is not p and k.region.overlaps(p.region)]
+        assert not under, f"under the palette's hint at {width} columns: {under}"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Span, Text
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -110,25 +110,32 @@ def tree_children(live: LiveHost) -> dict[str, list[LiveLink]]:
     return children
 
 
-# (key, action, footer label, shown in the footer, what it does — for help and the palette)
+# (key, action, footer label, shown in the footer, what it does — for help and the palette),
+# in footer order; keys of one group sit together under one label (GROUPS), so the whole
+# footer fits 80 columns.
 KEYS: list[tuple[str, str, str, bool, str]] = [
     ("e", "edit", "Edit", True, "edit the selected interface (ethernet, bond, bridge, VLAN)"),
     ("b", "new_bond", "Bond", True, "new bond from free ethernets"),
     ("B", "new_bridge", "Bridge", True, "new bridge (also g)"),
     ("v", "new_vlan", "VLAN", True, "new VLAN on a parent"),
     ("d", "delete", "Del", True, "delete the selected interface (pending)"),
-    ("c", "changes", "Review", True, "review pending changes: XML and files per backend"),
-    ("a", "apply", "Apply", True, "apply pending changes with automatic rollback"),
-    ("question_mark", "help", "Help", True, "this help"),
-    ("q", "quit", "Quit", True, "quit (pending changes are dropped)"),
     ("i", "bridge_this", "Bridge it", True, "put the selected interface into a new bridge"),
     ("u", "unbridge", "Unbridge", True, "take the only port out of the selected bridge"),
+    ("c", "changes", "Review", True, "review pending changes: XML and files per backend"),
+    ("a", "apply", "Apply", True, "apply pending changes with automatic rollback"),
     ("x", "export", "Export", True, "write the pending XML (or the selection's) to a file"),
     ("o", "import", "Import", True, "read an XML file into the pending changes"),
+    ("question_mark", "help", "Help", True, "this help"),
+    ("q", "quit", "Quit", True, "quit (pending changes are dropped)"),
     ("g", "new_bridge", "Bridge", False, "new bridge"),
     ("r", "refresh", "Refresh", False, "re-read the live state"),
     ("l", "toggle_loopback", "Loopback", False, "show or hide loopback"),
 ]
+NEW = Binding.Group("New", compact=True)
+BRIDGING = Binding.Group("Bridge/un", compact=True)
+XML_FILES = Binding.Group("XML file", compact=True)
+GROUPS = {"b": NEW, "B": NEW, "v": NEW, "i": BRIDGING, "u": BRIDGING,
+          "x": XML_FILES, "o": XML_FILES}  # fmt: skip
 
 
 def read_only_reason() -> str | None:
@@ -153,7 +160,14 @@ class IfsmithApp(App[int]):
     ]
     TITLE = "ifsmith"
     BINDINGS = [
-        Binding(key, action, label, show=show, tooltip=what)
+        Binding(
+            key,
+            action,
+            label,
+            show=show,
+            tooltip=what,
+            group=GROUPS.get(key),
+        )
         for key, action, label, show, what in KEYS
     ]
 
@@ -174,6 +188,7 @@ class IfsmithApp(App[int]):
         self._debounce: object | None = None
         self.forms: dict[IfType, InterfaceForm] = {}
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
+        self.footer = Footer(compact=True)
         self._prepared = False
 
     def get_driver_class(self) -> type[TextualDriver]:
@@ -193,7 +208,7 @@ class IfsmithApp(App[int]):
             with VerticalScroll(id="details"):
                 yield Details(id="details-text")
         yield Static(self._status_text(), id="status")
-        yield Footer(compact=True)
+        yield self.footer
 
     def _status_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -222,6 +237,11 @@ class IfsmithApp(App[int]):
         self.reload()
         self.follow_changes()
         self.detect_backend()
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Every key fits 80 columns; the palette's hint (ctrl+p, also in help) only where
+        # there is room beside them.
+        self.footer.show_command_palette = event.size.width >= 100
 
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
