@@ -36,7 +36,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ifsmith.core.errors import IfsmithError
@@ -222,7 +222,7 @@ def lock_is_free(host: Host) -> bool:
 class Request:
     """What the front end asks the watchdog to do."""
 
-    action: str  # apply | start | stop
+    action: str  # apply | start | stop | revert
     names: Sequence[str]
     desired_xml: str = ""
     rendering: Rendering | None = None
@@ -232,6 +232,10 @@ class Request:
     settle: float = 3.0
     probes: Sequence[dict[str, Any]] = ()
     remove: Sequence[str] = ()
+    # revert: the committed transactions it undoes (newest first) and the live state from
+    # before the oldest of them, which it restores.
+    reverts: Sequence[str] = ()
+    restore_to: LiveHost | None = None
 
 
 def begin(host: Host, request: Request, before: LiveHost) -> Txn:
@@ -288,6 +292,8 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     _write_synced(d / "files.json", json.dumps(files, indent=1).encode())
     _write_synced(d / "before.json", json.dumps(live_to_json(before)).encode())
     _write_synced(d / "desired.xml", request.desired_xml.encode())
+    if request.restore_to is not None:
+        _write_synced(d / "target.json", json.dumps(live_to_json(request.restore_to)).encode())
     txn.save(
         id=d.name,
         created=time.time(),
@@ -304,6 +310,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
         host=host.env(),
         boot_id=boot_id(),
         user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
+        **({"reverts": list(request.reverts)} if request.reverts else {}),
     )
     fsync_dir(d.parent)
     return txn
@@ -544,6 +551,15 @@ def _watch(host: Host, txn: Txn) -> int:
 def _commit(txn: Txn) -> int:
     _fault("before-commit")
     txn.save(state="committed", committed=time.time())
+    for undone in txn.meta.get("reverts", []):
+        # Under the lock this watchdog holds: nothing else writes those journals now.
+        with contextlib.suppress(OSError, ValueError):
+            Txn(txn.dir.parent / undone).load().save(
+                state="rolled-back",
+                reason=f"reverted by transaction {txn.id}",
+                rolled_back=time.time(),
+                differences=[],
+            )
     txn.log("committed")
     return 0
 
@@ -569,6 +585,10 @@ def activate(host: Host, txn: Txn) -> None:
     if _distro(txn):
         run_distro(host, txn, down=False)
         _await_convergence(host, txn)
+        if txn.meta.get("action") == "revert":
+            # As in a rollback: what the daemon leaves behind (a device whose file is gone)
+            # the kernel activator removes.
+            kernel.apply(host, build_plan(host, txn, snapshot(host)))
         return
     ops = plan.operations
     if os.environ.get("IFSMITH_FAULT") == "mid-activation":
@@ -632,6 +652,11 @@ def build_plan(host: Host, txn: Txn, live: LiveHost) -> Any:
     names = list(txn.meta.get("names", []))
     if action == "stop":
         return stop_plan(names, live)
+    if action == "revert":
+        from ifsmith.core.plan import restore_plan
+
+        target = live_from_json(json.loads((txn.dir / "target.json").read_text()))
+        return restore_plan(target, live, with_neighbours(set(names), target, live))
     desired = parse((txn.dir / "desired.xml").read_bytes(), "desired.xml")
     if action == "start":
         return start_plan(names, desired, live)
@@ -729,7 +754,13 @@ def involved_names(
     touched = set(names)
     with contextlib.suppress(Exception):
         touched |= set(build_plan(host, txn, before).touched)
-    for live in (before, now):
+    return with_neighbours(touched, before, now)
+
+
+def with_neighbours(names: set[str], *states: LiveHost) -> set[str]:
+    """NAMES with their masters, and the ports and slaves of those, in any of STATES."""
+    touched = set(names)
+    for live in states:
         for link in live.links:
             if link.master in touched or link.name in touched:
                 touched.add(link.name)
@@ -779,25 +810,57 @@ def recover(host: Host) -> list[str]:
     return done
 
 
-def rollback_to(host: Host, txn_id: str) -> list[Txn]:
-    """Restore the state from before a committed transaction: it and every transaction
-    committed after it are rolled back, newest first (each restores what was there before
-    it: files and live state).  Returns them in that order."""
-    txn = find(host, txn_id)
-    if txn.state != "committed":
-        raise TxnError(f"transaction {txn.id} is {txn.state}, not committed")
-    with locked(host):
-        refuse_unfinished(host)
-        since = float(txn.meta.get("created", 0))
-        undo = sorted(
-            (t for t in all_txns(host) if t.state == "committed"
-             and float(t.meta.get("created", 0)) >= since),
-            key=lambda t: float(t.meta.get("created", 0)),
-            reverse=True,
-        )  # fmt: skip
-        for t in undo:
-            rollback(host, t, f"rolled back to before {txn.id} on request")
-    return [t.load() for t in undo]
+@dataclass
+class Revert:
+    """What undoing committed transactions takes: it runs as a transaction of its own, so
+    a revert that cuts the admin off is rolled back like any other change."""
+
+    target: Txn  # the oldest undone: its "before" is the state to return to
+    undone: list[Txn]  # newest first
+    names: list[str]
+    rendering: Rendering  # the files as they were before the target
+    backend: str | None
+    activate: str
+
+
+def revert_of(host: Host, txn_id: str) -> Revert:
+    """The revert to the state from before committed transaction TXN_ID: it and every
+    transaction committed after it are undone (files and live state)."""
+    target = find(host, txn_id)
+    if target.state != "committed":
+        raise TxnError(f"transaction {target.id} is {target.state}, not committed")
+    refuse_unfinished(host)
+    since = float(target.meta.get("created", 0))
+    undone = sorted(
+        (t for t in all_txns(host) if t.state == "committed"
+         and float(t.meta.get("created", 0)) >= since),
+        key=lambda t: float(t.meta.get("created", 0)),
+        reverse=True,
+    )  # fmt: skip
+    files: dict[PurePosixPath, bytes] = {}
+    modes: dict[PurePosixPath, int] = {}
+    removed: set[PurePosixPath] = set()
+    names: list[str] = []
+    for t in undone:  # newest first: an older transaction's saved copy wins
+        for entry in json.loads((t.dir / "files.json").read_text()):
+            path = PurePosixPath(entry["path"])
+            if entry["existed"]:
+                files[path] = (t.dir / "saved" / str(entry["n"])).read_bytes()
+                modes[path] = int(entry["mode"])
+                removed.discard(path)
+            else:
+                files.pop(path, None)
+                removed.add(path)
+        for name in [*t.meta.get("names", []), *t.meta.get("remove", [])]:
+            if name not in names:
+                names.append(name)
+    newest = undone[0].meta
+    backend = newest.get("backend") if files or removed else None
+    rendering = Rendering(
+        backend=str(backend or "files"), files=files, removed=frozenset(removed), modes=modes
+    )
+    activate = str(newest.get("activate", "kernel")) if backend else "kernel"
+    return Revert(target, undone, names, rendering, backend, activate)
 
 
 def main(argv: list[str]) -> int:

@@ -143,8 +143,9 @@ def test_on_a_bare_root_the_transaction_changes_the_live_state_only(
     # Running the same apply again: nothing to change, no new transaction.
     again = ifsmith("--netns", dummy_ns, "--root", str(tmp_path), "apply", str(xml), "--yes")
     assert again.returncode == 0 and again.stdout.strip().endswith("nothing to change")
-    undo = ifsmith("--netns", dummy_ns, "--root", str(tmp_path), "rollback", "--to", status["id"])
-    assert undo.returncode == 0, undo.stderr
+    undo = ifsmith("--netns", dummy_ns, "--root", str(tmp_path), "rollback", "--to",
+                   status["id"], "--yes", "--no-auto-probes", "--confirm-timeout", "0")  # fmt: skip
+    assert undo.returncode == 0, undo.stdout + undo.stderr
     assert d0_addresses(dummy_ns) == set()
 
 

@@ -48,7 +48,7 @@ from ifsmith.core.txn import (
     pending,
     recover,
     restore_files,
-    rollback_to,
+    revert_of,
     verify,
     wait_final,
     write_files,
@@ -239,11 +239,11 @@ def test_pending_find_and_history_read_the_journal(tmp_path: Path) -> None:
     assert find(host, "20260102-000000-00001").id == "20260102-000000-00001"
 
 
-def test_rollback_to_refuses_a_transaction_that_is_not_committed(tmp_path: Path) -> None:
+def test_a_revert_refuses_a_transaction_that_is_not_committed(tmp_path: Path) -> None:
     host = Host(root=tmp_path)
     journal(host, "20260101-000000-00001", "rolled-back")
     with pytest.raises(TxnError, match="is rolled-back, not committed"):
-        rollback_to(host, "00001")
+        revert_of(host, "00001")
 
 
 def test_recover_with_only_finished_transactions_changes_nothing(tmp_path: Path) -> None:
@@ -337,7 +337,7 @@ def test_a_new_change_after_a_dead_watchdog_is_refused_until_recover(tmp_path: P
     with pytest.raises(TxnError, match=r"00002 was never finished.*ifsmith recover"):
         begin(host, make_request(), LIVE)
     with pytest.raises(TxnError, match="never finished"):
-        rollback_to(host, "00001")
+        revert_of(host, "00001")
     assert [t.id for t in all_txns(host)] == ["20260101-000000-00001", "20260101-000001-00002"]
     assert find(host, "00001").state == "committed"
 

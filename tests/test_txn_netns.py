@@ -26,7 +26,7 @@ import pytest
 from ifsmith.core import txn as txnmod
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
-from ifsmith.core.txn import FAULTS, all_txns, comparable
+from ifsmith.core.txn import FAULTS, all_txns, comparable, find
 from ifsmith.tui.cli import main
 from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns
@@ -183,11 +183,16 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
     history = json.loads(lab.ifsmith("history", "--json").stdout)
     assert history[-1]["state"] == "committed"
     # rollback --to restores the state before it.
-    back = lab.ifsmith("rollback", "--to", history[-1]["id"])
-    assert back.returncode == 0, back.stderr
+    back = revert(lab, history[-1]["id"], "192.0.2.2")
+    assert back.returncode == 0, back.stdout + back.stderr
     assert (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text() == IFCFG_S0
     live = snapshot(lab.host).link("s0")
     assert live is not None and "198.51.100.1/24" not in {str(a) for a in live.addresses}
+
+
+def revert(lab: Lab, txn_id: str, probe: str) -> subprocess.CompletedProcess[str]:
+    return lab.ifsmith("rollback", "--to", txn_id, "--yes", "--probe", probe,
+                       "--no-auto-probes", "--confirm-timeout", "0")  # fmt: skip
 
 
 def test_rollback_to_an_older_change_undoes_the_later_ones_too(lab: Lab) -> None:
@@ -199,17 +204,32 @@ def test_rollback_to_an_older_change_undoes_the_later_ones_too(lab: Lab) -> None
                              "    <ip address='203.0.113.1' prefix='24'/>"))  # fmt: skip
     second = all_txns(lab.host)[-1].id
     assert global_addresses(lab) == {"192.0.2.1/24", "198.51.100.1/24", "203.0.113.1/24"}
-    back = lab.ifsmith("rollback", "--to", first)
-    assert back.returncode == 0, back.stderr
-    # Newest first: each restores what was there before it.
-    assert back.stdout.index(f"Rolled back: {second}") < back.stdout.index(f"Rolled back: {first}")
+    back = revert(lab, first, "192.0.2.2")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert f"Undoes: {second}, {first} (newest first)" in back.stdout
     assert global_addresses(lab) == {"192.0.2.1/24"}
     assert lab.files() == before_files
     assert state(lab) == before_live
-    assert {t.id: t.state for t in all_txns(lab.host)} == {
-        first: "rolled-back",
-        second: "rolled-back",
-    }
+    *_, reverting = all_txns(lab.host)
+    assert reverting.state == "committed" and reverting.meta["action"] == "revert"
+    for undone in (first, second):
+        t = find(lab.host, undone)
+        assert t.state == "rolled-back"
+        assert t.meta["reason"] == f"reverted by transaction {reverting.id}"
+
+
+def test_a_revert_that_cuts_the_client_off_is_rolled_back_itself(lab: Lab) -> None:
+    commit(lab, KEEP)  # + 198.51.100.1 on the server
+    kept = all_txns(lab.host)[-1].id
+    after_files = lab.files()
+    # The admin now reaches the server over the new network only.
+    ip("addr", "add", "198.51.100.2/24", "dev", "c0", netns=lab.client)
+    back = revert(lab, kept, "198.51.100.2")
+    assert back.returncode == 3, back.stdout + back.stderr
+    assert "lost connectivity to 198.51.100.2" in back.stdout
+    assert global_addresses(lab) == {"192.0.2.1/24", "198.51.100.1/24"}
+    assert lab.files() == after_files
+    assert find(lab.host, kept).state == "committed"  # not undone after all
 
 
 def waiting_apply(lab: Lab, **kw: object) -> subprocess.Popen[str]:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ifsmith.core.host import Host
 
 if TYPE_CHECKING:
-    from ifsmith.core.model import Interface
-    from ifsmith.core.txn import Txn
+    from ifsmith.core.model import Interface, LiveHost
+    from ifsmith.core.probe import Target
+    from ifsmith.core.txn import Request, Txn
 
 EXIT_ROLLED_BACK = 3
 COUNTDOWN = 10.0  # seconds between "N s left" lines while waiting for confirmation
@@ -33,6 +34,11 @@ def add_apply_options(p: argparse.ArgumentParser) -> None:
         help="kernel: apply through netlink; distro: the backend's own reload commands; "
         "auto (default): distro where a daemon manages the interfaces, else kernel",
     )
+    add_guard_options(p)
+
+
+def add_guard_options(p: argparse.ArgumentParser) -> None:
+    """How a change is judged and kept: probes, settle and confirm windows, asking."""
     p.add_argument(
         "--confirm-timeout",
         metavar="S",
@@ -78,7 +84,13 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_confirm)
 
     p = sub.add_parser("rollback", help="roll back the pending change, or --to a committed one")
-    p.add_argument("--to", metavar="ID", help="restore the state from before transaction ID")
+    p.add_argument(
+        "--to",
+        metavar="ID",
+        help="restore the state from before committed transaction ID (it and every later "
+        "one are undone), guarded like an apply: probes, confirm window, rollback",
+    )
+    add_guard_options(p)
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("status", help="the pending (or last) transaction")
@@ -153,11 +165,9 @@ def run_transaction(
 ) -> int:
     """Plan, show, ask, start the watchdog, follow it to the end."""
     from ifsmith.core import txn as txnmod
-    from ifsmith.core.errors import IfsmithError
     from ifsmith.core.files import HostFiles, unified_diff
     from ifsmith.core.live import snapshot
     from ifsmith.core.plan import make_plan, start_plan, stop_plan
-    from ifsmith.core.probe import discover, parse_target, unique
     from ifsmith.core.xmlio import to_document
 
     before = snapshot(host)
@@ -180,13 +190,7 @@ def run_transaction(
         print(f"  {step}")
     if diff:
         print(diff, end="")
-    try:
-        targets = [parse_target(t) for t in args.probe]
-    except ValueError as exc:
-        raise IfsmithError(str(exc)) from None
-    if not args.no_auto_probes:
-        targets = unique([*targets, *discover(host, before)])
-    print("Probes: " + (", ".join(str(t) for t in targets) if targets else "none"))
+    targets = probe_targets(args, host, before)
     if not args.yes and not _ask("Apply this change?"):
         print("nothing changed")
         return 1
@@ -204,6 +208,30 @@ def run_transaction(
         probes=[t.to_json() for t in targets],
         remove=remove or [],
     )
+    return start_and_follow(args, host, request, before)
+
+
+def probe_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> list[Target]:
+    """--probe targets, and the discovered ones unless --no-auto-probes."""
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.probe import discover, parse_target, unique
+
+    try:
+        targets = [parse_target(t) for t in args.probe]
+    except ValueError as exc:
+        raise IfsmithError(str(exc)) from None
+    if not args.no_auto_probes:
+        targets = unique([*targets, *discover(host, before)])
+    print("Probes: " + (", ".join(str(t) for t in targets) if targets else "none"))
+    return targets
+
+
+def start_and_follow(
+    args: argparse.Namespace, host: Host, request: Request, before: LiveHost
+) -> int:
+    """Start the watchdog on REQUEST and follow it (or not, with --no-wait)."""
+    from ifsmith.core import txn as txnmod
+
     txn = txnmod.begin(host, request, before)
     print(f"Transaction {txn.id} started (watchdog pid {txn.meta.get('watchdog_pid')}).")
     if args.no_wait:
@@ -310,6 +338,9 @@ def follow(txn: Txn, interactive: bool) -> int:
             print(f"  {left:.0f} s left to confirm (`ifsmith confirm`)", flush=True)
         if t.meta.get("probes_ok") and not asked and t.state == "applied":
             asked = True
+            if float(t.meta.get("confirm_timeout", 30.0)) <= 0:
+                print("Applied; probes pass.")  # committed at once: nothing to confirm
+                return
             print(f"Applied; probes pass. Rolls back in {left:.0f} s unless confirmed.")
             if interactive:
                 if _keep_prompt(left):
@@ -366,14 +397,49 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
 
     require_root()
     if args.to:
-        undone = txnmod.rollback_to(host, args.to)
-    else:
-        undone = [txnmod.wait_final(txnmod.request_rollback(host))]
-    for txn in undone:
-        print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
-        for line in txn.meta.get("differences", []):
-            print(f"  not restored: {line}")
+        return revert(args, host, args.to)
+    txn = txnmod.wait_final(txnmod.request_rollback(host))
+    print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
+    for line in txn.meta.get("differences", []):
+        print(f"  not restored: {line}")
     return 0
+
+
+def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
+    """``rollback --to ID``: undo committed transactions as a guarded transaction."""
+    from ifsmith.core import txn as txnmod
+    from ifsmith.core.files import HostFiles, unified_diff
+    from ifsmith.core.live import snapshot
+    from ifsmith.core.plan import restore_plan
+
+    todo = txnmod.revert_of(host, txn_id)
+    before = snapshot(host)
+    target = todo.target.before()
+    plan = restore_plan(target, before, txnmod.with_neighbours(set(todo.names), target, before))
+    diff = unified_diff(todo.rendering, HostFiles(host))
+    print("Undoes: " + ", ".join(t.id for t in todo.undone) + " (newest first)")
+    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
+    for step in plan.describe():
+        print(f"  {step}")
+    if diff:
+        print(diff, end="")
+    targets = probe_targets(args, host, before)
+    if not args.yes and not _ask("Revert to this state?"):
+        print("nothing changed")
+        return 1
+    request = txnmod.Request(
+        action="revert",
+        names=todo.names,
+        rendering=todo.rendering if todo.backend else None,
+        backend=todo.backend,
+        activate=todo.activate,
+        confirm_timeout=args.confirm_timeout,
+        settle=args.settle,
+        probes=[t.to_json() for t in targets],
+        reverts=[t.id for t in todo.undone],
+        restore_to=target,
+    )
+    return start_and_follow(args, host, request, before)
 
 
 def _summary(t: Txn) -> dict[str, Any]:
