@@ -16,6 +16,7 @@ from ifsmith.core.host import Host
 
 if TYPE_CHECKING:
     from ifsmith.core.model import Interface, LiveHost
+    from ifsmith.core.plan import Plan
     from ifsmith.core.probe import Target
     from ifsmith.core.txn import Request, Txn
 
@@ -185,14 +186,8 @@ def run_transaction(
     if plan.is_empty and not diff:
         print("nothing to change")
         return 0
-    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
-    for step in plan.describe():
-        print(f"  {step}")
-    if diff:
-        print(diff, end="")
-    targets = probe_targets(args, host, before)
-    if not args.yes and not _ask("Apply this change?"):
-        print("nothing changed")
+    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?")
+    if targets is None:
         return 1
     activate_mode = _activation(args.activate, backend_name, host)
     settle = _settle(args.settle, desired)
@@ -209,6 +204,23 @@ def run_transaction(
         remove=remove or [],
     )
     return start_and_follow(args, host, request, before)
+
+
+def show_and_ask(
+    args: argparse.Namespace, host: Host, before: LiveHost, plan: Plan, diff: str, question: str
+) -> list[Target] | None:
+    """Print the plan, the file diff and the probe targets; the targets, or None when the
+    admin says no (nothing changed)."""
+    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
+    for step in plan.describe():
+        print(f"  {step}")
+    if diff:
+        print(diff, end="")
+    targets = probe_targets(args, host, before)
+    if not args.yes and not _ask(question):
+        print("nothing changed")
+        return None
+    return targets
 
 
 def probe_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> list[Target]:
@@ -418,14 +430,8 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     plan = restore_plan(target, before, txnmod.with_neighbours(set(todo.names), target, before))
     diff = unified_diff(todo.rendering, HostFiles(host))
     print("Undoes: " + ", ".join(t.id for t in todo.undone) + " (newest first)")
-    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
-    for step in plan.describe():
-        print(f"  {step}")
-    if diff:
-        print(diff, end="")
-    targets = probe_targets(args, host, before)
-    if not args.yes and not _ask("Revert to this state?"):
-        print("nothing changed")
+    targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?")
+    if targets is None:
         return 1
     request = txnmod.Request(
         action="revert",
