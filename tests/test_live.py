@@ -578,6 +578,10 @@ def test_snapshot_of_2000_links_is_within_3x_of_ip() -> None:
             assert len(live.links) == 2001
             return elapsed
 
-        ip_best = min(ip_time() for _ in range(5))
-        our_best = min(ours() for _ in range(5))
+        # Interleaved, best of each: both see the same load from other tests (a burst
+        # during one side's runs alone made this fail on a loaded machine).
+        ip_best = our_best = float("inf")
+        for _ in range(10):
+            ip_best = min(ip_best, ip_time())
+            our_best = min(our_best, ours())
     assert our_best <= 3 * ip_best, f"snapshot {our_best:.3f} s vs ip {ip_best:.3f} s"

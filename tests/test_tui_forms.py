@@ -356,3 +356,14 @@ async def test_a_choice_steps_with_arrows_and_lists_every_option_on_enter(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: bool(app.pending))
         assert str(app.pending.definitions[0].start_mode) == "onboot"
+
+
+async def test_a_form_opens_with_the_focus_on_its_first_field(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot):
+        await open_form(app, pilot, "b", BondForm)
+        assert app.focused is not None and app.focused.id == "name"  # type the name at once
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        # Editing: the name is fixed, so the first field is the start mode.
+        await open_form(app, pilot, "e", EthernetForm, at="eth3")
+        assert app.focused is not None and app.focused.id == "start"

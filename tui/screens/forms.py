@@ -151,7 +151,9 @@ class InterfaceForm(ModalScreen[Interface | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             yield self.heading
-            with VerticalScroll(id="fields"):
+            # Not focusable itself: the first field takes the focus, and a focused field
+            # scrolls into view.
+            with VerticalScroll(id="fields", can_focus=False):
                 yield from self.fields()
                 for settings in self.ip:
                     yield from settings.rows()
