@@ -367,3 +367,15 @@ async def test_a_form_opens_with_the_focus_on_its_first_field(tmp_path: Path) ->
         # Editing: the name is fixed, so the first field is the start mode.
         await open_form(app, pilot, "e", EthernetForm, at="eth3")
         assert app.focused is not None and app.focused.id == "start"
+
+
+async def test_a_reopened_form_starts_its_pickers_at_the_top(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot):
+        form = await open_form(app, pilot, "b", BondForm)
+        slaves = form.query_one("#slaves", SelectionList)
+        slaves.highlighted = 1  # the admin had moved down the list, then cancelled
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        await open_form(app, pilot, "b", BondForm)
+        # The same NICs are offered: kept, not rebuilt, but as a new form shows them.
+        assert slaves.highlighted == 0 and slaves.selected == []

@@ -90,6 +90,7 @@ def offer(picker: Picker, names: list[str], chosen: Iterable[str]) -> None:
         picker.deselect_all()
         for name in ticked:
             picker.select(name)
+        picker.highlighted = 0 if offered else None  # as a new form's: at the top
         return
     picker.offered = offered
     picker.clear_options()
