@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Button, Input, Label, SelectionList, Static, Tree
@@ -379,3 +380,20 @@ async def test_a_reopened_form_starts_its_pickers_at_the_top(tmp_path: Path) -> 
         await open_form(app, pilot, "b", BondForm)
         # The same NICs are offered: kept, not rebuilt, but as a new form shows them.
         assert slaves.highlighted == 0 and slaves.selected == []
+
+
+async def test_keys_arriving_together_tick_the_nics_they_were_pressed_on(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot):
+        form = await open_form(app, pilot, "b", BondForm)
+        slaves = form.query_one("#slaves", SelectionList)
+        slaves.focus()
+        await pilot.pause()
+        # ↓ space ↓ space in one read, as a slow ssh link delivers fast typing: the list
+        # (eth2, eth3) wraps from its end to its top.
+        assert app._driver is not None
+        for key in ("down", "space", "down", "space"):
+            event = events.Key(key, " " if key == "space" else None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        await wait_for(pilot, lambda: len(slaves.selected) == 2)
+        assert sorted(slaves.selected) == ["eth2", "eth3"]

@@ -166,6 +166,14 @@ class Picker(SelectionList[str]):
         # Names are one line each; Textual would measure all 2,000 options to learn that.
         return max(1, min(self.option_count, self.ROWS))
 
+    def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        # Tick the option the key was pressed on.  SelectionList ticks the one highlighted
+        # when the message is handled: keys that arrive together (typed over a slow ssh
+        # link) moved the highlight first, and every space ticked the last option.
+        event.stop()
+        event.prevent_default()  # not SelectionList's own handler as well
+        self.toggle(self.get_option_at_index(event.option_index))
+
 
 class ChoiceList(ModalScreen[str | None]):
     """The whole list of a Choice; Enter takes the highlighted one, Esc keeps the old."""
