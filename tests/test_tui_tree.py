@@ -127,14 +127,18 @@ async def test_real_namespace_link_added_and_removed_within_half_a_second() -> N
 
 
 class RecordingSource(NetnsSource):
-    """A namespace's events through a 4 KiB buffer, each kind of change recorded."""
+    """A namespace's events through a 4 KiB buffer, each kind of change recorded; while
+    ``reading`` is clear, nothing more is read from the socket (so a burst overflows it)."""
 
     def __init__(self, host: Host) -> None:
         super().__init__(host, rcvbuf=4096)
         self.seen: list[str] = []
+        self.reading = asyncio.Event()
+        self.reading.set()
 
     async def changes(self) -> AsyncIterator[str]:
         async for change in super().changes():
+            await self.reading.wait()
             self.seen.append(change)
             yield change
 
@@ -148,10 +152,13 @@ async def test_after_an_event_overflow_the_tree_resyncs_and_keeps_following() ->
             tree = app.query_one("#tree", Tree)
             await wait_for(pilot, lambda: bool(app.forms))  # shown, and following
             await pilot.pause(0.1)
-            # 2,000 links at once, far beyond 4 KiB of events: the kernel drops some.
+            # 2,000 links at once, far beyond 4 KiB of events, while the app is not reading
+            # (as when it is busy): the kernel drops some.
+            source.reading.clear()
             await asyncio.to_thread(
                 ip_batch, ns, [f"link add v{n}a type veth peer name v{n}b" for n in range(1000)]
             )
+            source.reading.set()
             await wait_for(pilot, lambda: len(tree.root.children) == 2000, limit=30)
             assert "resync" in source.seen
             await asyncio.to_thread(ip, "link", "add", "after", "type", "bridge", netns=ns)
