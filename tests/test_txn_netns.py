@@ -151,15 +151,22 @@ def test_cut_off_change_rolls_back_and_the_client_reaches_the_server_again(lab: 
     assert state(lab) == before_live
 
 
-def commit(lab: Lab, definition: str) -> None:
-    """Apply with a confirm window, confirm, and see it committed."""
+def waiting_apply(
+    lab: Lab, definition: str = KEEP, confirm_timeout: str = "2", **kw: object
+) -> subprocess.Popen[str]:
+    """`ifsmith apply` of DEFINITION judged by the client, running in the background."""
     xml = lab.root / "change.xml"
     xml.write_text(definition)
-    proc = subprocess.Popen(
+    return subprocess.Popen(
         lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
-                 "--no-auto-probes", "--confirm-timeout", "20"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                 "--no-auto-probes", "--confirm-timeout", confirm_timeout),
+        text=True, **kw,  # type: ignore[call-overload]
     )  # fmt: skip
+
+
+def commit(lab: Lab, definition: str) -> None:
+    """Apply with a confirm window, confirm, and see it committed."""
+    proc = waiting_apply(lab, definition, "20", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_until(lambda: last_state(lab) == "applied")
     confirm = lab.ifsmith("confirm")
     assert confirm.returncode == 0, confirm.stderr
@@ -232,16 +239,6 @@ def test_a_revert_that_cuts_the_client_off_is_rolled_back_itself(lab: Lab) -> No
     assert find(lab.host, kept).state == "committed"  # not undone after all
 
 
-def waiting_apply(lab: Lab, **kw: object) -> subprocess.Popen[str]:
-    xml = lab.root / "keep.xml"
-    xml.write_text(KEEP)
-    return subprocess.Popen(
-        lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
-                 "--no-auto-probes", "--confirm-timeout", "2"),
-        text=True, **kw,  # type: ignore[call-overload]
-    )  # fmt: skip
-
-
 def test_front_end_killed_while_waiting_the_watchdog_still_rolls_back(lab: Lab) -> None:
     before_live, before_files = state(lab), lab.files()
     proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -280,13 +277,7 @@ def test_front_end_hung_up_under_a_pty_the_watchdog_still_rolls_back(lab: Lab) -
 
 def test_ctrl_c_while_waiting_rolls_back_at_once(lab: Lab) -> None:
     before_live, before_files = state(lab), lab.files()
-    xml = lab.root / "keep.xml"
-    xml.write_text(KEEP)
-    proc = subprocess.Popen(
-        lab.argv("apply", str(xml), "--backend", "ifcfg-rh", "--yes", "--probe", "192.0.2.2",
-                 "--no-auto-probes", "--confirm-timeout", "300"),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = waiting_apply(lab, KEEP, "300", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wait_until(lambda: last_state(lab) == "applied")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=PATIENCE)
