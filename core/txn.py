@@ -854,12 +854,14 @@ def revert_of(host: Host, txn_id: str) -> Revert:
         for name in [*t.meta.get("names", []), *t.meta.get("remove", [])]:
             if name not in names:
                 names.append(name)
-    newest = undone[0].meta
-    backend = newest.get("backend") if files or removed else None
+    # The files are written, and activated, as the newest undone transaction that wrote
+    # files did (a later live-only one has no backend).
+    writer = next((t.meta for t in undone if t.meta.get("backend")), None)
+    backend = str(writer["backend"]) if writer is not None and (files or removed) else None
     rendering = Rendering(
-        backend=str(backend or "files"), files=files, removed=frozenset(removed), modes=modes
+        backend=backend or "files", files=files, removed=frozenset(removed), modes=modes
     )
-    activate = str(newest.get("activate", "kernel")) if backend else "kernel"
+    activate = str(writer.get("activate", "kernel")) if writer and backend else "kernel"
     return Revert(target, undone, names, rendering, backend, activate)
 
 

@@ -239,6 +239,29 @@ def test_pending_find_and_history_read_the_journal(tmp_path: Path) -> None:
     assert find(host, "20260102-000000-00001").id == "20260102-000000-00001"
 
 
+def test_a_revert_restores_the_oldest_saved_files_with_the_backend_that_wrote_them(
+    tmp_path: Path,
+) -> None:
+    host = Host(root=tmp_path)
+    older = journal(host, "20260101-000000-00001", "committed", names=["eth0"],
+                    backend="ifcfg-rh", activate="kernel")  # fmt: skip
+    (older.dir / "saved").mkdir()
+    (older.dir / "saved" / "0").write_bytes(b"DEVICE=eth0\n")
+    entries = [
+        {"path": str(IFCFG), "n": 0, "existed": True, "mode": 0o644},
+        {"path": str(NETWORK), "n": 1, "existed": False},
+    ]
+    (older.dir / "files.json").write_text(json.dumps(entries))
+    newer = journal(host, "20260101-000001-00002", "committed", names=["br0"])  # live only
+    (newer.dir / "files.json").write_text("[]")
+    revert = revert_of(host, "00001")
+    assert [t.id for t in revert.undone] == [newer.id, older.id]
+    assert revert.names == ["br0", "eth0"]
+    assert revert.backend == "ifcfg-rh" and revert.activate == "kernel"
+    assert revert.rendering.files == {IFCFG: b"DEVICE=eth0\n"}
+    assert revert.rendering.removed == frozenset({NETWORK})
+
+
 def test_a_revert_refuses_a_transaction_that_is_not_committed(tmp_path: Path) -> None:
     host = Host(root=tmp_path)
     journal(host, "20260101-000000-00001", "rolled-back")
