@@ -653,10 +653,8 @@ def build_plan(host: Host, txn: Txn, live: LiveHost) -> Any:
     if action == "stop":
         return stop_plan(names, live)
     if action == "revert":
-        from ifsmith.core.plan import restore_plan
-
         target = live_from_json(json.loads((txn.dir / "target.json").read_text()))
-        return restore_plan(target, live, with_neighbours(set(names), target, live))
+        return revert_plan(target, live, names)
     desired = parse((txn.dir / "desired.xml").read_bytes(), "desired.xml")
     if action == "start":
         return start_plan(names, desired, live)
@@ -755,6 +753,13 @@ def involved_names(
     with contextlib.suppress(Exception):
         touched |= set(build_plan(host, txn, before).touched)
     return with_neighbours(touched, before, now)
+
+
+def revert_plan(target: LiveHost, live: LiveHost, names: Sequence[str]) -> Any:
+    """What brings the live state back to TARGET for these devices and their neighbours."""
+    from ifsmith.core.plan import restore_plan
+
+    return restore_plan(target, live, with_neighbours(set(names), target, live))
 
 
 def with_neighbours(names: set[str], *states: LiveHost) -> set[str]:

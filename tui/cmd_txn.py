@@ -422,12 +422,11 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     from ifsmith.core import txn as txnmod
     from ifsmith.core.files import HostFiles, unified_diff
     from ifsmith.core.live import snapshot
-    from ifsmith.core.plan import restore_plan
 
     todo = txnmod.revert_of(host, txn_id)
     before = snapshot(host)
     target = todo.target.before()
-    plan = restore_plan(target, before, txnmod.with_neighbours(set(todo.names), target, before))
+    plan = txnmod.revert_plan(target, before, todo.names)
     diff = unified_diff(todo.rendering, HostFiles(host))
     print("Undoes: " + ", ".join(t.id for t in todo.undone) + " (newest first)")
     targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?")
