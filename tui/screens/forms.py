@@ -90,13 +90,12 @@ def offer(picker: Picker, names: list[str], chosen: Iterable[str]) -> None:
         picker.deselect_all()
         for name in ticked:
             picker.select(name)
-        picker.highlighted = 0 if offered else None  # as a new form's: at the top
-        return
-    picker.offered = offered
-    picker.clear_options()
-    picker.add_options(offered)
-    picker.highlighted = 0 if offered else None
-    picker.refresh(layout=True)  # its height follows the number of options
+    else:
+        picker.offered = offered
+        picker.clear_options()
+        picker.add_options(offered)
+        picker.refresh(layout=True)  # its height follows the number of options
+    picker.highlighted = 0 if offered else None  # as a new form's: at the top
 
 
 class InterfaceForm(ModalScreen[Interface | None]):
