@@ -823,7 +823,7 @@ class Revert:
     target: Txn  # the oldest undone: its "before" is the state to return to
     undone: list[Txn]  # newest first
     names: list[str]
-    rendering: Rendering  # the files as they were before the target
+    rendering: Rendering | None  # the files as they were before the target, if any
     backend: str | None
     activate: str
 
@@ -862,12 +862,11 @@ def revert_of(host: Host, txn_id: str) -> Revert:
     # The files are written, and activated, as the newest undone transaction that wrote
     # files did (a later live-only one has no backend).
     writer = next((t.meta for t in undone if t.meta.get("backend")), None)
-    backend = str(writer["backend"]) if writer is not None and (files or removed) else None
-    rendering = Rendering(
-        backend=backend or "files", files=files, removed=frozenset(removed), modes=modes
-    )
-    activate = str(writer.get("activate", "kernel")) if writer and backend else "kernel"
-    return Revert(target, undone, names, rendering, backend, activate)
+    if writer is None or not (files or removed):
+        return Revert(target, undone, names, None, None, "kernel")
+    backend = str(writer["backend"])
+    rendering = Rendering(backend=backend, files=files, removed=frozenset(removed), modes=modes)
+    return Revert(target, undone, names, rendering, backend, str(writer.get("activate", "kernel")))
 
 
 def main(argv: list[str]) -> int:

@@ -258,6 +258,7 @@ def test_a_revert_restores_the_oldest_saved_files_with_the_backend_that_wrote_th
     assert [t.id for t in revert.undone] == [newer.id, older.id]
     assert revert.names == ["br0", "eth0"]
     assert revert.backend == "ifcfg-rh" and revert.activate == "kernel"
+    assert revert.rendering is not None
     assert revert.rendering.files == {IFCFG: b"DEVICE=eth0\n"}
     assert revert.rendering.removed == frozenset({NETWORK})
 

@@ -427,7 +427,7 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     before = snapshot(host)
     target = todo.target.before()
     plan = txnmod.revert_plan(target, before, todo.names)
-    diff = unified_diff(todo.rendering, HostFiles(host))
+    diff = unified_diff(todo.rendering, HostFiles(host)) if todo.rendering is not None else ""
     print("Undoes: " + ", ".join(t.id for t in todo.undone) + " (newest first)")
     targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?")
     if targets is None:
@@ -435,7 +435,7 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     request = txnmod.Request(
         action="revert",
         names=todo.names,
-        rendering=todo.rendering if todo.backend else None,
+        rendering=todo.rendering,
         backend=todo.backend,
         activate=todo.activate,
         confirm_timeout=args.confirm_timeout,
