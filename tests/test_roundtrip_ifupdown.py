@@ -6,6 +6,8 @@ libvirt XML), must come back byte for byte.  Changing one field must touch only 
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -13,7 +15,16 @@ import pytest
 from ifsmith.backends import ifupdown
 from ifsmith.core import xmlio
 from ifsmith.core.files import MemoryFiles, Rendering
-from ifsmith.core.model import Interface
+from ifsmith.core.model import (
+    Bond,
+    BondMode,
+    Family,
+    IfType,
+    Interface,
+    IpAddress,
+    Protocol,
+    StartMode,
+)
 
 ETC = PurePosixPath("/etc/network/interfaces")
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
@@ -176,3 +187,225 @@ def test_unchanged_round_trip_changes_no_file(files: MemoryFiles) -> None:
 
 def test_shapes_cover_the_brief() -> None:
     assert len(SHAPES) >= 10
+
+
+def diff_lines(rendering: Rendering, files: MemoryFiles) -> list[str]:
+    """The -/+ lines of the rendering's unified diff against the files (headers left out)."""
+    out: list[str] = []
+    for path, data in sorted(rendering.files.items()):
+        before = (files.read(path) or b"").decode().splitlines(keepends=True)
+        after = data.decode().splitlines(keepends=True)
+        out += [
+            line
+            for line in difflib.unified_diff(before, after, n=0)
+            if line[:1] in "-+" and not line.startswith(("---", "+++"))
+        ]
+    return out
+
+
+def edited(name: str, device: str, **fields: object) -> tuple[MemoryFiles, list[Interface]]:
+    """The shape's files, and what they say with one interface's fields replaced."""
+    files = shape_files(name)
+
+    def change(iface: Interface) -> Interface:
+        if iface.name == device:
+            return replace(iface, **fields)  # type: ignore[arg-type]
+        subs = tuple(change(s) for s in iface.subordinates)
+        return ifupdown.with_subordinates(iface, subs)
+
+    return files, [change(top) for top in ifupdown.read_files(files)]
+
+
+def one_field(name: str, device: str, **fields: object) -> list[list[str]]:
+    """The diff lines of a one-field change, rendered directly and through the XML."""
+    files, interfaces = edited(name, device, **fields)
+    return [
+        diff_lines(ifupdown.render(interfaces, files), files),
+        diff_lines(ifupdown.render(via_xml(interfaces), files), files),
+    ]
+
+
+def test_changing_one_mtu_changes_only_its_line() -> None:
+    for lines in one_field("static-cidr-mtu-hwaddress", "eth0", mtu=9000):
+        assert lines == ["-    mtu 1400\n", "+    mtu 9000\n"]
+
+
+def test_adding_an_mtu_adds_one_line_in_the_stanzas_indentation() -> None:
+    for lines in one_field("static-gateway-dns", "eth0", mtu=9000):
+        assert lines == ["+\tmtu 9000\n"]
+
+
+def test_changing_one_address_keeps_the_netmask_line_when_the_prefix_stays() -> None:
+    address = (
+        Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.11", 24),), gateway="192.0.2.1"),
+    )
+    for lines in one_field("static-gateway-dns", "eth0", protocols=address):
+        assert lines == ["-\taddress 192.0.2.10\n", "+\taddress 192.0.2.11\n"]
+
+
+def test_changing_one_prefix_changes_the_address_and_netmask_lines() -> None:
+    address = (
+        Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.10", 25),), gateway="192.0.2.1"),
+    )
+    for lines in one_field("static-gateway-dns", "eth0", protocols=address):
+        assert lines == [
+            "-\taddress 192.0.2.10\n",
+            "-\tnetmask 255.255.255.0\n",
+            "+\taddress 192.0.2.10/25\n",
+        ]
+
+
+def test_changing_a_bonds_address_changes_only_that_line() -> None:
+    address = (Protocol(Family.IPV4, addresses=(IpAddress("10.0.0.6", 24),), gateway="10.0.0.1"),)
+    for lines in one_field("bond-slaves-on-master-only", "bond0", protocols=address):
+        assert lines == ["-    address 10.0.0.5/24\n", "+    address 10.0.0.6/24\n"]
+
+
+def test_changing_the_bond_mode_changes_only_the_mode_line() -> None:
+    files, interfaces = edited("bond-master-on-slaves", "bond0")
+    bond = interfaces[0]
+    assert bond.name == "bond0" and bond.bond is not None
+    bond = replace(bond, bond=replace(bond.bond, mode=BondMode.BALANCE_XOR))
+    for wanted in ([bond], via_xml([bond])):
+        assert diff_lines(ifupdown.render(wanted, files), files) == [
+            "-    bond-mode active-backup\n",
+            "+    bond-mode balance-xor\n",
+        ]
+
+
+def test_changing_stp_keeps_the_dashed_spelling_of_the_key() -> None:
+    files, interfaces = edited("bridge-dash-no-port-stanza", "br1")
+    bridge = interfaces[0]
+    assert bridge.bridge is not None
+    bridge = replace(bridge, bridge=replace(bridge.bridge, stp=False))
+    assert diff_lines(ifupdown.render([bridge], files), files) == [
+        "-    bridge-stp on\n",
+        "+    bridge-stp off\n",
+    ]
+
+
+def test_adding_a_slave_to_a_bond_whose_slaves_name_it_keeps_that_style() -> None:
+    files, interfaces = edited("bond-master-on-slaves", "bond0")
+    bond = interfaces[0]
+    assert bond.bond is not None
+    slaves = (*bond.bond.slaves, Interface(IfType.ETHERNET, "eth4"))
+    bond = replace(bond, bond=replace(bond.bond, slaves=slaves))
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files) == [
+        "+iface eth4 inet manual\n",
+        "+    bond-master bond0\n",
+        "+\n",
+    ]
+    assert ifupdown.read_files(MemoryFiles({**files.files, **rendering.files})) == [bond]
+
+
+def test_a_slave_left_out_of_its_bond_loses_its_bond_master_line() -> None:
+    files, interfaces = edited("bond-master-on-slaves", "bond0")
+    bond = interfaces[0]
+    assert bond.bond is not None
+    bond = replace(bond, bond=replace(bond.bond, slaves=bond.bond.slaves[:1]))
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files) == ["-    bond-master bond0\n"]
+    got = ifupdown.read_files(MemoryFiles({**files.files, **rendering.files}))
+    assert [i.name for i in got] == ["eth3", "bond0"]
+
+
+# ---------------------------------------------------------------------------------------
+# A NIC that becomes a slave or port: its addressing leaves its stanza, and is not lost.
+
+UPLINK = (
+    LO + "auto eth0\n"
+    "iface eth0 inet static\n"
+    "    address 192.0.2.10/24\n"
+    "    gateway 192.0.2.1\n"
+    "    dns-nameservers 192.0.2.53\n"
+    "    dns-search example.org\n"
+    "    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n"
+    "    post-up /usr/local/sbin/tune eth0\n"
+    "\n"
+    "auto eth1\n"
+    "iface eth1 inet dhcp\n"
+)
+MANAGEMENT = (Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.10", 24),), gateway="192.0.2.1"),)
+
+
+def test_nic_enslaved_to_a_new_bond_hands_dns_and_routes_to_the_bond() -> None:
+    files = MemoryFiles({ETC: UPLINK.encode()})
+    bond = Interface(
+        IfType.BOND,
+        "bond0",
+        start_mode=StartMode.ONBOOT,
+        protocols=MANAGEMENT,
+        bond=Bond(
+            mode=BondMode.LACP,
+            slaves=(Interface(IfType.ETHERNET, "eth0"), Interface(IfType.ETHERNET, "eth1")),
+        ),
+    )
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files)[:9] == [
+        "-iface eth0 inet static\n",
+        "-    address 192.0.2.10/24\n",
+        "-    gateway 192.0.2.1\n",
+        "-    dns-nameservers 192.0.2.53\n",
+        "-    dns-search example.org\n",
+        "-    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n",
+        "+iface eth0 inet manual\n",
+        "+    bond-master bond0\n",
+        "-iface eth1 inet dhcp\n",
+    ]
+    text = rendering.files[PurePosixPath("/etc/network/interfaces.d/bond0")].decode()
+    assert text.endswith(
+        "    address 192.0.2.10/24\n"
+        "    gateway 192.0.2.1\n"
+        "    dns-nameservers 192.0.2.53\n"
+        "    dns-search example.org\n"
+        "    up ip route add 10.9.0.0/16 via 192.0.2.9 dev bond0\n"
+    )
+    main = rendering.files[ETC].decode()
+    assert "    post-up /usr/local/sbin/tune eth0\n" in main  # not addressing: it stays
+    # eth1's DHCP has nowhere to go: named, not dropped silently.
+    assert [str(w) for w in rendering.warnings] == [
+        "warning: ifupdown: eth1: ipv4 DHCP removed: a slave or port carries no addressing, "
+        "and bond0 does not take it over"
+    ]
+    merged = MemoryFiles({**files.files, **rendering.files})
+    assert ifupdown.read_files(merged) == [bond]
+    # And rendering the result again changes nothing.
+    assert changed(ifupdown.render([bond], merged), merged) == {}
+
+
+def test_nic_becoming_a_port_keeps_a_bridge_setting_and_names_the_value_it_cannot_move() -> None:
+    existing = UPLINK + (
+        "\nauto br0\n"
+        "iface br0 inet static\n"
+        "    bridge_ports eth1\n"
+        "    address 198.51.100.2/24\n"
+        "    dns-nameservers 198.51.100.53\n"
+    )
+    files = MemoryFiles({ETC: existing.encode()})
+    bridge = next(i for i in ifupdown.read_files(files) if i.name == "br0")
+    assert bridge.bridge is not None
+    ports = (Interface(IfType.ETHERNET, "eth0"), *bridge.bridge.ports)
+    bridge = replace(bridge, bridge=replace(bridge.bridge, ports=ports))
+    rendering = ifupdown.render([bridge], files)
+    assert diff_lines(rendering, files) == [
+        "-iface eth0 inet static\n",
+        "-    address 192.0.2.10/24\n",
+        "-    gateway 192.0.2.1\n",
+        "-    dns-nameservers 192.0.2.53\n",
+        "-    dns-search example.org\n",
+        "-    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n",
+        "+iface eth0 inet manual\n",
+        "-    bridge_ports eth1\n",
+        "+    bridge_ports eth0 eth1\n",
+        "+    dns-search example.org\n",
+        "+    up ip route add 10.9.0.0/16 via 192.0.2.9 dev br0\n",
+    ]
+    assert sorted(str(w) for w in rendering.warnings) == [
+        "warning: ifupdown: eth0: 192.0.2.10/24 removed: a slave or port carries no "
+        "addressing, and br0 does not take it over",
+        "warning: ifupdown: eth0: dns-nameservers 192.0.2.53 not moved to br0: it sets "
+        "dns-nameservers 198.51.100.53 already; removed",
+        "warning: ifupdown: eth0: gateway 192.0.2.1 removed: a slave or port carries no "
+        "addressing, and br0 does not take it over",
+    ]
