@@ -7,6 +7,7 @@ libvirt XML), must come back byte for byte.  Changing one field must touch only 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -261,11 +262,18 @@ def test_changing_a_bonds_address_changes_only_that_line() -> None:
         assert lines == ["-    address 10.0.0.5/24\n", "+    address 10.0.0.6/24\n"]
 
 
+def bond_edited(shape: str, change: Callable[[Bond], Bond]) -> tuple[MemoryFiles, Interface]:
+    """The shape's files, and its bond0 with its bond settings changed."""
+    files = shape_files(shape)
+    bond = next(i for i in ifupdown.read_files(files) if i.name == "bond0")
+    assert bond.bond is not None
+    return files, replace(bond, bond=change(bond.bond))
+
+
 def test_changing_the_bond_mode_changes_only_the_mode_line() -> None:
-    files, interfaces = edited("bond-master-on-slaves", "bond0")
-    bond = interfaces[0]
-    assert bond.name == "bond0" and bond.bond is not None
-    bond = replace(bond, bond=replace(bond.bond, mode=BondMode.BALANCE_XOR))
+    files, bond = bond_edited(
+        "bond-master-on-slaves", lambda b: replace(b, mode=BondMode.BALANCE_XOR)
+    )
     for wanted in ([bond], via_xml([bond])):
         assert diff_lines(ifupdown.render(wanted, files), files) == [
             "-    bond-mode active-backup\n",
@@ -274,8 +282,8 @@ def test_changing_the_bond_mode_changes_only_the_mode_line() -> None:
 
 
 def test_changing_stp_keeps_the_dashed_spelling_of_the_key() -> None:
-    files, interfaces = edited("bridge-dash-no-port-stanza", "br1")
-    bridge = interfaces[0]
+    files = shape_files("bridge-dash-no-port-stanza")
+    bridge = ifupdown.read_files(files)[0]
     assert bridge.bridge is not None
     bridge = replace(bridge, bridge=replace(bridge.bridge, stp=False))
     assert diff_lines(ifupdown.render([bridge], files), files) == [
@@ -285,11 +293,10 @@ def test_changing_stp_keeps_the_dashed_spelling_of_the_key() -> None:
 
 
 def test_adding_a_slave_to_a_bond_whose_slaves_name_it_keeps_that_style() -> None:
-    files, interfaces = edited("bond-master-on-slaves", "bond0")
-    bond = interfaces[0]
-    assert bond.bond is not None
-    slaves = (*bond.bond.slaves, Interface(IfType.ETHERNET, "eth4"))
-    bond = replace(bond, bond=replace(bond.bond, slaves=slaves))
+    files, bond = bond_edited(
+        "bond-master-on-slaves",
+        lambda b: replace(b, slaves=(*b.slaves, Interface(IfType.ETHERNET, "eth4"))),
+    )
     rendering = ifupdown.render([bond], files)
     assert diff_lines(rendering, files) == [
         "+iface eth4 inet manual\n",
@@ -300,10 +307,7 @@ def test_adding_a_slave_to_a_bond_whose_slaves_name_it_keeps_that_style() -> Non
 
 
 def test_a_slave_left_out_of_its_bond_loses_its_bond_master_line() -> None:
-    files, interfaces = edited("bond-master-on-slaves", "bond0")
-    bond = interfaces[0]
-    assert bond.bond is not None
-    bond = replace(bond, bond=replace(bond.bond, slaves=bond.bond.slaves[:1]))
+    files, bond = bond_edited("bond-master-on-slaves", lambda b: replace(b, slaves=b.slaves[:1]))
     rendering = ifupdown.render([bond], files)
     assert diff_lines(rendering, files) == ["-    bond-master bond0\n"]
     got = ifupdown.read_files(MemoryFiles({**files.files, **rendering.files}))
@@ -326,6 +330,16 @@ UPLINK = (
     "auto eth1\n"
     "iface eth1 inet dhcp\n"
 )
+# What leaves eth0's stanza in UPLINK when it becomes a slave or a port.
+UPLINK_ADDRESSING_GOES = [
+    "-iface eth0 inet static\n",
+    "-    address 192.0.2.10/24\n",
+    "-    gateway 192.0.2.1\n",
+    "-    dns-nameservers 192.0.2.53\n",
+    "-    dns-search example.org\n",
+    "-    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n",
+    "+iface eth0 inet manual\n",
+]
 MANAGEMENT = (Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.10", 24),), gateway="192.0.2.1"),)
 
 
@@ -343,13 +357,7 @@ def test_nic_enslaved_to_a_new_bond_hands_dns_and_routes_to_the_bond() -> None:
     )
     rendering = ifupdown.render([bond], files)
     assert diff_lines(rendering, files)[:9] == [
-        "-iface eth0 inet static\n",
-        "-    address 192.0.2.10/24\n",
-        "-    gateway 192.0.2.1\n",
-        "-    dns-nameservers 192.0.2.53\n",
-        "-    dns-search example.org\n",
-        "-    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n",
-        "+iface eth0 inet manual\n",
+        *UPLINK_ADDRESSING_GOES,
         "+    bond-master bond0\n",
         "-iface eth1 inet dhcp\n",
     ]
@@ -389,13 +397,7 @@ def test_nic_becoming_a_port_keeps_a_bridge_setting_and_names_the_value_it_canno
     bridge = replace(bridge, bridge=replace(bridge.bridge, ports=ports))
     rendering = ifupdown.render([bridge], files)
     assert diff_lines(rendering, files) == [
-        "-iface eth0 inet static\n",
-        "-    address 192.0.2.10/24\n",
-        "-    gateway 192.0.2.1\n",
-        "-    dns-nameservers 192.0.2.53\n",
-        "-    dns-search example.org\n",
-        "-    up ip route add 10.9.0.0/16 via 192.0.2.9 dev eth0\n",
-        "+iface eth0 inet manual\n",
+        *UPLINK_ADDRESSING_GOES,
         "-    bridge_ports eth1\n",
         "+    bridge_ports eth0 eth1\n",
         "+    dns-search example.org\n",
