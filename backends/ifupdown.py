@@ -132,6 +132,7 @@ _APPLIES = {
     "hwaddress": frozenset({"static", "manual", "dhcp"}),
 }
 _LINK_SET_WORD = {"mtu": "mtu", "hwaddress": "address"}
+_PLACED_KEY = {"mtu": "mtu", "mac": "hwaddress"}  # field → the key whose stanza matters
 _LINK_SET = re.compile(r"^ip link set dev (\S+) (mtu|address) (\S+)$")
 _HOOK_KEYS = frozenset({"pre-up", "up", "post-up"})
 # Commands that belong to a stanza's addressing: they move with it when a NIC is enslaved.
@@ -1491,9 +1492,7 @@ class _Merge:
             if fld not in changed:
                 kept += mine
                 for st in mine:
-                    methods[id(st)] = st.method or (
-                        "static" if st.value("address") is not None else "manual"
-                    )
+                    methods[id(st)] = _method(st)
                 continue
             queue = list(mine)
             for spec in block.stanzas:
@@ -1512,6 +1511,14 @@ class _Merge:
         if not kept and not fresh:  # every stanza goes: the device keeps one for its link
             fresh = [replace(s, options=list(s.options)) for s in block.stanzas[:1]]
         kept.sort(key=own.index)
+        for fld, key in _PLACED_KEY.items():
+            # A method this render changes may ignore a line that applied before: move it.
+            if any(
+                methods[id(st)] != _method(st) and methods[id(st)] not in _APPLIES[key]
+                for st in kept
+                if st.value(key) is not None
+            ):
+                changed = changed | {fld}
         anchor = kept[0] if kept else None
         rescued: list[tuple[str, str]] = []
         for st in doomed:
@@ -1586,7 +1593,7 @@ class _Merge:
                 placed.append((k, v))
             else:
                 placed.append(_link_hook(block, k, v))
-        pool = [(st, o) for st, o in lines if st is target or _APPLIES.get(fld) is None]
+        pool = [(st, o) for st, o in lines if st is target or fld not in _PLACED_KEY]
         for st, o in lines:
             if (st, o) not in pool:
                 self.editor.delete(o.line)
@@ -1673,6 +1680,11 @@ class _Merge:
             editor.delete(o.line)
         if left:
             editor.edit(path, st.end, st.end, left)
+
+
+def _method(st: Stanza) -> str:
+    """The stanza's method; ``iface eth0`` alone (ifupdown-ng style) by its options."""
+    return st.method or ("static" if st.value("address") is not None else "manual")
 
 
 def _same_ip(a: str, b: str) -> bool:

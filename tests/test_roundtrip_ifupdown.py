@@ -411,3 +411,16 @@ def test_nic_becoming_a_port_keeps_a_bridge_setting_and_names_the_value_it_canno
         "warning: ifupdown: eth0: gateway 192.0.2.1 removed: a slave or port carries no "
         "addressing, and br0 does not take it over",
     ]
+
+
+def test_static_to_dhcp_moves_the_mtu_line_that_dhcp_would_ignore() -> None:
+    dhcp = (Protocol(Family.IPV4, dhcp=True),)
+    for lines in one_field("static-cidr-mtu-hwaddress", "eth0", protocols=dhcp):
+        assert lines == [
+            "-iface eth0 inet static\n",
+            "-    address 198.51.100.7/24\n",
+            "-    gateway 198.51.100.1\n",
+            "-    mtu 1400\n",
+            "+iface eth0 inet dhcp\n",
+            "+    pre-up ip link set dev eth0 mtu 1400\n",
+        ]
