@@ -423,7 +423,9 @@ def read_report(existing: FileView) -> ReadResult:
 
     def nest(name: str, top: bool) -> Interface:
         iface = built.get(name) or _bare(name)
-        iface = with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
+        iface = _implicit_primary(
+            with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
+        )
         if top:
             return replace(iface, start_mode=starts.get(name, StartMode.NONE))
         if iface.protocols:
@@ -435,6 +437,23 @@ def read_report(existing: FileView) -> ReadResult:
 
     out = [nest(name, True) for name in built if name not in masters]
     return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
+
+
+def _implicit_primary(iface: Interface) -> Interface:
+    """A bond-primary naming the first slave says what libvirt's rule says: leave it implicit.
+
+    (``_bond`` does this for slaves listed on the bond; this also covers slaves that name
+    their bond with ``bond-master``, known only once the tree is built.)
+    """
+    bond = iface.bond
+    if (
+        bond is not None
+        and bond.slaves
+        and bond.mode in PRIMARY_MODES
+        and bond.primary_slave == bond.slaves[0].name
+    ):
+        return replace(iface, bond=replace(bond, primary_slave=None))
+    return iface
 
 
 def _is_ancestor(candidate: str, name: str, masters: dict[str, str]) -> bool:
@@ -1516,9 +1535,18 @@ class _Merge:
             if any(
                 methods[id(st)] != _method(st) and methods[id(st)] not in _APPLIES[key]
                 for st in kept
-                if st.value(key) is not None
+                if any(o.key == key for o in self._options(st))
             ):
                 changed = changed | {fld}
+            if fld in changed and _fields(block.iface, block.master)[fld] is None:
+                for st in kept:
+                    for o in self._options(st):
+                        if o.key == key and o not in st.options:
+                            self.warn(
+                                name,
+                                f"{key} {o.value} stays: {st.name} inherits it from "
+                                f"{st.inherits} ({o.line.where()}), which other stanzas share",
+                            )
         anchor = kept[0] if kept else None
         rescued: list[tuple[str, str]] = []
         for st in doomed:
@@ -1551,6 +1579,15 @@ class _Merge:
                 spec.options += extra.get(id(spec), [])
                 text += _format_stanza(name, spec, _indent(self.cfg, last))
             editor.edit(last.head.path, last.end, last.end, text)
+
+    def _options(self, st: Stanza) -> list[Option]:
+        """The stanza's options with those it inherits from its template."""
+        if not st.inherits:
+            return st.options
+        by_name: dict[str, list[Stanza]] = {}
+        for other in self.cfg.stanzas:
+            by_name.setdefault(other.name, []).append(other)
+        return _resolved_options(st, by_name, [])
 
     def _link_field(
         self,
