@@ -8,7 +8,12 @@ that no newline or backslash can escape it.
 
 Rendering edits the stanzas of the named interfaces wherever they live (the main file or a
 sourced one), keeps every other line byte for byte, keeps options it does not model, and puts
-new interfaces into ``/etc/network/interfaces.d/<name>``.
+new interfaces into ``/etc/network/interfaces.d/<name>``.  Within a stanza it edits only the
+lines of fields whose value differs from what the files say, in the spelling they have, so
+an unchanged round trip writes nothing.  A NIC that becomes a slave or port hands its
+``dns-*`` and route lines to the top of its tree.  ``mtu``/``hwaddress`` go where ifupdown 0.8
+applies them: methods that ignore them (``inet dhcp``: mtu; ``inet6 auto``: both) get an
+``ip link set`` command instead, which the reader reads back.
 """
 
 from __future__ import annotations
@@ -392,7 +397,10 @@ def read(host: Host) -> list[Interface]:
 
 def read_report(existing: FileView) -> ReadResult:
     """The interfaces the files define and the lines that were skipped, with reasons."""
-    cfg = parse(existing)
+    return _read_config(parse(existing))
+
+
+def _read_config(cfg: Config) -> ReadResult:
     problems = list(cfg.problems)
     devices = _devices(cfg, problems)
     starts: dict[str, StartMode] = {}
@@ -1214,11 +1222,10 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     cfg = parse(existing)
     warnings: list[RenderWarning] = []
     blocks = [b for top in interfaces for b in _blocks(top, warnings)]
-    old = {i.name: (i, m) for top in read_report(existing).interfaces for i, m in top.walk()}
+    old = {i.name: (i, m) for top in _read_config(cfg).interfaces for i, m in top.walk()}
     editor = _Editor(cfg, existing)
     stanzas = cfg.by_device()
-    merge = _Merge(editor, cfg, old, cfg.startsplit_lines(), warnings)
-    merge.tops = {top.name: top for top in interfaces}
+    merge = _Merge(editor, cfg, old, {top.name: top for top in interfaces}, warnings)
     for block in blocks:
         merge.take_addressing(block, [s for s in stanzas.get(block.name, []) if _owned(s)])
     for block in reversed(blocks):  # masters first, so subordinates know where they go
@@ -1335,18 +1342,18 @@ class _Merge:
         editor: _Editor,
         cfg: Config,
         old: dict[str, tuple[Interface, Interface | None]],
-        starts: dict[str, list[Line]],
+        tops: dict[str, Interface],
         warnings: list[RenderWarning],
     ) -> None:
         self.editor = editor
         self.cfg = cfg
-        self.old = old
-        self.starts = starts
+        self.old = old  # what the files say: device → (interface, master)
+        self.tops = tops  # the wanted top-level interfaces by name
+        self.starts = cfg.startsplit_lines()
         self.warnings = warnings
         self.start_edits: dict[int, tuple[Line, set[str]]] = {}  # id(line) → names to drop
         self.placed: dict[str, tuple[PurePosixPath, int]] = {}  # device → (file, block start)
         self.moved: dict[str, list[_Moved]] = {}  # top → lines moving to it
-        self.tops: dict[str, Interface] = {}  # the wanted top-level interfaces by name
 
     def warn(self, name: str, message: str) -> None:
         self.warnings.append(RenderWarning(name, message, NAME))
