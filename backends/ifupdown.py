@@ -1412,7 +1412,7 @@ class _Merge:
         old = self.old.get(name)
         changed = _changed(old, block)
         if not own:
-            if old is not None and not changed:
+            if (old is not None and not changed) or (old is None and self._listed_only(block)):
                 return None  # listed on its master and nothing to add: no stanza needed
             return self._new_block(block)
         cfg, editor = self.cfg, self.editor
@@ -1441,6 +1441,26 @@ class _Merge:
             block_start -= 1
         self._stanzas(block, own, changed)
         return path, block_start
+
+    def _listed_only(self, block: _Block) -> bool:
+        """A new plain NIC of a master whose stanza lists its slaves or ports, none of which
+        has a stanza: keep that style, the master's line is all it needs."""
+        master = block.master
+        if master is None or block.iface.type != IfType.ETHERNET:
+            return False
+        if block.iface.mtu is not None or block.iface.mac is not None or block.label is not None:
+            return False
+        defined = self.cfg.by_device()
+        listing = ("bond-slaves", "slaves", "bond-members", "bridge-ports")
+        lists = any(
+            w != "none"
+            for st in defined.get(master.name, [])
+            for o in st.options
+            if o.key in listing
+            for w in o.value.split()
+        )
+        olds = [i.name for i, m in self.old.values() if m is not None and m.name == master.name]
+        return lists and bool(olds) and not any(name in defined for name in olds)
 
     def _start(self, block: _Block, head: Line, block_start: int) -> int:
         """Keep an existing start line of the right kind, otherwise move it next to the stanza."""

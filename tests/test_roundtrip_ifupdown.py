@@ -494,3 +494,16 @@ def test_each_one_field_edit_reads_back_as_wanted_or_is_named(
                 assert any(w.interface == wanted.name for w in rendering.warnings), what
                 not_done.add((wanted.name, what))
     assert not_done == NAMED_NOT_DONE.get(name, set())
+
+
+def test_adding_a_slave_to_a_bond_that_lists_its_slaves_changes_only_that_line() -> None:
+    files, bond = bond_edited(
+        "bond-slaves-on-master-only",
+        lambda b: replace(b, slaves=(*b.slaves, Interface(IfType.ETHERNET, "eth4"))),
+    )
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files) == [
+        "-    bond-slaves eth2 eth3\n",
+        "+    bond-slaves eth2 eth3 eth4\n",
+    ]
+    assert ifupdown.read_files(MemoryFiles({**files.files, **rendering.files})) == [bond]
