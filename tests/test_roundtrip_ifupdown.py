@@ -293,17 +293,28 @@ def test_changing_stp_keeps_the_dashed_spelling_of_the_key() -> None:
     ]
 
 
-def test_adding_a_slave_to_a_bond_whose_slaves_name_it_keeps_that_style() -> None:
-    files, bond = bond_edited(
-        "bond-master-on-slaves",
-        lambda b: replace(b, slaves=(*b.slaves, Interface(IfType.ETHERNET, "eth4"))),
-    )
-    rendering = ifupdown.render([bond], files)
-    assert diff_lines(rendering, files) == [
+# Adding eth4 keeps each bond's style: slaves that name their bond get a stanza saying so;
+# a bond that lists its slaves (none with a stanza) gets a longer list, nothing else.
+ADD_SLAVE = {
+    "bond-master-on-slaves": [
         "+iface eth4 inet manual\n",
         "+    bond-master bond0\n",
         "+\n",
-    ]
+    ],
+    "bond-slaves-on-master-only": [
+        "-    bond-slaves eth2 eth3\n",
+        "+    bond-slaves eth2 eth3 eth4\n",
+    ],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ADD_SLAVE))
+def test_adding_a_slave_keeps_the_bonds_style(shape: str) -> None:
+    files, bond = bond_edited(
+        shape, lambda b: replace(b, slaves=(*b.slaves, Interface(IfType.ETHERNET, "eth4")))
+    )
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files) == ADD_SLAVE[shape]
     assert ifupdown.read_files(MemoryFiles({**files.files, **rendering.files})) == [bond]
 
 
@@ -494,16 +505,3 @@ def test_each_one_field_edit_reads_back_as_wanted_or_is_named(
                 assert any(w.interface == wanted.name for w in rendering.warnings), what
                 not_done.add((wanted.name, what))
     assert not_done == NAMED_NOT_DONE.get(name, set())
-
-
-def test_adding_a_slave_to_a_bond_that_lists_its_slaves_changes_only_that_line() -> None:
-    files, bond = bond_edited(
-        "bond-slaves-on-master-only",
-        lambda b: replace(b, slaves=(*b.slaves, Interface(IfType.ETHERNET, "eth4"))),
-    )
-    rendering = ifupdown.render([bond], files)
-    assert diff_lines(rendering, files) == [
-        "-    bond-slaves eth2 eth3\n",
-        "+    bond-slaves eth2 eth3 eth4\n",
-    ]
-    assert ifupdown.read_files(MemoryFiles({**files.files, **rendering.files})) == [bond]
