@@ -132,15 +132,30 @@ SHAPES: dict[str, str] = {
     "    post-up /usr/local/sbin/tune eth0\n"
     "    # keep this comment\n"
     "    pre-down echo bye\n",
+    "relative-source-bridge-with-routes": LO + "source interfaces.d/*\n",
 }
 SOURCED = {
+    "relative-source-bridge-with-routes": {
+        "/etc/network/interfaces.d/vmbr0": "iface enp3s0 inet manual\n"
+        "\n"
+        "auto vmbr0\n"
+        "iface vmbr0 inet static\n"
+        "        address  10.1.1.2/24\n"
+        "        gateway  10.1.1.1\n"
+        "        bridge-ports enp3s0\n"
+        "        bridge-stp off\n"
+        "        bridge-fd 0\n"
+        "        post-up   ip route add 172.16.0.0/12 via 10.1.1.254\n"
+        "        pre-down  ip route del 172.16.0.0/12 via 10.1.1.254\n"
+        "#vm bridge\n",
+    },
     "unknown-options-and-source": {
         "/etc/network/interfaces.d/storage": "# storage network\n"
         "auto eth1\n"
         "iface eth1 inet static\n"
         "    address 10.20.0.2/24\n"
         "    mtu 9000\n"
-    }
+    },
 }
 
 
