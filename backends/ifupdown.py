@@ -12,8 +12,9 @@ new interfaces into ``/etc/network/interfaces.d/<name>``.  Within a stanza it ed
 lines of fields whose value differs from what the files say, in the spelling they have, so
 an unchanged round trip writes nothing.  A NIC that becomes a slave or port hands its
 ``dns-*`` and route lines to the top of its tree.  ``mtu``/``hwaddress`` go where ifupdown 0.8
-applies them: methods that ignore them (``inet dhcp``: mtu; ``inet6 auto``: both) get an
-``ip link set`` command instead, which the reader reads back.
+applies them: methods that ignore them (``inet dhcp``: mtu, but for a bridge's, which
+bridge-utils applies to its ports; ``inet6 auto``: both) get an ``ip link set`` command
+instead, which the reader reads back.
 """
 
 from __future__ import annotations
@@ -137,6 +138,17 @@ _APPLIES = {
     "hwaddress": frozenset({"static", "manual", "dhcp"}),
 }
 _LINK_SET_WORD = {"mtu": "mtu", "hwaddress": "address"}
+
+
+def _applies(key: str, method: str | None, bridge: bool) -> bool:
+    """Does ifupdown apply ``mtu``/``hwaddress`` in a stanza of this method?
+
+    A bridge's ``mtu`` applies in every method: bridge-utils' hook sets it on each port
+    before adding it, and the kernel gives a bridge its ports' smallest MTU.
+    """
+    return method in _APPLIES[key] or (bridge and key == "mtu")
+
+
 _PLACED_KEY = {"mtu": "mtu", "mac": "hwaddress"}  # field → the key whose stanza matters
 _LINK_SET = re.compile(r"^ip link set dev (\S+) (mtu|address) (\S+)$")
 _HOOK_KEYS = frozenset({"pre-up", "up", "post-up"})
@@ -642,7 +654,7 @@ def _link_values(dev: _Device, key: str, problems: list[str]) -> list[str]:
     for st, options in dev.stanzas:
         for o in options:
             if o.key == key:
-                if st.method in _APPLIES[key]:
+                if _applies(key, st.method, bool(dev.options("bridge-ports"))):
                     values.append(o.value)
                 else:
                     problems.append(
@@ -1127,9 +1139,10 @@ def _new_specs(block: _Block) -> list[_Spec]:
     specs = [replace(spec, options=list(spec.options)) for spec in block.stanzas]
     front: list[tuple[str, str]] = []
     hooks = list(block.hooks)
+    bridge = block.iface.type == IfType.BRIDGE
     for key, value in block.link:
-        accepts = _APPLIES.get(key)
-        target = next((s for s in specs if accepts is None or s.method in accepts), None)
+        placed = key not in _APPLIES
+        target = next((s for s in specs if placed or _applies(key, s.method, bridge)), None)
         if target is None:
             hooks.append(_link_hook(block, key, value))
         elif target is specs[0]:
@@ -1557,10 +1570,11 @@ class _Merge:
         if not kept and not fresh:  # every stanza goes: the device keeps one for its link
             fresh = [replace(s, options=list(s.options)) for s in block.stanzas[:1]]
         kept.sort(key=own.index)
+        bridge = block.iface.type == IfType.BRIDGE
         for fld, key in _PLACED_KEY.items():
             # A method this render changes may ignore a line that applied before: move it.
             if any(
-                methods[id(st)] != _method(st) and methods[id(st)] not in _APPLIES[key]
+                methods[id(st)] != _method(st) and not _applies(key, methods[id(st)], bridge)
                 for st in kept
                 if any(o.key == key for o in self._options(st))
             ):
@@ -1642,15 +1656,15 @@ class _Merge:
         targets: list[Stanza | _Spec] = [*kept, *fresh]
         target: Stanza | _Spec = targets[0]
         placed: list[tuple[str, str]] = []
+        bridge = block.iface.type == IfType.BRIDGE
         for k, v in wanted:
-            accepts = _APPLIES.get(k)
-            if accepts is None:
+            if k not in _APPLIES:
                 placed.append((k, v))
                 continue
             ok = [
                 t
                 for t in targets
-                if (methods[id(t)] if isinstance(t, Stanza) else t.method) in accepts
+                if _applies(k, methods[id(t)] if isinstance(t, Stanza) else t.method, bridge)
             ]
             if ok:
                 target = ok[0]

@@ -715,6 +715,14 @@ def dhcp_with_link() -> list[Interface]:
             protocols=(Protocol(Family.IPV6, autoconf=True),),
         ),
         Interface(
+            IfType.BRIDGE,
+            "br1",
+            start_mode=StartMode.ONBOOT,
+            mtu=9000,
+            protocols=dhcp,
+            bridge=Bridge(stp=False, delay=0, ports=(eth("r0"),)),
+        ),
+        Interface(
             IfType.VLAN,
             "vl5",
             start_mode=StartMode.ONBOOT,
@@ -736,6 +744,9 @@ def test_mtu_of_a_dhcp_stanza_is_a_pre_up_command_that_reads_back() -> None:
     assert text["eth2"].endswith(
         "iface eth2 inet manual\n    hwaddress 52:54:00:00:00:02\niface eth2 inet6 auto\n"
     )
+    # bridge-utils' hook sets a bridge's mtu on its ports in any method (the bridge follows).
+    assert "iface br1 inet dhcp\n    mtu 9000\n" in text["br1"]
+    assert "ip link set" not in text["br1"]
     # A named VLAN is made by its own pre-up command first.
     assert text["vl5"].index("type vlan id 5") < text["vl5"].index("set dev vl5 mtu 1400")
     got = read(files)

@@ -2,10 +2,12 @@
 
 ifupdown 0.8 ignores ``mtu`` in an ``inet dhcp`` stanza (inet.defn: the dhcp method takes
 no mtu).  The backend writes a ``pre-up`` (a NIC) or ``up`` (a bond: made later by the
-if-pre-up.d hook) command instead.  Here the real ``ifup -a`` runs it, dhclient gets a lease
-from dnsmasq in a peer namespace (TESTHOST.md §4), and ``ip -d -j link`` — not ifsmith's
-reader — says what the kernel has.  A hand-written ``mtu`` line in a dhcp stanza is the
-control: the kernel keeps 1500 there, and the reader says it ignores that line.
+if-pre-up.d hook) command instead; a bridge keeps ``mtu``, which bridge-utils' hook applies
+to its ports in any method (and the kernel gives the bridge its ports' MTU).  Here the real
+``ifup -a`` runs it, dhclient gets a lease from dnsmasq in a peer namespace (TESTHOST.md §4),
+and ``ip -d -j link`` — not ifsmith's reader — says what the kernel has.  A hand-written
+``mtu`` line in a NIC's dhcp stanza is the control: the kernel keeps 1500 there, and the
+reader says it ignores that line.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import (
     Bond,
     BondMode,
+    Bridge,
     Family,
     IfType,
     Interface,
@@ -47,6 +50,14 @@ WANTED = [
             slaves=(Interface(IfType.ETHERNET, "b0"),),
         ),
     ),
+    Interface(
+        IfType.BRIDGE,
+        "br1",
+        start_mode=StartMode.ONBOOT,
+        mtu=9000,
+        protocols=DHCP,
+        bridge=Bridge(stp=False, delay=0, ports=(Interface(IfType.ETHERNET, "r0"),)),
+    ),
 ]
 # The control: what an admin writes by hand, and ifupdown 0.8 ignores.
 CONTROL = b"auto c0\niface c0 inet dhcp\n    mtu 9000\n"
@@ -54,9 +65,9 @@ CONTROL = b"auto c0\niface c0 inet dhcp\n    mtu 9000\n"
 # The DHCP side: the NICs' veth peers in a bridge of a peer namespace, dnsmasq serving it.
 SERVER = """
 set -e
-for nic in d0 b0 c0; do ip -n "$1" link add "$nic" type veth peer name "p$nic" netns "$2"; done
+for nic in d0 b0 r0 c0; do ip -n "$1" link add "$nic" type veth peer name "p$nic" netns "$2"; done
 ip -n "$2" link add sbr type bridge
-for nic in d0 b0 c0; do ip -n "$2" link set "p$nic" master sbr up; done
+for nic in d0 b0 r0 c0; do ip -n "$2" link set "p$nic" master sbr up; done
 ip -n "$2" link set sbr up
 ip -n "$2" addr add 10.55.0.1/24 dev sbr
 ip netns exec "$2" dnsmasq --interface=sbr --bind-interfaces --port=0 \
@@ -67,7 +78,7 @@ ip netns exec "$2" dnsmasq --interface=sbr --bind-interfaces --port=0 \
 
 @pytest.fixture
 def dhcp_server(uml: UML, uml_netns: str) -> Iterator[str]:
-    """A peer namespace whose dnsmasq answers DHCP on the veths d0, b0, c0 of ``uml_netns``."""
+    """A peer namespace whose dnsmasq answers DHCP on the veths d0, b0, r0, c0 of ``uml_netns``."""
     peer = f"dhcp-{secrets.token_hex(3)}"
     uml.add_netns(peer)
     try:
@@ -109,7 +120,7 @@ def test_real_ifup_sets_the_mtu_of_dhcp_interfaces_and_gets_their_leases(
     host.path("/etc/network/interfaces.d/c0").write_bytes(CONTROL)
     # What the files say, read back: the MTUs ifup applies, and the control line reported.
     got, problems = ifupdown.read_report(HostFiles(host))
-    assert {i.name: i.mtu for i in got} == {"bond0": 9000, "c0": None, "d0": 9000}
+    assert {i.name: i.mtu for i in got} == {"bond0": 9000, "br1": 9000, "c0": None, "d0": 9000}
     assert [p for p in problems if "c0" in p] == [
         f"{PurePosixPath('/etc/network/interfaces.d/c0')}:3: c0: ifupdown ignores mtu "
         "in an 'inet dhcp' stanza; not read"
@@ -129,8 +140,11 @@ def test_real_ifup_sets_the_mtu_of_dhcp_interfaces_and_gets_their_leases(
         assert kernel["d0"]["mtu"] == 9000
         assert kernel["bond0"]["mtu"] == 9000
         assert kernel["b0"]["mtu"] == 9000 and kernel["b0"].get("master") == "bond0"
+        # A bridge: bridge-utils' hook sets its "mtu" on the port, the bridge follows it.
+        assert kernel["br1"]["mtu"] == 9000
+        assert kernel["r0"]["mtu"] == 9000 and kernel["r0"].get("master") == "br1"
         assert kernel["c0"]["mtu"] == 1500  # the hand-written line: ignored by ifupdown
-        for nic in ("d0", "bond0", "c0"):
+        for nic in ("d0", "bond0", "br1", "c0"):
             assert [a.rsplit(".", 1)[0] for a in leased(kernel[nic])] == ["10.55.0"], nic
     finally:
         down = uml.run(
