@@ -1393,6 +1393,7 @@ class _Merge:
 
     @staticmethod
     def _retarget(command: str, name: str, top: str) -> str:
+        """The command with ``dev NAME`` naming the top instead (a route follows the address)."""
         words = command.split(" ")
         return " ".join(
             top if i and words[i - 1] == "dev" and w == name else w for i, w in enumerate(words)
