@@ -289,6 +289,8 @@ class ShellFile:
         self.problems: list[LineProblem] = []
         self._index: dict[str, list[int]] = {}
         self.trailing_newline = True
+        self.dialect = "bash"
+        self.multiline = False
 
     # -- reading --------------------------------------------------------------------
 
@@ -307,6 +309,7 @@ class ShellFile:
         without it an unterminated quote is a problem on that line, as in NetworkManager.
         """
         sf = cls(source)
+        sf.dialect, sf.multiline = dialect, multiline
         if data is None:
             return sf
         if isinstance(data, bytes):
@@ -352,6 +355,11 @@ class ShellFile:
                     sf._problem_line(start + 1, key, str(exc), text)
                     break
         return sf
+
+    def copy(self) -> ShellFile:
+        """An independent copy, parsed again from this file's text."""
+        return ShellFile.parse(self.to_bytes(), self.source, dialect=self.dialect,
+                               multiline=self.multiline)  # fmt: skip
 
     def _problem_line(self, line: int, key: str, why: str, text: str) -> None:
         self.problems.append(LineProblem(self.source, line, f"{key}: {why}; line skipped"))
@@ -462,6 +470,24 @@ class ShellFile:
         return self.to_text().encode("utf-8", errors="surrogateescape")
 
 
+def carry_changes(shell: ShellFile, before: ShellFile, after: ShellFile, quote: Quote,
+                  what: str, labels: Iterable[tuple[str, bool]] = ()) -> None:  # fmt: skip
+    """Set in ``shell`` only what differs between two renderings of it.
+
+    ``before`` is the file rendered from its own definition, ``after`` from the desired
+    one: a key (or label comment, by prefix and place) they agree on keeps its bytes, so
+    an unchanged definition rewrites no line and one changed field only its own lines.
+    """
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            shell.set(key, new, quote, f"{what}: {key}")
+    for prefix, first in labels:
+        old, new = before.comment_value(prefix), after.comment_value(prefix)
+        if old != new:
+            shell.set_comment(prefix, new, first=first)
+
+
 # ---------------------------------------------------------------------------------------
 # Small value helpers the three formats share.
 
@@ -496,12 +522,24 @@ def parse_options(text: str) -> list[tuple[str, str]]:
 
 def merge_options(existing: str | None, ours: Iterable[tuple[str, str | None]],
                   modeled: Iterable[str]) -> str:  # fmt: skip
-    """Options we model replaced (None removes), the others kept in their order."""
-    ours = list(ours)
-    modeled_set = set(modeled) | {name for name, _ in ours}
-    words = [f"{n}={v}" for n, v in ours if v is not None]
-    words += [w for w in (existing or "").split() if w.partition("=")[0] not in modeled_set]
-    return " ".join(words)
+    """Options we model replaced where they stand (None removes), new ones appended after
+    them, the admin's others kept in their order."""
+    values = {name: value for name, value in ours}
+    modeled_set = set(modeled) | set(values)
+    words: list[str] = []
+    done: set[str] = set()
+    after_ours = 0  # where options new to the file go: after the last one of ours
+    for word in (existing or "").split():
+        name = word.partition("=")[0]
+        if name not in modeled_set:
+            words.append(word)
+            continue
+        if name not in done and values.get(name) is not None:
+            words.append(f"{name}={values[name]}")
+        after_ours = len(words)
+        done.add(name)
+    new = [f"{n}={v}" for n, v in values.items() if v is not None and n not in done]
+    return " ".join(words[:after_ours] + new + words[after_ours:])
 
 
 

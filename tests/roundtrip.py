@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from typing import Protocol
 
 from ifsmith.core.files import FileView, MemoryFiles, Rendering
-from ifsmith.core.model import Interface
+from ifsmith.core.model import Bridge, Family, IfType, Interface, IpAddress
 from ifsmith.core.xmlio import parse, to_xml
 
 Files = Mapping[PurePosixPath | str, bytes]
@@ -100,3 +100,29 @@ def replaced(
         return iface
 
     return [walk(i) for i in interfaces]
+
+
+def with_addresses(iface: Interface, family: Family, *addresses: IpAddress) -> Interface:
+    """The interface with the static addresses of one family replaced."""
+    from dataclasses import replace
+
+    proto = iface.protocol(family)
+    assert proto is not None
+    others = tuple(p for p in iface.protocols if p.family != family)
+    return replace(iface, protocols=(replace(proto, addresses=addresses), *others))
+
+
+def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> list[Interface]:
+    """Story 1: a NIC becomes the port of a new bridge that takes its addressing."""
+    old = named(interfaces, nic)
+    port = Interface(IfType.ETHERNET, nic, mac=old.mac)
+    return [
+        Interface(
+            IfType.BRIDGE,
+            bridge,
+            start_mode=old.start_mode,
+            mtu=old.mtu,
+            protocols=old.protocols,
+            bridge=Bridge(stp=False, ports=(port,)),
+        )
+    ]

@@ -11,7 +11,14 @@ from ifsmith.backends import nm_keyfile
 from ifsmith.backends.keyfile_ini import KeyFile
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import BondMode, Family, IfType, Interface, IpAddress
-from tests.roundtrip import edit, named, replaced, unchanged_round_trip
+from tests.roundtrip import (
+    edit,
+    named,
+    nic_into_bridge,
+    replaced,
+    unchanged_round_trip,
+    with_addresses,
+)
 from tests.test_backend_nm_keyfile import _nmcli_normalise
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
@@ -357,13 +364,6 @@ def test_anchor_corpora_are_there() -> None:
 # One field changed: only its lines change.
 
 
-def _v4(iface: Interface, *addresses: IpAddress) -> Interface:
-    proto = iface.ipv4
-    assert proto is not None
-    others = tuple(p for p in iface.protocols if p.family != Family.IPV4)
-    return replace(iface, protocols=(replace(proto, addresses=addresses), *others))
-
-
 EDITS = {
     "mtu": (
         profiles(uplink=STATIC),
@@ -375,7 +375,9 @@ EDITS = {
         lambda ifs: replaced(
             ifs,
             "eth1",
-            lambda i: _v4(i, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)),
+            lambda i: with_addresses(
+                i, Family.IPV4, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)
+            ),
         ),
         [
             "uplink.nmconnection: -address2=198.51.100.7/25",
@@ -384,7 +386,9 @@ EDITS = {
     ),
     "address-with-gateway-key": (
         profiles(**VLAN_ON_BOND_UNDER_BRIDGE),
-        lambda ifs: replaced(ifs, "br100", lambda i: _v4(i, IpAddress("10.100.0.3", 24))),
+        lambda ifs: replaced(
+            ifs, "br100", lambda i: with_addresses(i, Family.IPV4, IpAddress("10.100.0.3", 24))
+        ),
         [
             "br100.nmconnection: -address1=10.100.0.2/24",
             "br100.nmconnection: +address1=10.100.0.3/24",
@@ -401,9 +405,7 @@ EDITS = {
     ),
     "bridge-delay": (
         profiles(**BRIDGE),
-        lambda ifs: replaced(
-            ifs, "br0", lambda i: replace(i, bridge=replace(i.bridge, delay=6.0))
-        ),
+        lambda ifs: replaced(ifs, "br0", lambda i: replace(i, bridge=replace(i.bridge, delay=6.0))),
         ["br0.nmconnection: -forward-delay=4", "br0.nmconnection: +forward-delay=6"],
     ),
 }
@@ -423,19 +425,8 @@ STATIC_ROUTES = STATIC.replace(
 )
 
 
-def _into_bridge(ifs: list[Interface], master_text: str | None = None) -> list[Interface]:
-    """eth1 (STATIC) becomes the port of a new bridge br9 that takes its address."""
-    eth1 = named(ifs, "eth1")
-    port = Interface(IfType.ETHERNET, "eth1", mac=eth1.mac)
-    bridge = Interface(
-        IfType.BRIDGE,
-        "br9",
-        start_mode=eth1.start_mode,
-        mtu=eth1.mtu,
-        protocols=eth1.protocols,
-        bridge=nm_keyfile.Bridge(stp=False, ports=(port,)),
-    )
-    return [bridge]
+def _into_bridge(ifs: list[Interface]) -> list[Interface]:
+    return nic_into_bridge(ifs, "eth1", "br9")
 
 
 def test_a_nic_that_becomes_a_port_moves_dns_and_routes_to_its_master() -> None:
@@ -461,7 +452,7 @@ def test_a_port_dns_the_master_sets_otherwise_is_a_warning_naming_both() -> None
         "[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\ndns=9.9.9.9;\n"
     )
     files.update(profiles(br9=br9))
-    _lines, rendering = edit(nm_keyfile, files, lambda ifs: _into_bridge([named(ifs, "eth1")]))
+    _lines, rendering = edit(nm_keyfile, files, _into_bridge)
     master = KeyFile.parse(rendering.files[DIR / "br9.nmconnection"])
     assert master.get("ipv4", "dns") == "9.9.9.9;"
     assert master.get("ipv4", "dns-search") == "example.com;"
