@@ -488,6 +488,19 @@ def carry_changes(shell: ShellFile, before: ShellFile, after: ShellFile, quote: 
             shell.set_comment(prefix, new, first=first)
 
 
+def slot_names(own: list[str], count: int, fresh: Iterable[str]) -> list[str]:
+    """Names for ``count`` numbered items (addresses, slaves): the file's own names first,
+    in the order its reader takes them, then fresh ones; so an unchanged list keeps its
+    keys and a changed item changes only its own line."""
+    names = own[:count]
+    for name in fresh:
+        if len(names) >= count:
+            break
+        if name not in own:
+            names.append(name)
+    return names
+
+
 # ---------------------------------------------------------------------------------------
 # Small value helpers the three formats share.
 

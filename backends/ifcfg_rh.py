@@ -10,6 +10,7 @@ else (NM_CONTROLLED, UUID, NAME, ETHTOOL_OPTS, comments) stays byte for byte.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -27,6 +28,7 @@ from ifsmith.backends.bash import (
     merge_options,
     parse_options,
     quote_bash,
+    slot_names,
     yes_no,
 )
 from ifsmith.backends.bash import (
@@ -268,8 +270,8 @@ def _render_ipv4(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
     if proto is not None:
         put("BOOTPROTO", "dhcp" if proto.dhcp else "none")
         put("PEERDNS", yes_no(proto.peerdns) if proto.dhcp else None)
-        for i, addr in enumerate(proto.addresses):
-            n = "" if i == 0 else str(i)
+        for n, addr in zip(_address_slots(shell, len(proto.addresses)), proto.addresses,
+                           strict=True):  # fmt: skip
             put(f"IPADDR{n}", addr.address)
             written.add(f"IPADDR{n}")
             if addr.prefix is not None:
@@ -288,6 +290,17 @@ def _render_ipv4(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
     for key in shell.keys():
         if _IP4_KEY.fullmatch(key) and key not in written:
             shell.remove(key)
+
+
+def _address_slots(shell: ShellFile, count: int) -> list[str]:
+    """IPADDR suffixes for ``count`` addresses: the file's own in the reader's order
+    (IPADDR, IPADDR0, IPADDR1…), then new numbers after them."""
+    own = sorted({m.group(2) for k in shell.keys() if (m := _IP4_KEY.fullmatch(k))
+                  and m.group(1) == "IPADDR" and shell.get(k)},
+                 key=lambda n: -1 if n == "" else int(n))  # fmt: skip
+    start = max((int(n) for n in own if n), default=0) + 1
+    fresh = itertools.chain([] if own else [""], (str(i) for i in itertools.count(start)))
+    return slot_names(own, count, fresh)
 
 
 def _render_ipv6(shell: ShellFile, iface: Interface | None, put: _Put) -> None:

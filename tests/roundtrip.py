@@ -126,3 +126,31 @@ def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> l
             bridge=Bridge(stp=False, ports=(port,)),
         )
     ]
+
+
+Change = Callable[[list[Interface]], list[Interface]]
+
+
+def change(name: str, **fields: object) -> Change:
+    """An edit: these fields of the interface ``name`` set."""
+    from dataclasses import replace
+
+    return lambda interfaces: replaced(interfaces, name, lambda i: replace(i, **fields))  # type: ignore[arg-type]
+
+
+def change_bond(name: str, **fields: object) -> Change:
+    """An edit: these fields of the bond ``name``'s settings set."""
+    from dataclasses import replace
+
+    def one(iface: Interface) -> Interface:
+        assert iface.bond is not None
+        return replace(iface, bond=replace(iface.bond, **fields))  # type: ignore[arg-type]
+
+    return lambda interfaces: replaced(interfaces, name, one)
+
+
+def change_addresses(name: str, family: Family, *addresses: IpAddress) -> Change:
+    """An edit: the static addresses of one family of the interface ``name`` replaced."""
+    return lambda interfaces: replaced(
+        interfaces, name, lambda i: with_addresses(i, family, *addresses)
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -12,11 +11,12 @@ from ifsmith.backends.bash import ShellFile
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import BondMode, Family, Interface, IpAddress
 from tests.roundtrip import (
+    change,
+    change_addresses,
+    change_bond,
     edit,
     nic_into_bridge,
-    replaced,
     unchanged_round_trip,
-    with_addresses,
 )
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
@@ -224,36 +224,26 @@ def test_anchor_ifcfg_files_round_trip_unchanged(shape: str) -> None:
 EDITS = {
     "mtu": (
         SHAPES["static-gateway-dns-ethtool-comment"],
-        lambda ifs: replaced(ifs, "eth1", lambda i: replace(i, mtu=1500)),
+        change("eth1", mtu=1500),
         ["ifcfg-eth1: -MTU=9000", "ifcfg-eth1: +MTU=1500"],
     ),
     "second-address": (
         SHAPES["static-gateway-dns-ethtool-comment"],
-        lambda ifs: replaced(
-            ifs,
-            "eth1",
-            lambda i: with_addresses(
-                i, Family.IPV4, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)
-            ),
+        change_addresses(
+            "eth1", Family.IPV4, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)
         ),
         ["ifcfg-eth1: -IPADDR1=198.51.100.7", "ifcfg-eth1: +IPADDR1=198.51.100.8"],
     ),
     "netmask-style-kept": (
         SHAPES["static-gateway-dns-ethtool-comment"],
-        lambda ifs: replaced(
-            ifs,
-            "eth1",
-            lambda i: with_addresses(
-                i, Family.IPV4, IpAddress("192.0.2.10", 25), IpAddress("198.51.100.7", 25)
-            ),
+        change_addresses(
+            "eth1", Family.IPV4, IpAddress("192.0.2.10", 25), IpAddress("198.51.100.7", 25)
         ),
         ["ifcfg-eth1: -NETMASK=255.255.255.0", "ifcfg-eth1: +NETMASK=255.255.255.128"],
     ),
     "bond-mode": (
         SHAPES["bond-explicit-primary-not-first"],
-        lambda ifs: replaced(
-            ifs, "bond0", lambda i: replace(i, bond=replace(i.bond, mode=BondMode.BALANCE_ALB))
-        ),
+        change_bond("bond0", mode=BondMode.BALANCE_ALB),
         [
             'ifcfg-bond0: -BONDING_OPTS="mode=active-backup miimon=100 primary=eth5 '
             'fail_over_mac=1"',
@@ -262,16 +252,24 @@ EDITS = {
     ),
     "ipv6-secondary": (
         SHAPES["ipv6-static-secondaries"],
-        lambda ifs: replaced(
-            ifs,
-            "eth2",
-            lambda i: with_addresses(
-                i, Family.IPV6, IpAddress("2001:db8:1::10", 64), IpAddress("2001:db8:1::11", 64)
-            ),
+        change_addresses(
+            "eth2", Family.IPV6, IpAddress("2001:db8:1::10", 64), IpAddress("2001:db8:1::11", 64)
         ),
         [
             'ifcfg-eth2: -IPV6ADDR_SECONDARIES="2001:db8:1::11/64 2001:db8:1::12/64"',
             "ifcfg-eth2: +IPV6ADDR_SECONDARIES=2001:db8:1::11/64",
+        ],
+    ),
+    "numbered-slots-keep-their-keys": (
+        ifcfgs(
+            ifcfg_eth1="DEVICE=eth1\nIPADDR0=192.0.2.5\nPREFIX0=24\nIPADDR1=192.0.2.6\nPREFIX1=24\n"
+        ),
+        change_addresses("eth1", Family.IPV4, IpAddress("192.0.2.7", 24)),
+        [
+            "ifcfg-eth1: -IPADDR0=192.0.2.5",
+            "ifcfg-eth1: +IPADDR0=192.0.2.7",
+            "ifcfg-eth1: -IPADDR1=192.0.2.6",
+            "ifcfg-eth1: -PREFIX1=24",
         ],
     ),
 }

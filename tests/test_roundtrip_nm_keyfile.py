@@ -12,12 +12,14 @@ from ifsmith.backends.keyfile_ini import KeyFile
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import BondMode, Family, IfType, Interface, IpAddress
 from tests.roundtrip import (
+    change,
+    change_addresses,
+    change_bond,
     edit,
     named,
     nic_into_bridge,
     replaced,
     unchanged_round_trip,
-    with_addresses,
 )
 from tests.test_backend_nm_keyfile import _nmcli_normalise
 
@@ -367,17 +369,13 @@ def test_anchor_corpora_are_there() -> None:
 EDITS = {
     "mtu": (
         profiles(uplink=STATIC),
-        lambda ifs: replaced(ifs, "eth1", lambda i: replace(i, mtu=1500)),
+        change("eth1", mtu=1500),
         ["uplink.nmconnection: -mtu=9000", "uplink.nmconnection: +mtu=1500"],
     ),
     "second-address": (
         profiles(uplink=STATIC),
-        lambda ifs: replaced(
-            ifs,
-            "eth1",
-            lambda i: with_addresses(
-                i, Family.IPV4, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)
-            ),
+        change_addresses(
+            "eth1", Family.IPV4, IpAddress("192.0.2.10", 24), IpAddress("198.51.100.8", 25)
         ),
         [
             "uplink.nmconnection: -address2=198.51.100.7/25",
@@ -386,9 +384,7 @@ EDITS = {
     ),
     "address-with-gateway-key": (
         profiles(**VLAN_ON_BOND_UNDER_BRIDGE),
-        lambda ifs: replaced(
-            ifs, "br100", lambda i: with_addresses(i, Family.IPV4, IpAddress("10.100.0.3", 24))
-        ),
+        change_addresses("br100", Family.IPV4, IpAddress("10.100.0.3", 24)),
         [
             "br100.nmconnection: -address1=10.100.0.2/24",
             "br100.nmconnection: +address1=10.100.0.3/24",
@@ -396,11 +392,7 @@ EDITS = {
     ),
     "bond-mode": (
         profiles(**BOND),
-        lambda ifs: replaced(
-            ifs,
-            "bond0",
-            lambda i: replace(i, bond=replace(i.bond, mode=BondMode.BALANCE_ALB)),
-        ),
+        change_bond("bond0", mode=BondMode.BALANCE_ALB),
         ["bond0.nmconnection: -mode=active-backup", "bond0.nmconnection: +mode=balance-alb"],
     ),
     "bridge-delay": (
