@@ -288,6 +288,7 @@ class ShellFile:
         self.entries: list[Entry | None] = []  # None: a removed entry
         self.problems: list[LineProblem] = []
         self._index: dict[str, list[int]] = {}
+        self._notes: list[int] = []  # where the lines without an assignment are
         self.trailing_newline = True
         self.dialect = "bash"
         self.multiline = False
@@ -357,9 +358,15 @@ class ShellFile:
         return sf
 
     def copy(self) -> ShellFile:
-        """An independent copy, parsed again from this file's text."""
-        return ShellFile.parse(self.to_bytes(), self.source, dialect=self.dialect,
-                               multiline=self.multiline)  # fmt: skip
+        """An independent copy (entries are replaced on edit, never changed in place)."""
+        other = ShellFile(self.source)
+        other.entries = list(self.entries)
+        other.problems = list(self.problems)
+        other._index = {k: list(v) for k, v in self._index.items()}
+        other._notes = list(self._notes)
+        other.trailing_newline = self.trailing_newline
+        other.dialect, other.multiline = self.dialect, self.multiline
+        return other
 
     def _problem_line(self, line: int, key: str, why: str, text: str) -> None:
         self.problems.append(LineProblem(self.source, line, f"{key}: {why}; line skipped"))
@@ -368,6 +375,8 @@ class ShellFile:
     def _append(self, entry: Entry) -> None:
         if entry.key is not None:
             self._index.setdefault(entry.key, []).append(len(self.entries))
+        else:
+            self._notes.append(len(self.entries))
         self.entries.append(entry)
 
     def get(self, key: str) -> str | None:
@@ -432,21 +441,28 @@ class ShellFile:
         if first:
             self.entries.insert(0, entry)
             self._index = {k: [i + 1 for i in v] for k, v in self._index.items()}
+            self._notes = [0] + [i + 1 for i in self._notes]
         else:
-            self.entries.append(entry)
+            self._append(entry)
+
+    def _comments(self) -> Iterator[tuple[int, Entry]]:
+        for i in self._notes:
+            e = self.entries[i]
+            if e is not None and e.key is None:
+                yield i, e
 
     def comment_value(self, prefix: str) -> str | None:
         """The unescaped rest of the first comment line starting with ``prefix``."""
-        for e in self.entries:
-            if e is not None and e.key is None and e.text.startswith(prefix):
+        for _i, e in self._comments():
+            if e.text.startswith(prefix):
                 return unescape_comment(e.text[len(prefix) :])
         return None
 
     def set_comment(self, prefix: str, value: str | None, first: bool = True) -> None:
         """Set, replace or remove (None) the comment line ``prefix + escaped value``."""
         found = False
-        for i, e in enumerate(self.entries):
-            if e is not None and e.key is None and e.text.startswith(prefix):
+        for i, e in list(self._comments()):
+            if e.text.startswith(prefix):
                 if value is None or found:
                     self.entries[i] = None
                 else:

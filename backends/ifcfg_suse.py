@@ -233,8 +233,20 @@ def _render_addresses(shell: ShellFile, iface: Interface | None, put: _Put) -> N
     fresh = (f"IPADDR_{i}" if i else "IPADDR" for i in itertools.count())
     written = set()
     for key, addr in zip(slot_names(own, len(addresses), fresh), addresses, strict=True):
-        put(key, str(addr))
         written.add(key)
+        sfx = key[len("IPADDR") :]
+        style = next((k for k in (f"PREFIXLEN{sfx}", f"NETMASK{sfx}") if shell.get(k)), None)
+        if style is None or "/" in (shell.get(key) or "/") or addr.prefix is None:
+            put(key, str(addr))
+            continue
+        # Keep the slot's own style: the prefix (or netmask) in a key of its own.
+        put(key, addr.address)
+        if style.startswith("NETMASK") and address_family(addr.address) == Family.IPV4:
+            put(style, str(ipaddress.IPv4Network(f"0.0.0.0/{addr.prefix}").netmask))
+        else:
+            style = f"PREFIXLEN{sfx}"
+            put(style, str(addr.prefix))
+        written.add(style)
     for key in shell.keys():
         if _ADDR_KEY.fullmatch(key) and key not in written:
             shell.remove(key)

@@ -154,3 +154,8 @@ def change_addresses(name: str, family: Family, *addresses: IpAddress) -> Change
     return lambda interfaces: replaced(
         interfaces, name, lambda i: with_addresses(i, family, *addresses)
     )
+
+
+def eth1_into_br9(interfaces: list[Interface]) -> list[Interface]:
+    """The shapes' story 1: eth1 becomes the only port of a new bridge br9."""
+    return nic_into_bridge(interfaces, "eth1", "br9")

@@ -9,13 +9,13 @@ import pytest
 from ifsmith.backends import ifcfg_rh
 from ifsmith.backends.bash import ShellFile
 from ifsmith.core.files import MemoryFiles
-from ifsmith.core.model import BondMode, Family, Interface, IpAddress
+from ifsmith.core.model import BondMode, Family, IpAddress
 from tests.roundtrip import (
     change,
     change_addresses,
     change_bond,
     edit,
-    nic_into_bridge,
+    eth1_into_br9,
     unchanged_round_trip,
 )
 
@@ -285,12 +285,8 @@ def test_one_changed_field_changes_only_its_lines(case: str) -> None:
 # A NIC that becomes a port gives up its addressing; DNS and routes move to the master.
 
 
-def _into_bridge(ifs: list[Interface]) -> list[Interface]:
-    return nic_into_bridge(ifs, "eth1", "br9")
-
-
 def test_a_nic_that_becomes_a_port_moves_dns_and_routes_to_its_master() -> None:
-    lines, rendering = edit(ifcfg_rh, SHAPES["static-gateway-dns-ethtool-comment"], _into_bridge)
+    lines, rendering = edit(ifcfg_rh, SHAPES["static-gateway-dns-ethtool-comment"], eth1_into_br9)
     port = ShellFile.parse(rendering.files[DIR / "ifcfg-eth1"])
     for key in ("IPADDR", "NETMASK", "IPADDR1", "PREFIX1", "GATEWAY", "DNS1", "DNS2", "DOMAIN"):
         assert port.get(key) is None, key
@@ -311,7 +307,7 @@ def test_port_dns_and_routes_the_master_has_its_own_of_are_warnings_naming_them(
         **ifcfgs(ifcfg_br9="DEVICE=br9\nTYPE=Bridge\nDNS1=9.9.9.9\n"),
         DIR / "route-br9": b"198.18.0.0/15 via 192.0.2.1\n",
     }
-    _lines, rendering = edit(ifcfg_rh, files, _into_bridge)
+    _lines, rendering = edit(ifcfg_rh, files, eth1_into_br9)
     master = ShellFile.parse(rendering.files[DIR / "ifcfg-br9"])
     assert master.get("DNS1") == "9.9.9.9" and master.get("DNS2") is None
     assert DIR / "route-br9" not in rendering.files

@@ -16,7 +16,7 @@ from tests.roundtrip import (
     change_addresses,
     change_bond,
     edit,
-    nic_into_bridge,
+    eth1_into_br9,
     replaced,
     unchanged_round_trip,
 )
@@ -209,12 +209,8 @@ def test_one_changed_field_changes_only_its_lines(case: str) -> None:
 # A NIC that becomes a port gives up its addressing; its routes move to the master.
 
 
-def _into_bridge(ifs: list[Interface]) -> list[Interface]:
-    return nic_into_bridge(ifs, "eth1", "br9")
-
-
 def test_a_nic_that_becomes_a_port_moves_its_routes_to_its_master() -> None:
-    _lines, rendering = edit(ifcfg_suse, SHAPES["static-gateway-netconfig-dns"], _into_bridge)
+    _lines, rendering = edit(ifcfg_suse, SHAPES["static-gateway-netconfig-dns"], eth1_into_br9)
     port = ShellFile.parse(rendering.files[DIR / "ifcfg-eth1"], dialect="wicked")
     assert [port.get(k) for k in ("BOOTPROTO", "IPADDR", "IPADDR_1")] == ["none", None, None]
     assert port.get("ETHTOOL_OPTIONS") == "-K iface tso off"
@@ -234,9 +230,18 @@ def test_port_routes_the_master_has_a_file_for_are_a_warning_naming_them() -> No
         **SHAPES["static-gateway-netconfig-dns"],
         DIR / "ifroute-br9": b"10.9.0.0/16 - - br9\n",
     }
-    _lines, rendering = edit(ifcfg_suse, files, _into_bridge)
+    _lines, rendering = edit(ifcfg_suse, files, eth1_into_br9)
     assert rendering.removed == {DIR / "ifroute-eth1"}
     assert [str(w) for w in rendering.warnings] == [
         "warning: ifcfg-suse: br9: routes of eth1 not moved here "
         "(/etc/sysconfig/network/ifroute-br9 exists): 203.0.113.0/24 192.0.2.254 - eth1"
     ]
+
+
+def test_an_address_with_its_prefix_in_prefixlen_keeps_that_style() -> None:
+    files = sysconfig(ifcfg_eth1="STARTMODE='auto'\nIPADDR='10.0.0.1'\nPREFIXLEN='24'\n")
+    lines, _rendering = edit(
+        ifcfg_suse, files, change_addresses("eth1", Family.IPV4, IpAddress("10.0.0.1", 25))
+    )
+    assert lines == ["ifcfg-eth1: -PREFIXLEN='24'", "ifcfg-eth1: +PREFIXLEN='25'"]
+    assert unchanged_round_trip(ifcfg_suse, files) == {"direct": [], "xml": []}

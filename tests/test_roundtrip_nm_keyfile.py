@@ -16,8 +16,8 @@ from tests.roundtrip import (
     change_addresses,
     change_bond,
     edit,
+    eth1_into_br9,
     named,
-    nic_into_bridge,
     replaced,
     unchanged_round_trip,
 )
@@ -417,12 +417,8 @@ STATIC_ROUTES = STATIC.replace(
 )
 
 
-def _into_bridge(ifs: list[Interface]) -> list[Interface]:
-    return nic_into_bridge(ifs, "eth1", "br9")
-
-
 def test_a_nic_that_becomes_a_port_moves_dns_and_routes_to_its_master() -> None:
-    lines, rendering = edit(nm_keyfile, profiles(uplink=STATIC_ROUTES), _into_bridge)
+    lines, rendering = edit(nm_keyfile, profiles(uplink=STATIC_ROUTES), eth1_into_br9)
     port = KeyFile.parse(rendering.files[DIR / "uplink.nmconnection"])
     assert port.group("ipv4") is None and port.group("ipv6") is None
     assert port.get("connection", "master") == "br9"
@@ -444,7 +440,7 @@ def test_a_port_dns_the_master_sets_otherwise_is_a_warning_naming_both() -> None
         "[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\ndns=9.9.9.9;\n"
     )
     files.update(profiles(br9=br9))
-    _lines, rendering = edit(nm_keyfile, files, _into_bridge)
+    _lines, rendering = edit(nm_keyfile, files, eth1_into_br9)
     master = KeyFile.parse(rendering.files[DIR / "br9.nmconnection"])
     assert master.get("ipv4", "dns") == "9.9.9.9;"
     assert master.get("ipv4", "dns-search") == "example.com;"
@@ -511,7 +507,7 @@ def _nmcli_values(data: bytes) -> list[str]:
 ORACLE_CASES = {
     **{f"unchanged/{shape}": (files, lambda ifs: ifs) for shape, files in SHAPES.items()},
     **{f"edit/{case}": (files, change) for case, (files, change, _lines) in EDITS.items()},
-    "port-takes-over": (profiles(uplink=STATIC_ROUTES), _into_bridge),
+    "port-takes-over": (profiles(uplink=STATIC_ROUTES), eth1_into_br9),
 }
 
 
