@@ -162,7 +162,8 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
     put("BOOTPROTO", _bootproto(top, warn))
     _render_addresses(shell, top, put)
     put("MTU", None if f.mtu is None else str(f.mtu))
-    put("LLADDR", iface.mac)
+    if iface.mac is not None:  # none (libvirt's XML for a bond, bridge, VLAN): keep the file's
+        put("LLADDR", iface.mac)
     bond = iface.bond
     put("BONDING_MASTER", "yes" if bond is not None else None)
     slaves = bond.slaves if bond else ()

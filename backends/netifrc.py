@@ -193,9 +193,10 @@ def render_device(sh: ShellFile, f: FlatInterface, warnings: list[RenderWarning]
                                       "/etc/conf.d/net; the kernel's accept_ra/autoconf "
                                       "sysctls decide (/etc/sysctl.d)", NAME))  # fmt: skip
     put("mtu", None if f.mtu is None else str(f.mtu))
-    old_mac = sh.get(f"mac_{v}")
-    if iface.mac is not None or old_mac is None or _MAC.fullmatch(old_mac):
-        put("mac", iface.mac)  # a macchanger mode ("random-ending") is not ours to remove
+    # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the file keeps its
+    # own, a macchanger mode ("random-ending") included.
+    if iface.mac is not None:
+        put("mac", iface.mac)
     _render_bond(sh, iface, put)
     _render_bridge(sh, iface, put)
 

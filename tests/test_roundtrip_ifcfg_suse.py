@@ -90,6 +90,7 @@ BRIDGE_PORTS='eth6'
 BRIDGE_STP='off'
 BRIDGE_FORWARDDELAY='0'
 BRIDGE_HELLOTIME='1'
+LLADDR='52:54:00:aa:bb:cc'
 """,
     "ifcfg_eth6": "STARTMODE='auto'\nBOOTPROTO='none'\n",
 }

@@ -76,6 +76,7 @@ bridge_br0="eth6"
 bridge_stp_state_br0="0"
 bridge_forward_delay_br0="200"
 config_br0="dhcp"
+mac_br0="52:54:00:aa:bb:cc"
 rc_net_br0_need="net.eth6"
 """
 

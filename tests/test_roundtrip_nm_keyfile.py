@@ -183,6 +183,7 @@ type=bridge
 interface-name=br0
 
 [ethernet]
+cloned-mac-address=52:54:00:AA:BB:CC
 
 [bridge]
 forward-delay=4
