@@ -65,11 +65,18 @@ def unchanged_round_trip(backend: FileBackend, files: Files) -> dict[str, list[s
 
 
 def edit(
-    backend: FileBackend, files: Files, change: Callable[[list[Interface]], list[Interface]]
+    backend: FileBackend,
+    files: Files,
+    change: Callable[[list[Interface]], list[Interface]],
+    via_xml: bool = False,
 ) -> tuple[list[str], Rendering]:
-    """The changed lines (and the rendering) after one edit of what the files define."""
+    """The changed lines (and the rendering) after one edit of what the files define,
+    made on what they read as, or (``via_xml``) on the XML an admin exports."""
     view = MemoryFiles(files)
-    rendering = backend.render(change(backend.read_files(view)), view)
+    interfaces = backend.read_files(view)
+    if via_xml:
+        interfaces = through_xml(interfaces)
+    rendering = backend.render(change(interfaces), view)
     return changes(rendering, view), rendering
 
 

@@ -200,10 +200,11 @@ EDITS = {
 }
 
 
+@pytest.mark.parametrize("via_xml", [False, True], ids=["direct", "xml"])
 @pytest.mark.parametrize("case", list(EDITS))
-def test_one_changed_field_changes_only_its_lines(case: str) -> None:
+def test_one_changed_field_changes_only_its_lines(case: str, via_xml: bool) -> None:
     files, change, expected = EDITS[case]
-    assert edit(ifcfg_suse, files, change)[0] == expected
+    assert edit(ifcfg_suse, files, change, via_xml)[0] == expected
 
 
 # ---------------------------------------------------------------------------------------
