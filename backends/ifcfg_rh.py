@@ -147,7 +147,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     found = ifcfg_files(existing) if existing.listdir(DIR) else []
     by = _by_device(found)
     defined = {d.name: d for d in flatten(read_report(existing).interfaces)} if found else {}
-    files: dict[PurePosixPath, bytes] = {}
+    paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
     for f in flat:
@@ -163,17 +163,14 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             path = known.path if known is not None else DIR / f"ifcfg-{f.name}"
             shell = known.shell if known is not None else ShellFile(str(path))
             render_device(shell, f, warnings)
-        shells[f.name] = shell
-        files[path] = b""
+        shells[f.name], paths[f.name] = shell, path
+    files: dict[PurePosixPath, bytes] = {}  # route files moved to a master
     removed: set[PurePosixPath] = set()
     for f in flat:
         was = defined.get(f.name)
         if f.master is not None and was is not None and was.master is None:
             removed |= _hand_over(f, shells, existing, files, warnings)
-    for f in flat:
-        known = by.get(f.name)
-        files[known.path if known is not None else DIR / f"ifcfg-{f.name}"] = (
-            shells[f.name].to_bytes())  # fmt: skip
+    files.update({paths[name]: shell.to_bytes() for name, shell in shells.items()})
     return Rendering(NAME, files, removed=frozenset(removed), warnings=tuple(warnings))
 
 

@@ -260,18 +260,19 @@ def _render_routes(iface: Interface, existing: FileView) -> tuple[PurePosixPath,
     if old is None and not gateways:
         return None
     lines = [] if old is None else old.decode("utf-8", errors="surrogateescape").splitlines()
-    new = []
+    new: dict[Family | None, str] = {}
     for gw in gateways:
         if address_family(gw) is None:
             raise UnsafeValue(f"{iface.name}: gateway {gw!r} is not an IP address")
-        new.append(f"default {gw} - {iface.name}")
+        new[address_family(gw)] = f"default {gw} - {iface.name}"
     kept = []
-    for line in lines:  # a default route is replaced where it stands
+    for line in lines:  # a default route is replaced where it stands, family by family
+        words = line.split()
         if not _is_default(line):
             kept.append(line)
-        elif new:
-            kept.append(new.pop(0))
-    kept += new
+        elif (family := address_family(words[1]) if len(words) > 1 else None) in new:
+            kept.append(new.pop(family))
+    kept += new.values()
     return path, "".join(ln + "\n" for ln in kept).encode("utf-8", errors="surrogateescape")
 
 

@@ -1,9 +1,10 @@
 """NetworkManager keyfiles: ``/etc/NetworkManager/system-connections/*.nmconnection``.
 
 One connection profile per device.  Rendering edits the profile that already names the
-interface (keeping its uuid, id, comments and every key ifsmith does not model) and creates
-``<name>.nmconnection`` otherwise, with a uuid derived from the name so that the same XML
-always renders the same bytes.  Keys are written as NetworkManager 1.42 writes them
+interface (keeping its uuid, id, comments and every key ifsmith does not model, and
+rewriting only the keys whose value changes) and creates ``<name>.nmconnection``
+otherwise, with a uuid derived from the name so that the same XML always renders the same
+bytes.  Keys are written as NetworkManager 1.42 writes them
 (``master``/``slave-type``, the gateway beside the first address), so ``nmcli`` normalisation
 leaves them alone.  Files are mode 0600: NetworkManager ignores group- or world-readable ones.
 """
@@ -626,7 +627,7 @@ def _ip_keys(
         gateway = _check_ip(name, "gateway", proto.gateway) if proto.gateway else None
         own_key = not proto.addresses or group in gateway_keys
         if gateway is not None and own_key:
-            keys[(group, "gateway")] = gateway  # with DHCP only NM may refuse it
+            keys[(group, "gateway")] = gateway  # without addresses: NM may refuse it
         for n, address in enumerate(proto.addresses, 1):
             text = _check_ip(name, "address", address.address)
             full = 32 if family == Family.IPV4 else 128  # NetworkManager's default prefix
