@@ -14,8 +14,9 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from ifsmith.backends import networkd
+from ifsmith.backends.systemd_ini import UnitFile
 from ifsmith.core.files import MemoryFiles, Rendering, unified_diff
-from ifsmith.core.model import BondMode, Family, Interface, IpAddress
+from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress
 from ifsmith.core.xmlio import parse, to_xml
 
 DIR = networkd.DIRECTORY
@@ -248,3 +249,75 @@ def test_a_diff_shows_one_added_address_as_one_line() -> None:
         return replace(i, protocols=tuple(new if p is v4 else p for p in i.protocols))
 
     assert edit(view, "eno1", add) == ["+Address=192.0.2.12/24"]
+
+
+# ---------------------------------------------------------------------------------------
+# A NIC that becomes a port: its IP settings go, and none is lost silently.
+
+UPLINK = files(
+    {
+        "10-eno1.network": (
+            "[Match]\nName=eno1\n\n[Network]\nAddress=192.0.2.10/24\nGateway=192.0.2.1\n"
+            "DNS=192.0.2.53 192.0.2.54\nDomains=example.com\nLLDP=yes\n\n"
+            "[Route]\nDestination=10.50.0.0/16\nGateway=192.0.2.254\n"
+        ),
+    }
+)
+
+
+def bridged(address: bool) -> Interface:
+    """eno1 as the port of a new bridge br0, which takes (or not) its address and gateway."""
+    (eno1,) = networkd.read_files(UPLINK)
+    port = replace(eno1, start_mode=None, protocols=())
+    protocols = eno1.protocols if address else ()
+    return Interface(
+        eno1.type.BRIDGE,
+        "br0",
+        start_mode=eno1.start_mode,
+        protocols=protocols,
+        bridge=Bridge(stp=False, ports=(port,)),
+    )
+
+
+def test_a_nic_becoming_a_port_hands_dns_domains_and_routes_to_its_bridge() -> None:
+    rendering = networkd.render([bridged(address=True)], UPLINK)
+    port = UnitFile.parse(rendering.files[DIR / "10-eno1.network"])
+    assert port.get("Network", "Bridge") == "br0"
+    assert port.get("Network", "LLDP") == "yes"  # not an IP setting: stays
+    for key in ("Address", "Gateway", "DNS", "Domains"):
+        assert port.get("Network", key) is None, key
+    assert port.named("Route") == []
+    master = UnitFile.parse(rendering.files[DIR / "10-ifsmith-br0.network"])
+    assert master.get_list("Network", "DNS") == ["192.0.2.53", "192.0.2.54"]
+    assert master.get("Network", "Domains") == "example.com"
+    assert master.get("Network", "Address") == "192.0.2.10/24"
+    (route,) = master.named("Route")
+    assert route.values("Destination") == ["10.50.0.0/16"]
+    assert rendering.warnings == ()
+    assert networkd.read_files(MemoryFiles({**UPLINK.files, **rendering.files})) == [
+        bridged(address=True)
+    ]
+
+
+def test_a_port_s_address_and_gateway_its_master_does_not_take_are_named() -> None:
+    rendering = networkd.render([bridged(address=False)], UPLINK)
+    messages = [w.message for w in rendering.warnings if w.interface == "eno1"]
+    assert any("address 192.0.2.10/24 removed" in m for m in messages), messages
+    assert any("gateway 192.0.2.1 removed" in m for m in messages), messages
+
+
+def test_dns_the_master_sets_otherwise_is_named_not_merged() -> None:
+    view = Tree(
+        {
+            **UPLINK.files,
+            DIR / "10-br0.network": b"[Match]\nName=br0\n\n[Network]\nDNS=9.9.9.9\n",
+            DIR / "10-br0.netdev": b"[NetDev]\nName=br0\nKind=bridge\n",
+        }
+    )
+    rendering = networkd.render([bridged(address=True)], view)
+    master = UnitFile.parse(rendering.files[DIR / "10-br0.network"])
+    assert master.get_list("Network", "DNS") == ["9.9.9.9"]
+    assert master.get("Network", "Domains") == "example.com"
+    (warning,) = [w for w in rendering.warnings if "DNS" in w.message]
+    assert "DNS=192.0.2.53 192.0.2.54 removed" in warning.message
+    assert "DNS=9.9.9.9" in warning.message
