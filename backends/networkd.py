@@ -708,11 +708,17 @@ def apply_settings(uf: UnitFile, settings: Settings) -> None:
 Reading = Callable[[UnitFile], object]
 
 
-def apply_keeping(uf: UnitFile, settings: Settings, reading: Reading | None) -> None:
+def apply_keeping(
+    uf: UnitFile,
+    settings: Settings,
+    reading: Reading | None,
+    forced: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
     """Set our settings, but leave a setting as the file has it where the file then reads
     the same: ``DHCP=true`` for ``yes``, ``1s`` for ``1000ms``, a default left unwritten,
     an admin's ``RequiredForOnline=routable``.  The definition is the truth; only what
-    reads differently is changed.  ``reading`` is None for a new file."""
+    reads differently is changed.  ``reading`` is None for a new file; ``forced`` settings
+    are written whatever the reading says."""
     if reading is None:
         apply_settings(uf, settings)
         return
@@ -722,7 +728,7 @@ def apply_keeping(uf: UnitFile, settings: Settings, reading: Reading | None) -> 
     target = reading(target_file)
     kept: set[tuple[str, str]] = set()
     for key in settings:
-        if _lines_of(original, key) == _lines_of(target_file, key):
+        if key in forced or _lines_of(original, key) == _lines_of(target_file, key):
             continue
         trial = copy.deepcopy(original)
         apply_settings(trial, {k: v for k, v in settings.items() if k not in kept and k != key})
@@ -826,7 +832,7 @@ def hand_over(
         master.sections.append(sec)
 
 
-def _port_losses(
+def port_losses(
     was: tuple[Protocol, ...], master: Interface | None, warn: Callable[[str], None]
 ) -> None:
     """Name the addresses, gateways and DHCP a NIC loses by becoming a port that its master
@@ -944,6 +950,11 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             vlan_children.setdefault(parent, []).append(fi.name)
     primaries = {i.bond.primary for top in interfaces for i, _m in top.walk() if i.bond is not None}
     masters = {i.name: i for top in interfaces for i, _m in top.walk()}
+    implicit_primaries = {
+        i.bond.slaves[0].name
+        for i in masters.values()
+        if i.bond is not None and i.bond.slaves and i.bond.primary_slave is None
+    }
     rendered: dict[str, PurePosixPath] = {}
     for fi in flat:
         name = _name(fi.name, "interface name", fi.name)
@@ -981,10 +992,12 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                     del settings[("Network", key)]  # not a configured master: not modelled
             _owned_sections(nw, settings, warn)
         elif found is not None:
-            _port_losses(_protocols(found, []), masters.get(fi.master), warn)
+            port_losses(_protocols(found, []), masters.get(fi.master), warn)
             hand_over(nw, out.files[rendered[fi.master]], fi.master, warn)
+        if port and found is not None and fi.name in implicit_primaries:
+            del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
-        apply_keeping(nw, settings, reading)
+        apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
         if new and found_nd is not None and _says_nothing(name, netdev, path, nw):
             del out.files[path]  # a .netdev without a .network stays so
             continue
@@ -1040,16 +1053,31 @@ def _says_nothing(name: str, netdev: Unit | None, path: PurePosixPath, nw: UnitF
 
 
 def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Reading:
-    """How a .network reads (with its drop-ins); a port's start settings are its own, not
-    the model's (subordinates inherit the top's start mode), so they are left alone."""
+    """How a .network reads (with its drop-ins); a port reads as ``as_port`` says."""
 
     def reading(uf: UnitFile) -> object:
         rec = _record(name, netdev, Unit(u.path, uf, merged(uf, u.dropins)), [])
         if rec is not None and port:
-            rec.iface = replace(rec.iface, start_mode=None)
+            rec.iface = as_port(rec.iface)
         return rec
 
     return reading
+
+
+# A new port's link-local addressing goes off even though the model has no IP for it.
+_PORT_FORCED = frozenset({("Network", "LinkLocalAddressing")})
+
+
+def as_port(iface: Interface) -> Interface:
+    """What of a port's own settings the model holds: no start mode (the top's rules), and
+    of its IP settings only what must go (addresses, gateways, DHCP); how it treats router
+    advertisements or link-local addresses is its own, left as the files say."""
+    kept = tuple(
+        Protocol(p.family, dhcp=p.dhcp, addresses=p.addresses, gateway=p.gateway)
+        for p in iface.protocols
+        if p.dhcp or p.addresses or p.gateway
+    )
+    return replace(iface, start_mode=None, protocols=kept)
 
 
 def _dropin_warnings(

@@ -177,12 +177,12 @@ class UnitFile:
         when two spellings mean one value) keeps its bytes, a changed one is replaced where
         it stands, a new one follows the lines before it in the list."""
         places = [(s, ln) for s in self.named(section) for ln in s.lines if ln.key == key]
+        if not places:
+            self.set_all(section, key, values)
+            return
         old = [same(ln.value) for _s, ln in places]
         new = [same(v) for v in values]
         if old == new:
-            return
-        if not places:
-            self.set_all(section, key, values)
             return
         ops = SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
         for tag, i1, i2, j1, j2 in reversed(ops):
