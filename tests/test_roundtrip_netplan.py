@@ -17,7 +17,7 @@ import pytest
 
 from ifsmith.backends import netplan
 from ifsmith.core.files import MemoryFiles, Rendering, unified_diff
-from ifsmith.core.model import BondMode, Family, Interface, IpAddress
+from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress
 from ifsmith.core.xmlio import parse, to_xml
 
 DIR = netplan.DIRECTORY
@@ -315,3 +315,76 @@ def test_changing_the_bond_mode_changes_only_the_mode_line() -> None:
 def test_four_space_files_get_new_keys_in_their_own_indentation() -> None:
     got = edit(SHAPES["dhcp_cloud_init"], "eth0", lambda i: replace(i, mtu=1400))
     assert got == ["+            mtu: 1400"]
+
+
+# ---------------------------------------------------------------------------------------
+# A NIC that becomes a port: its IP settings go, and none is lost silently.
+
+UPLINK = files(
+    {
+        "01-netcfg.yaml": (
+            "network:\n"
+            "  version: 2\n"
+            "  ethernets:\n"
+            "    enp3s0:\n"
+            "      addresses: [192.0.2.10/24]\n"
+            "      routes:\n"
+            "        - to: default\n"
+            "          via: 192.0.2.1\n"
+            "        - to: 10.50.0.0/16\n"
+            "          via: 192.0.2.254\n"
+            "      nameservers:\n"
+            "        search: [example.com]\n"
+            "        addresses: [192.0.2.53]\n"
+            "      wakeonlan: true\n"
+        ),
+    }
+)
+
+
+def bridged(address: bool) -> Interface:
+    """enp3s0 as the port of a new bridge br0, which takes (or not) its address and gateway."""
+    (nic,) = netplan.read_files(UPLINK)
+    port = replace(nic, start_mode=None, protocols=())
+    return Interface(
+        nic.type.BRIDGE,
+        "br0",
+        start_mode=nic.start_mode,
+        protocols=nic.protocols if address else (),
+        bridge=Bridge(stp=False, ports=(port,)),
+    )
+
+
+def test_a_nic_becoming_a_port_hands_nameservers_and_routes_to_its_bridge() -> None:
+    rendering = netplan.render([bridged(address=True)], UPLINK)
+    merged = MemoryFiles({**UPLINK.files, **rendering.files})
+    config = netplan.load(merged)
+    port = config.definitions["enp3s0"].data
+    assert port.get("wakeonlan") == "true"  # not an IP setting: stays
+    for key in ("addresses", "routes", "nameservers"):
+        assert key not in port, key
+    master = config.definitions["br0"].data
+    assert master["nameservers"] == {"search": ["example.com"], "addresses": ["192.0.2.53"]}
+    assert {"to": "10.50.0.0/16", "via": "192.0.2.254"} in master["routes"]
+    assert rendering.warnings == ()
+    assert netplan.read_files(merged) == [bridged(address=True)]
+
+
+def test_a_port_s_address_and_gateway_its_master_does_not_take_are_named() -> None:
+    rendering = netplan.render([bridged(address=False)], UPLINK)
+    messages = [w.message for w in rendering.warnings if w.interface == "enp3s0"]
+    assert any("address 192.0.2.10/24 removed" in m for m in messages), messages
+    assert any("gateway 192.0.2.1 removed" in m for m in messages), messages
+
+
+def test_nameservers_the_master_sets_otherwise_are_named_not_merged() -> None:
+    text = (UPLINK.files[DIR / "01-netcfg.yaml"]).decode() + (
+        "  bridges:\n    br0:\n      interfaces: []\n"
+        "      nameservers:\n        addresses: [9.9.9.9]\n"
+    )
+    view = files({"01-netcfg.yaml": text})
+    rendering = netplan.render([bridged(address=True)], view)
+    config = netplan.load(MemoryFiles({**view.files, **rendering.files}))
+    assert config.definitions["br0"].data["nameservers"] == {"addresses": ["9.9.9.9"]}
+    (warning,) = [w for w in rendering.warnings if "nameservers" in w.message]
+    assert "192.0.2.53" in warning.message and "9.9.9.9" in warning.message

@@ -321,3 +321,16 @@ def test_dns_the_master_sets_otherwise_is_named_not_merged() -> None:
     (warning,) = [w for w in rendering.warnings if "DNS" in w.message]
     assert "DNS=192.0.2.53 192.0.2.54 removed" in warning.message
     assert "DNS=9.9.9.9" in warning.message
+
+
+def test_an_active_backup_bond_without_primary_slave_stays_without() -> None:
+    view = files(
+        {
+            "bond1.netdev": "[NetDev]\nName=bond1\nKind=bond\n\n[Bond]\nMode=active-backup\n",
+            "bond1.network": "[Match]\nName=bond1\n\n[Network]\nDHCP=yes\n",
+            "eno7.network": "[Match]\nName=eno7\n\n[Network]\nBond=bond1\n",
+            "eno8.network": "[Match]\nName=eno8\n\n[Network]\nBond=bond1\n",
+        }
+    )
+    assert_unchanged(via_files(view), view)
+    assert_unchanged(via_xml(view), view)
