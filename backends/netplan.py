@@ -850,13 +850,28 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
         start_mode=start,
         mtu=_int(d, "mtu", data["mtu"], 1) if data.get("mtu") is not None else None,
         mac=str(mac).lower() if mac else None,
-        protocols=_protocols(d, problems),
+        protocols=_nm_protocols(d, _protocols(d, problems), config, problems),
         bond=bond,
         bridge=bridge,
         vlan=vlan,
         label=config.labels.get(name),
     )
     return rec
+
+
+def _nm_protocols(
+    d: Definition, protocols: tuple[Protocol, ...], config: Config, problems: list[str]
+) -> tuple[Protocol, ...]:
+    """NetworkManager takes ``passthrough: {ipv4.method: disabled}`` over netplan's IPv4."""
+    nm = d.data.get("networkmanager")
+    passthrough = nm.get("passthrough") if isinstance(nm, dict) else None
+    if _renderer(config, d.data) != "NetworkManager" or not isinstance(passthrough, dict):
+        return protocols
+    if passthrough.get("ipv4.method") != "disabled":
+        return protocols
+    if any(p.family == Family.IPV4 for p in protocols):
+        problems.append(f"{d.id}: IPv4 settings overridden by passthrough ipv4.method=disabled")
+    return tuple(p for p in protocols if p.family != Family.IPV4)
 
 
 # DHCP overrides netplan writes once into networkd's [DHCP] section, with their defaults.
