@@ -436,9 +436,11 @@ class _Patch:
             if name not in new:
                 start = self.line_start(key.start_mark.index)
                 self.edits.append((start, self.line_end(_last_end(value)), ""))
-            elif isinstance(old.get(name), dict) != isinstance(new[name], dict) or isinstance(
-                old.get(name), list
-            ) != isinstance(new[name], list):
+            elif (
+                isinstance(old.get(name), dict) != isinstance(new[name], dict)
+                or isinstance(old.get(name), list) != isinstance(new[name], list)
+                or (new[name] in ({}, []) and old.get(name) and not value.flow_style)
+            ):
                 start = self.line_start(key.start_mark.index)
                 text = self.style.block({name: new[name]}, key.start_mark.column)
                 self.edits.append((start, self.line_end(_last_end(value)), text))
@@ -1298,8 +1300,8 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if vlan is None or vlan.parent is None:
             continue
         parent = _name(fi.name, "VLAN parent", vlan.parent)
-        if parent in rendered or parent in by_device:
-            continue
+        if parent in rendered or parent in by_device or config.renderer == "NetworkManager":
+            continue  # (netplan's NetworkManager renderer takes an undefined parent)
         if _VIRTUAL_NAME.search(parent):
             raise IfsmithError(
                 f"{fi.name}: VLAN parent {parent} is not defined in the XML nor in "
@@ -1333,12 +1335,18 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             found = None
         ident = found.id if found is not None else name
         keys = definition_keys(fi, ids, primaries.get(name), warn)
+        if found is not None and isinstance(keys.get("interfaces"), list):
+            keys["interfaces"] = _with_unmodelled_members(found, config, keys["interfaces"])
         port = fi.master is not None
-        if found is not None and port and members.get(found.id) == fi.master:
-            del keys["link-local"]  # already a port: its link-local stays as written
+        already = found is not None and port and members.get(found.id) == fi.master
+        if already:  # its own IP settings the model cannot hold: as the files say
+            for key in _PORT_OWN:
+                keys.pop(key, None)
         # The definition as netplan merges it is edited, then written back to the files.
         body = copy.deepcopy(found.data) if found is not None else edit.body(None, section, ident)
-        routes = _gateway_routes(name, iface, list(body.get("routes") or []), port)
+        routes = list(body.get("routes") or []) or None
+        if not already:
+            routes = _gateway_routes(name, iface, routes or [], port)
         _apply(body, keys, routes)
         if not port:
             _peerdns(body, iface, _renderer(config, body), warn)
@@ -1346,7 +1354,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         work = works[name] = _Work(found, section, ident, body)
         if found is not None:
             work.keep_what_reads_the_same(config, port)
-            if port and fi.master in works:
+            if port and not already and fi.master in works:  # a NIC becoming a port
                 was = _protocols(found, [])
                 port_losses(was, masters.get(fi.master), warn)
                 hand_over(work.body, works[fi.master].body, fi.master, warn)
@@ -1408,6 +1416,25 @@ def hand_over(
         master["routes"] = into
 
 
+# What an existing port's definition says about its own IP (the model has none for a port).
+_PORT_OWN = ("link-local", "dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6")
+
+
+def _with_unmodelled_members(d: Definition, config: Config, wanted: list[Any]) -> list[Any]:
+    """A master's member list as the model has it, with the members the model cannot hold
+    (definitions matched by driver or glob) kept where they stand, not dropped."""
+    old = _members(d.data)
+    unmodelled = {
+        m for m in old if (md := config.definitions.get(m)) is not None and md.device is None
+    }
+    if not unmodelled:
+        return wanted
+    if [m for m in old if m in wanted] == [m for m in wanted if m in old]:
+        kept = [m for m in old if m in wanted or m in unmodelled]
+        return [*kept, *(m for m in wanted if m not in old)]
+    return [*wanted, *(m for m in old if m in unmodelled)]
+
+
 def _members(data: dict[str, Any]) -> list[str]:
     found = data.get("interfaces")
     return [str(m) for m in found] if isinstance(found, list) else []
@@ -1430,6 +1457,9 @@ class _Work:
         if port:
             rec.iface = as_port(rec.iface)
         bond = rec.iface.bond
+        if bond is not None and bond.mode is None:  # the kernel's default mode
+            bond = replace(bond, mode=BondMode.BALANCE_RR)
+            rec.iface = replace(rec.iface, bond=bond)
         if bond is not None and bond.mode in PRIMARY_MODES and rec.members[:1] == [rec.primary]:
             rec.primary = None  # libvirt's rule: the first slave is the primary anyway
         return rec

@@ -983,15 +983,17 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         _set_label(nw, iface.label)
         port = fi.master is not None
         settings = network_settings(fi, port and name in primaries, warn)
-        if found is not None and port and fi.master in _masters_named(found):
-            del settings[("Network", "LinkLocalAddressing")]  # already a port: as it is
+        already = found is not None and port and fi.master in _masters_named(found)
+        if already:  # its own IP settings the model cannot hold: as the files say
+            for key in _PORT_OWN:
+                del settings[key]
         if fi.master is None:
             for key in ("Bond", "Bridge"):
                 master = found.view.get("Network", key) if found is not None else None
                 if master and master not in netdevs:
                     del settings[("Network", key)]  # not a configured master: not modelled
             _owned_sections(nw, settings, warn)
-        elif found is not None:
+        elif found is not None and not already:  # a NIC becoming a port
             port_losses(_protocols(found, []), masters.get(fi.master), warn)
             hand_over(nw, out.files[rendered[fi.master]], fi.master, warn)
         if port and found is not None and fi.name in implicit_primaries:
@@ -1064,6 +1066,17 @@ def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Rea
     return reading
 
 
+# What an existing port's .network says about its own IP (the model has none for a port).
+_PORT_OWN = (
+    ("Network", "LinkLocalAddressing"),
+    ("Network", "DHCP"),
+    ("Network", "Address"),
+    ("Network", "Gateway"),
+    ("Network", "IPv6AcceptRA"),
+    ("DHCP", "UseDNS"),
+    ("DHCPv4", "UseDNS"),
+    ("DHCPv6", "UseDNS"),
+)
 # A new port's link-local addressing goes off even though the model has no IP for it.
 _PORT_FORCED = frozenset({("Network", "LinkLocalAddressing")})
 
