@@ -274,6 +274,8 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+        if not top and as_port(iface).protocols:
+            problems.append(f"{name}: IP settings of a port are not modelled; kept as written")
         return iface if top else replace(iface, start_mode=None, protocols=())
 
     tops = [n for n, r in records.items() if r.master is None]

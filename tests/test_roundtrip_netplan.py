@@ -430,3 +430,18 @@ def test_nameservers_the_master_sets_otherwise_are_named_not_merged() -> None:
     assert config.definitions["br0"].data["nameservers"] == {"addresses": ["9.9.9.9"]}
     (warning,) = [w for w in rendering.warnings if "nameservers" in w.message]
     assert "192.0.2.53" in warning.message and "9.9.9.9" in warning.message
+
+
+def test_an_existing_port_s_own_address_stays() -> None:
+    view = files(
+        {
+            "10-br.yaml": (
+                "network:\n  version: 2\n  ethernets:\n    eno1:\n      addresses: [10.9.9.9/24]\n"
+                "  bridges:\n    br0:\n      interfaces: [eno1]\n      dhcp4: true\n"
+            ),
+        }
+    )
+    _tops, problems = netplan.read_report(view)
+    assert problems == ["eno1: IP settings ['addresses'] on a member are not modelled"]
+    assert_unchanged(via_files(view), view)
+    assert_unchanged(via_xml(view), view)

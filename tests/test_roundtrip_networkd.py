@@ -334,3 +334,17 @@ def test_an_active_backup_bond_without_primary_slave_stays_without() -> None:
     )
     assert_unchanged(via_files(view), view)
     assert_unchanged(via_xml(view), view)
+
+
+def test_an_existing_port_s_own_address_stays_and_is_reported() -> None:
+    view = files(
+        {
+            "br0.netdev": "[NetDev]\nName=br0\nKind=bridge\n",
+            "br0.network": "[Match]\nName=br0\n\n[Network]\nDHCP=yes\n",
+            "eno1.network": "[Match]\nName=eno1\n\n[Network]\nBridge=br0\nAddress=10.9.9.9/24\n",
+        }
+    )
+    _tops, problems = networkd.read_report(view)
+    assert problems == ["eno1: IP settings of a port are not modelled; kept as written"]
+    assert_unchanged(via_files(view), view)
+    assert_unchanged(via_xml(view), view)
