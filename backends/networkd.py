@@ -1002,7 +1002,12 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
         apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
-        if new and found_nd is not None and _says_nothing(name, netdev, path, nw):
+        if (
+            new
+            and found_nd is not None
+            and name not in vlan_children
+            and _says_nothing(name, netdev, path, nw)
+        ):
             del out.files[path]  # a .netdev without a .network stays so
             continue
         rendered[name] = path

@@ -16,7 +16,7 @@ import pytest
 from ifsmith.backends import networkd
 from ifsmith.backends.systemd_ini import UnitFile
 from ifsmith.core.files import MemoryFiles, Rendering, unified_diff
-from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress
+from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress, Vlan
 from ifsmith.core.xmlio import parse, to_xml
 
 DIR = networkd.DIRECTORY
@@ -348,3 +348,14 @@ def test_an_existing_port_s_own_address_stays_and_is_reported() -> None:
     assert problems == ["eno1: IP settings of a port are not modelled; kept as written"]
     assert_unchanged(via_files(view), view)
     assert_unchanged(via_xml(view), view)
+
+
+def test_a_netdev_without_network_stays_so_until_it_carries_a_vlan() -> None:
+    view = files({"bond9.netdev": "[NetDev]\nName=bond9\nKind=bond\n"})
+    assert_unchanged(via_files(view), view)
+    (bond,) = networkd.read_files(view)
+    vlan = Interface(bond.type.VLAN, "bond9.7", start_mode=bond.start_mode, vlan=Vlan(7, "bond9"))
+    rendering = networkd.render([bond, vlan], view)
+    network = UnitFile.parse(rendering.files[DIR / "10-ifsmith-bond9.network"])
+    assert network.get_list("Network", "VLAN") == ["bond9.7"]
+    assert not [w for w in rendering.warnings if "not configured" in w.message]
