@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from ifsmith.backends import netplan
-from ifsmith.core.files import MemoryFiles, Rendering, unified_diff
-from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress
-from ifsmith.core.xmlio import parse, to_xml
+from ifsmith.core.files import MemoryFiles, Rendering
+from ifsmith.core.model import BondMode, Family, Interface, IpAddress
+from tests import test_roundtrip_networkd as roundtrip
 
 DIR = netplan.DIRECTORY
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
@@ -204,22 +204,18 @@ SHAPES: dict[str, MemoryFiles] = {
 
 
 def via_files(view: MemoryFiles) -> Rendering:
-    return netplan.render(netplan.read_files(view), view)
+    return roundtrip.via_files(view, netplan)
 
 
 def via_xml(view: MemoryFiles) -> Rendering:
-    tops = [i for top in netplan.read_files(view) for i in parse(to_xml(top))]
-    return netplan.render(tops, view)
+    return roundtrip.via_xml(view, netplan)
 
 
 PATHS = [via_files, via_xml]
 
 
 def assert_unchanged(rendering: Rendering, view: MemoryFiles) -> None:
-    assert rendering.removed == frozenset()
-    assert unified_diff(rendering, view) == ""
-    for path, data in rendering.files.items():
-        assert view.read(path) == data, path
+    roundtrip.assert_unchanged(rendering, view)
     assert not [w for w in rendering.warnings if "comments" in w.message]
 
 
@@ -297,17 +293,9 @@ def test_netplan_generator_inputs_round_trip_unchanged(
 # One edit, one line.
 
 
-def changed_lines(rendering: Rendering, view: MemoryFiles) -> list[str]:
-    return [
-        ln.rstrip("\n")
-        for ln in unified_diff(rendering, view).splitlines(keepends=True)
-        if ln[:1] in "+-" and not ln.startswith(("+++", "---"))
-    ]
-
-
 def edit(view: MemoryFiles, name: str, change: Callable[[Interface], Interface]) -> list[str]:
     tops = [change(t) if t.name == name else t for t in netplan.read_files(view)]
-    return changed_lines(netplan.render(tops, view), view)
+    return roundtrip.changed_lines(netplan.render(tops, view), view)
 
 
 def with_v4(i: Interface, addresses: tuple[IpAddress, ...]) -> Interface:
@@ -385,16 +373,8 @@ UPLINK = files(
 
 
 def bridged(address: bool) -> Interface:
-    """enp3s0 as the port of a new bridge br0, which takes (or not) its address and gateway."""
     (nic,) = netplan.read_files(UPLINK)
-    port = replace(nic, start_mode=None, protocols=())
-    return Interface(
-        nic.type.BRIDGE,
-        "br0",
-        start_mode=nic.start_mode,
-        protocols=nic.protocols if address else (),
-        bridge=Bridge(stp=False, ports=(port,)),
-    )
+    return roundtrip.bridge_over(nic, address)
 
 
 def test_a_nic_becoming_a_port_hands_nameservers_and_routes_to_its_bridge() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 
 import pytest
 
@@ -149,13 +150,15 @@ SHAPES: dict[str, Tree] = {
 }
 
 
-def via_files(view: Tree) -> Rendering:
-    return networkd.render(networkd.read_files(view), view)
+def via_files(view: MemoryFiles, backend: ModuleType = networkd) -> Rendering:
+    """The files rendered back from what the backend reads in them."""
+    return backend.render(backend.read_files(view), view)  # type: ignore[no-any-return]
 
 
-def via_xml(view: Tree) -> Rendering:
-    tops = [i for top in networkd.read_files(view) for i in parse(to_xml(top))]
-    return networkd.render(tops, view)
+def via_xml(view: MemoryFiles, backend: ModuleType = networkd) -> Rendering:
+    """The same through libvirt XML: each top interface written and parsed back."""
+    tops = [i for top in backend.read_files(view) for i in parse(to_xml(top))]
+    return backend.render(tops, view)  # type: ignore[no-any-return]
 
 
 def assert_unchanged(rendering: Rendering, view: MemoryFiles) -> None:
@@ -265,18 +268,21 @@ UPLINK = files(
 )
 
 
-def bridged(address: bool) -> Interface:
-    """eno1 as the port of a new bridge br0, which takes (or not) its address and gateway."""
-    (eno1,) = networkd.read_files(UPLINK)
-    port = replace(eno1, start_mode=None, protocols=())
-    protocols = eno1.protocols if address else ()
+def bridge_over(nic: Interface, address: bool) -> Interface:
+    """The NIC as the port of a new bridge br0, which takes (or not) its address and gateway."""
+    port = replace(nic, start_mode=None, protocols=())
     return Interface(
-        eno1.type.BRIDGE,
+        nic.type.BRIDGE,
         "br0",
-        start_mode=eno1.start_mode,
-        protocols=protocols,
+        start_mode=nic.start_mode,
+        protocols=nic.protocols if address else (),
         bridge=Bridge(stp=False, ports=(port,)),
     )
+
+
+def bridged(address: bool) -> Interface:
+    (eno1,) = networkd.read_files(UPLINK)
+    return bridge_over(eno1, address)
 
 
 def test_a_nic_becoming_a_port_hands_dns_domains_and_routes_to_its_bridge() -> None:

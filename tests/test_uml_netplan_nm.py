@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -21,8 +23,9 @@ from ifsmith.backends import netplan
 from ifsmith.backends.keyfile_ini import KeyFile
 from ifsmith.core.files import MemoryFiles, Rendering, write_rendering
 from ifsmith.core.host import Host
-from ifsmith.core.model import Interface
+from ifsmith.core.model import Family, IfType, Interface, IpAddress, Protocol, StartMode, Vlan
 from ifsmith.core.xmlio import parse
+from tests.test_uml_backends import NETWORKMANAGER, SCENARIO
 from tests.umlhost import UML
 
 NETPLAN = shutil.which("netplan") or (
@@ -34,36 +37,19 @@ INSTALLER = PurePosixPath("/etc/netplan/00-installer.yaml")
 NM = MemoryFiles({INSTALLER: b"network:\n  version: 2\n  renderer: NetworkManager\n"})
 NETWORKD = MemoryFiles({INSTALLER: b"network:\n  version: 2\n  renderer: networkd\n"})
 
-# An address-less active-backup bond carrying VLAN 100 (a bridge without addresses on it)
-# and VLAN 200 with a static address.
-XML = """<interfaces>
-  <interface type='bond' name='bond0'>
-    <start mode='onboot'/>
-    <bond mode='active-backup'>
-      <miimon freq='100'/>
-      <interface type='ethernet' name='eth0'/>
-      <interface type='ethernet' name='eth1'/>
-    </bond>
-  </interface>
-  <interface type='vlan' name='bond0.100'>
-    <start mode='onboot'/>
-    <vlan tag='100'><interface name='bond0'/></vlan>
-  </interface>
-  <interface type='bridge' name='br100'>
-    <start mode='onboot'/>
-    <bridge stp='off'>
-      <interface type='vlan' name='bond0.100'>
-        <vlan tag='100'><interface name='bond0'/></vlan>
-      </interface>
-    </bridge>
-  </interface>
-  <interface type='vlan' name='bond0.200'>
-    <start mode='onboot'/>
-    <protocol family='ipv4'><ip address='192.0.2.10' prefix='24'/></protocol>
-    <vlan tag='200'><interface name='bond0'/></vlan>
-  </interface>
-</interfaces>
-"""
+
+def scenario() -> list[Interface]:
+    """The UML scenario (an 802.3ad bond carrying VLAN 100 under bridge br100) with br100
+    left without an address, and VLAN 200 on the bond with a static one."""
+    tops = [replace(i, protocols=()) if i.name == "br100" else i for i in parse(SCENARIO)]
+    vlan200 = Interface(
+        IfType.VLAN,
+        "bond0.200",
+        start_mode=StartMode.ONBOOT,
+        protocols=(Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.10", 24),)),),
+        vlan=Vlan(200, "bond0"),
+    )
+    return [*tops, vlan200]
 
 
 def rendered(view: MemoryFiles, interfaces: list[Interface]) -> MemoryFiles:
@@ -90,7 +76,7 @@ def generate(root: Path, files: MemoryFiles) -> dict[str, KeyFile]:
 
 @needs_netplan
 def test_address_less_bond_bridge_and_trunk_get_ipv4_disabled_from_netplan(tmp_path: Path) -> None:
-    keyfiles = generate(tmp_path, rendered(NM, parse(XML)))
+    keyfiles = generate(tmp_path, rendered(NM, scenario()))
     for name in ("bond0", "br100"):  # bond0.100 is a port: NetworkManager gives it no IP
         assert keyfiles[name].get("ipv4", "method") == "disabled", name
         assert keyfiles[name].get("ipv6", "method") in ("ignore", "disabled"), name
@@ -101,27 +87,25 @@ def test_address_less_bond_bridge_and_trunk_get_ipv4_disabled_from_netplan(tmp_p
 @needs_netplan
 def test_without_the_passthrough_netplan_gives_them_link_local(tmp_path: Path) -> None:
     """The defect the passthrough works around (if netplan fixes it, this says so)."""
-    keyfiles = generate(tmp_path, with_nm_renderer(rendered(NETWORKD, parse(XML))))
+    keyfiles = generate(tmp_path, with_nm_renderer(rendered(NETWORKD, scenario())))
     assert keyfiles["bond0"].get("ipv4", "method") == "link-local"
 
 
 def test_the_passthrough_is_read_back_as_no_ipv4_and_round_trips() -> None:
-    files = rendered(NM, parse(XML))
+    files = rendered(NM, scenario())
     got, problems = netplan.read_report(files)
     assert not [p for p in problems if "networkmanager" in p], problems
     # bond0.100 is listed on its own and as br100's port: it reads back as the port only.
-    assert got == [i for i in parse(XML) if i.name != "bond0.100"]
+    assert got == [i for i in scenario() if i.name != "bond0.100"]
     again = netplan.render(got, files)
     assert all(files.read(p) == data for p, data in again.files.items())
 
 
 def test_an_address_given_later_drops_the_passthrough() -> None:
-    files = rendered(NM, parse(XML))
-    with_address = XML.replace(
-        "<bridge stp='off'>",
-        "<protocol family='ipv4'><dhcp/></protocol>\n    <bridge stp='off'>",
-    )
-    doc = netplan.load_yaml(rendered(files, parse(with_address)).files[netplan.OWN_FILE], "own")
+    files = rendered(NM, scenario())
+    dhcp = (Protocol(Family.IPV4, dhcp=True),)
+    with_address = [replace(i, protocols=dhcp) if i.name == "br100" else i for i in scenario()]
+    doc = netplan.load_yaml(rendered(files, with_address).files[netplan.OWN_FILE], "own")
     assert "networkmanager" not in doc["network"]["bridges"]["br100"]
     assert doc["network"]["bonds"]["bond0"]["networkmanager"] == {
         "passthrough": {"ipv4.method": "disabled"}
@@ -129,7 +113,7 @@ def test_an_address_given_later_drops_the_passthrough() -> None:
 
 
 def test_the_networkd_renderer_gets_no_passthrough() -> None:
-    doc = netplan.load_yaml(rendered(NETWORKD, parse(XML)).files[netplan.OWN_FILE], "own")
+    doc = netplan.load_yaml(rendered(NETWORKD, scenario()).files[netplan.OWN_FILE], "own")
     assert all(
         "networkmanager" not in body
         for section in ("bonds", "bridges", "vlans", "ethernets")
@@ -140,54 +124,35 @@ def test_the_networkd_renderer_gets_no_passthrough() -> None:
 # ---------------------------------------------------------------------------------------
 # The real NetworkManager in user-mode Linux.
 
-NETWORKMANAGER = """
-set -e
-mount -t tmpfs tmpfs /run
-mkdir -p /run/dbus /run/NetworkManager /run/udev
-mount -t tmpfs tmpfs /etc/NetworkManager/system-connections
-mkdir -p /var/lib/NetworkManager && mount -t tmpfs tmpfs /var/lib/NetworkManager
-cp {keyfiles}/*.nmconnection /etc/NetworkManager/system-connections/
-chmod 600 /etc/NetworkManager/system-connections/*
-umount /sys 2>/dev/null || true
-mount -t sysfs sysfs /sys
-/lib/systemd/systemd-udevd --daemon
-udevadm trigger
-udevadm settle --timeout=10 || true
-dbus-daemon --system --fork
-printf '[main]\\nplugins=keyfile\\nno-auto-default=*\\n[logging]\\nlevel=WARN\\n\
-[device-nics]\\nmatch-device=interface-name:eth0;interface-name:eth1\\nmanaged=1\\n' > /tmp/nm.conf
-NetworkManager --no-daemon --config=/tmp/nm.conf >/tmp/nm.log 2>&1 &
-pid=$!
-# Wait until NetworkManager has activated bond0 (state 100: connected), then report.
-for i in $(seq 1 150); do
-  state=$(nmcli -g GENERAL.STATE device show bond0 2>/dev/null || true)
-  case "$state" in 100*) break;; esac
-  sleep 0.2
-done
-echo "STATE $state"
-ip -j addr show dev bond0
-kill $pid
-"""
+# The condition test_uml_backends' NetworkManager script waits on: bond0 activated
+# (state 100, connected), which with ipv4.method=link-local includes its 169.254 address.
+CONNECTED = (
+    "import subprocess, sys; "
+    "out = subprocess.run(['nmcli', '-g', 'GENERAL.STATE', 'device', 'show', 'bond0'], "
+    "capture_output=True, text=True).stdout; sys.exit(0 if out.startswith('100') else 1)"
+)
 
 
-def bond_addresses(uml: UML, netns: str, inside: str) -> list[str]:
-    """Bring the keyfiles up with NetworkManager; bond0's addresses once it is connected."""
+def bond_addresses(uml: UML, netns: str, name: str, files: MemoryFiles) -> list[str]:
+    """netplan's keyfiles brought up by NetworkManager; bond0's IPv4 addresses once it is
+    connected."""
+    root = uml.shared / name
+    generate(root, files)
+    shutil.copytree(
+        root / "run/NetworkManager/system-connections",
+        root / "etc/NetworkManager/system-connections",
+    )
     uml.run(["sh", "-c", "ip link add eth0 type veth peer name p0; "
              "ip link add eth1 type veth peer name p1; ip link set p0 up; ip link set p1 up"],
             netns=netns)  # fmt: skip
-    script = NETWORKMANAGER.format(keyfiles=inside)
+    script = NETWORKMANAGER.format(
+        files=f"{uml.shared_inside}/{name}", python=sys.executable, check=CONNECTED
+    )
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=netns, timeout=90)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    state, _, addr = result.stdout.partition("\n")
-    assert state.startswith("STATE 100"), result.stdout[-3000:]
-    (link,) = json.loads(addr)
+    shown = uml.run(["ip", "-j", "addr", "show", "dev", "bond0"], netns=netns)
+    (link,) = json.loads(shown.stdout)
     return [a["local"] for a in link["addr_info"] if a["family"] == "inet"]
-
-
-def generated_into(uml: UML, name: str, files: MemoryFiles) -> str:
-    """netplan's keyfiles generated into the shared directory; their directory inside UML."""
-    generate(uml.shared / name, files)
-    return f"{uml.shared_inside}/{name}/run/NetworkManager/system-connections"
 
 
 def with_nm_renderer(files: MemoryFiles) -> MemoryFiles:
@@ -202,8 +167,7 @@ def with_nm_renderer(files: MemoryFiles) -> MemoryFiles:
 def test_networkmanager_brings_the_bond_up_without_a_169_254_address(
     uml: UML, uml_netns: str
 ) -> None:
-    inside = generated_into(uml, f"nm-netplan-{uml_netns}", rendered(NM, parse(XML)))
-    addresses = bond_addresses(uml, uml_netns, inside)
+    addresses = bond_addresses(uml, uml_netns, f"nm-netplan-{uml_netns}", rendered(NM, scenario()))
     assert not [a for a in addresses if a.startswith("169.254.")], addresses
 
 
@@ -212,7 +176,6 @@ def test_networkmanager_gives_the_bond_169_254_without_the_passthrough(
     uml: UML, uml_netns: str
 ) -> None:
     """The control: the same bring-up does show the defect when the passthrough is absent."""
-    files = with_nm_renderer(rendered(NETWORKD, parse(XML)))
-    inside = generated_into(uml, f"nm-netplan-ll-{uml_netns}", files)
-    addresses = bond_addresses(uml, uml_netns, inside)
+    files = with_nm_renderer(rendered(NETWORKD, scenario()))
+    addresses = bond_addresses(uml, uml_netns, f"nm-netplan-ll-{uml_netns}", files)
     assert [a for a in addresses if a.startswith("169.254.")], addresses
