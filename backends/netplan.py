@@ -1449,9 +1449,14 @@ class _Work:
     ident: str
     body: dict[str, Any]
 
-    def reading(self, config: Config, body: dict[str, Any], port: bool) -> _Read | None:
+    def reading(self, config: Config, body: dict[str, Any], port: bool) -> object:
+        """How the definition reads with this body (a trial netplan refuses reads as no
+        other: it is never kept)."""
         assert self.found is not None
-        rec = _definition(replace(self.found, data=body), config, [])
+        try:
+            rec = _definition(replace(self.found, data=body), config, [])
+        except NetplanError:
+            return object()
         if rec is None:
             return None
         if port:

@@ -17,7 +17,7 @@ import pytest
 
 from ifsmith.backends import netplan
 from ifsmith.core.files import MemoryFiles, Rendering
-from ifsmith.core.model import BondMode, Family, Interface, IpAddress
+from ifsmith.core.model import BondMode, Family, Interface, IpAddress, Protocol
 from tests import test_roundtrip_networkd as roundtrip
 
 DIR = netplan.DIRECTORY
@@ -425,3 +425,24 @@ def test_an_existing_port_s_own_address_stays() -> None:
     assert problems == ["eno1: IP settings ['addresses'] on a member are not modelled"]
     assert_unchanged(via_files(view), view)
     assert_unchanged(via_xml(view), view)
+
+
+def test_a_trial_netplan_would_refuse_is_not_kept() -> None:
+    # Keeping the old use-dns: false beside a DHCPv6 that uses DNS is what netplan's
+    # networkd renderer refuses (one [DHCP] UseDNS=); the edit must not produce it.
+    view = files(
+        {
+            "10-dns.yaml": (
+                "network:\n  version: 2\n  ethernets:\n    eno1:\n      dhcp4: true\n"
+                "      dhcp4-overrides:\n        use-dns: false\n"
+            ),
+        }
+    )
+
+    def both(i: Interface) -> Interface:
+        v6 = Protocol(Family.IPV6, dhcp=True, peerdns=False, autoconf=True)
+        return replace(i, protocols=(*(p for p in i.protocols if p.family == Family.IPV4), v6))
+
+    tops = [both(t) for t in netplan.read_files(view)]
+    merged = MemoryFiles({**view.files, **netplan.render(tops, view).files})
+    assert netplan.read_files(merged) == tops
