@@ -12,9 +12,13 @@ Files are written 0600 (netplan warns about more open ones).
 YAML is read with a loader that keeps every scalar a string (PyYAML's YAML 1.1 resolver
 would turn ``52:54:00:12:34:56`` into a base-60 integer and ``on`` into a boolean), and
 netplan's own rules interpret them.  Writing quotes MACs and addresses and leaves the
-scalars it read plain as they were.  PyYAML drops comments: a file's leading comment block
-is kept, other comments in a file ifsmith rewrites are lost (a warning says so).  Labels
-are comments ``# ifsmith-label <name>: "<json>"`` at the top of the file.
+scalars it read plain as they were.  An existing file is edited in place: only the lines
+of what changed are rewritten (in the file's own indentation; flow lists item by item), so
+comments, spacing and quoting elsewhere stay byte for byte, and a key whose old spelling
+reads the same (``dhcp4: yes``, ``gateway4:``) is left alone.  Where an edit in place is
+not possible (anchors, repeated keys) or does not read back as intended, the file is
+rewritten whole: its leading comment block is kept, other comments are lost (a warning
+says so).  Labels are comments ``# ifsmith-label <name>: "<json>"`` at the top of the file.
 """
 
 from __future__ import annotations

@@ -797,7 +797,7 @@ def hand_over(
     """A port keeps no IP settings: its ``DNS=``, ``Domains=`` and routes other than the
     default move to its master's .network where that does not set them; where it does,
     a warning names what went.  Addresses and gateways are the model's (see
-    ``_port_losses``)."""
+    ``port_losses``)."""
     for key in _HANDED_OVER:
         mine = port.get_list("Network", key)
         if not any(k == key for s in port.named("Network") for k in s.keys()):
