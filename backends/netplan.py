@@ -1262,7 +1262,7 @@ class _Edit:
             return path, self.docs[path]
         path = DIRECTORY / nf.path.name
         if path not in self.docs:
-            self.docs[path] = nf.doc
+            self.docs[path] = _unshared(nf.doc)  # YAML aliases share nodes; edits must not
             self.sources[path] = nf
         return path, self.docs[path]
 
@@ -1278,6 +1278,15 @@ class _Edit:
         if not isinstance(body, dict):
             body = defs[ident] = {}
         return body
+
+
+def _unshared(value: Any) -> Any:
+    """A copy in which no mapping or list is shared (a YAML alias reads as the same object)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:

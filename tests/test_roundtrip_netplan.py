@@ -446,3 +446,20 @@ def test_a_trial_netplan_would_refuse_is_not_kept() -> None:
     tops = [both(t) for t in netplan.read_files(view)]
     merged = MemoryFiles({**view.files, **netplan.render(tops, view).files})
     assert netplan.read_files(merged) == tops
+
+
+def test_a_file_with_anchors_is_rewritten_whole_and_says_its_comments_go() -> None:
+    view = files(
+        {
+            "10-anchors.yaml": (
+                "network:\n  version: 2\n  ethernets:\n    eno1: &common\n      mtu: 1500\n"
+                "      dhcp4: true  # lease\n    eno2: *common\n"
+            ),
+        }
+    )
+    tops = [replace(t, mtu=9000) if t.name == "eno1" else t for t in netplan.read_files(view)]
+    rendering = netplan.render(tops, view)
+    merged = MemoryFiles({**view.files, **rendering.files})
+    assert {t.name: t.mtu for t in netplan.read_files(merged)} == {"eno1": 9000, "eno2": 1500}
+    assert [w for w in rendering.warnings if "comments" in w.message]
+    assert_unchanged(via_files(view), view)
