@@ -443,7 +443,11 @@ class _Patch:
             elif (
                 isinstance(old.get(name), dict) != isinstance(new[name], dict)
                 or isinstance(old.get(name), list) != isinstance(new[name], list)
-                or (new[name] in ({}, []) and old.get(name) and not value.flow_style)
+                or (
+                    new[name] in ({}, [])
+                    and old.get(name)
+                    and not getattr(value, "flow_style", False)
+                )
             ):
                 start = self.line_start(key.start_mark.index)
                 text = self.style.block({name: new[name]}, key.start_mark.column)
@@ -1546,8 +1550,8 @@ def _nm_link_local(body: dict[str, Any], iface: Interface | None, renderer: str)
             passthrough["ipv4.method"] = Plain("disabled")
     elif isinstance(passthrough, dict) and passthrough.get("ipv4.method") == "disabled":
         del passthrough["ipv4.method"]
-        if not passthrough:
-            del nm["passthrough"]  # type: ignore[index]
+        if not passthrough and isinstance(nm, dict):
+            del nm["passthrough"]
         if not nm:
             del body["networkmanager"]
 

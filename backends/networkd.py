@@ -990,10 +990,10 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             for key in _PORT_OWN:
                 del settings[key]
         if fi.master is None:
-            for key in ("Bond", "Bridge"):
-                master = found.view.get("Network", key) if found is not None else None
+            for kind in ("Bond", "Bridge"):
+                master = found.view.get("Network", kind) if found is not None else None
                 if master and master not in netdevs:
-                    del settings[("Network", key)]  # not a configured master: not modelled
+                    del settings[("Network", kind)]  # not a configured master: not modelled
             _owned_sections(nw, settings, warn)
         elif found is not None and not already:  # a NIC becoming a port
             port_losses(_protocols(found, []), masters.get(fi.master), warn)

@@ -523,7 +523,45 @@ def make_plan(desired: Sequence[Interface], live: LiveHost, remove: Sequence[str
             raise PlanError(f"{spec.name}: no such network device on this host")
         if spec.vlan is not None and not spec.vlan.parent:
             raise PlanError(f"{spec.name}: the VLAN names no parent")
-    return diff(specs, live, remove=remove)
+    return diff(_carry_leases(specs, live, remove), live, remove=remove)
+
+
+def _carry_leases(
+    specs: list[DeviceSpec], live: LiveHost, remove: Sequence[str]
+) -> list[DeviceSpec]:
+    """A DHCP (or SLAAC) device takes, live, the leases of the devices it replaces, and
+    the default route through them: a master those of the NICs that become its ports or
+    slaves (it answers with the NIC's MAC, so its own client renews the same lease), a
+    port set free that of its master being removed (iface-unbridge).  The session does
+    not drop while the client renews."""
+    out = []
+    for spec in specs:
+        addresses, gateways = dict(spec.addresses), dict(spec.gateways)
+        donors = [
+            s.name
+            for s in specs
+            if s.master == spec.name and (lnk := live.link(s.name)) and lnk.master != spec.name
+        ]
+        own = live.link(spec.name)
+        if own is not None and own.master is not None and own.master in remove and not spec.master:
+            donors.append(own.master)
+        for donor in donors:
+            link = live.link(donor)
+            if link is None:
+                continue
+            for family in spec.keep_extra:
+                have = addresses.get(family, ())
+                leased = [
+                    Addr(family, _canonical(a.address), a.prefix)
+                    for a in link.addresses
+                    if a.family is family and a.dynamic and a.scope == "global"
+                ]
+                addresses[family] = (*have, *(a for a in leased if a not in have))
+                gateway = live.gateways(donor).get(family)
+                if leased and gateway is not None and family not in gateways:
+                    gateways[family] = _canonical(gateway)
+        out.append(replace(spec, addresses=addresses, gateways=gateways))
+    return out
 
 
 def restore_plan(saved: LiveHost, current: LiveHost, names: Collection[str]) -> Plan:

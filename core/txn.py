@@ -79,7 +79,14 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
         raw = dict(raw)
         raw["operstate"] = LinkState(raw["operstate"])
         raw["addresses"] = tuple(
-            LiveAddress(Family(a["family"]), a["address"], a["prefix"], a["scope"])
+            LiveAddress(
+                Family(a["family"]),
+                a["address"],
+                a["prefix"],
+                a["scope"],
+                dynamic=bool(a.get("dynamic", False)),
+                origin=a.get("origin"),
+            )
             for a in raw["addresses"]
         )
         if raw.get("bond"):
