@@ -123,6 +123,9 @@ class DeviceSpec:
     keep_extra: frozenset[Family] = frozenset()
     # Per family: the default gateway through this device, None = no default route here.
     gateways: dict[Family, str | None] = field(default_factory=dict)
+    # Addresses that are leases, with the (valid, preferred) seconds left: they are added
+    # as leases again, so they expire unless a DHCP client renews them.
+    leases: dict[Addr, tuple[int, int]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,9 +259,11 @@ class AddAddress(Op):
     # address detection; repeating it would leave the address unusable (tentative) for
     # a second or two after it left the old device.
     nodad: bool = False
+    lifetime: tuple[int, int] | None = None  # (valid, preferred) seconds: a lease
 
     def describe(self) -> str:
-        return f"add address {self.addr} to {self.name}" + (" nodad" if self.nodad else "")
+        lease = f" (lease, {self.lifetime[0]} s left)" if self.lifetime else ""
+        return f"add address {self.addr} to {self.name}" + (" nodad" if self.nodad else "") + lease
 
 
 @dataclass(frozen=True)
@@ -494,6 +499,11 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
             for a in link.addresses
             if a.family is family and a.scope == "global"
         )
+    leases = {
+        Addr(a.family, a.address, a.prefix): a.lifetime
+        for a in link.addresses
+        if a.scope == "global" and a.lifetime is not None
+    }
     gws = live.gateways(link.name)
     return DeviceSpec(
         name=link.name,
@@ -507,6 +517,7 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
         up=link.admin_up,
         addresses=addresses,
         gateways={f: gws.get(f) for f in (Family.IPV4, Family.IPV6)},
+        leases=leases,
     )
 
 
@@ -536,7 +547,7 @@ def _carry_leases(
     not drop while the client renews."""
     out = []
     for spec in specs:
-        addresses, gateways = dict(spec.addresses), dict(spec.gateways)
+        addresses, gateways, leases = dict(spec.addresses), dict(spec.gateways), dict(spec.leases)
         donors = [
             s.name
             for s in specs
@@ -551,16 +562,22 @@ def _carry_leases(
                 continue
             for family in spec.keep_extra:
                 have = addresses.get(family, ())
-                leased = [
-                    Addr(family, _canonical(a.address), a.prefix)
+                dynamic = [
+                    a
                     for a in link.addresses
                     if a.family is family and a.dynamic and a.scope == "global"
                 ]
+                leased = [Addr(family, _canonical(a.address), a.prefix) for a in dynamic]
+                leases.update(
+                    (addr, a.lifetime)
+                    for addr, a in zip(leased, dynamic, strict=True)
+                    if a.lifetime is not None
+                )
                 addresses[family] = (*have, *(a for a in leased if a not in have))
                 gateway = live.gateways(donor).get(family)
                 if leased and gateway is not None and family not in gateways:
                     gateways[family] = _canonical(gateway)
-        out.append(replace(spec, addresses=addresses, gateways=gateways))
+        out.append(replace(spec, addresses=addresses, gateways=gateways, leases=leases))
     return out
 
 
@@ -903,7 +920,9 @@ def _address_ops(
         for addr in wanted:
             if addr not in present:
                 moved = family is Family.IPV6 and (family, addr.address) in held
-                adds.append(AddAddress(spec.name, addr, nodad=moved))
+                adds.append(
+                    AddAddress(spec.name, addr, nodad=moved, lifetime=spec.leases.get(addr))
+                )
         if family in spec.keep_extra:
             continue
         for addr in sorted(present, key=str):

@@ -86,6 +86,7 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
                 a["scope"],
                 dynamic=bool(a.get("dynamic", False)),
                 origin=a.get("origin"),
+                lifetime=tuple(a["lifetime"]) if a.get("lifetime") else None,
             )
             for a in raw["addresses"]
         )
