@@ -658,7 +658,14 @@ def _apply(kf: KeyFile, keys: Keys, was: Keys | None, iface_type: IfType) -> Non
         or kf.get("connection", "port-type") is not None
     )
     for group in ("ipv4", "ipv6"):
-        if any(g == group and (_ADDRESS_KEY.match(k) or k == "gateway") for g, k in changed):
+        # Addresses the profile had and the definition no longer has (a NIC that lost
+        # its addressing: method disabled) are not in ``keys`` at all: they go too.
+        dropped = was is None or any(
+            g == group and _ADDRESS_KEY.match(k) and (g, k) not in keys for g, k in was
+        )
+        if dropped or any(
+            g == group and (_ADDRESS_KEY.match(k) or k == "gateway") for g, k in changed
+        ):
             # Addresses are rewritten as address1..N: old spellings of them must go.
             for key in kf.keys(group):
                 if _ADDRESS_KEY.match(key) and (group, key) not in keys:

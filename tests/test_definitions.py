@@ -3,6 +3,10 @@ carried live onto a new master (core/definition.py, core/plan.py)."""
 
 from __future__ import annotations
 
+import pytest
+
+from ifsmith import backends
+from ifsmith.backends import REGISTRY
 from ifsmith.core.definition import (
     boot_off_warnings,
     definition_of,
@@ -12,6 +16,7 @@ from ifsmith.core.definition import (
     running_note,
     with_running,
 )
+from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import (
     Family,
     IfType,
@@ -132,3 +137,34 @@ def test_a_dhcp_bridge_takes_its_new_ports_lease_and_default_route_live() -> Non
     assert [(op.name, str(op.addr)) for op in adds] == [("br0", "10.55.0.123/24")]
     routes = [op for op in steps if isinstance(op, SetDefaultRoute)]
     assert [(op.name, op.gateway) for op in routes] == [("br0", "10.55.0.1")]
+
+
+STATIC_S0 = """<interface type='ethernet' name='s0'>
+  <start mode='onboot'/>
+  <protocol family='ipv4'>
+    <ip address='192.0.2.1' prefix='24'/>
+    <route gateway='192.0.2.254'/>
+  </protocol>
+</interface>
+"""
+
+
+@pytest.mark.parametrize("backend", list(REGISTRY))
+def test_a_document_that_drops_an_address_drops_it_from_the_files(backend: str) -> None:
+    """Absent is not "off" for the start mode, but an interface document that lists no
+    <protocol> means no addressing: the old address must not linger in the file (it did
+    in NetworkManager profiles: method=disabled beside address1=)."""
+    module = backends.get(backend)
+    first = module.render(parse(STATIC_S0), MemoryFiles())
+    files = MemoryFiles(dict(first.files))
+    bare = parse("<interface type='ethernet' name='s0'><start mode='onboot'/></interface>")
+    second = module.render(bare, files)
+    merged = MemoryFiles({**files.files, **second.files})
+    for path in second.removed:
+        merged.files.pop(path, None)
+    text = b"".join(merged.files.values()).decode()
+    assert "192.0.2.1" not in text and "192.0.2.254" not in text, text
+    (s0,) = [i for i in module.read_files(merged) if i.name == "s0"]
+    assert s0.ipv4 is None or s0.ipv4 == Protocol(Family.IPV4)
+    # As the format carries it (netifrc's boot activation is a runlevel link: a warning).
+    assert s0.start_mode is module.read_files(files)[0].start_mode
