@@ -65,6 +65,29 @@ class MemoryFiles:
         return sorted({p.name for p in self.files if p.parent == directory})
 
 
+class RenderedFiles:
+    """Files as they would be after a rendering: its new bytes and removals over a view
+    (to render one change on top of another, such as a definition after an undefine)."""
+
+    def __init__(self, base: FileView, rendering: Rendering) -> None:
+        self.base = base
+        self.changes = merge_renderings([rendering])
+
+    def read(self, path: PurePosixPath) -> bytes | None:
+        path = PurePosixPath(path)
+        if path in self.changes:
+            return self.changes[path]
+        return self.base.read(path)
+
+    def listdir(self, directory: PurePosixPath) -> list[str]:
+        directory = PurePosixPath(directory)
+        names = set(self.base.listdir(directory))
+        for path, data in self.changes.items():
+            if path.parent == directory:
+                (names.add if data is not None else names.discard)(path.name)
+        return sorted(names)
+
+
 @dataclass(frozen=True)
 class RenderWarning:
     """Something a format cannot express, named so an admin can act on it."""

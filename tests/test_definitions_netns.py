@@ -215,3 +215,22 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
         assert "dhclient -4 -v $CLIENT -pf /run/dhclient.br0.pid" in commands
         assert "ip addr add 198.51.100.7/255.255.255.0" in commands
     assert office.ifsmith("check").returncode == 0, office.ifsmith("check").stdout
+
+
+def test_iface_unbridge_gives_the_lease_and_the_route_back_to_the_nic(office: Host) -> None:
+    common = ("--yes", "--probe", "10.55.0.1", "--no-auto-probes", "--confirm-timeout", "0",
+              "--activate", "kernel")  # fmt: skip
+    assert office.ifsmith("iface-bridge", "eth0", "br0", "--no-stp", *common).returncode == 0
+    unbridged = office.ifsmith("iface-unbridge", "br0", *common)
+    assert unbridged.returncode == 0, unbridged.stdout + unbridged.stderr
+    assert office.ip_json("link", "show", "type", "bridge") == []
+    on_eth0 = office.addresses("eth0")
+    assert set(on_eth0) == {"10.55.0.123/24"}
+    assert 0 < on_eth0["10.55.0.123/24"]["valid_life_time"] <= 3600  # type: ignore[operator]
+    routes = office.ip_json("route", "show", "default")
+    assert [(r["gateway"], r["dev"]) for r in routes] == [("10.55.0.1", "eth0")]
+    assert office.client_reaches_server()
+    defined = office.ifsmith("dumpxml", "eth0", "--inactive").stdout
+    assert "<start mode='onboot'/>" in defined and "<dhcp/>" in defined
+    assert not (office.root / "etc/network/interfaces.d/br0").exists()
+    assert office.ifsmith("check").returncode == 0

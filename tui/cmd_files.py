@@ -14,7 +14,7 @@ from ifsmith.core.host import Host
 
 if TYPE_CHECKING:
     from ifsmith.backends import Backend
-    from ifsmith.core.files import Rendering
+    from ifsmith.core.files import FileView, Rendering
     from ifsmith.core.model import Interface
 
 
@@ -104,13 +104,16 @@ def _known_names(host: Host) -> set[str]:
         return set()
 
 
-def render_for(backend: Backend, interfaces: Sequence[Interface], host: Host) -> Rendering:
-    """Render with the backend, turning unsafe values into a clear refusal."""
+def render_for(
+    backend: Backend, interfaces: Sequence[Interface], host: Host, files: FileView | None = None
+) -> Rendering:
+    """Render with the backend (over the host's files, or ``files``), turning unsafe values
+    into a clear refusal."""
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.files import HostFiles, UnsafeValue
 
     try:
-        rendering = backend.render(interfaces, HostFiles(host))
+        rendering = backend.render(interfaces, files if files is not None else HostFiles(host))
     except UnsafeValue as exc:
         raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
     for warning in rendering.warnings:

@@ -297,17 +297,18 @@ def _render(
         print(f"(no configuration stack detected under {host.root}: live change only)")
         return None, None
     backend = resolve_backend(args.backend, host)
-    from ifsmith.core.files import HostFiles
+    from ifsmith.core.files import HostFiles, RenderedFiles
 
-    rendering = render_for(backend, desired, host)
-    if remove:
-        gone = backend.undefine(remove, HostFiles(host))
-        rendering = dataclasses.replace(
-            rendering,
-            files={**rendering.files, **gone.files},
-            removed=rendering.removed | gone.removed,
-        )
-    return rendering, backend.NAME
+    if not remove:
+        return render_for(backend, desired, host), backend.NAME
+    # The removed interfaces' files go first (with their subordinates' stanzas), then the
+    # definitions are rendered on top: iface-unbridge's port is written, not undefined.
+    gone = backend.undefine(remove, HostFiles(host))
+    rendering = render_for(backend, desired, host, RenderedFiles(HostFiles(host), gone))
+    files = {**{p: b for p, b in gone.files.items() if p not in rendering.removed},
+             **rendering.files}  # fmt: skip
+    removed = (gone.removed - set(rendering.files)) | rendering.removed
+    return dataclasses.replace(rendering, files=files, removed=removed), backend.NAME
 
 
 # Which daemons read which backend's files (and fight changes made behind their back).
