@@ -8,6 +8,7 @@ through a symlink.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -88,6 +89,9 @@ class Rendering:
     warnings: tuple[RenderWarning, ...] = ()
     mode: int = 0o644  # file mode for new files (NM keyfiles and netplan want 0600)
     modes: Mapping[PurePosixPath, int] = field(default_factory=dict)
+    # Owner and group per path, given only by a restore (``rollback --to``): such a file gets
+    # its mode and owner back, where an edit keeps the ones the file has now.
+    owners: Mapping[PurePosixPath, tuple[int, int]] = field(default_factory=dict)
 
     def mode_of(self, path: PurePosixPath) -> int:
         return self.modes.get(path, self.mode)
@@ -111,11 +115,21 @@ class UnsafeValue(ValueError):
     """A value that cannot be written into a file safely (shell, quoting, newlines)."""
 
 
-def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(
+    target: Path,
+    data: bytes,
+    mode: int = 0o644,
+    owner: tuple[int, int] | None = None,
+    *,
+    exact: bool = False,
+) -> None:
     """Replace ``target`` with ``data``: temp file, fsync, rename, fsync the directory.
 
+    An existing file keeps its mode, owner and group (a 0600 file of secrets stays 0600);
+    ``mode`` and ``owner`` are those of a new file, or of any file when ``exact`` (a restore).
     Refuses to write through a symlink (at the target) so a planted link cannot redirect
-    root's write elsewhere.
+    root's write elsewhere.  The temporary file never outlives a failed write (a full or
+    read-only disk): the OSError raised names the target.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -125,18 +139,38 @@ def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
         st = None
     if st is not None and stat.S_ISLNK(st.st_mode):
         raise OSError(errno.ELOOP, f"refusing to write through a symlink: {target}")
+    if st is not None and not exact:
+        mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
     tmp = parent / f".{target.name}.ifsmith-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
     try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, target)
+        # 0600 until the owner is right: the bytes may be secrets.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            if owner is not None:
+                _chown(fd, owner)
+            os.fchmod(fd, mode)  # after chown, which clears set-id bits
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     fsync_dir(parent)
+
+
+def _chown(fd: int, owner: tuple[int, int]) -> None:
+    """Give the file its owner and group; a user who is not root cannot give files away and
+    keeps them (the mode is still kept)."""
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError:
+        if os.geteuid() == 0:
+            raise
 
 
 def fsync_dir(directory: Path) -> None:
@@ -162,7 +196,9 @@ def write_rendering(host: Host, rendering: Rendering) -> list[PurePosixPath]:
     changed: list[PurePosixPath] = []
     for path, data in sorted(rendering.files.items()):
         if files.read(path) != data:
-            write_atomic(host.path(path), data, rendering.mode_of(path))
+            owner = rendering.owners.get(path)
+            write_atomic(host.path(path), data, rendering.mode_of(path), owner,
+                         exact=owner is not None)  # fmt: skip
             changed.append(path)
     for path in sorted(rendering.removed):
         if files.read(path) is not None:

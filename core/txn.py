@@ -37,7 +37,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.files import HostFiles, Rendering, fsync_dir, remove_file, write_atomic
@@ -138,15 +138,17 @@ class Txn:
         # One writer at a time by design (the front end until the watchdog starts, then
         # the watchdog); a temporary name of its own per process all the same.
         tmp = self.dir / f".meta.json.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.meta, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.rename(tmp, self.dir / "meta.json")
+        try:
+            _write_synced(tmp, json.dumps(self.meta, indent=1, sort_keys=True).encode())
+            os.rename(tmp, self.dir / "meta.json")
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         fsync_dir(self.dir)
 
     def log(self, message: str) -> None:
-        with open(self.dir / "watchdog.log", "a") as f:
+        with open_private(self.dir / "watchdog.log", "a") as f:
             f.write(f"{time.strftime('%H:%M:%S')} {message}\n")
 
     def before(self) -> LiveHost:
@@ -155,6 +157,20 @@ class Txn:
 
 def txn_root(host: Host) -> Path:
     return host.state_dir / "txn"
+
+
+def private_dir(path: Path) -> None:
+    """A journal directory, root's alone: it holds copies of files with secrets (an older
+    version made them 0755, so an existing one is tightened too)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def open_private(path: Path, how: str) -> IO[Any]:
+    """A journal file opened for writing ("wb", "a", "ab"), made 0600, never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+    flags |= os.O_APPEND if how.startswith("a") else os.O_TRUNC
+    return os.fdopen(os.open(path, flags, 0o600), how)
 
 
 def all_txns(host: Host) -> list[Txn]:
@@ -270,12 +286,14 @@ def refuse_unfinished(host: Host) -> None:
 
 def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     """Write the journal of a change into the new directory D, fsynced; state "prepared"."""
-    d.mkdir(parents=True)
+    private_dir(host.state_dir)
+    private_dir(d.parent)
+    d.mkdir(mode=0o700)
     txn = Txn(d)
     files: list[dict[str, Any]] = []
     if request.rendering is not None:
-        (d / "saved").mkdir()
-        (d / "new").mkdir()
+        (d / "saved").mkdir(mode=0o700)
+        (d / "new").mkdir(mode=0o700)
         view = HostFiles(host)
         for n, path in enumerate(request.rendering.touched):
             real = host.path(path)
@@ -290,6 +308,8 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
             if new is not None:
                 _write_synced(d / "new" / str(n), new)
                 entry["new_mode"] = request.rendering.mode_of(path)
+                if path in request.rendering.owners:
+                    entry["new_owner"] = list(request.rendering.owners[path])
                 # Directories the write will create; rollback removes them again.
                 entry["made_dirs"] = [
                     str(p) for p in reversed(path.parents) if not host.path(p).exists()
@@ -324,7 +344,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
 
 
 def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    with open_private(path, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -358,7 +378,7 @@ def _start_watchdog(host: Host, txn: Txn, lock_fd: int) -> None:
     scope = scope_command(txn)
     attempts = ([scope + watchdog] if scope else []) + [watchdog]
     for n, argv in enumerate(attempts):
-        with open(txn.dir / "watchdog.log", "ab") as log:
+        with open_private(txn.dir / "watchdog.log", "ab") as log:
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -579,7 +599,10 @@ def write_files(host: Host, txn: Txn) -> None:
             remove_file(target)
         else:
             data = (txn.dir / "new" / str(entry["n"])).read_bytes()
-            write_atomic(target, data, int(entry.get("new_mode", 0o644)))
+            owner = entry.get("new_owner")  # a revert: the file's own mode and owner back
+            write_atomic(target, data, int(entry.get("new_mode", 0o644)),
+                         (int(owner[0]), int(owner[1])) if owner else None,
+                         exact=owner is not None)  # fmt: skip
 
 
 def activate(host: Host, txn: Txn) -> None:
@@ -678,14 +701,19 @@ def restore_files(host: Host, txn: Txn) -> None:
         target = host.path(entry["path"])
         if entry["existed"]:
             data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
-            write_atomic(target, data, int(entry["mode"]))
-            with contextlib.suppress(PermissionError):
-                os.chown(target, int(entry["uid"]), int(entry["gid"]))
+            write_atomic(target, data, int(entry["mode"]), _owner(entry), exact=True)
         else:
             remove_file(target)
             for made in reversed(entry.get("made_dirs", [])):
                 with contextlib.suppress(OSError):  # not empty: something else lives there
                     host.path(made).rmdir()
+
+
+def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
+    """The saved owner and group of a journal's file entry (None in a journal without)."""
+    if "uid" not in entry:
+        return None
+    return int(entry["uid"]), int(entry["gid"])
 
 
 def rollback(host: Host, txn: Txn, reason: str) -> None:
@@ -851,6 +879,7 @@ def revert_of(host: Host, txn_id: str) -> Revert:
     )  # fmt: skip
     files: dict[PurePosixPath, bytes] = {}
     modes: dict[PurePosixPath, int] = {}
+    owners: dict[PurePosixPath, tuple[int, int]] = {}
     removed: set[PurePosixPath] = set()
     names: list[str] = []
     for t in undone:  # newest first: an older transaction's saved copy wins
@@ -859,9 +888,13 @@ def revert_of(host: Host, txn_id: str) -> Revert:
             if entry["existed"]:
                 files[path] = (t.dir / "saved" / str(entry["n"])).read_bytes()
                 modes[path] = int(entry["mode"])
+                owner = _owner(entry)
+                if owner is not None:
+                    owners[path] = owner
                 removed.discard(path)
             else:
                 files.pop(path, None)
+                owners.pop(path, None)
                 removed.add(path)
         for name in [*t.meta.get("names", []), *t.meta.get("remove", [])]:
             if name not in names:
@@ -872,7 +905,8 @@ def revert_of(host: Host, txn_id: str) -> Revert:
     if writer is None or not (files or removed):
         return Revert(target, undone, names, None, None, "kernel")
     backend = str(writer["backend"])
-    rendering = Rendering(backend=backend, files=files, removed=frozenset(removed), modes=modes)
+    rendering = Rendering(backend=backend, files=files, removed=frozenset(removed), modes=modes,
+                          owners=owners)  # fmt: skip
     return Revert(target, undone, names, rendering, backend, str(writer.get("activate", "kernel")))
 
 
