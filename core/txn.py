@@ -27,9 +27,11 @@ change waits, journaled, for ``ifsmith recover`` or the boot unit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -137,15 +139,34 @@ class Txn:
         self.meta["updated"] = time.time()
         # One writer at a time by design (the front end until the watchdog starts, then
         # the watchdog); a temporary name of its own per process all the same.
+        data = json.dumps(self.meta, indent=1, sort_keys=True).encode()
+        try:
+            self._replace_meta(data)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC or not self.release_reserve():
+                raise
+            self._replace_meta(data)  # with the room set aside at the checkpoint
+        if self.state in FINAL:
+            self.release_reserve()
+        fsync_dir(self.dir)
+
+    def _replace_meta(self, data: bytes) -> None:
         tmp = self.dir / f".meta.json.{os.getpid()}.tmp"
         try:
-            _write_synced(tmp, json.dumps(self.meta, indent=1, sort_keys=True).encode())
+            _write_synced(tmp, data)
             os.rename(tmp, self.dir / "meta.json")
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        fsync_dir(self.dir)
+
+    def release_reserve(self) -> bool:
+        """Free the room set aside at the checkpoint; False when it was freed already."""
+        try:
+            os.unlink(self.dir / RESERVE)
+        except FileNotFoundError:
+            return False
+        return True
 
     def log(self, message: str) -> None:
         with open_private(self.dir / "watchdog.log", "a") as f:
@@ -212,8 +233,16 @@ def pending(host: Host) -> Txn | None:
 @contextlib.contextmanager
 def locked(host: Host) -> Iterator[int]:
     """Hold the transaction lock; a second holder is refused at once, clearly."""
-    host.run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(host.run_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = host.run_dir / "lock"
+    try:
+        host.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        # A directory or a file in the way, a read-only /run: say which, change nothing.
+        why = f"{exc.filename or lock}: {exc.strerror}"
+        if host.run_dir.exists() and not host.run_dir.is_dir():
+            why = f"{host.run_dir} is not a directory"
+        raise TxnError(f"cannot open the lock ({why}); nothing was changed") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -268,7 +297,16 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
     with locked(host) as lock_fd:
         refuse_unfinished(host)
         txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
-        txn = checkpoint(host, txn_root(host) / txn_id, request, before)
+        d = txn_root(host) / txn_id
+        try:
+            txn = checkpoint(host, d, request, before)
+        except OSError as exc:
+            # A full or read-only disk: no journal, no change.
+            if d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
+            raise TxnError(
+                f"cannot write the checkpoint {d}: {exc.strerror}; nothing was changed"
+            ) from None
         _start_watchdog(host, txn, lock_fd)
     return txn
 
@@ -321,6 +359,11 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     _write_synced(d / "desired.xml", request.desired_xml.encode())
     if request.restore_to is not None:
         _write_synced(d / "target.json", json.dumps(live_to_json(request.restore_to)).encode())
+    # Room for the rest of the journal and for the restored files, set aside now: on a disk
+    # that fills up during the change, rollback and recover still finish.
+    saved = sum(p.stat().st_size for p in d.glob("saved/*"))
+    with open_private(d / RESERVE, "wb") as f:
+        os.posix_fallocate(f.fileno(), 0, RESERVE_MIN + saved)  # blocks, not a sparse file
     txn.save(
         id=d.name,
         created=time.time(),
@@ -343,6 +386,10 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     return txn
 
 
+RESERVE = "reserve"
+RESERVE_MIN = 64 * 1024
+
+
 def _write_synced(path: Path, data: bytes) -> None:
     with open_private(path, "wb") as f:
         f.write(data)
@@ -357,8 +404,6 @@ def scope_command(txn: Txn) -> list[str] | None:
     environment inherited).  None without systemd."""
     if not os.path.isdir("/run/systemd/system"):  # sd_booted(): systemd is PID 1
         return None
-    import shutil
-
     runner = shutil.which("systemd-run")
     if runner is None:
         return None
@@ -723,6 +768,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     from ifsmith.core.plan import restore_plan
 
     started = time.time()
+    txn.release_reserve()  # the disk may be full: the restored files need the room
     txn.log(f"rolling back: {reason}")
     if txn.state == "prepared":
         # The watchdog never got to change anything: restoring the snapshot now would only
