@@ -131,7 +131,10 @@ class Txn:
         return str(self.meta.get("state", "?"))
 
     def load(self) -> Txn:
-        self.meta = json.loads((self.dir / "meta.json").read_text())
+        meta = json.loads((self.dir / "meta.json").read_text())
+        if not isinstance(meta, dict) or not isinstance(meta.get("state"), str):
+            raise ValueError("not a transaction's metadata (no state)")
+        self.meta = meta
         return self
 
     def save(self, **changes: Any) -> None:
@@ -194,17 +197,61 @@ def open_private(path: Path, how: str) -> IO[Any]:
     return os.fdopen(os.open(path, flags, 0o600), how)
 
 
+QUARANTINE = "quarantine"  # beside txn/: corrupt journals, moved aside for an admin to read
+WHY = "why"  # in a quarantined journal: what was wrong with it
+
+
 def all_txns(host: Host) -> list[Txn]:
-    """Every journal, oldest first."""
+    """Every journal, oldest first; a corrupt one is moved aside (see ``quarantined``)."""
+    return _scan(host)[0]
+
+
+def quarantined(host: Host) -> list[str]:
+    """A line per corrupt journal: moved aside now or at an earlier look, or (without the
+    right to move it) left where it is.  Never silent: each stays listed until removed."""
+    unmoved = _scan(host)[1]
+    where = host.state_dir / QUARANTINE
+    lines = []
+    for d in sorted(where.iterdir()) if where.is_dir() else []:
+        why = (d / WHY).read_text().strip() if (d / WHY).is_file() else "corrupt"
+        lines.append(f"journal {d.name} is corrupt ({why}); moved aside to {d}: "
+                     "read it, restore by hand what it changed, then remove it")  # fmt: skip
+    return lines + unmoved
+
+
+def _scan(host: Host) -> tuple[list[Txn], list[str]]:
+    """The readable journals, oldest first, and a line per corrupt one that could not be
+    moved aside; the others are quarantined on the way."""
     root = txn_root(host)
-    if not root.is_dir():
-        return []
-    found = []
-    for d in sorted(root.iterdir()):
-        if (d / "meta.json").is_file():
-            with contextlib.suppress(OSError, ValueError):
-                found.append(Txn(d).load())
-    return found
+    try:
+        entries = sorted(root.iterdir()) if root.is_dir() else []
+    except PermissionError:
+        raise TxnError(f"cannot read the journal {root}: it is root's alone (try sudo)") from None
+    found, unmoved = [], []
+    for d in entries:
+        if not (d / "meta.json").is_file():
+            continue  # a checkpoint being written
+        try:
+            found.append(Txn(d).load())
+        except PermissionError:
+            raise TxnError(f"cannot read {d}: it is root's alone (try sudo)") from None
+        except (OSError, ValueError) as exc:
+            why = f"meta.json: {exc}"
+            try:
+                _quarantine(host, d, why)
+            except OSError as move:
+                unmoved.append(
+                    f"journal {d.name} is corrupt ({why}); it could not be moved aside "
+                    f"({move.strerror}): run `ifsmith recover` as root"
+                )
+    return found, unmoved
+
+
+def _quarantine(host: Host, d: Path, why: str) -> None:
+    where = host.state_dir / QUARANTINE
+    private_dir(where)
+    os.rename(d, where / d.name)
+    (where / d.name / WHY).write_text(why + "\n")
 
 
 def find(host: Host, txn_id: str) -> Txn:

@@ -504,6 +504,8 @@ def _summary(t: Txn) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
+    for line in txnmod.quarantined(host):
+        print(f"ifsmith: warning: {line}", file=sys.stderr)
     txns = txnmod.all_txns(host)
     current = txnmod.pending(host) or (txns[-1] if txns else None)
     if current is None:
@@ -526,6 +528,8 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
 def cmd_history(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
+    for line in txnmod.quarantined(host):
+        print(f"ifsmith: warning: {line}", file=sys.stderr)
     rows = [_summary(t) for t in txnmod.all_txns(host)]
     if args.json:
         print(json.dumps(rows))
@@ -548,7 +552,10 @@ def cmd_recover(args: argparse.Namespace, host: Host) -> int:
         print(f"rolled back {txn_id}")
     if not done:
         print("nothing to recover")
-    return 0
+    corrupt = txnmod.quarantined(host)
+    for line in corrupt:
+        print(f"ifsmith: {line}", file=sys.stderr)
+    return 1 if corrupt else 0  # what a corrupt journal changed may still be in place
 
 
 def _definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
