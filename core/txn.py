@@ -559,6 +559,40 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
         time.sleep(poll)
 
 
+def watchdog_running(host: Host, txn: Txn) -> bool | None:
+    """Whether an unfinished transaction still has its watchdog (None: it is finished, or
+    this user cannot tell).  Its recorded pid must be alive and still be that watchdog (a
+    pid is reused); before the watchdog records itself, the front end holds the lock."""
+    if txn.state in FINAL:
+        return None
+    pid = txn.meta.get("watchdog_pid")
+    if pid:
+        return _alive(int(pid)) and _is_watchdog_of(int(pid), txn)
+    try:
+        fd = os.open(host.run_dir / "lock", os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # held: the change is being prepared, or its watchdog starts
+    finally:
+        os.close(fd)  # also lets go of the shared lock at once
+    return False
+
+
+def _is_watchdog_of(pid: int, txn: Txn) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    name = os.fsencode(txn.id)
+    return b"ifsmith.core.txn" in argv and any(os.path.basename(a) == name for a in argv)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -482,10 +482,16 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     return start_and_follow(args, host, request, before)
 
 
-def _summary(t: Txn) -> dict[str, Any]:
+def _summary(t: Txn, host: Host) -> dict[str, Any]:
+    from ifsmith.core.txn import FINAL, watchdog_running
+
     m = t.meta
+    running = watchdog_running(host, t)
+    watchdog = {True: "running", False: "dead", None: None}[running]
+    if running is None and t.state not in FINAL:
+        watchdog = "unknown"
     left = None
-    if t.state == "applied" and m.get("deadline"):
+    if t.state == "applied" and m.get("deadline") and running is not False:
         left = max(0.0, round(float(m["deadline"]) - time.time(), 1))
     return {
         "id": t.id,
@@ -495,6 +501,7 @@ def _summary(t: Txn) -> dict[str, Any]:
         "backend": m.get("backend"),
         "created": m.get("created"),
         "seconds_left": left,
+        "watchdog": watchdog,  # of an unfinished transaction: running, dead or unknown
         "probes": m.get("results", {}),
         "reason": m.get("reason"),
         "differences": m.get("differences", []),
@@ -511,12 +518,15 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
     if current is None:
         print(json.dumps(None) if args.json else "no transactions")
         return 0
-    summary = _summary(current)
+    summary = _summary(current, host)
     if args.json:
         print(json.dumps(summary))
         return 0
     print(f"{summary['id']}: {summary['state']} ({summary['action']} {' '.join(summary['names'])})")
-    if summary["seconds_left"] is not None:
+    if summary["watchdog"] == "dead":
+        print(f"  its watchdog is dead (pid {current.meta.get('watchdog_pid', 'never recorded')}): "
+              "nothing will confirm or roll back this change; run `ifsmith recover`")  # fmt: skip
+    elif summary["seconds_left"] is not None:
         print(f"  rolls back in {summary['seconds_left']:.0f} s unless confirmed")
     for target, ok in summary["probes"].items():
         print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
@@ -530,14 +540,16 @@ def cmd_history(args: argparse.Namespace, host: Host) -> int:
 
     for line in txnmod.quarantined(host):
         print(f"ifsmith: warning: {line}", file=sys.stderr)
-    rows = [_summary(t) for t in txnmod.all_txns(host)]
+    rows = [_summary(t, host) for t in txnmod.all_txns(host)]
     if args.json:
         print(json.dumps(rows))
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
         print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {' '.join(r['names'])}"
-              + (f"  ({r['reason']})" if r["reason"] else ""))  # fmt: skip
+              + (f"  ({r['reason']})" if r["reason"] else "")
+              + ("  (its watchdog is dead: run `ifsmith recover`)"
+                 if r["watchdog"] == "dead" else ""))  # fmt: skip
     if not rows:
         print("no transactions")
     return 0
