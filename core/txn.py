@@ -637,6 +637,8 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
         return 1
     finally:
         with contextlib.suppress(OSError):
+            prune(host)  # still under the lock
+        with contextlib.suppress(OSError):
             os.close(lock_fd)
 
 
@@ -974,7 +976,58 @@ def recover(host: Host) -> list[str]:
                 continue
             rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
             done.append(txn.id)
+        prune(host)
     return done
+
+
+# ---------------------------------------------------------------------------------------
+# Pruning: the journal keeps the newest finished transactions, and every unfinished one.
+
+KEEP = 100  # finished transactions kept, unless configured
+KEEP_ENV = "IFSMITH_HISTORY_KEEP"
+KEEP_FILE = "history-keep"  # in the state directory: the number, for every run (boot too)
+PRUNED_FILE = "pruned"  # in the state directory: how many were pruned so far
+
+
+def history_limit(host: Host) -> tuple[int, str]:
+    """How many finished transactions are kept, and where that comes from:
+    $IFSMITH_HISTORY_KEEP, else the number in /var/lib/ifsmith/history-keep, else 100.
+    A value that is not a count falls back to 100 (recovery never stops at a typo) and
+    says so."""
+    raw = os.environ.get(KEEP_ENV)
+    where = f"${KEEP_ENV}"
+    if raw is None:
+        path = host.state_dir / KEEP_FILE
+        try:
+            raw = path.read_text()
+        except FileNotFoundError:
+            return KEEP, "the default"
+        where = str(path)
+    value = raw.strip()
+    if not value.isdigit():
+        return KEEP, f"the default: {where} holds {value!r}, not a count"
+    return int(value), where
+
+
+def prune(host: Host) -> int:
+    """Remove the oldest finished journals beyond the limit (never an unfinished one);
+    how many it removed.  The caller holds the lock."""
+    keep = history_limit(host)[0]
+    finished = [t for t in all_txns(host) if t.state in FINAL]
+    gone = finished[: max(0, len(finished) - keep)]
+    for t in gone:
+        shutil.rmtree(t.dir)
+    if gone:
+        write_atomic(host.state_dir / PRUNED_FILE, b"%d\n" % (pruned(host) + len(gone)), 0o600)
+    return len(gone)
+
+
+def pruned(host: Host) -> int:
+    """How many finished transactions were pruned from the journal so far."""
+    try:
+        return int((host.state_dir / PRUNED_FILE).read_text())
+    except (OSError, ValueError):
+        return 0
 
 
 @dataclass

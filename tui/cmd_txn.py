@@ -552,6 +552,12 @@ def cmd_history(args: argparse.Namespace, host: Host) -> int:
                  if r["watchdog"] == "dead" else ""))  # fmt: skip
     if not rows:
         print("no transactions")
+    count = txnmod.pruned(host)
+    if count:
+        keep, where = txnmod.history_limit(host)
+        setting = f"{host.state_dir / txnmod.KEEP_FILE} or ${txnmod.KEEP_ENV}"
+        print(f"{count} older finished transactions pruned; the journal keeps the newest {keep} "
+              f"({where}; set by {setting})")  # fmt: skip
     return 0
 
 
