@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 
 
@@ -33,6 +34,13 @@ class FileView(Protocol):
         ...
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # far above any real network configuration
+
+
+class UnreadableFile(IfsmithError):
+    """A configuration path that is no regular file (a FIFO, a device) or is too large."""
+
+
 class HostFiles:
     """The files of a Host (under its root)."""
 
@@ -40,16 +48,46 @@ class HostFiles:
         self.host = host
 
     def read(self, path: PurePosixPath) -> bytes | None:
+        """A regular file's bytes, or None (absent, or a directory).  Anything else — a FIFO,
+        /dev/zero, a file over ``MAX_CONFIG_BYTES`` — is refused with its name, without
+        blocking and without reading it whole."""
+        target = self.host.path(path)
         try:
-            return self.host.path(path).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            _regular_or_directory(path, os.stat(target))  # a device is never even opened
+            # O_NONBLOCK: a FIFO put there since opens at once instead of waiting for a writer.
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        try:
+            st = os.fstat(fd)
+            if not _regular_or_directory(path, st):
+                return None
+            if st.st_size <= MAX_CONFIG_BYTES:
+                with os.fdopen(os.dup(fd), "rb") as f:
+                    data = f.read(MAX_CONFIG_BYTES + 1)
+                if len(data) <= MAX_CONFIG_BYTES:  # (it may grow while read)
+                    return data
+            raise UnreadableFile(
+                f"{path}: more than {MAX_CONFIG_BYTES} bytes, larger than any configuration "
+                "file; refusing to read it"
+            )
+        finally:
+            os.close(fd)
 
     def listdir(self, directory: PurePosixPath) -> list[str]:
         try:
             return sorted(os.listdir(self.host.path(directory)))
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+
+def _regular_or_directory(path: PurePosixPath, st: os.stat_result) -> bool:
+    """True for a regular file, False for a directory; refuses anything else."""
+    if stat.S_ISDIR(st.st_mode):
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile(f"{path}: not a regular file; refusing to read it")
+    return True
 
 
 class MemoryFiles:

@@ -347,10 +347,12 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
         d = txn_root(host) / txn_id
         try:
             txn = checkpoint(host, d, request, before)
-        except OSError as exc:
-            # A full or read-only disk: no journal, no change.
+        except (OSError, IfsmithError) as exc:
+            # A full or read-only disk, a file that cannot be read: no journal, no change.
             if d.is_dir():
                 shutil.rmtree(d, ignore_errors=True)
+            if isinstance(exc, IfsmithError):
+                raise
             raise TxnError(
                 f"cannot write the checkpoint {d}: {exc.strerror}; nothing was changed"
             ) from None
