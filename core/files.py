@@ -51,7 +51,7 @@ class HostFiles:
         """A regular file's bytes, or None (absent, or a directory).  Anything else — a FIFO,
         /dev/zero, a file over ``MAX_CONFIG_BYTES`` — is refused with its name, without
         blocking and without reading it whole."""
-        target = self.host.path(path)
+        target = self.host.path(in_root(self.host, path)[0])
         try:
             _regular_or_directory(path, os.stat(target))  # a device is never even opened
             # O_NONBLOCK: a FIFO put there since opens at once instead of waiting for a writer.
@@ -76,7 +76,7 @@ class HostFiles:
 
     def listdir(self, directory: PurePosixPath) -> list[str]:
         try:
-            return sorted(os.listdir(self.host.path(directory)))
+            return sorted(os.listdir(self.host.path(in_root(self.host, directory)[0])))
         except (FileNotFoundError, NotADirectoryError):
             return []
 
@@ -228,19 +228,72 @@ def remove_file(target: Path) -> None:
     fsync_dir(target.parent)
 
 
+CONFIG_TREE = PurePosixPath("/etc")  # where a followed symlink may lead
+MAX_LINKS = 40  # as the kernel's path walk
+
+
+class UnsafePath(IfsmithError):
+    """A path whose write would land outside the configuration tree, or on a directory."""
+
+
+def in_root(host: Host, path: PurePosixPath) -> tuple[PurePosixPath, int]:
+    """PATH with its symlinks followed as the target system follows them — an absolute
+    link names the root's own path, ".." stops at the root — and how many links that took.
+    Reads and writes under a --root never leave it."""
+    parts = [p for p in PurePosixPath(path).parts if p != "/"]
+    done = PurePosixPath("/")
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            done = done.parent
+            continue
+        here = done / part
+        try:
+            st = os.lstat(host.path(here))
+        except (FileNotFoundError, NotADirectoryError):
+            done = here  # made by a write
+            continue
+        if not stat.S_ISLNK(st.st_mode):
+            done = here
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            raise UnsafePath(f"{path}: too many levels of symbolic links")
+        link = PurePosixPath(os.readlink(host.path(here)))
+        parts = [p for p in link.parts if p != "/"] + parts
+        done = PurePosixPath("/") if link.is_absolute() else done
+    return done, links
+
+
+def write_path(host: Host, path: PurePosixPath) -> PurePosixPath:
+    """Where writing PATH lands (``in_root``): a link such as /etc/network/interfaces →
+    interfaces.real is written through to its target.  A link that leads out of /etc, a
+    loop, or a directory at the end are refused with the name."""
+    done, links = in_root(host, path)
+    if links and done != CONFIG_TREE and CONFIG_TREE not in done.parents:
+        raise UnsafePath(f"{path}: a symbolic link to {done}, outside {CONFIG_TREE}; "
+                         "refusing to write through it")  # fmt: skip
+    if os.path.isdir(host.path(done)):
+        raise UnsafePath(f"{path}: a directory, not a file; refusing to replace it")
+    return done
+
+
 def write_rendering(host: Host, rendering: Rendering) -> list[PurePosixPath]:
-    """Write a rendering under the host's root; returns the paths that changed."""
+    """Write a rendering under the host's root; returns the paths that changed.  Every
+    path is checked (``write_path``) before the first write."""
     files = HostFiles(host)
+    lands = {path: write_path(host, path) for path in rendering.touched}
     changed: list[PurePosixPath] = []
     for path, data in sorted(rendering.files.items()):
         if files.read(path) != data:
             owner = rendering.owners.get(path)
-            write_atomic(host.path(path), data, rendering.mode_of(path), owner,
+            write_atomic(host.path(lands[path]), data, rendering.mode_of(path), owner,
                          exact=owner is not None)  # fmt: skip
             changed.append(path)
     for path in sorted(rendering.removed):
         if files.read(path) is not None:
-            remove_file(host.path(path))
+            remove_file(host.path(lands[path]))
             changed.append(path)
     return changed
 

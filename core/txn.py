@@ -42,7 +42,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ifsmith.core.errors import IfsmithError
-from ifsmith.core.files import HostFiles, Rendering, fsync_dir, remove_file, write_atomic
+from ifsmith.core.files import (
+    HostFiles,
+    Rendering,
+    fsync_dir,
+    remove_file,
+    write_atomic,
+    write_path,
+)
 from ifsmith.core.host import Host, root_check_skipped
 from ifsmith.core.model import (
     ArpValidate,
@@ -372,7 +379,10 @@ def refuse_unfinished(host: Host) -> None:
 
 
 def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
-    """Write the journal of a change into the new directory D, fsynced; state "prepared"."""
+    """Write the journal of a change into the new directory D, fsynced; state "prepared".
+    A file the change may not write (``write_path``) is refused before anything is made."""
+    rendering = request.rendering
+    lands = {p: write_path(host, p) for p in rendering.touched} if rendering else {}
     private_dir(host.state_dir)
     private_dir(d.parent)
     d.mkdir(mode=0o700)
@@ -383,9 +393,13 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
         (d / "new").mkdir(mode=0o700)
         view = HostFiles(host)
         for n, path in enumerate(request.rendering.touched):
-            real = host.path(path)
-            entry: dict[str, Any] = {"path": str(path), "n": n, "existed": False}
-            old = view.read(path)
+            # A symlink inside /etc stays; the file it names is the one written and restored.
+            target = lands[path]
+            real = host.path(target)
+            entry: dict[str, Any] = {"path": str(target), "n": n, "existed": False}
+            if target != path:
+                entry["link"] = str(path)
+            old = view.read(target)
             if old is not None:
                 st = os.lstat(real)
                 entry.update(existed=True, mode=st.st_mode & 0o7777, uid=st.st_uid,
@@ -399,7 +413,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
                     entry["new_owner"] = list(request.rendering.owners[path])
                 # Directories the write will create; rollback removes them again.
                 entry["made_dirs"] = [
-                    str(p) for p in reversed(path.parents) if not host.path(p).exists()
+                    str(p) for p in reversed(target.parents) if not host.path(p).exists()
                 ]
             entry["remove"] = new is None
             files.append(entry)
@@ -825,18 +839,30 @@ def build_plan(host: Host, txn: Txn, live: LiveHost) -> Any:
 # Rollback and recovery.
 
 
-def restore_files(host: Host, txn: Txn) -> None:
-    """Put every touched file back byte for byte, with its mode and owner, or remove it."""
+def restore_files(host: Host, txn: Txn) -> list[str]:
+    """Put every touched file back byte for byte, with its mode and owner, or remove it;
+    what could not be restored, a line per file (the others are restored all the same)."""
+    problems = []
     for entry in json.loads((txn.dir / "files.json").read_text()):
-        target = host.path(entry["path"])
-        if entry["existed"]:
-            data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
-            write_atomic(target, data, int(entry["mode"]), _owner(entry), exact=True)
-        else:
-            remove_file(target)
-            for made in reversed(entry.get("made_dirs", [])):
-                with contextlib.suppress(OSError):  # not empty: something else lives there
-                    host.path(made).rmdir()
+        try:
+            _restore_file(host, txn, entry)
+        except (OSError, IfsmithError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(f"{entry['path']}: not restored ({why})")
+    return problems
+
+
+def _restore_file(host: Host, txn: Txn, entry: dict[str, Any]) -> None:
+    # A journal from before symlinks were followed may name a link: its target is the file.
+    target = host.path(write_path(host, PurePosixPath(entry["path"])))
+    if entry["existed"]:
+        data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
+        write_atomic(target, data, int(entry["mode"]), _owner(entry), exact=True)
+        return
+    remove_file(target)
+    for made in reversed(entry.get("made_dirs", [])):
+        with contextlib.suppress(OSError):  # not empty: something else lives there
+            host.path(made).rmdir()
 
 
 def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
@@ -864,16 +890,19 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         # The change died with the last boot; the kernel now runs what the boot brought up,
         # and the network service will configure it from the files: restore only those
         # (live changes here would make, say, ifup fail on addresses already present).
-        restore_files(host, txn)
-        _closed(txn, f"{reason}; after a reboot: files only")
+        _closed(txn, f"{reason}; after a reboot: files only", restore_files(host, txn))
         return
+    # Whatever fails below is listed, and the rollback still ends (never a journal that
+    # wedges every later run): a rollback that raised would be retried forever.
+    problems: list[str] = []
     distro = _distro(txn)
     if distro:
-        restore_files(host, txn)
+        problems += restore_files(host, txn)
         # Let the daemon read the restored files (it would otherwise keep the new ones in
         # memory); failures here do not stop the rollback, the kernel activator follows.
         with contextlib.suppress(Exception):
             run_distro(host, txn, down=False, check=False)
+    before, plan = None, set()
     try:
         # Without a daemon, connectivity first: the kernel, then the files.
         before = txn.before()
@@ -883,10 +912,16 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         restore = restore_plan(before, now, plan)
         txn.log("restore: " + "; ".join(restore.describe()))
         kernel.apply(host, restore)
-    finally:
-        if not distro:
-            restore_files(host, txn)
-    differences = verify(before, snapshot(host), plan)
+    except Exception as exc:
+        problems.append(f"live state: not restored ({exc})")
+    if not distro:
+        problems += restore_files(host, txn)
+    differences = problems
+    if before is not None:
+        try:
+            differences += verify(before, snapshot(host), plan)
+        except Exception as exc:
+            differences.append(f"live state: not verified ({exc})")
     txn.save(
         state="rolled-back",
         reason=reason,
@@ -897,10 +932,11 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
 
 
-def _closed(txn: Txn, reason: str) -> None:
+def _closed(txn: Txn, reason: str, differences: Sequence[str] = ()) -> None:
     """Mark a transaction rolled back without a live restore (nothing to verify)."""
-    txn.save(state="rolled-back", reason=reason, rolled_back=time.time(), differences=[])
-    txn.log(f"rolled back: {reason}")
+    txn.save(state="rolled-back", reason=reason, rolled_back=time.time(),
+             differences=list(differences))  # fmt: skip
+    txn.log(f"rolled back: {reason}" + (f"; differences: {differences}" if differences else ""))
 
 
 def boot_id() -> str:
@@ -970,14 +1006,21 @@ def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
 
 
 def recover(host: Host) -> list[str]:
-    """Roll back every transaction not committed (at boot, or after a watchdog died)."""
+    """Roll back every transaction not committed (at boot, or after a watchdog died); their
+    ids."""
+    return [t.id for t in recovered(host)]
+
+
+def recovered(host: Host) -> list[Txn]:
+    """``recover``, giving the transactions it rolled back (their ``differences`` say what
+    could not be restored), newest first."""
     done = []
     with locked(host):
         for txn in reversed(all_txns(host)):  # newest first: each restores its own "before"
             if txn.state in FINAL:
                 continue
             rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
-            done.append(txn.id)
+            done.append(txn)
         prune(host)
     return done
 

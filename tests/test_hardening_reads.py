@@ -8,6 +8,7 @@ files are read, up to a size cap, without blocking; the rest is refused with its
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -37,15 +38,23 @@ def a_fifo(interfaces: Path) -> str:
     return "/etc/network/interfaces: not a regular file; refusing to read it"
 
 
+def dev_zero(interfaces: Path) -> None:
+    """/dev/zero of the root (links resolve inside it, as on the target system)."""
+    dev = interfaces.parents[2] / "dev"
+    dev.mkdir()
+    os.mknod(dev / "zero", 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+
+
 def a_link_to_dev_zero(interfaces: Path) -> str:
+    dev_zero(interfaces)
     interfaces.symlink_to("/dev/zero")
     return "/etc/network/interfaces: not a regular file; refusing to read it"
 
 
 def a_source_of_dev_zero(interfaces: Path) -> str:
-    interfaces.write_text("auto lo\niface lo inet loopback\nsource /etc/network/zero\n")
-    (interfaces.parent / "zero").symlink_to("/dev/zero")
-    return "/etc/network/zero: not a regular file; refusing to read it"
+    dev_zero(interfaces)
+    interfaces.write_text("auto lo\niface lo inet loopback\nsource ../../dev/zero\n")
+    return "/dev/zero: not a regular file; refusing to read it"
 
 
 def a_huge_file(interfaces: Path) -> str:

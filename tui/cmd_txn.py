@@ -566,15 +566,19 @@ def cmd_recover(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
     require_root()
-    done = txnmod.recover(host)
-    for txn_id in done:
-        print(f"rolled back {txn_id}")
+    done = txnmod.recovered(host)
+    left = []  # what a rollback could not restore
+    for txn in done:
+        print(f"rolled back {txn.id}")
+        for line in txn.meta.get("differences", []):
+            print(f"  not restored: {line}")
+            left.append(line)
     if not done:
         print("nothing to recover")
     corrupt = txnmod.quarantined(host)
     for line in corrupt:
         print(f"ifsmith: {line}", file=sys.stderr)
-    return 1 if corrupt else 0  # what a corrupt journal changed may still be in place
+    return 1 if corrupt or left else 0  # what is left is for the admin to see to
 
 
 def _definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
