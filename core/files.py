@@ -266,14 +266,21 @@ def in_root(host: Host, path: PurePosixPath) -> tuple[PurePosixPath, int]:
     return done, links
 
 
+def in_config_tree(path: PurePosixPath) -> bool:
+    """Whether PATH lies in /etc, the only tree ifsmith writes."""
+    return CONFIG_TREE in PurePosixPath(path).parents
+
+
 def write_path(host: Host, path: PurePosixPath) -> PurePosixPath:
     """Where writing PATH lands (``in_root``): a link such as /etc/network/interfaces →
-    interfaces.real is written through to its target.  A link that leads out of /etc, a
-    loop, or a directory at the end are refused with the name."""
+    interfaces.real is written through to its target.  A path or a link that leads out of
+    /etc, a loop, or a directory at the end are refused with the name."""
     done, links = in_root(host, path)
-    if links and done != CONFIG_TREE and CONFIG_TREE not in done.parents:
-        raise UnsafePath(f"{path}: a symbolic link to {done}, outside {CONFIG_TREE}; "
-                         "refusing to write through it")  # fmt: skip
+    if not in_config_tree(done):
+        if links:
+            raise UnsafePath(f"{path}: a symbolic link to {done}, outside {CONFIG_TREE}; "
+                             "refusing to write through it")  # fmt: skip
+        raise UnsafePath(f"{path}: outside {CONFIG_TREE}; refusing to write it")
     if os.path.isdir(host.path(done)):
         raise UnsafePath(f"{path}: a directory, not a file; refusing to replace it")
     return done

@@ -33,6 +33,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -46,6 +47,7 @@ from ifsmith.core.files import (
     HostFiles,
     Rendering,
     fsync_dir,
+    in_config_tree,
     remove_file,
     write_atomic,
     write_path,
@@ -234,24 +236,49 @@ def _scan(host: Host) -> tuple[list[Txn], list[str]]:
         entries = sorted(root.iterdir()) if root.is_dir() else []
     except PermissionError:
         raise TxnError(f"cannot read the journal {root}: it is root's alone (try sudo)") from None
-    found, unmoved = [], []
+    if entries:
+        for d in (host.state_dir, root):
+            if (why := _untrusted(d)) is not None:
+                raise TxnError(f"the journal {d} is {why}; refusing to trust it")
+    found: list[Txn] = []
+    unmoved: list[str] = []
     for d in entries:
         if not (d / "meta.json").is_file():
             continue  # a checkpoint being written
+        if (untrusted := _untrusted(d)) is not None:
+            # Planted by someone else: it could name any file to "restore".
+            _set_aside(host, d, untrusted, unmoved)
+            continue
         try:
             found.append(Txn(d).load())
         except PermissionError:
             raise TxnError(f"cannot read {d}: it is root's alone (try sudo)") from None
         except (OSError, ValueError) as exc:
-            why = f"meta.json: {exc}"
-            try:
-                _quarantine(host, d, why)
-            except OSError as move:
-                unmoved.append(
-                    f"journal {d.name} is corrupt ({why}); it could not be moved aside "
-                    f"({move.strerror}): run `ifsmith recover` as root"
-                )
+            _set_aside(host, d, f"meta.json: {exc}", unmoved)
     return found, unmoved
+
+
+def _untrusted(d: Path) -> str | None:
+    """Why a journal directory cannot be trusted (another owner than this user, root;
+    writable by others), or None."""
+    st = os.lstat(d)
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link"
+    if st.st_uid != os.geteuid():
+        return f"owned by uid {st.st_uid}"
+    if st.st_mode & 0o022:
+        return f"writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def _set_aside(host: Host, d: Path, why: str, unmoved: list[str]) -> None:
+    try:
+        _quarantine(host, d, why)
+    except OSError as move:
+        unmoved.append(
+            f"journal {d.name} is corrupt ({why}); it could not be moved aside "
+            f"({move.strerror}): run `ifsmith recover` as root"
+        )
 
 
 def _quarantine(host: Host, d: Path, why: str) -> None:
@@ -861,8 +888,9 @@ def _restore_file(host: Host, txn: Txn, entry: dict[str, Any]) -> None:
         return
     remove_file(target)
     for made in reversed(entry.get("made_dirs", [])):
-        with contextlib.suppress(OSError):  # not empty: something else lives there
-            host.path(made).rmdir()
+        if in_config_tree(PurePosixPath(made)):
+            with contextlib.suppress(OSError):  # not empty: something else lives there
+                host.path(made).rmdir()
 
 
 def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
