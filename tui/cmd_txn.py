@@ -447,6 +447,11 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
     if args.to:
         return revert(args, host, args.to)
     txn = txnmod.wait_final(txnmod.request_rollback(host))
+    if txn.state != "rolled-back":
+        # A confirm (or the probes' commit) got there first: say what the watchdog did.
+        reason = txn.meta.get("reason")
+        print(f"Too late: {txn.id} was {txn.state}" + (f" ({reason})" if reason else ""))
+        return 1
     print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
     for line in txn.meta.get("differences", []):
         print(f"  not restored: {line}")
