@@ -765,7 +765,7 @@ def _commit(txn: Txn) -> int:
 def write_files(host: Host, txn: Txn) -> None:
     """Write the new files recorded in the checkpoint."""
     for entry in json.loads((txn.dir / "files.json").read_text()):
-        target = host.path(entry["path"])
+        target = host.path(write_path(host, PurePosixPath(entry["path"])))  # still in /etc
         if entry["remove"]:
             remove_file(target)
         else:
