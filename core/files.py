@@ -8,6 +8,7 @@ through a symlink.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import re
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
+from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 
 
@@ -32,6 +34,13 @@ class FileView(Protocol):
         ...
 
 
+MAX_CONFIG_BYTES = 16 * 1024 * 1024  # far above any real network configuration
+
+
+class UnreadableFile(IfsmithError):
+    """A configuration path that is no regular file (a FIFO, a device) or is too large."""
+
+
 class HostFiles:
     """The files of a Host (under its root)."""
 
@@ -39,16 +48,46 @@ class HostFiles:
         self.host = host
 
     def read(self, path: PurePosixPath) -> bytes | None:
+        """A regular file's bytes, or None (absent, or a directory).  Anything else — a FIFO,
+        /dev/zero, a file over ``MAX_CONFIG_BYTES`` — is refused with its name, without
+        blocking and without reading it whole."""
+        target = self.host.path(in_root(self.host, path)[0])
         try:
-            return self.host.path(path).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            _regular_or_directory(path, os.stat(target))  # a device is never even opened
+            # O_NONBLOCK: a FIFO put there since opens at once instead of waiting for a writer.
+            fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        except (FileNotFoundError, NotADirectoryError):
             return None
+        try:
+            st = os.fstat(fd)
+            if not _regular_or_directory(path, st):
+                return None
+            if st.st_size <= MAX_CONFIG_BYTES:
+                with os.fdopen(os.dup(fd), "rb") as f:
+                    data = f.read(MAX_CONFIG_BYTES + 1)
+                if len(data) <= MAX_CONFIG_BYTES:  # (it may grow while read)
+                    return data
+            raise UnreadableFile(
+                f"{path}: more than {MAX_CONFIG_BYTES} bytes, larger than any configuration "
+                "file; refusing to read it"
+            )
+        finally:
+            os.close(fd)
 
     def listdir(self, directory: PurePosixPath) -> list[str]:
         try:
-            return sorted(os.listdir(self.host.path(directory)))
+            return sorted(os.listdir(self.host.path(in_root(self.host, directory)[0])))
         except (FileNotFoundError, NotADirectoryError):
             return []
+
+
+def _regular_or_directory(path: PurePosixPath, st: os.stat_result) -> bool:
+    """True for a regular file, False for a directory; refuses anything else."""
+    if stat.S_ISDIR(st.st_mode):
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        raise UnreadableFile(f"{path}: not a regular file; refusing to read it")
+    return True
 
 
 class MemoryFiles:
@@ -111,6 +150,9 @@ class Rendering:
     warnings: tuple[RenderWarning, ...] = ()
     mode: int = 0o644  # file mode for new files (NM keyfiles and netplan want 0600)
     modes: Mapping[PurePosixPath, int] = field(default_factory=dict)
+    # Owner and group per path, given only by a restore (``rollback --to``): such a file gets
+    # its mode and owner back, where an edit keeps the ones the file has now.
+    owners: Mapping[PurePosixPath, tuple[int, int]] = field(default_factory=dict)
 
     def mode_of(self, path: PurePosixPath) -> int:
         return self.modes.get(path, self.mode)
@@ -134,11 +176,21 @@ class UnsafeValue(ValueError):
     """A value that cannot be written into a file safely (shell, quoting, newlines)."""
 
 
-def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
+def write_atomic(
+    target: Path,
+    data: bytes,
+    mode: int = 0o644,
+    owner: tuple[int, int] | None = None,
+    *,
+    exact: bool = False,
+) -> None:
     """Replace ``target`` with ``data``: temp file, fsync, rename, fsync the directory.
 
+    An existing file keeps its mode, owner and group (a 0600 file of secrets stays 0600);
+    ``mode`` and ``owner`` are those of a new file, or of any file when ``exact`` (a restore).
     Refuses to write through a symlink (at the target) so a planted link cannot redirect
-    root's write elsewhere.
+    root's write elsewhere.  The temporary file never outlives a failed write (a full or
+    read-only disk): the OSError raised names the target.
     """
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -148,18 +200,38 @@ def write_atomic(target: Path, data: bytes, mode: int = 0o644) -> None:
         st = None
     if st is not None and stat.S_ISLNK(st.st_mode):
         raise OSError(errno.ELOOP, f"refusing to write through a symlink: {target}")
+    if st is not None and not exact:
+        mode, owner = stat.S_IMODE(st.st_mode), (st.st_uid, st.st_gid)
     tmp = parent / f".{target.name}.ifsmith-tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
     try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.rename(tmp, target)
+        # 0600 until the owner is right: the bytes may be secrets.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        try:
+            if owner is not None:
+                _chown(fd, owner)
+            os.fchmod(fd, mode)  # after chown, which clears set-id bits
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     fsync_dir(parent)
+
+
+def _chown(fd: int, owner: tuple[int, int]) -> None:
+    """Give the file its owner and group; a user who is not root cannot give files away and
+    keeps them (the mode is still kept)."""
+    try:
+        os.fchown(fd, *owner)
+    except PermissionError:
+        if os.geteuid() == 0:
+            raise
 
 
 def fsync_dir(directory: Path) -> None:
@@ -179,17 +251,79 @@ def remove_file(target: Path) -> None:
     fsync_dir(target.parent)
 
 
+CONFIG_TREE = PurePosixPath("/etc")  # where a followed symlink may lead
+MAX_LINKS = 40  # as the kernel's path walk
+
+
+class UnsafePath(IfsmithError):
+    """A path whose write would land outside the configuration tree, or on a directory."""
+
+
+def in_root(host: Host, path: PurePosixPath) -> tuple[PurePosixPath, int]:
+    """PATH with its symlinks followed as the target system follows them — an absolute
+    link names the root's own path, ".." stops at the root — and how many links that took.
+    Reads and writes under a --root never leave it."""
+    parts = [p for p in PurePosixPath(path).parts if p != "/"]
+    done = PurePosixPath("/")
+    links = 0
+    while parts:
+        part = parts.pop(0)
+        if part == "..":
+            done = done.parent
+            continue
+        here = done / part
+        try:
+            st = os.lstat(host.path(here))
+        except (FileNotFoundError, NotADirectoryError):
+            done = here  # made by a write
+            continue
+        if not stat.S_ISLNK(st.st_mode):
+            done = here
+            continue
+        links += 1
+        if links > MAX_LINKS:
+            raise UnsafePath(f"{path}: too many levels of symbolic links")
+        link = PurePosixPath(os.readlink(host.path(here)))
+        parts = [p for p in link.parts if p != "/"] + parts
+        done = PurePosixPath("/") if link.is_absolute() else done
+    return done, links
+
+
+def in_config_tree(path: PurePosixPath) -> bool:
+    """Whether PATH lies in /etc, the only tree ifsmith writes."""
+    return CONFIG_TREE in PurePosixPath(path).parents
+
+
+def write_path(host: Host, path: PurePosixPath) -> PurePosixPath:
+    """Where writing PATH lands (``in_root``): a link such as /etc/network/interfaces →
+    interfaces.real is written through to its target.  A path or a link that leads out of
+    /etc, a loop, or a directory at the end are refused with the name."""
+    done, links = in_root(host, path)
+    if not in_config_tree(done):
+        if links:
+            raise UnsafePath(f"{path}: a symbolic link to {done}, outside {CONFIG_TREE}; "
+                             "refusing to write through it")  # fmt: skip
+        raise UnsafePath(f"{path}: outside {CONFIG_TREE}; refusing to write it")
+    if os.path.isdir(host.path(done)):
+        raise UnsafePath(f"{path}: a directory, not a file; refusing to replace it")
+    return done
+
+
 def write_rendering(host: Host, rendering: Rendering) -> list[PurePosixPath]:
-    """Write a rendering under the host's root; returns the paths that changed."""
+    """Write a rendering under the host's root; returns the paths that changed.  Every
+    path is checked (``write_path``) before the first write."""
     files = HostFiles(host)
+    lands = {path: write_path(host, path) for path in rendering.touched}
     changed: list[PurePosixPath] = []
     for path, data in sorted(rendering.files.items()):
         if files.read(path) != data:
-            write_atomic(host.path(path), data, rendering.mode_of(path))
+            owner = rendering.owners.get(path)
+            write_atomic(host.path(lands[path]), data, rendering.mode_of(path), owner,
+                         exact=owner is not None)  # fmt: skip
             changed.append(path)
     for path in sorted(rendering.removed):
         if files.read(path) is not None:
-            remove_file(host.path(path))
+            remove_file(host.path(lands[path]))
             changed.append(path)
     return changed
 

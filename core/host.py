@@ -59,3 +59,15 @@ class Host:
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Host:
         environ = os.environ if environ is None else environ
         return cls.from_options(environ.get("IFSMITH_ROOT"), environ.get("IFSMITH_NETNS"))
+
+
+NONROOT_SWITCH = "IFSMITH_TEST_NONROOT_OK"
+
+
+def root_check_skipped() -> bool:
+    """The test suite's switch that skips the root check (IFSMITH_TEST_NONROOT_OK), honoured
+    only inside a pytest run (PYTEST_CURRENT_TEST) of a source checkout (tests/ beside the
+    package): an installed ifsmith, or one run by hand, always checks."""
+    if not os.environ.get(NONROOT_SWITCH) or "PYTEST_CURRENT_TEST" not in os.environ:
+        return False
+    return (Path(__file__).resolve().parents[1] / "tests" / "conftest.py").is_file()

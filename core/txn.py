@@ -27,21 +27,32 @@ change waits, journaled, for ``ifsmith recover`` or the boot unit.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from ifsmith.core.errors import IfsmithError
-from ifsmith.core.files import HostFiles, Rendering, fsync_dir, remove_file, write_atomic
-from ifsmith.core.host import Host
+from ifsmith.core.files import (
+    HostFiles,
+    Rendering,
+    fsync_dir,
+    in_config_tree,
+    remove_file,
+    write_atomic,
+    write_path,
+)
+from ifsmith.core.host import Host, root_check_skipped
 from ifsmith.core.model import (
     ArpValidate,
     BondMode,
@@ -130,7 +141,10 @@ class Txn:
         return str(self.meta.get("state", "?"))
 
     def load(self) -> Txn:
-        self.meta = json.loads((self.dir / "meta.json").read_text())
+        meta = json.loads((self.dir / "meta.json").read_text())
+        if not isinstance(meta, dict) or not isinstance(meta.get("state"), str):
+            raise ValueError("not a transaction's metadata (no state)")
+        self.meta = meta
         return self
 
     def save(self, **changes: Any) -> None:
@@ -138,16 +152,37 @@ class Txn:
         self.meta["updated"] = time.time()
         # One writer at a time by design (the front end until the watchdog starts, then
         # the watchdog); a temporary name of its own per process all the same.
-        tmp = self.dir / f".meta.json.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(self.meta, f, indent=1, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        os.rename(tmp, self.dir / "meta.json")
+        data = json.dumps(self.meta, indent=1, sort_keys=True).encode()
+        try:
+            self._replace_meta(data)
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC or not self.release_reserve():
+                raise
+            self._replace_meta(data)  # with the room set aside at the checkpoint
+        if self.state in FINAL:
+            self.release_reserve()
         fsync_dir(self.dir)
 
+    def _replace_meta(self, data: bytes) -> None:
+        tmp = self.dir / f".meta.json.{os.getpid()}.tmp"
+        try:
+            _write_synced(tmp, data)
+            os.rename(tmp, self.dir / "meta.json")
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def release_reserve(self) -> bool:
+        """Free the room set aside at the checkpoint; False when it was freed already."""
+        try:
+            os.unlink(self.dir / RESERVE)
+        except FileNotFoundError:
+            return False
+        return True
+
     def log(self, message: str) -> None:
-        with open(self.dir / "watchdog.log", "a") as f:
+        with open_private(self.dir / "watchdog.log", "a") as f:
             f.write(f"{time.strftime('%H:%M:%S')} {message}\n")
 
     def before(self) -> LiveHost:
@@ -158,17 +193,100 @@ def txn_root(host: Host) -> Path:
     return host.state_dir / "txn"
 
 
+def private_dir(path: Path) -> None:
+    """A journal directory, root's alone: it holds copies of files with secrets (an older
+    version made them 0755, so an existing one is tightened too)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def open_private(path: Path, how: str) -> IO[Any]:
+    """A journal file opened for writing ("wb", "a", "ab"), made 0600, never through a link."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+    flags |= os.O_APPEND if how.startswith("a") else os.O_TRUNC
+    return os.fdopen(os.open(path, flags, 0o600), how)
+
+
+QUARANTINE = "quarantine"  # beside txn/: corrupt journals, moved aside for an admin to read
+WHY = "why"  # in a quarantined journal: what was wrong with it
+
+
 def all_txns(host: Host) -> list[Txn]:
-    """Every journal, oldest first."""
+    """Every journal, oldest first; a corrupt one is moved aside (see ``quarantined``)."""
+    return _scan(host)[0]
+
+
+def quarantined(host: Host) -> list[str]:
+    """A line per corrupt journal: moved aside now or at an earlier look, or (without the
+    right to move it) left where it is.  Never silent: each stays listed until removed."""
+    unmoved = _scan(host)[1]
+    where = host.state_dir / QUARANTINE
+    lines = []
+    for d in sorted(where.iterdir()) if where.is_dir() else []:
+        why = (d / WHY).read_text().strip() if (d / WHY).is_file() else "corrupt"
+        lines.append(f"journal {d.name} is corrupt ({why}); moved aside to {d}: "
+                     "read it, restore by hand what it changed, then remove it")  # fmt: skip
+    return lines + unmoved
+
+
+def _scan(host: Host) -> tuple[list[Txn], list[str]]:
+    """The readable journals, oldest first, and a line per corrupt one that could not be
+    moved aside; the others are quarantined on the way."""
     root = txn_root(host)
-    if not root.is_dir():
-        return []
-    found = []
-    for d in sorted(root.iterdir()):
-        if (d / "meta.json").is_file():
-            with contextlib.suppress(OSError, ValueError):
-                found.append(Txn(d).load())
-    return found
+    try:
+        entries = sorted(root.iterdir()) if root.is_dir() else []
+    except PermissionError:
+        raise TxnError(f"cannot read the journal {root}: it is root's alone (try sudo)") from None
+    if entries:
+        for d in (host.state_dir, root):
+            if (why := _untrusted(d)) is not None:
+                raise TxnError(f"the journal {d} is {why}; refusing to trust it")
+    found: list[Txn] = []
+    unmoved: list[str] = []
+    for d in entries:
+        if not (d / "meta.json").is_file():
+            continue  # a checkpoint being written
+        if (untrusted := _untrusted(d)) is not None:
+            # Planted by someone else: it could name any file to "restore".
+            _set_aside(host, d, untrusted, unmoved)
+            continue
+        try:
+            found.append(Txn(d).load())
+        except PermissionError:
+            raise TxnError(f"cannot read {d}: it is root's alone (try sudo)") from None
+        except (OSError, ValueError) as exc:
+            _set_aside(host, d, f"meta.json: {exc}", unmoved)
+    return found, unmoved
+
+
+def _untrusted(d: Path) -> str | None:
+    """Why a journal directory cannot be trusted (another owner than this user, root;
+    writable by others), or None."""
+    st = os.lstat(d)
+    if stat.S_ISLNK(st.st_mode):
+        return "a symbolic link"
+    if st.st_uid != os.geteuid():
+        return f"owned by uid {st.st_uid}"
+    if st.st_mode & 0o022:
+        return f"writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def _set_aside(host: Host, d: Path, why: str, unmoved: list[str]) -> None:
+    try:
+        _quarantine(host, d, why)
+    except OSError as move:
+        unmoved.append(
+            f"journal {d.name} is corrupt ({why}); it could not be moved aside "
+            f"({move.strerror}): run `ifsmith recover` as root"
+        )
+
+
+def _quarantine(host: Host, d: Path, why: str) -> None:
+    where = host.state_dir / QUARANTINE
+    private_dir(where)
+    os.rename(d, where / d.name)
+    (where / d.name / WHY).write_text(why + "\n")
 
 
 def find(host: Host, txn_id: str) -> Txn:
@@ -197,8 +315,16 @@ def pending(host: Host) -> Txn | None:
 @contextlib.contextmanager
 def locked(host: Host) -> Iterator[int]:
     """Hold the transaction lock; a second holder is refused at once, clearly."""
-    host.run_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(host.run_dir / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    lock = host.run_dir / "lock"
+    try:
+        host.run_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        # A directory or a file in the way, a read-only /run: say which, change nothing.
+        why = f"{exc.filename or lock}: {exc.strerror}"
+        if host.run_dir.exists() and not host.run_dir.is_dir():
+            why = f"{host.run_dir} is not a directory"
+        raise TxnError(f"cannot open the lock ({why}); nothing was changed") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -248,12 +374,23 @@ class Request:
 
 def begin(host: Host, request: Request, before: LiveHost) -> Txn:
     """Checkpoint everything the change touches and start the watchdog; returns at once."""
-    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+    if os.geteuid() != 0 and not root_check_skipped():
         raise TxnError("changing the network needs root; nothing was changed")
     with locked(host) as lock_fd:
         refuse_unfinished(host)
         txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
-        txn = checkpoint(host, txn_root(host) / txn_id, request, before)
+        d = txn_root(host) / txn_id
+        try:
+            txn = checkpoint(host, d, request, before)
+        except (OSError, IfsmithError) as exc:
+            # A full or read-only disk, a file that cannot be read: no journal, no change.
+            if d.is_dir():
+                shutil.rmtree(d, ignore_errors=True)
+            if isinstance(exc, IfsmithError):
+                raise
+            raise TxnError(
+                f"cannot write the checkpoint {d}: {exc.strerror}; nothing was changed"
+            ) from None
         _start_watchdog(host, txn, lock_fd)
     return txn
 
@@ -270,18 +407,27 @@ def refuse_unfinished(host: Host) -> None:
 
 
 def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
-    """Write the journal of a change into the new directory D, fsynced; state "prepared"."""
-    d.mkdir(parents=True)
+    """Write the journal of a change into the new directory D, fsynced; state "prepared".
+    A file the change may not write (``write_path``) is refused before anything is made."""
+    rendering = request.rendering
+    lands = {p: write_path(host, p) for p in rendering.touched} if rendering else {}
+    private_dir(host.state_dir)
+    private_dir(d.parent)
+    d.mkdir(mode=0o700)
     txn = Txn(d)
     files: list[dict[str, Any]] = []
     if request.rendering is not None:
-        (d / "saved").mkdir()
-        (d / "new").mkdir()
+        (d / "saved").mkdir(mode=0o700)
+        (d / "new").mkdir(mode=0o700)
         view = HostFiles(host)
         for n, path in enumerate(request.rendering.touched):
-            real = host.path(path)
-            entry: dict[str, Any] = {"path": str(path), "n": n, "existed": False}
-            old = view.read(path)
+            # A symlink inside /etc stays; the file it names is the one written and restored.
+            target = lands[path]
+            real = host.path(target)
+            entry: dict[str, Any] = {"path": str(target), "n": n, "existed": False}
+            if target != path:
+                entry["link"] = str(path)
+            old = view.read(target)
             if old is not None:
                 st = os.lstat(real)
                 entry.update(existed=True, mode=st.st_mode & 0o7777, uid=st.st_uid,
@@ -291,9 +437,11 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
             if new is not None:
                 _write_synced(d / "new" / str(n), new)
                 entry["new_mode"] = request.rendering.mode_of(path)
+                if path in request.rendering.owners:
+                    entry["new_owner"] = list(request.rendering.owners[path])
                 # Directories the write will create; rollback removes them again.
                 entry["made_dirs"] = [
-                    str(p) for p in reversed(path.parents) if not host.path(p).exists()
+                    str(p) for p in reversed(target.parents) if not host.path(p).exists()
                 ]
             entry["remove"] = new is None
             files.append(entry)
@@ -302,6 +450,11 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     _write_synced(d / "desired.xml", request.desired_xml.encode())
     if request.restore_to is not None:
         _write_synced(d / "target.json", json.dumps(live_to_json(request.restore_to)).encode())
+    # Room for the rest of the journal and for the restored files, set aside now: on a disk
+    # that fills up during the change, rollback and recover still finish.
+    saved = sum(p.stat().st_size for p in d.glob("saved/*"))
+    with open_private(d / RESERVE, "wb") as f:
+        os.posix_fallocate(f.fileno(), 0, RESERVE_MIN + saved)  # blocks, not a sparse file
     txn.save(
         id=d.name,
         created=time.time(),
@@ -324,8 +477,12 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
     return txn
 
 
+RESERVE = "reserve"
+RESERVE_MIN = 64 * 1024
+
+
 def _write_synced(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    with open_private(path, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -338,8 +495,6 @@ def scope_command(txn: Txn) -> list[str] | None:
     environment inherited).  None without systemd."""
     if not os.path.isdir("/run/systemd/system"):  # sd_booted(): systemd is PID 1
         return None
-    import shutil
-
     runner = shutil.which("systemd-run")
     if runner is None:
         return None
@@ -359,7 +514,7 @@ def _start_watchdog(host: Host, txn: Txn, lock_fd: int) -> None:
     scope = scope_command(txn)
     attempts = ([scope + watchdog] if scope else []) + [watchdog]
     for n, argv in enumerate(attempts):
-        with open(txn.dir / "watchdog.log", "ab") as log:
+        with open_private(txn.dir / "watchdog.log", "ab") as log:
             proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
@@ -448,6 +603,40 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
         time.sleep(poll)
 
 
+def watchdog_running(host: Host, txn: Txn) -> bool | None:
+    """Whether an unfinished transaction still has its watchdog (None: it is finished, or
+    this user cannot tell).  Its recorded pid must be alive and still be that watchdog (a
+    pid is reused); before the watchdog records itself, the front end holds the lock."""
+    if txn.state in FINAL:
+        return None
+    pid = txn.meta.get("watchdog_pid")
+    if pid:
+        return _alive(int(pid)) and _is_watchdog_of(int(pid), txn)
+    try:
+        fd = os.open(host.run_dir / "lock", os.O_RDONLY | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True  # held: the change is being prepared, or its watchdog starts
+    finally:
+        os.close(fd)  # also lets go of the shared lock at once
+    return False
+
+
+def _is_watchdog_of(pid: int, txn: Txn) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    name = os.fsencode(txn.id)
+    return b"ifsmith.core.txn" in argv and any(os.path.basename(a) == name for a in argv)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -491,6 +680,8 @@ def watchdog(txn_dir: Path, lock_fd: int) -> int:
             txn.save(reason=f"rollback failed: {again}; run `ifsmith recover`")
         return 1
     finally:
+        with contextlib.suppress(OSError):
+            prune(host)  # still under the lock
         with contextlib.suppress(OSError):
             os.close(lock_fd)
 
@@ -575,12 +766,15 @@ def _commit(txn: Txn) -> int:
 def write_files(host: Host, txn: Txn) -> None:
     """Write the new files recorded in the checkpoint."""
     for entry in json.loads((txn.dir / "files.json").read_text()):
-        target = host.path(entry["path"])
+        target = host.path(write_path(host, PurePosixPath(entry["path"])))  # still in /etc
         if entry["remove"]:
             remove_file(target)
         else:
             data = (txn.dir / "new" / str(entry["n"])).read_bytes()
-            write_atomic(target, data, int(entry.get("new_mode", 0o644)))
+            owner = entry.get("new_owner")  # a revert: the file's own mode and owner back
+            write_atomic(target, data, int(entry.get("new_mode", 0o644)),
+                         (int(owner[0]), int(owner[1])) if owner else None,
+                         exact=owner is not None)  # fmt: skip
 
 
 def activate(host: Host, txn: Txn) -> None:
@@ -673,20 +867,38 @@ def build_plan(host: Host, txn: Txn, live: LiveHost) -> Any:
 # Rollback and recovery.
 
 
-def restore_files(host: Host, txn: Txn) -> None:
-    """Put every touched file back byte for byte, with its mode and owner, or remove it."""
+def restore_files(host: Host, txn: Txn) -> list[str]:
+    """Put every touched file back byte for byte, with its mode and owner, or remove it;
+    what could not be restored, a line per file (the others are restored all the same)."""
+    problems = []
     for entry in json.loads((txn.dir / "files.json").read_text()):
-        target = host.path(entry["path"])
-        if entry["existed"]:
-            data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
-            write_atomic(target, data, int(entry["mode"]))
-            with contextlib.suppress(PermissionError):
-                os.chown(target, int(entry["uid"]), int(entry["gid"]))
-        else:
-            remove_file(target)
-            for made in reversed(entry.get("made_dirs", [])):
-                with contextlib.suppress(OSError):  # not empty: something else lives there
-                    host.path(made).rmdir()
+        try:
+            _restore_file(host, txn, entry)
+        except (OSError, IfsmithError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            problems.append(f"{entry['path']}: not restored ({why})")
+    return problems
+
+
+def _restore_file(host: Host, txn: Txn, entry: dict[str, Any]) -> None:
+    # A journal from before symlinks were followed may name a link: its target is the file.
+    target = host.path(write_path(host, PurePosixPath(entry["path"])))
+    if entry["existed"]:
+        data = (txn.dir / "saved" / str(entry["n"])).read_bytes()
+        write_atomic(target, data, int(entry["mode"]), _owner(entry), exact=True)
+        return
+    remove_file(target)
+    for made in reversed(entry.get("made_dirs", [])):
+        if in_config_tree(PurePosixPath(made)):
+            with contextlib.suppress(OSError):  # not empty: something else lives there
+                host.path(made).rmdir()
+
+
+def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
+    """The saved owner and group of a journal's file entry (None in a journal without)."""
+    if "uid" not in entry:
+        return None
+    return int(entry["uid"]), int(entry["gid"])
 
 
 def rollback(host: Host, txn: Txn, reason: str) -> None:
@@ -696,6 +908,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     from ifsmith.core.plan import restore_plan
 
     started = time.time()
+    txn.release_reserve()  # the disk may be full: the restored files need the room
     txn.log(f"rolling back: {reason}")
     if txn.state == "prepared":
         # The watchdog never got to change anything: restoring the snapshot now would only
@@ -706,16 +919,19 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         # The change died with the last boot; the kernel now runs what the boot brought up,
         # and the network service will configure it from the files: restore only those
         # (live changes here would make, say, ifup fail on addresses already present).
-        restore_files(host, txn)
-        _closed(txn, f"{reason}; after a reboot: files only")
+        _closed(txn, f"{reason}; after a reboot: files only", restore_files(host, txn))
         return
+    # Whatever fails below is listed, and the rollback still ends (never a journal that
+    # wedges every later run): a rollback that raised would be retried forever.
+    problems: list[str] = []
     distro = _distro(txn)
     if distro:
-        restore_files(host, txn)
+        problems += restore_files(host, txn)
         # Let the daemon read the restored files (it would otherwise keep the new ones in
         # memory); failures here do not stop the rollback, the kernel activator follows.
         with contextlib.suppress(Exception):
             run_distro(host, txn, down=False, check=False)
+    before, plan = None, set()
     try:
         # Without a daemon, connectivity first: the kernel, then the files.
         before = txn.before()
@@ -725,10 +941,16 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         restore = restore_plan(before, now, plan)
         txn.log("restore: " + "; ".join(restore.describe()))
         kernel.apply(host, restore)
-    finally:
-        if not distro:
-            restore_files(host, txn)
-    differences = verify(before, snapshot(host), plan)
+    except Exception as exc:
+        problems.append(f"live state: not restored ({exc})")
+    if not distro:
+        problems += restore_files(host, txn)
+    differences = problems
+    if before is not None:
+        try:
+            differences += verify(before, snapshot(host), plan)
+        except Exception as exc:
+            differences.append(f"live state: not verified ({exc})")
     txn.save(
         state="rolled-back",
         reason=reason,
@@ -739,10 +961,11 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
     txn.log("rolled back" + (f"; differences: {differences}" if differences else ""))
 
 
-def _closed(txn: Txn, reason: str) -> None:
+def _closed(txn: Txn, reason: str, differences: Sequence[str] = ()) -> None:
     """Mark a transaction rolled back without a live restore (nothing to verify)."""
-    txn.save(state="rolled-back", reason=reason, rolled_back=time.time(), differences=[])
-    txn.log(f"rolled back: {reason}")
+    txn.save(state="rolled-back", reason=reason, rolled_back=time.time(),
+             differences=list(differences))  # fmt: skip
+    txn.log(f"rolled back: {reason}" + (f"; differences: {differences}" if differences else ""))
 
 
 def boot_id() -> str:
@@ -812,15 +1035,73 @@ def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
 
 
 def recover(host: Host) -> list[str]:
-    """Roll back every transaction not committed (at boot, or after a watchdog died)."""
+    """Roll back every transaction not committed (at boot, or after a watchdog died); their
+    ids."""
+    return [t.id for t in recovered(host)]
+
+
+def recovered(host: Host) -> list[Txn]:
+    """``recover``, giving the transactions it rolled back (their ``differences`` say what
+    could not be restored), newest first."""
     done = []
     with locked(host):
         for txn in reversed(all_txns(host)):  # newest first: each restores its own "before"
             if txn.state in FINAL:
                 continue
             rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
-            done.append(txn.id)
+            done.append(txn)
+        prune(host)
     return done
+
+
+# ---------------------------------------------------------------------------------------
+# Pruning: the journal keeps the newest finished transactions, and every unfinished one.
+
+KEEP = 100  # finished transactions kept, unless configured
+KEEP_ENV = "IFSMITH_HISTORY_KEEP"
+KEEP_FILE = "history-keep"  # in the state directory: the number, for every run (boot too)
+PRUNED_FILE = "pruned"  # in the state directory: how many were pruned so far
+
+
+def history_limit(host: Host) -> tuple[int, str]:
+    """How many finished transactions are kept, and where that comes from:
+    $IFSMITH_HISTORY_KEEP, else the number in /var/lib/ifsmith/history-keep, else 100.
+    A value that is not a count falls back to 100 (recovery never stops at a typo) and
+    says so."""
+    raw = os.environ.get(KEEP_ENV)
+    where = f"${KEEP_ENV}"
+    if raw is None:
+        path = host.state_dir / KEEP_FILE
+        try:
+            raw = path.read_text()
+        except FileNotFoundError:
+            return KEEP, "the default"
+        where = str(path)
+    value = raw.strip()
+    if not value.isdigit():
+        return KEEP, f"the default: {where} holds {value!r}, not a count"
+    return int(value), where
+
+
+def prune(host: Host) -> int:
+    """Remove the oldest finished journals beyond the limit (never an unfinished one);
+    how many it removed.  The caller holds the lock."""
+    keep = history_limit(host)[0]
+    finished = [t for t in all_txns(host) if t.state in FINAL]
+    gone = finished[: max(0, len(finished) - keep)]
+    for t in gone:
+        shutil.rmtree(t.dir)
+    if gone:
+        write_atomic(host.state_dir / PRUNED_FILE, b"%d\n" % (pruned(host) + len(gone)), 0o600)
+    return len(gone)
+
+
+def pruned(host: Host) -> int:
+    """How many finished transactions were pruned from the journal so far."""
+    try:
+        return int((host.state_dir / PRUNED_FILE).read_text())
+    except (OSError, ValueError):
+        return 0
 
 
 @dataclass
@@ -852,6 +1133,7 @@ def revert_of(host: Host, txn_id: str) -> Revert:
     )  # fmt: skip
     files: dict[PurePosixPath, bytes] = {}
     modes: dict[PurePosixPath, int] = {}
+    owners: dict[PurePosixPath, tuple[int, int]] = {}
     removed: set[PurePosixPath] = set()
     names: list[str] = []
     for t in undone:  # newest first: an older transaction's saved copy wins
@@ -860,9 +1142,13 @@ def revert_of(host: Host, txn_id: str) -> Revert:
             if entry["existed"]:
                 files[path] = (t.dir / "saved" / str(entry["n"])).read_bytes()
                 modes[path] = int(entry["mode"])
+                owner = _owner(entry)
+                if owner is not None:
+                    owners[path] = owner
                 removed.discard(path)
             else:
                 files.pop(path, None)
+                owners.pop(path, None)
                 removed.add(path)
         for name in [*t.meta.get("names", []), *t.meta.get("remove", [])]:
             if name not in names:
@@ -873,7 +1159,8 @@ def revert_of(host: Host, txn_id: str) -> Revert:
     if writer is None or not (files or removed):
         return Revert(target, undone, names, None, None, "kernel")
     backend = str(writer["backend"])
-    rendering = Rendering(backend=backend, files=files, removed=frozenset(removed), modes=modes)
+    rendering = Rendering(backend=backend, files=files, removed=frozenset(removed), modes=modes,
+                          owners=owners)  # fmt: skip
     return Revert(target, undone, names, rendering, backend, str(writer.get("activate", "kernel")))
 
 

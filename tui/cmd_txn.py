@@ -134,8 +134,9 @@ def register(sub: Any) -> None:
 
 def require_root() -> None:
     from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.host import root_check_skipped
 
-    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+    if os.geteuid() != 0 and not root_check_skipped():
         raise IfsmithError("changing the network needs root (try sudo); nothing was changed")
 
 
@@ -447,6 +448,11 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
     if args.to:
         return revert(args, host, args.to)
     txn = txnmod.wait_final(txnmod.request_rollback(host))
+    if txn.state != "rolled-back":
+        # A confirm (or the probes' commit) got there first: say what the watchdog did.
+        reason = txn.meta.get("reason")
+        print(f"Too late: {txn.id} was {txn.state}" + (f" ({reason})" if reason else ""))
+        return 1
     print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
     for line in txn.meta.get("differences", []):
         print(f"  not restored: {line}")
@@ -483,10 +489,16 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     return start_and_follow(args, host, request, before)
 
 
-def _summary(t: Txn) -> dict[str, Any]:
+def _summary(t: Txn, host: Host) -> dict[str, Any]:
+    from ifsmith.core.txn import FINAL, watchdog_running
+
     m = t.meta
+    running = watchdog_running(host, t)
+    watchdog = {True: "running", False: "dead", None: None}[running]
+    if running is None and t.state not in FINAL:
+        watchdog = "unknown"
     left = None
-    if t.state == "applied" and m.get("deadline"):
+    if t.state == "applied" and m.get("deadline") and running is not False:
         left = max(0.0, round(float(m["deadline"]) - time.time(), 1))
     return {
         "id": t.id,
@@ -496,6 +508,7 @@ def _summary(t: Txn) -> dict[str, Any]:
         "backend": m.get("backend"),
         "created": m.get("created"),
         "seconds_left": left,
+        "watchdog": watchdog,  # of an unfinished transaction: running, dead or unknown
         "probes": m.get("results", {}),
         "reason": m.get("reason"),
         "differences": m.get("differences", []),
@@ -505,17 +518,22 @@ def _summary(t: Txn) -> dict[str, Any]:
 def cmd_status(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
+    for line in txnmod.quarantined(host):
+        print(f"ifsmith: warning: {line}", file=sys.stderr)
     txns = txnmod.all_txns(host)
     current = txnmod.pending(host) or (txns[-1] if txns else None)
     if current is None:
         print(json.dumps(None) if args.json else "no transactions")
         return 0
-    summary = _summary(current)
+    summary = _summary(current, host)
     if args.json:
         print(json.dumps(summary))
         return 0
     print(f"{summary['id']}: {summary['state']} ({summary['action']} {' '.join(summary['names'])})")
-    if summary["seconds_left"] is not None:
+    if summary["watchdog"] == "dead":
+        print(f"  its watchdog is dead (pid {current.meta.get('watchdog_pid', 'never recorded')}): "
+              "nothing will confirm or roll back this change; run `ifsmith recover`")  # fmt: skip
+    elif summary["seconds_left"] is not None:
         print(f"  rolls back in {summary['seconds_left']:.0f} s unless confirmed")
     for target, ok in summary["probes"].items():
         print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
@@ -527,16 +545,26 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
 def cmd_history(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
-    rows = [_summary(t) for t in txnmod.all_txns(host)]
+    for line in txnmod.quarantined(host):
+        print(f"ifsmith: warning: {line}", file=sys.stderr)
+    rows = [_summary(t, host) for t in txnmod.all_txns(host)]
     if args.json:
         print(json.dumps(rows))
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
         print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {' '.join(r['names'])}"
-              + (f"  ({r['reason']})" if r["reason"] else ""))  # fmt: skip
+              + (f"  ({r['reason']})" if r["reason"] else "")
+              + ("  (its watchdog is dead: run `ifsmith recover`)"
+                 if r["watchdog"] == "dead" else ""))  # fmt: skip
     if not rows:
         print("no transactions")
+    count = txnmod.pruned(host)
+    if count:
+        keep, where = txnmod.history_limit(host)
+        setting = f"{host.state_dir / txnmod.KEEP_FILE} or ${txnmod.KEEP_ENV}"
+        print(f"{count} older finished transactions pruned; the journal keeps the newest {keep} "
+              f"({where}; set by {setting})")  # fmt: skip
     return 0
 
 
@@ -544,12 +572,19 @@ def cmd_recover(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core import txn as txnmod
 
     require_root()
-    done = txnmod.recover(host)
-    for txn_id in done:
-        print(f"rolled back {txn_id}")
+    done = txnmod.recovered(host)
+    left = []  # what a rollback could not restore
+    for txn in done:
+        print(f"rolled back {txn.id}")
+        for line in txn.meta.get("differences", []):
+            print(f"  not restored: {line}")
+            left.append(line)
     if not done:
         print("nothing to recover")
-    return 0
+    corrupt = txnmod.quarantined(host)
+    for line in corrupt:
+        print(f"ifsmith: {line}", file=sys.stderr)
+    return 1 if corrupt or left else 0  # what is left is for the admin to see to
 
 
 def _definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
