@@ -14,8 +14,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from ifsmith.core.host import Host
 from ifsmith.core.txn import Txn, find, locked, watchdog_running
 from tests import test_cli_txn
@@ -83,11 +81,6 @@ def test_status_says_a_killed_watchdog_is_dead_and_apply_refuses_until_recover(
     assert after["state"] == "rolled-back" and after["watchdog"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="run_transaction (the lead's, tui/cmd_txn.py) plans before it asks the journal: "
-    "the same XML again says 'nothing to change'; it needs txn.refuse_unfinished(host) first",
-)
 def test_the_same_apply_again_after_a_killed_watchdog_is_refused_not_nothing_to_change(
     tmp_path: Path, dummy_ns: str
 ) -> None:

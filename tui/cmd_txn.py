@@ -187,6 +187,10 @@ def run_transaction(
     from ifsmith.core.plan import make_plan, start_plan, stop_plan
     from ifsmith.core.xmlio import to_document
 
+    unfinished = txnmod.pending(host)
+    if unfinished is not None and txnmod.watchdog_running(host, unfinished) is False:
+        # Its watchdog died: even a change that looks like nothing must wait for recover.
+        txnmod.refuse_unfinished(host)
     before = snapshot(host)
     if action == "stop":
         plan = stop_plan(names, before)
