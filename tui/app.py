@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
-from ifsmith.tui.pending import Pending
+from ifsmith.tui.pending import Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
 from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
@@ -82,32 +82,6 @@ def row_label(link: LiveLink, mark: str = "") -> Text:
     if style:
         spans.append(Span(at, at + len(state), style))
     return Text(name + kind + state + addresses, spans=spans, no_wrap=True, overflow="ellipsis")
-
-
-def tree_order(live: LiveHost, show_loopback: bool) -> list[tuple[LiveLink, list[LiveLink]]]:
-    """Top-level links with their children; loopback only when asked for."""
-    children = tree_children(live)
-    placed = {c.name for kids in children.values() for c in kids}
-    return [
-        (link, children.get(link.name, []))
-        for link in live.links
-        if link.name not in placed and (show_loopback or not link.is_loopback)
-    ]
-
-
-def tree_children(live: LiveHost) -> dict[str, list[LiveLink]]:
-    """Children by holder: ports and slaves under masters, VLANs under their parent.
-
-    A VLAN with a master of its own (a bridge port) sits under that master.
-    """
-    by_name = live.by_name()
-    children: dict[str, list[LiveLink]] = {}
-    for link in live.links:
-        if link.master in by_name:
-            children.setdefault(link.master or "", []).append(link)
-        elif link.vlan_tag is not None and link.parent in by_name:
-            children.setdefault(link.parent or "", []).append(link)
-    return children
 
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
@@ -282,9 +256,14 @@ class IfsmithApp(App[int]):
             self.call_after_refresh(self.prepare)
 
     def rows(self, live: LiveHost) -> list[Row]:
-        """The tree's rows: live links with their children, then pending new ones."""
-        children = tree_children(live)
-        marks = {c.name: "-" if c.is_deletion else "*" for c in self.pending.changes}
+        """The tree's rows: the host as it will be once the pending changes apply, each
+        slave, port and VLAN under what holds it, pending new ones among the live."""
+        view = layout(live, self.pending)
+        children = view.children()
+        links = live.by_name()
+        marks = {c.name: "-" for c in self.pending.changes if c.is_deletion}
+        for name in view.defined:
+            marks[name] = "*" if name in links else "+"
 
         labels: dict[str, tuple[LiveLink, str, Text]] = {}
 
@@ -299,17 +278,16 @@ class IfsmithApp(App[int]):
             labels[link.name] = (link, mark, text)
             return text
 
-        def row(link: LiveLink) -> Row:
-            kids = tuple(row(child) for child in children.get(link.name, []))
-            return Row(link.name, label(link, marks.get(link.name, "")), kids)
+        def row(name: str) -> Row:
+            kids = tuple(row(child) for child in children.get(name, ()))
+            link = links.get(name)
+            if link is None:
+                return Row(name, pending_label(view.defined[name]), kids)
+            return Row(name, label(link, marks.get(name, "")), kids)
 
-        rows = [row(link) for link, _kids in tree_order(live, self.show_loopback)]
+        hidden = () if self.show_loopback else view.loopback
+        rows = [row(name) for name in view.top() if name not in hidden]
         self._labels = labels
-        rows += [
-            Row(change.name, pending_label(change.interface))
-            for change in self.pending.changes
-            if change.interface is not None and live.link(change.name) is None
-        ]
         return rows or [Row(None, Text("no interfaces", style="dim"))]
 
     def selected(self) -> str | None:
@@ -399,11 +377,9 @@ class IfsmithApp(App[int]):
         gc.freeze()
 
     def open_form(self, kind: IfType, original: Interface | None) -> None:
-        others = [
-            d for d in self.pending.definitions if original is None or d.name != original.name
-        ]
+        others = self.pending.discard(original.name) if original is not None else self.pending
         form = self.form(kind)
-        form.load(self.live, original, others, self.known_names())
+        form.load(self.live, original, others, self.known_names(), self.selected())
 
         def done(result: Interface | None) -> None:
             if result is not None:
@@ -421,12 +397,7 @@ class IfsmithApp(App[int]):
         name = self.selected()
         if name is None:
             return
-        link = self.live.link(name)
-        if link is not None and link.master is not None:
-            role = "slave" if (m := self.live.link(link.master)) and m.kind == "bond" else "port"
-            self.notify(
-                f"{name} is a {role} of {link.master}: edit {link.master}", severity="warning"
-            )
+        if self.refuse_held(name):
             return
         original = self.definition(name)
         if original is None:
@@ -435,6 +406,17 @@ class IfsmithApp(App[int]):
             )
             return
         self.open_form(original.type, original)
+
+    def refuse_held(self, name: str) -> bool:
+        """Say so when a bond or bridge holds ``name`` (live, or once pending changes
+        apply): it is changed through that master."""
+        view = layout(self.live, self.pending)
+        master = view.masters.get(name)
+        if master is None:
+            return False
+        role = "slave" if view.types.get(master) is IfType.BOND else "port"
+        self.notify(f"{name} is a {role} of {master}: edit {master}", severity="warning")
+        return True
 
     def action_new_bond(self) -> None:
         self.open_form(IfType.BOND, None)
@@ -450,6 +432,8 @@ class IfsmithApp(App[int]):
         if name is None:
             return
         if self.live.link(name) is None:
+            if self.pending.get(name) is None and self.refuse_held(name):
+                return  # only pending, inside another definition
             self.set_pending(self.pending.discard(name))  # only ever pending: forget it
             self.notify(f"{name}: pending definition discarded")
             return
@@ -462,10 +446,9 @@ class IfsmithApp(App[int]):
 
         name = self.selected()
         original = self.definition(name) if name else None
-        link = self.live.link(name) if name else None
         if name is None or original is None:
             return
-        if original.type is IfType.BRIDGE or (link is not None and link.master is not None):
+        if original.type is IfType.BRIDGE or name in layout(self.live, self.pending).masters:
             self.notify(f"{name} cannot become a bridge port here", severity="warning")
             return
 
