@@ -90,9 +90,7 @@ def load_valid(path: str, host: Host) -> list[Interface]:
             print(f"{path}: {problem}", file=sys.stderr)
     bad = errors(problems)
     if bad:
-        raise IfsmithError(
-            f"{path} is invalid:\n" + "\n".join(f"  {p}" for p in bad)
-        )
+        raise IfsmithError(f"{path} is invalid:\n" + "\n".join(f"  {p}" for p in bad))
     return interfaces
 
 

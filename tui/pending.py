@@ -105,6 +105,7 @@ class Layout:
     types: dict[str, IfType]
     masters: dict[str, str]  # slave or port → its bond or bridge
     holders: dict[str, str]  # masters, and VLANs (without one) → their parent
+    parents: dict[str, str]  # VLAN → its parent
     defined: dict[str, Interface]  # pending definitions by name, nested ones too
     deleted: frozenset[str]
     loopback: frozenset[str]
@@ -174,6 +175,7 @@ def layout(live: LiveHost, pending: Pending) -> Layout:
         types=types,
         masters=masters,
         holders=_without_cycles(holders),
+        parents=parents,
         defined=defined,
         deleted=deleted,
         loopback=frozenset(link.name for link in live.links if link.is_loopback),

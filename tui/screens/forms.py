@@ -375,7 +375,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
             n
             for n in self.view.free(types, keep=own)
             if n not in inside or n in own
-            if mine is None or self.view.holders.get(n) != mine or n in own
+            if mine is None or self.view.parents.get(n) != mine
         ]
         return names + [n for n in own if n not in names]
 
