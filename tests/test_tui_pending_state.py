@@ -31,6 +31,7 @@ from ifsmith.core.xmlio import parse_file, to_document
 from ifsmith.tui.app import IfsmithApp
 from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.forms import FORMS, BondForm, BridgeForm, VlanForm
+from ifsmith.tui.widgets.details import Details
 from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_forms import goto, ok_disabled, open_form, running
 from tests.test_tui_tree import labels, wait_for
@@ -165,6 +166,11 @@ async def test_pending_masters_show_their_slaves_ports_and_vlans(tmp_path: Path)
             "    eth3*",  # the live NIC under its pending master, marked as changed
             "  br7.5+",
         ]
+        # A pending definition inside another one shows its own XML.
+        await goto(app, pilot, "bond7")
+        details = str(app.query_one("#details-text", Details).text)
+        assert "pending definition" in details
+        assert "<interface type='bond' name='bond7'>" in details
         # A slave of a pending bond is changed through the bond.
         await open_form(app, pilot, "e", BridgeForm, at="br7")
         await pilot.press("escape")

@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
-from ifsmith.tui.pending import Pending, layout
+from ifsmith.tui.pending import Layout, Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
 from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
@@ -164,6 +164,7 @@ class IfsmithApp(App[int]):
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
         self.footer = Footer(compact=True)
         self._prepared = False
+        self._view: tuple[LiveHost, Pending, Layout] | None = None
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -258,7 +259,7 @@ class IfsmithApp(App[int]):
     def rows(self, live: LiveHost) -> list[Row]:
         """The tree's rows: the host as it will be once the pending changes apply, each
         slave, port and VLAN under what holds it, pending new ones among the live."""
-        view = layout(live, self.pending)
+        view = self.view(live)
         children = view.children()
         links = live.by_name()
         marks = {c.name: "-" for c in self.pending.changes if c.is_deletion}
@@ -290,6 +291,13 @@ class IfsmithApp(App[int]):
         self._labels = labels
         return rows or [Row(None, Text("no interfaces", style="dim"))]
 
+    def view(self, live: LiveHost | None = None) -> Layout:
+        """The host once the pending changes apply (kept while live and pending stay)."""
+        live = self.live if live is None else live
+        if self._view is None or self._view[0] is not live or self._view[1] is not self.pending:
+            self._view = (live, self.pending, layout(live, self.pending))
+        return self._view[2]
+
     def selected(self) -> str | None:
         """The name under the tree's cursor."""
         tree = self.query_one("#tree", LinkTree)
@@ -304,7 +312,11 @@ class IfsmithApp(App[int]):
             details.show(pending_details(change.interface))
             return
         link = self.live.link(name) if name else None
-        details.show(details_text(link, self.live) if link is not None else Text())
+        if link is not None:
+            details.show(details_text(link, self.live))
+            return
+        nested = self.view().defined.get(name) if name else None  # inside a pending one
+        details.show(pending_details(nested) if nested is not None else Text())
 
     def action_refresh(self) -> None:
         self.reload()
@@ -410,7 +422,7 @@ class IfsmithApp(App[int]):
     def refuse_held(self, name: str) -> bool:
         """Say so when a bond or bridge holds ``name`` (live, or once pending changes
         apply): it is changed through that master."""
-        view = layout(self.live, self.pending)
+        view = self.view()
         master = view.masters.get(name)
         if master is None:
             return False
@@ -448,7 +460,7 @@ class IfsmithApp(App[int]):
         original = self.definition(name) if name else None
         if name is None or original is None:
             return
-        if original.type is IfType.BRIDGE or name in layout(self.live, self.pending).masters:
+        if original.type is IfType.BRIDGE or name in self.view().masters:
             self.notify(f"{name} cannot become a bridge port here", severity="warning")
             return
 
