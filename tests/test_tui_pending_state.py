@@ -220,3 +220,22 @@ async def test_a_new_vlan_sits_on_the_selection_a_pending_bond_included(tmp_path
         # On a slave, the selection cannot be the parent: the first one offered is.
         form = await open_form(app, pilot, "v", VlanForm, at="eth3")
         assert form.query_one("#parent", Choice).value == "eth2"
+
+
+async def test_a_pending_nic_taken_as_slave_says_what_it_gives_up(tmp_path: Path) -> None:
+    addressed = Interface(
+        IfType.ETHERNET,
+        "eth2",
+        mtu=9000,
+        protocols=(Protocol(Family.IPV4, addresses=(IpAddress("198.51.100.7", 24),)),),
+    )
+    async with running(tmp_path) as (app, pilot):
+        app.set_pending(Pending().define(addressed))
+        form = await open_form(app, pilot, "b", BondForm)
+        form.query_one("#slaves", SelectionList).select("eth2")
+        await wait_for(pilot, lambda: not ok_disabled(app))
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        assert [c.name for c in app.pending.changes] == ["bond1"]
+        notes = [str(n.message) for n in app._notifications]
+        assert any(n.startswith("eth2: pending addressing") for n in notes), notes

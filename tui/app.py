@@ -396,12 +396,24 @@ class IfsmithApp(App[int]):
         def done(result: Interface | None) -> None:
             if result is not None:
                 pending = self.pending
-                # Subordinates now nested in this definition are no longer separate changes.
+                # Subordinates now nested in this definition are no longer separate changes;
+                # what a slave or port cannot keep of its own is said, not just gone.
+                gave_up = []
                 for sub, master in result.walk():
-                    if master is not None and pending.get(sub.name) is not None:
+                    change = pending.get(sub.name) if master is not None else None
+                    if change is not None:
                         pending = pending.discard(sub.name)
+                        own = change.interface
+                        if own is not None and (own.protocols or own.mtu or own.start_mode):
+                            gave_up.append(sub.name)
                 self.set_pending(pending.define(result))
                 self.notify(f"{result.name}: pending (c to review, a to apply)")
+                if gave_up:
+                    self.notify(
+                        f"{', '.join(gave_up)}: pending addressing, MTU and start mode "
+                        f"dropped; {result.name} sets them now",
+                        severity="warning",
+                    )
 
         self.push_screen(form, done)
 
