@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Tree
+from textual.widgets import Input, Tree
 
 from ifsmith.core.host import Host
 from ifsmith.core.txn import Txn
 from ifsmith.tui.app import IfsmithApp, make_app
+from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.apply import ApplyProgress
 from ifsmith.tui.screens.changes import ChangesScreen
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
@@ -60,6 +61,9 @@ def snapshot_of(snap_compare: Callable[..., bool], size: tuple[int, int], steps:
         await shown(app, pilot)
         await steps(app, pilot)
         app.clear_notifications()  # toasts would cover what the snapshot pins
+        # A blinking cursor is caught on or off by the moment the snapshot is taken.
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause()
 
     return snap_compare(app, terminal_size=size, run_before=run_before)
@@ -157,3 +161,19 @@ def test_apply_progress_snapshot(
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_help_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     assert snapshot_of(snap_compare, size, steps_for("question_mark", HelpScreen))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_pending_structure_snapshot(
+    snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """A new bridge with a new bond of the free NICs as its port and a VLAN on it: each
+    nested where it will be, the bond selected (its pending XML in the details)."""
+    from tests.test_tui_pending_state import BR7, BR7_5
+
+    async def steps(app: IfsmithApp, pilot: Pilot[int]) -> None:
+        app.set_pending(Pending().replace_all([BR7, BR7_5]))
+        await pilot.pause()
+        await goto(app, pilot, "bond7")
+
+    assert snapshot_of(snap_compare, size, steps)
