@@ -288,7 +288,10 @@ class ShellFile:
         self.entries: list[Entry | None] = []  # None: a removed entry
         self.problems: list[LineProblem] = []
         self._index: dict[str, list[int]] = {}
+        self._notes: list[int] = []  # where the lines without an assignment are
         self.trailing_newline = True
+        self.dialect = "bash"
+        self.multiline = False
 
     # -- reading --------------------------------------------------------------------
 
@@ -307,6 +310,7 @@ class ShellFile:
         without it an unterminated quote is a problem on that line, as in NetworkManager.
         """
         sf = cls(source)
+        sf.dialect, sf.multiline = dialect, multiline
         if data is None:
             return sf
         if isinstance(data, bytes):
@@ -353,6 +357,17 @@ class ShellFile:
                     break
         return sf
 
+    def copy(self) -> ShellFile:
+        """An independent copy (entries are replaced on edit, never changed in place)."""
+        other = ShellFile(self.source)
+        other.entries = list(self.entries)
+        other.problems = list(self.problems)
+        other._index = {k: list(v) for k, v in self._index.items()}
+        other._notes = list(self._notes)
+        other.trailing_newline = self.trailing_newline
+        other.dialect, other.multiline = self.dialect, self.multiline
+        return other
+
     def _problem_line(self, line: int, key: str, why: str, text: str) -> None:
         self.problems.append(LineProblem(self.source, line, f"{key}: {why}; line skipped"))
         self._append(Entry(text, line))
@@ -360,6 +375,8 @@ class ShellFile:
     def _append(self, entry: Entry) -> None:
         if entry.key is not None:
             self._index.setdefault(entry.key, []).append(len(self.entries))
+        else:
+            self._notes.append(len(self.entries))
         self.entries.append(entry)
 
     def get(self, key: str) -> str | None:
@@ -424,21 +441,28 @@ class ShellFile:
         if first:
             self.entries.insert(0, entry)
             self._index = {k: [i + 1 for i in v] for k, v in self._index.items()}
+            self._notes = [0] + [i + 1 for i in self._notes]
         else:
-            self.entries.append(entry)
+            self._append(entry)
+
+    def _comments(self) -> Iterator[tuple[int, Entry]]:
+        for i in self._notes:
+            e = self.entries[i]
+            if e is not None and e.key is None:
+                yield i, e
 
     def comment_value(self, prefix: str) -> str | None:
         """The unescaped rest of the first comment line starting with ``prefix``."""
-        for e in self.entries:
-            if e is not None and e.key is None and e.text.startswith(prefix):
+        for _i, e in self._comments():
+            if e.text.startswith(prefix):
                 return unescape_comment(e.text[len(prefix) :])
         return None
 
     def set_comment(self, prefix: str, value: str | None, first: bool = True) -> None:
         """Set, replace or remove (None) the comment line ``prefix + escaped value``."""
         found = False
-        for i, e in enumerate(self.entries):
-            if e is not None and e.key is None and e.text.startswith(prefix):
+        for i, e in list(self._comments()):
+            if e.text.startswith(prefix):
                 if value is None or found:
                     self.entries[i] = None
                 else:
@@ -460,6 +484,37 @@ class ShellFile:
 
     def to_bytes(self) -> bytes:
         return self.to_text().encode("utf-8", errors="surrogateescape")
+
+
+def carry_changes(shell: ShellFile, before: ShellFile, after: ShellFile, quote: Quote,
+                  what: str, labels: Iterable[tuple[str, bool]] = ()) -> None:  # fmt: skip
+    """Set in ``shell`` only what differs between two renderings of it.
+
+    ``before`` is the file rendered from its own definition, ``after`` from the desired
+    one: a key (or label comment, by prefix and place) they agree on keeps its bytes, so
+    an unchanged definition rewrites no line and one changed field only its own lines.
+    """
+    for key in dict.fromkeys([*before.keys(), *after.keys()]):
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            shell.set(key, new, quote, f"{what}: {key}")
+    for prefix, first in labels:
+        old, new = before.comment_value(prefix), after.comment_value(prefix)
+        if old != new:
+            shell.set_comment(prefix, new, first=first)
+
+
+def slot_names(own: list[str], count: int, fresh: Iterable[str]) -> list[str]:
+    """Names for ``count`` numbered items (addresses, slaves): the file's own names first,
+    in the order its reader takes them, then fresh ones; so an unchanged list keeps its
+    keys and a changed item changes only its own line."""
+    names = own[:count]
+    for name in fresh:
+        if len(names) >= count:
+            break
+        if name not in own:
+            names.append(name)
+    return names
 
 
 # ---------------------------------------------------------------------------------------
@@ -496,12 +551,24 @@ def parse_options(text: str) -> list[tuple[str, str]]:
 
 def merge_options(existing: str | None, ours: Iterable[tuple[str, str | None]],
                   modeled: Iterable[str]) -> str:  # fmt: skip
-    """Options we model replaced (None removes), the others kept in their order."""
-    ours = list(ours)
-    modeled_set = set(modeled) | {name for name, _ in ours}
-    words = [f"{n}={v}" for n, v in ours if v is not None]
-    words += [w for w in (existing or "").split() if w.partition("=")[0] not in modeled_set]
-    return " ".join(words)
+    """Options we model replaced where they stand (None removes), new ones appended after
+    them, the admin's others kept in their order."""
+    values = {name: value for name, value in ours}
+    modeled_set = set(modeled) | set(values)
+    words: list[str] = []
+    done: set[str] = set()
+    after_ours = 0  # where options new to the file go: after the last one of ours
+    for word in (existing or "").split():
+        name = word.partition("=")[0]
+        if name not in modeled_set:
+            words.append(word)
+            continue
+        if name not in done and values.get(name) is not None:
+            words.append(f"{name}={values[name]}")
+        after_ours = len(words)
+        done.add(name)
+    new = [f"{n}={v}" for n, v in values.items() if v is not None and n not in done]
+    return " ".join(words[:after_ours] + new + words[after_ours:])
 
 
 

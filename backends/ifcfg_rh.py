@@ -10,6 +10,7 @@ else (NM_CONTROLLED, UUID, NAME, ETHTOOL_OPTS, comments) stays byte for byte.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,11 +22,13 @@ from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
     ShellFile,
+    carry_changes,
     check_name,
     is_true,
     merge_options,
     parse_options,
     quote_bash,
+    slot_names,
     yes_no,
 )
 from ifsmith.backends.bash import (
@@ -132,23 +135,86 @@ def _by_device(files: list[IfcfgFile]) -> dict[str, IfcfgFile]:
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
-    """ifcfg files for these interfaces and their subordinates, merged into what exists."""
+    """ifcfg files for these interfaces and their subordinates, merged into what exists.
+
+    A device's file changes only where its definition changes: the file is rendered from
+    what it defines and from what is wanted, and only the keys that differ are written.
+    A NIC that becomes a slave or port gives its DNS and routes to its master.
+    """
     flat = flatten(list(interfaces))
     for f in flat:
         check_name(f.name)
-    by = _by_device(ifcfg_files(existing)) if existing.listdir(DIR) else {}
-    files: dict[PurePosixPath, bytes] = {}
+    found = ifcfg_files(existing) if existing.listdir(DIR) else []
+    by = _by_device(found)
+    defined = {d.name: d for d in flatten(read_report(existing).interfaces)} if found else {}
+    paths: dict[str, PurePosixPath] = {}
+    shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
     for f in flat:
         known = by.get(f.name)
-        if known is not None:
+        was = defined.get(f.name)
+        if known is not None and was is not None:
             path, shell = known.path, known.shell
+            before, after = shell.copy(), shell.copy()
+            render_device(before, was, [])
+            render_device(after, f, warnings)
+            carry_changes(shell, before, after, quote_bash, f.name, [(LABEL, True)])
         else:
-            path = DIR / f"ifcfg-{f.name}"
-            shell = ShellFile(str(path))
-        render_device(shell, f, warnings)
-        files[path] = shell.to_bytes()
-    return Rendering(NAME, files, warnings=tuple(warnings))
+            path = known.path if known is not None else DIR / f"ifcfg-{f.name}"
+            shell = known.shell if known is not None else ShellFile(str(path))
+            render_device(shell, f, warnings)
+        shells[f.name], paths[f.name] = shell, path
+    files: dict[PurePosixPath, bytes] = {}  # route files moved to a master
+    removed: set[PurePosixPath] = set()
+    for f in flat:
+        was = defined.get(f.name)
+        if f.master is not None and was is not None and was.master is None:
+            removed |= _hand_over(f, shells, existing, files, warnings)
+    files.update({paths[name]: shell.to_bytes() for name, shell in shells.items()})
+    return Rendering(NAME, files, removed=frozenset(removed), warnings=tuple(warnings))
+
+
+# What a NIC's file says about the host's addressing beyond the model: DNS servers and
+# search domains.  When the NIC becomes a slave or port they belong to its master.
+_DNS_KEY = re.compile(r"DNS\d+|DOMAIN")
+
+
+def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileView,
+               files: dict[PurePosixPath, bytes],
+               warnings: list[RenderWarning]) -> set[PurePosixPath]:  # fmt: skip
+    """Move a new slave's or port's DNS keys and route files to its master."""
+    assert f.master is not None
+    port, master = shells[f.name], shells[f.master]
+
+    def warn(message: str) -> None:
+        warnings.append(RenderWarning(f.master or "", message, NAME))
+
+    dns = [(k, v) for k, v in port.items() if _DNS_KEY.fullmatch(k)]
+    mine = [(k, v) for k, v in master.items() if _DNS_KEY.fullmatch(k)]
+    for key, _value in dns:
+        port.remove(key)
+    if dns and mine and mine != dns:
+        shown = " ".join(f"{k}={v}" for k, v in dns)
+        warn(f"{shown} of {f.name} not moved here: {f.master} has "
+             + " ".join(f"{k}={v}" for k, v in mine))  # fmt: skip
+    elif dns and not mine:
+        for key, value in dns:
+            master.set(key, value, quote_bash, f"{f.master}: {key}")
+    removed: set[PurePosixPath] = set()
+    for kind in ("route", "route6"):
+        path, target = DIR / f"{kind}-{f.name}", DIR / f"{kind}-{f.master}"
+        data = existing.read(path)
+        if data is None:
+            continue
+        removed.add(path)
+        text = data.decode("utf-8", errors="surrogateescape")
+        moved = re.sub(rf"(\bdev\s+){re.escape(f.name)}\b", rf"\g<1>{f.master}", text)
+        if existing.read(target) is None and target not in files:
+            files[target] = moved.encode("utf-8", errors="surrogateescape")
+        else:
+            warn(f"routes of {f.name} not moved here ({target} exists): "
+                 + "; ".join(ln.strip() for ln in text.splitlines() if ln.strip()))  # fmt: skip
+    return removed
 
 
 def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
@@ -184,7 +250,10 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
 def _render_mac(shell: ShellFile, iface: Interface, put: _Put) -> None:
     # HWADDR binds the file to a NIC (libvirt: the mac identifies an ethernet); MACADDR
     # sets the address, which is what a mac on a virtual device means.  An admin's own
-    # choice of MACADDR on a NIC is kept.
+    # choice of MACADDR on a NIC is kept, and so is the file's mac when none is given
+    # (libvirt's XML has none for a bond, bridge or VLAN).
+    if iface.mac is None:
+        return
     use_hw = iface.type == IfType.ETHERNET and not (
         shell.get("MACADDR") and not shell.get("HWADDR")
     )
@@ -198,8 +267,8 @@ def _render_ipv4(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
     if proto is not None:
         put("BOOTPROTO", "dhcp" if proto.dhcp else "none")
         put("PEERDNS", yes_no(proto.peerdns) if proto.dhcp else None)
-        for i, addr in enumerate(proto.addresses):
-            n = "" if i == 0 else str(i)
+        for n, addr in zip(_address_slots(shell, len(proto.addresses)), proto.addresses,
+                           strict=True):  # fmt: skip
             put(f"IPADDR{n}", addr.address)
             written.add(f"IPADDR{n}")
             if addr.prefix is not None:
@@ -218,6 +287,17 @@ def _render_ipv4(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
     for key in shell.keys():
         if _IP4_KEY.fullmatch(key) and key not in written:
             shell.remove(key)
+
+
+def _address_slots(shell: ShellFile, count: int) -> list[str]:
+    """IPADDR suffixes for ``count`` addresses: the file's own in the reader's order
+    (IPADDR, IPADDR0, IPADDR1…), then new numbers after them."""
+    own = sorted({m.group(2) for k in shell.keys() if (m := _IP4_KEY.fullmatch(k))
+                  and m.group(1) == "IPADDR" and shell.get(k)},
+                 key=lambda n: -1 if n == "" else int(n))  # fmt: skip
+    start = max((int(n) for n in own if n), default=0) + 1
+    fresh = itertools.chain([] if own else [""], (str(i) for i in itertools.count(start)))
+    return slot_names(own, count, fresh)
 
 
 def _render_ipv6(shell: ShellFile, iface: Interface | None, put: _Put) -> None:

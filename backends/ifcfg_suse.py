@@ -9,6 +9,7 @@ identical quote), while older scripts ``source`` them: every value is written
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -19,9 +20,11 @@ from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
     ShellFile,
+    carry_changes,
     check_name,
     nest,
     quote_single,
+    slot_names,
 )
 from ifsmith.backends.ifcfg_rh import merged_bond_options, read_bond_options
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -74,22 +77,72 @@ def _path(name: str) -> PurePosixPath:
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
-    """ifcfg (and ifroute) files for these interfaces, merged into what exists."""
+    """ifcfg (and ifroute) files for these interfaces, merged into what exists.
+
+    A device's files change only where its definition changes: each file is rendered
+    from what it defines and from what is wanted, and only the keys that differ are
+    written.  A NIC that becomes a slave or port gives its routes to its master.
+    """
     flat = flatten(list(interfaces))
     for f in flat:
         check_name(f.name)
+    listed = [n for n in existing.listdir(DIR) if n.startswith("ifcfg-")]
+    defined = {d.name: d for d in flatten(read_report(existing).interfaces)} if listed else {}
     files: dict[PurePosixPath, bytes] = {}
+    removed: set[PurePosixPath] = set()
     warnings: list[RenderWarning] = []
     for f in flat:
         path = _path(f.name)
-        shell = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
-        render_device(shell, f, warnings)
-        files[path] = shell.to_bytes()
-        if f.master is None:
+        data = existing.read(path)
+        shell = ShellFile.parse(data, str(path), dialect="wicked")
+        was = defined.get(f.name)
+        if was is not None:
+            before, after = shell.copy(), shell.copy()
+            render_device(before, was, [])
+            render_device(after, f, warnings)
+            carry_changes(shell, before, after, quote_single, f.name, [(LABEL, True)])
+        else:
+            render_device(shell, f, warnings)
+        if data is not None or not shell.is_empty():
+            files[path] = shell.to_bytes()
+        if f.master is None and (was is None or _gateways(was) != _gateways(f)):
             route = _render_routes(f.interface, existing)
             if route is not None:
                 files[route[0]] = route[1]
-    return Rendering(NAME, files, warnings=tuple(warnings))
+        if f.master is not None and was is not None and was.master is None:
+            removed |= _hand_over_routes(f, existing, files, warnings)
+    return Rendering(NAME, files, removed=frozenset(removed), warnings=tuple(warnings))
+
+
+def _gateways(f: FlatInterface) -> list[str | None]:
+    return [p.gateway for p in f.interface.protocols]
+
+
+def _hand_over_routes(f: FlatInterface, existing: FileView, files: dict[PurePosixPath, bytes],
+                      warnings: list[RenderWarning]) -> set[PurePosixPath]:  # fmt: skip
+    """A new slave's or port's own routes (ifroute-NIC) go to its master's ifroute file."""
+    assert f.master is not None
+    path, target = DIR / f"ifroute-{f.name}", DIR / f"ifroute-{f.master}"
+    data = existing.read(path)
+    if data is None:
+        return set()
+    text = data.decode("utf-8", errors="surrogateescape")
+    # Default routes are the model's gateways: they moved with the addressing already.
+    lines = [ln for ln in text.splitlines()
+             if ln.strip() and not ln.lstrip().startswith("#") and not _is_default(ln)]  # fmt: skip
+    moved = []
+    for line in lines:
+        words = line.split()
+        if len(words) > 3 and words[3] == f.name:
+            words[3] = f.master
+        moved.append(" ".join(words))
+    if lines and existing.read(target) is None:
+        added = "".join(ln + "\n" for ln in moved).encode(errors="surrogateescape")
+        files[target] = files.get(target, b"") + added
+    elif lines:
+        warnings.append(RenderWarning(f.master, f"routes of {f.name} not moved here ({target} "
+                                      "exists): " + "; ".join(lines), NAME))  # fmt: skip
+    return {path}
 
 
 def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
@@ -109,15 +162,20 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
     put("BOOTPROTO", _bootproto(top, warn))
     _render_addresses(shell, top, put)
     put("MTU", None if f.mtu is None else str(f.mtu))
-    put("LLADDR", iface.mac)
+    if iface.mac is not None:  # none (libvirt's XML for a bond, bridge, VLAN): keep the file's
+        put("LLADDR", iface.mac)
     bond = iface.bond
     put("BONDING_MASTER", "yes" if bond is not None else None)
-    slave_keys = {f"BONDING_SLAVE_{i}" for i in range(len(bond.slaves))} if bond else set()
+    slaves = bond.slaves if bond else ()
+    own = _slave_keys(shell)
+    last = max((_suffix_order(k)[0] for k in own if _suffix_order(k)[0] < 1 << 30), default=-1)
+    slave_keys = slot_names(own, len(slaves),
+                            (f"BONDING_SLAVE_{i}" for i in itertools.count(last + 1)))  # fmt: skip
     for key in shell.keys():
         if _SLAVE_KEY.fullmatch(key) and key not in slave_keys:
             shell.remove(key)
-    for i, slave in enumerate(bond.slaves if bond else ()):
-        put(f"BONDING_SLAVE_{i}", slave.name)
+    for key, slave in zip(slave_keys, slaves, strict=True):
+        put(key, slave.name)
     put("BONDING_MODULE_OPTS", merged_bond_options(shell.get("BONDING_MODULE_OPTS"), bond))
     br = iface.bridge
     put("BRIDGE", "yes" if br is not None else None)
@@ -171,11 +229,25 @@ def _bootproto(iface: Interface | None, warn: _Warn) -> str:
 
 def _render_addresses(shell: ShellFile, iface: Interface | None, put: _Put) -> None:
     addresses = [a for p in (iface.protocols if iface else ()) for a in p.addresses]
+    own = [k for k in shell.keys() if k.startswith("IPADDR") and _ADDR_KEY.fullmatch(k)
+           and shell.get(k)]  # fmt: skip
+    fresh = (f"IPADDR_{i}" if i else "IPADDR" for i in itertools.count())
     written = set()
-    for i, addr in enumerate(addresses):
-        key = "IPADDR" if i == 0 else f"IPADDR_{i}"
-        put(key, str(addr))
+    for key, addr in zip(slot_names(own, len(addresses), fresh), addresses, strict=True):
         written.add(key)
+        sfx = key[len("IPADDR") :]
+        style = next((k for k in (f"PREFIXLEN{sfx}", f"NETMASK{sfx}") if shell.get(k)), None)
+        if style is None or "/" in (shell.get(key) or "/") or addr.prefix is None:
+            put(key, str(addr))
+            continue
+        # Keep the slot's own style: the prefix (or netmask) in a key of its own.
+        put(key, addr.address)
+        if style.startswith("NETMASK") and address_family(addr.address) == Family.IPV4:
+            put(style, str(ipaddress.IPv4Network(f"0.0.0.0/{addr.prefix}").netmask))
+        else:
+            style = f"PREFIXLEN{sfx}"
+            put(style, str(addr.prefix))
+        written.add(style)
     for key in shell.keys():
         if _ADDR_KEY.fullmatch(key) and key not in written:
             shell.remove(key)
@@ -188,11 +260,19 @@ def _render_routes(iface: Interface, existing: FileView) -> tuple[PurePosixPath,
     if old is None and not gateways:
         return None
     lines = [] if old is None else old.decode("utf-8", errors="surrogateescape").splitlines()
-    kept = [ln for ln in lines if not _is_default(ln)]
+    new: dict[Family | None, str] = {}
     for gw in gateways:
         if address_family(gw) is None:
             raise UnsafeValue(f"{iface.name}: gateway {gw!r} is not an IP address")
-        kept.append(f"default {gw} - {iface.name}")
+        new[address_family(gw)] = f"default {gw} - {iface.name}"
+    kept = []
+    for line in lines:  # a default route is replaced where it stands, family by family
+        words = line.split()
+        if not _is_default(line):
+            kept.append(line)
+        elif (family := address_family(words[1]) if len(words) > 1 else None) in new:
+            kept.append(new.pop(family))
+    kept += new.values()
     return path, "".join(ln + "\n" for ln in kept).encode("utf-8", errors="surrogateescape")
 
 
@@ -303,8 +383,7 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
     slaves: list[str] = []
     ports: list[str] = []
     primary = None
-    slave_keys = sorted((k for k in sh.keys() if _SLAVE_KEY.fullmatch(k) and val(k)),
-                        key=_suffix_order)  # fmt: skip
+    slave_keys = _slave_keys(sh)
     if (val("BONDING_MASTER") or "").lower() == "yes" or slave_keys:
         opts = val("BONDING_MODULE_OPTS") or ""
         bond, primary = read_bond_options(opts, lambda why: bad(f"BONDING_MODULE_OPTS: {why}"))
@@ -331,8 +410,15 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
     return Listed(iface, slaves + ports, primary)
 
 
+def _slave_keys(sh: ShellFile) -> list[str]:
+    """The BONDING_SLAVE keys with a value, in the order wicked takes them."""
+    return sorted((k for k in sh.keys() if _SLAVE_KEY.fullmatch(k) and sh.get(k)),
+                  key=_suffix_order)  # fmt: skip
+
+
 def _suffix_order(key: str) -> tuple[int, str]:
-    suffix = key.rsplit("_", 1)[-1]
+    m = _SLAVE_KEY.fullmatch(key)
+    suffix = m.group(1) if m else key
     return (int(suffix), "") if suffix.isdigit() else (1 << 30, suffix)
 
 

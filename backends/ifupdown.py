@@ -8,7 +8,13 @@ that no newline or backslash can escape it.
 
 Rendering edits the stanzas of the named interfaces wherever they live (the main file or a
 sourced one), keeps every other line byte for byte, keeps options it does not model, and puts
-new interfaces into ``/etc/network/interfaces.d/<name>``.
+new interfaces into ``/etc/network/interfaces.d/<name>``.  Within a stanza it edits only the
+lines of fields whose value differs from what the files say, in the spelling they have, so
+an unchanged round trip writes nothing.  A NIC that becomes a slave or port hands its
+``dns-*`` and route lines to the top of its tree.  ``mtu``/``hwaddress`` go where ifupdown 0.8
+applies them: methods that ignore them (``inet dhcp``: mtu, but for a bridge's, which
+bridge-utils applies to its ports; ``inet6 auto``: both) get an ``ip link set`` command
+instead, which the reader reads back.
 """
 
 from __future__ import annotations
@@ -97,33 +103,60 @@ _METHODS = {
     "inet": frozenset({"static", "dhcp", "manual", "loopback"}),
     "inet6": frozenset({"static", "dhcp", "auto", "manual", "loopback"}),
 }
-# Option keys (normalised: lower case, '_' → '-') whose lines this backend owns.
-_LINK_KEYS = frozenset(
-    {
-        "mtu",
-        "hwaddress",
-        "bond-slaves",
-        "slaves",
-        "bond-members",
-        "bond-master",
-        "bond-mode",
-        "bond-miimon",
-        "bond-updelay",
-        "bond-downdelay",
-        "bond-use-carrier",
-        "bond-arp-interval",
-        "bond-arp-ip-target",
-        "bond-arp-validate",
-        "bond-primary",
-        "bond-xmit-hash-policy",
-        "bond-lacp-rate",
-        "bridge-ports",
-        "bridge-stp",
-        "bridge-fd",
-        "vlan-raw-device",
-        "vlan-id",
-    }
+# Option keys (normalised: lower case, '_' → '-') whose lines this backend owns, each with
+# the model field it writes: a render edits only the lines of fields whose value changed.
+_FIELD_OF_KEY = {
+    "mtu": "mtu",
+    "hwaddress": "mac",
+    "bond-slaves": "slaves",
+    "slaves": "slaves",
+    "bond-members": "slaves",
+    "bond-master": "master",
+    "bond-mode": "bond-mode",
+    "bond-miimon": "miimon",
+    "bond-updelay": "miimon",
+    "bond-downdelay": "miimon",
+    "bond-use-carrier": "miimon",
+    "bond-arp-interval": "arpmon",
+    "bond-arp-ip-target": "arpmon",
+    "bond-arp-validate": "arpmon",
+    "bond-primary": "primary",
+    "bond-xmit-hash-policy": "xmit-hash-policy",
+    "bond-lacp-rate": "lacp-rate",
+    "bridge-ports": "ports",
+    "bridge-stp": "stp",
+    "bridge-fd": "delay",
+    "vlan-raw-device": "vlan",
+    "vlan-id": "vlan",
+}
+# The link fields, in the order a new stanza lists them.
+_LINK_FIELDS = tuple(dict.fromkeys(_FIELD_OF_KEY.values()))
+# Methods whose stanza ifupdown 0.8 applies the option in (inet.defn / inet6.defn, interfaces(5)):
+# "inet dhcp" ignores mtu, "inet6 auto" ignores both.  Elsewhere a hook command sets them.
+_APPLIES = {
+    "mtu": frozenset({"static", "manual"}),
+    "hwaddress": frozenset({"static", "manual", "dhcp"}),
+}
+_LINK_SET_WORD = {"mtu": "mtu", "hwaddress": "address"}
+
+
+def _applies(key: str, method: str | None, bridge: bool) -> bool:
+    """Does ifupdown apply ``mtu``/``hwaddress`` in a stanza of this method?
+
+    A bridge's ``mtu`` applies in every method: bridge-utils' hook sets it on each port
+    before adding it, and the kernel gives a bridge its ports' smallest MTU.
+    """
+    return method in _APPLIES[key] or (bridge and key == "mtu")
+
+
+_PLACED_KEY = {"mtu": "mtu", "mac": "hwaddress"}  # field → the key whose stanza matters
+_LINK_SET = re.compile(r"^ip link set dev (\S+) (mtu|address) (\S+)$")
+_HOOK_KEYS = frozenset({"pre-up", "up", "post-up"})
+# Commands that belong to a stanza's addressing: they move with it when a NIC is enslaved.
+_ROUTE_COMMAND = re.compile(
+    r"^(/s?bin/|/usr/s?bin/)?ip (-[46] )?route (add|replace|append|del|delete|change) "
 )
+_COMMAND_KEYS = frozenset({"pre-up", "up", "post-up", "down", "pre-down", "post-down"})
 _ADDRESS_KEYS = frozenset({"address", "netmask", "gateway", "autoconf", "dhcp"})
 
 
@@ -376,7 +409,10 @@ def read(host: Host) -> list[Interface]:
 
 def read_report(existing: FileView) -> ReadResult:
     """The interfaces the files define and the lines that were skipped, with reasons."""
-    cfg = parse(existing)
+    return _read_config(parse(existing))
+
+
+def _read_config(cfg: Config) -> ReadResult:
     problems = list(cfg.problems)
     devices = _devices(cfg, problems)
     starts: dict[str, StartMode] = {}
@@ -407,7 +443,9 @@ def read_report(existing: FileView) -> ReadResult:
 
     def nest(name: str, top: bool) -> Interface:
         iface = built.get(name) or _bare(name)
-        iface = with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
+        iface = _implicit_primary(
+            with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
+        )
         if top:
             return replace(iface, start_mode=starts.get(name, StartMode.NONE))
         if iface.protocols:
@@ -419,6 +457,23 @@ def read_report(existing: FileView) -> ReadResult:
 
     out = [nest(name, True) for name in built if name not in masters]
     return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
+
+
+def _implicit_primary(iface: Interface) -> Interface:
+    """A bond-primary naming the first slave says what libvirt's rule says: leave it implicit.
+
+    (``_bond`` does this for slaves listed on the bond; this also covers slaves that name
+    their bond with ``bond-master``, known only once the tree is built.)
+    """
+    bond = iface.bond
+    if (
+        bond is not None
+        and bond.slaves
+        and bond.mode in PRIMARY_MODES
+        and bond.primary_slave == bond.slaves[0].name
+    ):
+        return replace(iface, bond=replace(bond, primary_slave=None))
+    return iface
 
 
 def _is_ancestor(candidate: str, name: str, masters: dict[str, str]) -> bool:
@@ -556,8 +611,14 @@ def _interface(
         vlan = _vlan(dev, problems)
         if vlan is not None:
             iftype = IfType.VLAN
-    mtu = _int(dev, "mtu", problems)
-    mac = dev.option("hwaddress")
+    mtu = None
+    mtu_text = next(iter(_link_values(dev, "mtu", problems)), None)
+    if mtu_text is not None:
+        try:
+            mtu = int(mtu_text.split()[0])
+        except (ValueError, IndexError):
+            problems.append(f"{name}: mtu {mtu_text!r} is not a number; ignored")
+    mac = next(iter(_link_values(dev, "hwaddress", problems)), None)
     if mac is not None:
         mac = mac.split()[-1] if mac.split() else None
         if mac is not None and not _MAC.match(mac):
@@ -585,6 +646,26 @@ def _interface(
         label=label if isinstance(label, str) else None,
         line=dev.stanzas[0][0].head.lineno,
     )
+
+
+def _link_values(dev: _Device, key: str, problems: list[str]) -> list[str]:
+    """``mtu``/``hwaddress`` where ifupdown applies them, and our hook command form of them."""
+    values: list[str] = []
+    for st, options in dev.stanzas:
+        for o in options:
+            if o.key == key:
+                if _applies(key, st.method, bool(dev.options("bridge-ports"))):
+                    values.append(o.value)
+                else:
+                    problems.append(
+                        f"{o.line.where()}: {dev.name}: ifupdown ignores {key} in an "
+                        f"'{st.family} {st.method}' stanza; not read"
+                    )
+            elif o.key in _HOOK_KEYS:
+                m = _LINK_SET.match(o.value)
+                if m and m.group(1) == dev.name and m.group(2) == _LINK_SET_WORD[key]:
+                    values.append(m.group(3))
+    return values
 
 
 def _int(dev: _Device, key: str, problems: list[str]) -> int | None:
@@ -815,12 +896,23 @@ class _Spec:
 
 @dataclass
 class _Block:
-    name: str
+    """What one interface's stanzas should say."""
+
+    iface: Interface
+    master: Interface | None
     top: str
     start: str | None  # "auto", "allow-hotplug" or None
-    label: str | None
-    stanzas: list[_Spec]
-    pre_up: list[tuple[str, str]] = field(default_factory=list)  # owned commands
+    stanzas: list[_Spec]  # address stanzas: family, method, address options
+    link: list[tuple[str, str]]  # options of the device, whatever the method
+    hooks: list[tuple[str, str]] = field(default_factory=list)  # owned commands, last
+
+    @property
+    def name(self) -> str:
+        return self.iface.name
+
+    @property
+    def label(self) -> str | None:
+        return self.iface.label
 
 
 def _safe_name(owner: str, what: str, value: str) -> str:
@@ -881,7 +973,6 @@ def _block(
         link.append(("hwaddress", iface.mac))
     if master is not None and master.type == IfType.BOND:
         link.append(("bond-master", master.name))
-    pre_up: list[tuple[str, str]] = []
     if iface.bond is not None:
         link += _bond_options(name, iface.bond, warn)
     if iface.bridge is not None:
@@ -892,13 +983,12 @@ def _block(
             link.append(("bridge_stp", "on" if br.stp else "off"))
         if br.delay is not None:
             link.append(("bridge_fd", _seconds(br.delay)))
+    hooks: list[tuple[str, str]] = []
     if iface.vlan is not None:
-        pre_up, vlan_link = _vlan_options(name, iface.vlan, master, warn)
+        hooks, vlan_link = _vlan_options(name, iface.vlan, master, warn)
         link += vlan_link
     stanzas = _address_stanzas(iface if master is None else _no_protocols(iface), warn)
-    stanzas[0].options[:0] = link
-    stanzas[0].options += pre_up
-    return _Block(name, top.name, start, iface.label, stanzas, pre_up)
+    return _Block(iface, master, top.name, start, stanzas, link, hooks)
 
 
 def _no_protocols(iface: Interface) -> Interface:
@@ -1031,15 +1121,47 @@ def _label_line(name: str, label: str) -> str:
     return f"# label {name}: {json.dumps(label, ensure_ascii=False)}\n"
 
 
-def _format_block(block: _Block) -> list[str]:
+def _format_block(block: _Block, moved: Sequence[tuple[str, str]] = ()) -> list[str]:
     lines: list[str] = []
     if block.label is not None:
         lines.append(_label_line(block.name, block.label))
     if block.start is not None:
         lines.append(f"{block.start} {block.name}\n")
-    for spec in block.stanzas:
+    specs = _new_specs(block)
+    specs[0].options += moved
+    for spec in specs:
         lines += _format_stanza(block.name, spec)
     return lines
+
+
+def _new_specs(block: _Block) -> list[_Spec]:
+    """The block's stanzas with its link options placed where ifupdown applies them."""
+    specs = [replace(spec, options=list(spec.options)) for spec in block.stanzas]
+    front: list[tuple[str, str]] = []
+    hooks = list(block.hooks)
+    bridge = block.iface.type == IfType.BRIDGE
+    for key, value in block.link:
+        placed = key not in _APPLIES
+        target = next((s for s in specs if placed or _applies(key, s.method, bridge)), None)
+        if target is None:
+            hooks.append(_link_hook(block, key, value))
+        elif target is specs[0]:
+            front.append((key, value))
+        else:
+            target.options.insert(0, (key, value))
+    specs[0].options[:0] = front
+    specs[0].options += hooks
+    return specs
+
+
+def _link_hook(block: _Block, key: str, value: str) -> tuple[str, str]:
+    """``mtu``/``hwaddress`` as a command, for stanzas whose method ignores the option.
+
+    A NIC or VLAN exists before the stanza's pre-up commands run; a bond or bridge is made
+    by the if-pre-up.d hooks that run after them, so its command runs at ``up``.
+    """
+    when = "up" if block.iface.type in (IfType.BOND, IfType.BRIDGE) else "pre-up"
+    return when, f"ip link set dev {block.name} {_LINK_SET_WORD[key]} {value}"
 
 
 def _format_stanza(name: str, spec: _Spec, indent: str = "    ") -> list[str]:
@@ -1105,20 +1227,27 @@ class _Editor:
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
-    """The interfaces files with these interfaces' stanzas replaced or added."""
+    """The interfaces files with these interfaces' stanzas replaced or added.
+
+    Only the lines of fields whose value differs from what the files say are edited:
+    an unchanged interface leaves its lines byte for byte, in whatever spelling they have.
+    """
     cfg = parse(existing)
     warnings: list[RenderWarning] = []
     blocks = [b for top in interfaces for b in _blocks(top, warnings)]
+    old = {i.name: (i, m) for top in _read_config(cfg).interfaces for i, m in top.walk()}
     editor = _Editor(cfg, existing)
     stanzas = cfg.by_device()
-    starts = cfg.startsplit_lines()
-    start_edits: dict[int, tuple[Line, set[str]]] = {}  # id(line) → names to drop
-    placed: dict[str, tuple[PurePosixPath, int]] = {}  # device → (file, block start)
+    merge = _Merge(editor, cfg, old, {top.name: top for top in interfaces}, warnings)
+    for block in blocks:
+        merge.take_addressing(block, [s for s in stanzas.get(block.name, []) if _owned(s)])
     for block in reversed(blocks):  # masters first, so subordinates know where they go
         own = [s for s in stanzas.get(block.name, []) if _owned(s)]
-        where = _merge_block(editor, cfg, block, own, starts, start_edits, placed)
-        placed[block.name] = where
-    for line, drop in start_edits.values():
+        where = merge.block(block, own)
+        if where is not None:
+            merge.placed[block.name] = where
+    merge.release_old_slaves(blocks)
+    for line, drop in merge.start_edits.values():
         keep = [w for w in line.words[1:] if w not in drop]
         editor.edit(
             line.path,
@@ -1126,7 +1255,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             line.last,
             [f"{line.words[0]} {' '.join(keep)}\n"] if keep else [],
         )
-    files = editor.result()
+    files = {p: d for p, d in editor.result().items() if existing.read(p) != d}
     if any(p.parent == INTERFACES_D for p in editor.new):
         files.update(_ensure_sourced(cfg, existing, files, editor.new))
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
@@ -1143,26 +1272,238 @@ def _owned(st: Stanza) -> bool:
     )
 
 
-def _merge_block(
-    editor: _Editor,
-    cfg: Config,
-    block: _Block,
-    own: list[Stanza],
-    starts: dict[str, list[Line]],
-    start_edits: dict[int, tuple[Line, set[str]]],
-    placed: dict[str, tuple[PurePosixPath, int]],
-) -> tuple[PurePosixPath, int]:
-    name = block.name
-    label_line = cfg.labels.get(name)
-    if not own:
-        # New here: beside its master when the master lives in a file already, else its own file.
-        master_place = placed.get(block.top) if block.top != name else None
-        lines = _format_block(block)
-        existing_starts = [ln for ln in starts.get(name, []) if ln.words[0] in _START_WORDS]
-        for line in existing_starts:
-            start_edits.setdefault(id(line), (line, set()))[1].add(name)
+def _fields(iface: Interface, master: Interface | None) -> dict[str, object]:
+    """The values each group of option lines writes, as the model holds them."""
+    bond, bridge = iface.bond, iface.bridge
+    return {
+        "type": iface.type,
+        "mtu": iface.mtu,
+        "mac": iface.mac.lower() if iface.mac else None,
+        "master": master.name if master is not None and master.type == IfType.BOND else None,
+        # Subordinates carry no addresses (the reader and _block both leave them out).
+        "ipv4": iface.ipv4 if master is None else None,
+        "ipv6": iface.ipv6 if master is None else None,
+        "slaves": tuple(s.name for s in bond.slaves) if bond else None,
+        "bond-mode": bond.mode if bond else None,
+        "miimon": bond.miimon if bond else None,
+        "arpmon": bond.arpmon if bond else None,
+        "primary": bond.primary if bond else None,
+        "xmit-hash-policy": bond.xmit_hash_policy if bond else None,
+        "lacp-rate": bond.lacp_rate if bond else None,
+        "ports": tuple(p.name for p in bridge.ports) if bridge else None,
+        "stp": bridge.stp if bridge else None,
+        "delay": bridge.delay if bridge else None,
+        "vlan": iface.vlan,
+    }
+
+
+def _changed(old: tuple[Interface, Interface | None] | None, block: _Block) -> set[str]:
+    new = _fields(block.iface, block.master)
+    if old is None:
+        return set(new)
+    before = _fields(*old)
+    changed = {k for k, v in new.items() if before[k] != v}
+    return set(new) if "type" in changed else changed
+
+
+def _field_of(name: str, family: str | None, key: str, value: str) -> str | None:
+    """The field an option line of ``name``'s stanza writes, or None when it is not ours."""
+    if key in _ADDRESS_KEYS:
+        return "ipv6" if family == "inet6" else "ipv4"
+    if key in _FIELD_OF_KEY:
+        return _FIELD_OF_KEY[key]
+    if key in ("pre-up", "post-down"):
+        m = _VLAN_PRE_UP.match(value) or _VLAN_POST_DOWN.match(value)
+        if m and m.group(1) == name:
+            return "vlan"
+    if key in _HOOK_KEYS:
+        m = _LINK_SET.match(value)
+        if m and m.group(1) == name:
+            return "mtu" if m.group(2) == "mtu" else "mac"
+    return None
+
+
+def _addressing(opt: Option) -> bool:
+    """A line that belongs to a stanza's addressing: resolver settings and routes."""
+    if opt.key.startswith("dns-"):
+        return True
+    return opt.key in _COMMAND_KEYS and bool(_ROUTE_COMMAND.match(opt.value))
+
+
+def _option_line(opt: Option, value: str, physical: list[str]) -> str:
+    """The option with a new value, keeping its indentation and the key's spelling."""
+    raw = physical[opt.line.first]
+    lead = raw[: len(raw) - len(raw.lstrip())]
+    return f"{lead}{opt.line.words[0]} {value}\n"
+
+
+@dataclass
+class _Moved:
+    """An addressing line leaving a new subordinate's stanza for its top's."""
+
+    origin: str
+    key: str
+    value: str
+    word: str  # the key as written
+
+
+class _Merge:
+    """One render's edits of existing stanzas, with what it learns on the way."""
+
+    def __init__(
+        self,
+        editor: _Editor,
+        cfg: Config,
+        old: dict[str, tuple[Interface, Interface | None]],
+        tops: dict[str, Interface],
+        warnings: list[RenderWarning],
+    ) -> None:
+        self.editor = editor
+        self.cfg = cfg
+        self.old = old  # what the files say: device → (interface, master)
+        self.tops = tops  # the wanted top-level interfaces by name
+        self.starts = cfg.startsplit_lines()
+        self.warnings = warnings
+        self.start_edits: dict[int, tuple[Line, set[str]]] = {}  # id(line) → names to drop
+        self.placed: dict[str, tuple[PurePosixPath, int]] = {}  # device → (file, block start)
+        self.moved: dict[str, list[_Moved]] = {}  # top → lines moving to it
+
+    def warn(self, name: str, message: str) -> None:
+        self.warnings.append(RenderWarning(name, message, NAME))
+
+    # -- a NIC that becomes a slave or port hands its addressing to the top ---------------
+
+    def take_addressing(self, block: _Block, own: list[Stanza]) -> None:
+        """Remove a new subordinate's addressing lines, to be moved to its top's stanza."""
+        old = self.old.get(block.name)
+        if block.master is None or old is None or old[1] is not None:
+            return
+        was = old[0]
+        for st in own:
+            if _fields(was, None)["ipv6" if st.family == "inet6" else "ipv4"] is None:
+                continue
+            for opt in st.options:
+                if _addressing(opt):
+                    value = self._retarget(opt.value, block.name, block.top)
+                    self.moved.setdefault(block.top, []).append(
+                        _Moved(block.name, opt.key, value, opt.line.words[0])
+                    )
+                    self.editor.delete(opt.line)
+        self._warn_lost_addresses(block, was)
+
+    @staticmethod
+    def _retarget(command: str, name: str, top: str) -> str:
+        """The command with ``dev NAME`` naming the top instead (a route follows the address)."""
+        words = command.split(" ")
+        return " ".join(
+            top if i and words[i - 1] == "dev" and w == name else w for i, w in enumerate(words)
+        )
+
+    def _warn_lost_addresses(self, block: _Block, was: Interface) -> None:
+        """Name each address, gateway and DHCP the new subordinate had and its top lacks."""
+        top = self.tops.get(block.top)
+        protocols = top.protocols if top is not None else ()
+        have = {str(a) for p in protocols for a in p.addresses}
+        gateways = {p.gateway for p in protocols if p.gateway}
+        dhcp = {p.family for p in protocols if p.dhcp}
+        for proto in was.protocols:
+            lost = [str(a) for a in proto.addresses if str(a) not in have]
+            if proto.gateway and proto.gateway not in gateways:
+                lost.append(f"gateway {proto.gateway}")
+            if proto.dhcp and proto.family not in dhcp:
+                lost.append(f"{proto.family} DHCP")
+            for what in lost:
+                self.warn(
+                    block.name,
+                    f"{what} removed: a slave or port carries no addressing, "
+                    f"and {block.top} does not take it over",
+                )
+
+    # -- one interface's stanzas ---------------------------------------------------------
+
+    def block(self, block: _Block, own: list[Stanza]) -> tuple[PurePosixPath, int] | None:
+        name = block.name
+        old = self.old.get(name)
+        changed = _changed(old, block)
+        if not own:
+            if (old is not None and not changed) or (old is None and self._listed_only(block)):
+                return None  # listed on its master and nothing to add: no stanza needed
+            return self._new_block(block)
+        cfg, editor = self.cfg, self.editor
+        head = own[0].head
+        path = head.path
+        block_start = head.first
+        label_line = cfg.labels.get(name)
+        if not (block.master is not None and block.iface.type == IfType.ETHERNET):
+            # Ethernet slaves and ports keep whatever start lines they have.
+            block_start = self._start(block, head, block_start)
+        label_lines = [_label_line(name, block.label)] if block.label is not None else []
+        if old is not None and old[0].label == block.label:
+            label_line, label_lines = None, []  # as the files say it (a comment or description)
         if label_line is not None:
-            editor.delete(label_line)
+            if label_lines and label_line.text == label_lines[0].strip():
+                label_lines = []
+                if label_line.path == path and label_line.last == block_start:
+                    block_start = label_line.first
+            else:
+                editor.delete(label_line)
+        if label_lines:
+            editor.edit(path, head.first, head.first, label_lines)
+        # Comments right above the stanza describe it: new subordinates go above them.
+        physical = cfg.files[path]
+        while block_start > 0 and physical[block_start - 1].lstrip().startswith("#"):
+            block_start -= 1
+        self._stanzas(block, own, changed)
+        return path, block_start
+
+    def _listed_only(self, block: _Block) -> bool:
+        """A new plain NIC of a master whose stanza lists its slaves or ports, none of which
+        has a stanza: keep that style, the master's line is all it needs."""
+        master = block.master
+        if master is None or block.iface.type != IfType.ETHERNET:
+            return False
+        if block.iface.mtu is not None or block.iface.mac is not None or block.label is not None:
+            return False
+        defined = self.cfg.by_device()
+        listing = ("bond-slaves", "slaves", "bond-members", "bridge-ports")
+        lists = any(
+            w != "none"
+            for st in defined.get(master.name, [])
+            for o in st.options
+            if o.key in listing
+            for w in o.value.split()
+        )
+        olds = [i.name for i, m in self.old.values() if m is not None and m.name == master.name]
+        return lists and bool(olds) and not any(name in defined for name in olds)
+
+    def _start(self, block: _Block, head: Line, block_start: int) -> int:
+        """Keep an existing start line of the right kind, otherwise move it next to the stanza."""
+        name = block.name
+        existing = [ln for ln in self.starts.get(name, []) if ln.words[0] in _START_WORDS]
+        kinds = {_START_WORDS[ln.words[0]] for ln in existing}
+        wanted = {"auto": StartMode.ONBOOT, "allow-hotplug": StartMode.HOTPLUG}.get(
+            block.start or ""
+        )
+        if kinds != ({wanted} if wanted else set()) or len(existing) > 1:
+            for line in existing:
+                self.start_edits.setdefault(id(line), (line, set()))[1].add(name)
+            if block.start is not None:
+                self.editor.edit(head.path, head.first, head.first, [f"{block.start} {name}\n"])
+        elif existing and existing[0].path == head.path and existing[0].last == head.first:
+            return existing[0].first
+        return block_start
+
+    def _new_block(self, block: _Block) -> tuple[PurePosixPath, int]:
+        """A device with no stanza yet: beside its master's file, else its own file."""
+        cfg, editor, name = self.cfg, self.editor, block.name
+        master_place = self.placed.get(block.top) if block.top != name else None
+        moved = [(m.word, m.value) for m in self._moved_here(block, [])]
+        lines = _format_block(block, moved)
+        for line in self.starts.get(name, []):
+            if line.words[0] in _START_WORDS:
+                self.start_edits.setdefault(id(line), (line, set()))[1].add(name)
+        if name in cfg.labels:
+            editor.delete(cfg.labels[name])
         if master_place is not None and master_place[0] in cfg.files:
             path, at = master_place
             editor.edit(path, at, at, [*lines, "\n"], first=True)
@@ -1178,56 +1519,258 @@ def _merge_block(
         else:
             editor.new[path] = lines
         return path, 0
-    head = own[0].head
-    path = head.path
-    block_start = head.first
-    # Start mode: keep an existing line of the right kind, otherwise move it next to the stanza.
-    existing = [ln for ln in starts.get(name, []) if ln.words[0] in _START_WORDS]
-    kinds = {_START_WORDS[ln.words[0]] for ln in existing}
-    wanted = {"auto": StartMode.ONBOOT, "allow-hotplug": StartMode.HOTPLUG}.get(block.start or "")
-    new_start: list[str] = []
-    if kinds != ({wanted} if wanted else set()) or len(existing) > 1:
-        for line in existing:
-            start_edits.setdefault(id(line), (line, set()))[1].add(name)
-        if block.start is not None:
-            new_start = [f"{block.start} {name}\n"]
-    elif existing and existing[0].path == path and existing[0].last == head.first:
-        block_start = existing[0].first
-    # Label comment.
-    label_lines = [_label_line(name, block.label)] if block.label is not None else []
-    if label_line is not None:
-        if label_lines and label_line.text == label_lines[0].strip():
-            label_lines = []
-            if label_line.path == path and label_line.last == block_start:
-                block_start = label_line.first
-        else:
-            editor.delete(label_line)
-    editor.edit(path, head.first, head.first, label_lines + new_start)
-    # Comments right above the stanza describe it: new subordinates go above them.
-    physical = cfg.files[path]
-    while block_start > 0 and physical[block_start - 1].lstrip().startswith("#"):
-        block_start -= 1
-    # Stanzas: pair existing ones with wanted ones family by family, in order.
-    pairs: dict[str, list[Stanza]] = {}
-    for st in own:
-        pairs.setdefault(st.family or "inet", []).append(st)
-    last = own[0]
-    for spec in block.stanzas:
-        queue = pairs.get(spec.family, [])
-        while queue and queue[0].name != name:  # alias stanzas (eth0:1) fold into eth0
-            _delete_stanza(editor, queue.pop(0))
-        if queue:
-            st = queue.pop(0)
-            _rewrite_stanza(editor, st, name, spec)
-            if st.head.path == path:
-                last = st
-        else:
-            text = _format_stanza(name, spec, _indent(cfg, last))
+
+    def _moved_here(self, block: _Block, own: list[Stanza]) -> list[_Moved]:
+        """The addressing lines that move to this top and that it does not set already."""
+        present: dict[str, str] = {}
+        for st in own:
+            for opt in st.options:
+                present.setdefault(opt.key if opt.key.startswith("dns-") else opt.value, opt.value)
+        out: list[_Moved] = []
+        for m in self.moved.get(block.name, []):
+            key = m.key if m.key.startswith("dns-") else m.value
+            if key not in present:
+                present[key] = m.value
+                out.append(m)
+            elif present[key] != m.value:
+                self.warn(
+                    m.origin,
+                    f"{m.word} {m.value} not moved to {block.name}: it sets "
+                    f"{m.word} {present[key]} already; removed",
+                )
+        return out
+
+    def _stanzas(self, block: _Block, own: list[Stanza], changed: set[str]) -> None:
+        """Edit the lines of changed fields in the device's stanzas, add and drop stanzas."""
+        name, editor = block.name, self.editor
+        kept: list[Stanza] = []
+        methods: dict[int, str] = {}
+        fresh: list[_Spec] = []
+        doomed: list[Stanza] = []
+        for family, fld in (("inet", "ipv4"), ("inet6", "ipv6")):
+            mine = [st for st in own if (st.family or "inet") == family]
+            if fld not in changed:
+                kept += mine
+                for st in mine:
+                    methods[id(st)] = _method(st)
+                continue
+            queue = list(mine)
+            for spec in block.stanzas:
+                if spec.family != family:
+                    continue
+                while queue and queue[0].name != name:  # alias stanzas (eth0:1) fold in
+                    doomed.append(queue.pop(0))
+                if queue:
+                    st = queue.pop(0)
+                    self._rewrite_address(st, spec)
+                    kept.append(st)
+                    methods[id(st)] = spec.method
+                else:
+                    fresh.append(replace(spec, options=list(spec.options)))
+            doomed += queue
+        if not kept and not fresh:  # every stanza goes: the device keeps one for its link
+            fresh = [replace(s, options=list(s.options)) for s in block.stanzas[:1]]
+        kept.sort(key=own.index)
+        bridge = block.iface.type == IfType.BRIDGE
+        for fld, key in _PLACED_KEY.items():
+            # A method this render changes may ignore a line that applied before: move it.
+            if any(
+                methods[id(st)] != _method(st) and not _applies(key, methods[id(st)], bridge)
+                for st in kept
+                if any(o.key == key for o in self._options(st))
+            ):
+                changed = changed | {fld}
+            if fld in changed and _fields(block.iface, block.master)[fld] is None:
+                for st in kept:
+                    for o in self._options(st):
+                        if o.key == key and o not in st.options:
+                            self.warn(
+                                name,
+                                f"{key} {o.value} stays: {st.name} inherits it from "
+                                f"{st.inherits} ({o.line.where()}), which other stanzas share",
+                            )
+        anchor = kept[0] if kept else None
+        rescued: list[tuple[str, str]] = []
+        for st in doomed:
+            editor.edit(st.head.path, st.head.first, st.head.last, [])
+            for opt in st.options:
+                owner = _field_of(name, st.family, opt.key, opt.value)
+                if owner is None or (owner not in changed and owner not in ("ipv4", "ipv6")):
+                    if block.master is not None and _addressing(opt):
+                        continue  # taken by take_addressing
+                    editor.delete(opt.line)
+                    rescued.append((opt.line.words[0], opt.value))
+                else:
+                    editor.delete(opt.line)
+        extra: dict[int, list[tuple[str, str]]] = {}  # id(stanza or spec) → lines to add
+        first = anchor if anchor is not None else fresh[0]
+        extra.setdefault(id(first), []).extend(rescued)
+        for fld in _LINK_FIELDS:
+            if fld in changed:
+                self._link_field(block, fld, own, kept, methods, fresh, extra)
+        extra[id(first)] += [(m.word, m.value) for m in self._moved_here(block, own)]
+        for st in kept:
+            if extra.get(id(st)):
+                indent = _indent(self.cfg, st)
+                lines = [f"{indent}{k} {v}\n" for k, v in extra[id(st)]]
+                editor.edit(st.head.path, st.end, st.end, lines)
+        if fresh:
+            last = kept[-1] if kept else own[-1]
+            text: list[str] = []
+            for spec in fresh:
+                spec.options += extra.get(id(spec), [])
+                text += _format_stanza(name, spec, _indent(self.cfg, last))
             editor.edit(last.head.path, last.end, last.end, text)
-    for queue in pairs.values():
-        for st in queue:
-            _delete_stanza(editor, st)
-    return path, block_start
+
+    def _options(self, st: Stanza) -> list[Option]:
+        """The stanza's options with those it inherits from its template."""
+        if not st.inherits:
+            return st.options
+        by_name: dict[str, list[Stanza]] = {}
+        for other in self.cfg.stanzas:
+            by_name.setdefault(other.name, []).append(other)
+        return _resolved_options(st, by_name, [])
+
+    def _link_field(
+        self,
+        block: _Block,
+        fld: str,
+        own: list[Stanza],
+        kept: list[Stanza],
+        methods: dict[int, str],
+        fresh: list[_Spec],
+        extra: dict[int, list[tuple[str, str]]],
+    ) -> None:
+        """Replace one changed link field's lines, key by key, where ifupdown applies them."""
+        name = block.name
+        wanted = [
+            (k, v) for k, v in block.link + block.hooks if _field_of(name, None, _key(k), v) == fld
+        ]
+        lines = [
+            (st, o)
+            for st in kept
+            for o in st.options
+            if _field_of(name, st.family, o.key, o.value) == fld
+        ]
+        if fld == "slaves" and all(o.value == "none" for _, o in lines) and self._slaves_point(own):
+            return  # the slaves name their bond (bond-master): keep that style
+        targets: list[Stanza | _Spec] = [*kept, *fresh]
+        target: Stanza | _Spec = targets[0]
+        placed: list[tuple[str, str]] = []
+        bridge = block.iface.type == IfType.BRIDGE
+        for k, v in wanted:
+            if k not in _APPLIES:
+                placed.append((k, v))
+                continue
+            ok = [
+                t
+                for t in targets
+                if _applies(k, methods[id(t)] if isinstance(t, Stanza) else t.method, bridge)
+            ]
+            if ok:
+                target = ok[0]
+                placed.append((k, v))
+            else:
+                placed.append(_link_hook(block, k, v))
+        pool = [(st, o) for st, o in lines if st is target or fld not in _PLACED_KEY]
+        for st, o in lines:
+            if (st, o) not in pool:
+                self.editor.delete(o.line)
+        for k, v in placed:
+            match = next(((st, o) for st, o in pool if o.key == _key(k)), None)
+            if match is None:
+                extra.setdefault(id(target), []).append((k, v))
+                continue
+            pool.remove(match)
+            st, o = match
+            if o.value != v:
+                physical = self.cfg.files[st.head.path]
+                self.editor.edit(
+                    st.head.path, o.line.first, o.line.last, [_option_line(o, v, physical)]
+                )
+        for _st, o in pool:
+            self.editor.delete(o.line)
+
+    def release_old_slaves(self, blocks: list[_Block]) -> None:
+        """A slave left out of its rendered bond loses the ``bond-master`` line naming it."""
+        rendered = {b.name for b in blocks}
+        bonds = {b.name for b in blocks if b.iface.bond is not None}
+        for st in self.cfg.stanzas:
+            if st.device in rendered:
+                continue
+            for opt in st.options:
+                if opt.key == "bond-master" and opt.value in bonds:
+                    self.editor.delete(opt.line)
+
+    def _slaves_point(self, own: list[Stanza]) -> bool:
+        """Does this bond's stanza leave its slaves to name it (``bond-slaves none``)?"""
+        return not any(
+            w != "none"
+            for st in own
+            for o in st.options
+            if o.key in ("bond-slaves", "slaves", "bond-members")
+            for w in o.value.split()
+        )
+
+    def _rewrite_address(self, st: Stanza, spec: _Spec) -> None:
+        """The stanza's head and address lines as the spec says, keeping lines that agree."""
+        editor, name = self.editor, st.name
+        path = st.head.path
+        if (st.family, st.method) != (spec.family, spec.method):
+            extra = f" inherits {st.inherits}" if st.inherits else ""
+            editor.edit(
+                path,
+                st.head.first,
+                st.head.last,
+                [f"iface {name} {spec.family} {spec.method}{extra}\n"],
+            )
+        wanted = list(spec.options)
+        netmask = st.value("netmask")
+        current = next((o for o in st.options if o.key == "address"), None)
+        new = next((v for k, v in wanted if k == "address"), None)
+        if current is not None and new is not None and netmask is not None:
+            had = _address(name, current.value, netmask, [], current.line)
+            addr, _, plen = new.partition("/")
+            if had is not None and had.prefix is not None and str(had.prefix) == plen:
+                # The netmask line still says the prefix: only the address line changes.
+                keep = current.value if had.address == addr else addr
+                wanted = [(k, keep if k == "address" else v) for k, v in wanted]
+                wanted.append(("netmask", netmask))
+        gateway = st.value("gateway")
+        if gateway is not None:
+            wanted = [
+                (k, gateway if k == "gateway" and _same_ip(gateway, v) else v) for k, v in wanted
+            ]
+        physical = self.cfg.files[path]
+        pool = [o for o in st.options if o.key in _ADDRESS_KEYS]
+        left: list[str] = []
+        indent = _indent(self.cfg, st)
+        for k, v in wanted:
+            match = next((o for o in pool if o.key == _key(k)), None)
+            if match is None:
+                left.append(f"{indent}{k} {v}\n")
+                continue
+            pool.remove(match)
+            if match.value != v:
+                editor.edit(
+                    path, match.line.first, match.line.last, [_option_line(match, v, physical)]
+                )
+        for o in pool:
+            editor.delete(o.line)
+        if left:
+            editor.edit(path, st.end, st.end, left)
+
+
+def _method(st: Stanza) -> str:
+    """The stanza's method; ``iface eth0`` alone (ifupdown-ng style) by its options."""
+    return st.method or ("static" if st.value("address") is not None else "manual")
+
+
+def _same_ip(a: str, b: str) -> bool:
+    try:
+        return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+    except ValueError:
+        return False
 
 
 def _indent(cfg: Config, st: Stanza) -> str:
@@ -1240,37 +1783,6 @@ def _indent(cfg: Config, st: Stanza) -> str:
 
 def _delete_stanza(editor: _Editor, st: Stanza) -> None:
     editor.edit(st.head.path, st.head.first, st.end, [])
-
-
-def _rewrite_stanza(editor: _Editor, st: Stanza, name: str, spec: _Spec) -> None:
-    path = st.head.path
-    extra = f" inherits {st.inherits}" if st.inherits else ""
-    head = f"iface {name} {spec.family} {spec.method}{extra}\n"
-    if head.strip() != st.head.text:
-        editor.edit(path, st.head.first, st.head.last, [head])
-    physical = editor.cfg.files[path]
-    indent = _indent(editor.cfg, st)
-    wanted: dict[str, list[str]] = {}
-    for k, v in spec.options:
-        wanted.setdefault(_key(k), []).append(f"{indent}{k} {v}\n")
-    written: set[str] = set()
-    for opt in st.options:
-        key = opt.key
-        if key in ("pre-up", "post-down"):
-            owned = _VLAN_PRE_UP.match(opt.value) or _VLAN_POST_DOWN.match(opt.value)
-            if not owned:
-                continue
-        elif key not in _LINK_KEYS and key not in _ADDRESS_KEYS:
-            continue  # not ours: kept byte for byte
-        lines = wanted.get(key, []) if key not in written else []
-        written.add(key)
-        raw = "".join(physical[opt.line.first : opt.line.last])
-        if "".join(lines) == raw:
-            continue
-        editor.edit(path, opt.line.first, opt.line.last, lines)
-    rest = [line for k, lines in wanted.items() if k not in written for line in lines]
-    if rest:
-        editor.edit(path, st.end, st.end, rest)
 
 
 def _ensure_sourced(

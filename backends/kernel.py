@@ -80,7 +80,7 @@ NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 24, 25
 IFLA_ADDRESS = 1
-IFA_ADDRESS, IFA_LOCAL = 1, 2
+IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO = 1, 2, 6
 IFA_F_NODAD = 0x02
 RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
 RT_TABLE_MAIN, RTPROT_STATIC, RTN_UNICAST = 254, 4, 1
@@ -315,6 +315,10 @@ def _add_address(net: Netlink, op: AddAddress) -> None:
     a = op.addr
     flags = IFA_F_NODAD if op.nodad else 0
     body = _address_body(net, op.name, a.family, a.address, a.prefix, flags)
+    if op.lifetime is not None:
+        # A lease stays a lease (finite lifetime, not permanent): struct ifa_cacheinfo.
+        valid, preferred = op.lifetime
+        body += attr(IFA_CACHEINFO, struct.pack("=IIII", preferred, valid, 0, 0))
     try:
         net.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
     except OSError as exc:

@@ -120,18 +120,22 @@ class KeyFile:
 
     def set(self, group: str, key: str, value: str) -> None:
         """Set a value where it stands (or at the end of its group); duplicates go."""
-        line = f"{key}={escape(value)}\n"
+        self.set_raw(group, key, escape(value))
+
+    def set_raw(self, group: str, key: str, raw: str) -> None:
+        """``set`` with the value as it is written in the file (already escaped)."""
+        line = f"{key}={raw}\n"
         g = self.group(group) or self.add_group(group)
         places = [(gg, i) for gg in self.groups if gg.name == group for i in gg.find(key)]
         if not places:
             at = len(g.entries)
             while at > 0 and not g.entries[at - 1].text.strip():
                 at -= 1  # before the blank lines that separate it from the next group
-            g.entries.insert(at, Entry(line, key, escape(value)))
+            g.entries.insert(at, Entry(line, key, raw))
             return
         keep_group, keep_index = places[-1]
-        if keep_group.entries[keep_index].raw != escape(value):
-            keep_group.entries[keep_index] = Entry(line, key, escape(value))
+        if keep_group.entries[keep_index].raw != raw:
+            keep_group.entries[keep_index] = Entry(line, key, raw)
         for gg, i in reversed(places[:-1]):
             del gg.entries[i]
 

@@ -26,7 +26,14 @@ from dataclasses import replace
 from pathlib import PurePosixPath
 
 from ifsmith.backends import ReadResult
-from ifsmith.backends.bash import Listed, ShellFile, check_name, nest, quote_double
+from ifsmith.backends.bash import (
+    Listed,
+    ShellFile,
+    carry_changes,
+    check_name,
+    nest,
+    quote_double,
+)
 from ifsmith.backends.ifcfg_rh import BOND_OPTIONS, bond_options, read_bond_options
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
@@ -97,7 +104,57 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             raise UnsafeValue(f"{f.name}: refused: netifrc cannot tell it from "
                               f"{owners[v]} (both are _{v} in /etc/conf.d/net)")  # fmt: skip
     sh = _parse(existing)
+    # Render from the file's own reading and from what is wanted; only the variables the
+    # two disagree on change, so an unchanged definition rewrites no line.
+    defined = {d.name: d for d in flatten(read_report(existing).interfaces)}
     warnings: list[RenderWarning] = []
+    defined_flat = [defined[f.name] for f in flat if f.name in defined]
+    if defined_flat:
+        before, after = sh.copy(), sh.copy()
+        _render_all(before, defined_flat, [], owners)
+        _render_all(after, flat, warnings, owners)
+        labels = [(label_prefix(f.name), False) for f in flat]
+        carry_changes(sh, before, after, quote_double, str(CONF), labels)
+    else:
+        _render_all(sh, flat, warnings, owners)
+    original = _parse(existing)
+    for f in flat:
+        was = defined.get(f.name)
+        if f.master is not None and was is not None and was.master is None:
+            _hand_over(sh, original, f.name, f.master, warnings)
+    warnings += _start_mode_warnings(flat, existing)
+    return Rendering(NAME, {CONF: sh.to_bytes()}, warnings=tuple(warnings))
+
+
+# A NIC's variables about the host's addressing beyond the model: when it becomes a
+# slave or port they belong to its master.
+_HANDED_OVER = ("routes", "dns_servers", "dns_search", "dns_domain", "dns_options")
+
+
+def _hand_over(sh: ShellFile, original: ShellFile, port: str, master: str,
+               warnings: list[RenderWarning]) -> None:  # fmt: skip
+    """Move a new slave's or port's routes and DNS variables to its master's."""
+    pv, mv = ifvar(port), ifvar(master)
+    for prefix in _HANDED_OVER:
+        value = sh.get(f"{prefix}_{pv}")
+        if value is None:
+            continue
+        sh.remove(f"{prefix}_{pv}")
+        had = original.get(f"{prefix}_{mv}")
+        if had is None:
+            # Routes add to the master's own (its default route came with the addressing).
+            mine = sh.get(f"{prefix}_{mv}")
+            merged = value if mine is None else "\n".join([mine, value])
+            sh.set(f"{prefix}_{mv}", merged, quote_double, f"{master}: {prefix}_{mv}")
+        elif had != value:
+            shown = value.replace("\n", "; ")
+            warnings.append(RenderWarning(master, f"{prefix}_{pv}={shown} of {port} not moved "
+                                          f"here: {master} has {prefix}_{mv}", NAME))  # fmt: skip
+
+
+def _render_all(sh: ShellFile, flat: list[FlatInterface], warnings: list[RenderWarning],
+                owners: dict[str, str]) -> None:  # fmt: skip
+    """Every device's variables, and the VLAN lists of their parents."""
     vlans: dict[str, list[Interface]] = {}
     for f in flat:
         render_device(sh, f, warnings)
@@ -114,8 +171,6 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             message = (f"has no config_{ifvar(parent)}: netifrc creates its VLANs when "
                        f"net.{parent} starts")
             warnings.append(RenderWarning(parent, message, NAME))
-    warnings += _start_mode_warnings(flat, existing)
-    return Rendering(NAME, {CONF: sh.to_bytes()}, warnings=tuple(warnings))
 
 
 def render_device(sh: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
@@ -138,9 +193,10 @@ def render_device(sh: ShellFile, f: FlatInterface, warnings: list[RenderWarning]
                                       "/etc/conf.d/net; the kernel's accept_ra/autoconf "
                                       "sysctls decide (/etc/sysctl.d)", NAME))  # fmt: skip
     put("mtu", None if f.mtu is None else str(f.mtu))
-    old_mac = sh.get(f"mac_{v}")
-    if iface.mac is not None or old_mac is None or _MAC.fullmatch(old_mac):
-        put("mac", iface.mac)  # a macchanger mode ("random-ending") is not ours to remove
+    # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the file keeps its
+    # own, a macchanger mode ("random-ending") included.
+    if iface.mac is not None:
+        put("mac", iface.mac)
     _render_bond(sh, iface, put)
     _render_bridge(sh, iface, put)
 
@@ -195,10 +251,13 @@ def _render_bridge(sh: ShellFile, iface: Interface, put: _Put) -> None:
         return
     # Set even when empty: that is what makes netifrc create a bridge with no port.
     put("bridge", " ".join(p.name for p in br.ports))
-    put("bridge_stp_state", None if br.stp is None else ("1" if br.stp else "0"))
-    put("bridge_forward_delay", None if br.delay is None else str(round(br.delay * 100)))
-    put("stp_state", None)  # the unprefixed spellings are deprecated aliases
-    put("forward_delay", None)
+    stp = None if br.stp is None else ("1" if br.stp else "0")
+    delay = None if br.delay is None else str(round(br.delay * 100))
+    for name, value in (("stp_state", stp), ("forward_delay", delay)):
+        # The unprefixed spellings are deprecated aliases: one stays while its value does.
+        if value is None or sh.get(f"{name}_{v}") != value or sh.get(f"bridge_{name}_{v}"):
+            put(f"bridge_{name}", value)
+            put(name, None)
     # A port that is itself a bond or another device's VLAN must exist before bridge.sh
     # adds it: depend on the service that creates it.
     needs = (sh.get(f"rc_net_{v}_need") or "").split()

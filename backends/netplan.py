@@ -12,9 +12,13 @@ Files are written 0600 (netplan warns about more open ones).
 YAML is read with a loader that keeps every scalar a string (PyYAML's YAML 1.1 resolver
 would turn ``52:54:00:12:34:56`` into a base-60 integer and ``on`` into a boolean), and
 netplan's own rules interpret them.  Writing quotes MACs and addresses and leaves the
-scalars it read plain as they were.  PyYAML drops comments: a file's leading comment block
-is kept, other comments in a file ifsmith rewrites are lost (a warning says so).  Labels
-are comments ``# ifsmith-label <name>: "<json>"`` at the top of the file.
+scalars it read plain as they were.  An existing file is edited in place: only the lines
+of what changed are rewritten (in the file's own indentation; flow lists item by item), so
+comments, spacing and quoting elsewhere stay byte for byte, and a key whose old spelling
+reads the same (``dhcp4: yes``, ``gateway4:``) is left alone.  Where an edit in place is
+not possible (anchors, repeated keys) or does not read back as intended, the file is
+rewritten whole: its leading comment block is kept, other comments are lost (a warning
+says so).  Labels are comments ``# ifsmith-label <name>: "<json>"`` at the top of the file.
 """
 
 from __future__ import annotations
@@ -27,13 +31,20 @@ import re
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from ifsmith.backends import ReadResult
-from ifsmith.backends.networkd import networkd_name_problem, parse_timespan, seconds_text
+from ifsmith.backends.networkd import (
+    as_port,
+    networkd_name_problem,
+    parse_timespan,
+    port_losses,
+    seconds_text,
+)
 from ifsmith.backends.systemd_ini import check_token
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.errors import IfsmithError
@@ -266,6 +277,246 @@ def dump_yaml(doc: dict[str, Any]) -> str:
         width=200,
         allow_unicode=False,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# YAML edited in place: only what changed is rewritten, every other byte stays.
+
+
+class _Indented(yaml.SafeDumper):
+    """The emitter for files that indent a sequence under its key (``  - a``)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+_Indented.add_representer(Plain, _represent_plain)  # type: ignore[arg-type]
+_Indented.add_representer(Quoted, _represent_quoted)  # type: ignore[arg-type]
+
+
+class _CannotPatch(Exception):
+    """The text cannot be edited in place (duplicate keys, anchors, a shape we do not edit)."""
+
+
+@dataclass
+class _Style:
+    """How a file lays out its blocks: the indent step and whether sequences are indented."""
+
+    step: int = 2
+    indented_sequences: bool = True
+
+    def block(self, value: Any, column: int) -> str:
+        """``value`` (a one-key mapping or a one-item list) as block lines at ``column``."""
+        text = yaml.dump(
+            value,
+            Dumper=_Indented if self.indented_sequences else _Dumper,
+            default_flow_style=False,
+            sort_keys=False,
+            width=200,
+            allow_unicode=False,
+            indent=self.step,
+        )
+        return "".join(" " * column + ln if ln.strip() else ln for ln in text.splitlines(True))
+
+
+def _style(root: yaml.Node) -> _Style:
+    style = _Style(indented_sequences=False)
+    steps: list[int] = []
+    seen_sequence = False
+
+    def visit(node: yaml.Node) -> None:
+        nonlocal seen_sequence
+        if isinstance(node, yaml.MappingNode) and not node.flow_style:
+            for key, value in node.value:
+                if isinstance(value, yaml.MappingNode) and not value.flow_style and value.value:
+                    steps.append(value.start_mark.column - key.start_mark.column)
+                if isinstance(value, yaml.SequenceNode) and not value.flow_style and value.value:
+                    if not seen_sequence:
+                        seen_sequence = True
+                        style.indented_sequences = value.start_mark.column > key.start_mark.column
+                visit(value)
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                visit(item)
+
+    visit(root)
+    if steps:
+        style.step = max(1, min(steps))
+    elif not seen_sequence:
+        style.indented_sequences = True
+    return style
+
+
+def _scalar_text(value: Any) -> str:
+    """A scalar as it stands after ``key: `` (quoted by the dumper's rules)."""
+    return dump_yaml({"k": value})[3:].rstrip("\n")
+
+
+def _flow_text(value: Any) -> str:
+    text = yaml.dump(value, Dumper=_Dumper, default_flow_style=True, sort_keys=False, width=100000)
+    return text.rstrip("\n").removesuffix("\n...").removesuffix("...").rstrip("\n")
+
+
+def _last_end(node: yaml.Node) -> int:
+    """Where a node's own text ends (a block collection's end mark is the next token's)."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return _last_end(node.value[-1][1])
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        return _last_end(node.value[-1])
+    return int(node.end_mark.index)
+
+
+class _Patch:
+    """Edits of one file's text: (start, end, replacement), applied from the end."""
+
+    def __init__(self, text: str, style: _Style) -> None:
+        self.text = text
+        self.style = style
+        self.edits: list[tuple[int, int, str]] = []
+
+    def line_start(self, index: int) -> int:
+        return self.text.rfind("\n", 0, index) + 1
+
+    def line_end(self, index: int) -> int:
+        end = self.text.find("\n", index)
+        return len(self.text) if end < 0 else end + 1
+
+    def result(self) -> str:
+        text = self.text
+        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1]), reverse=True):
+            text = text[:start] + new + text[end:]
+        return text
+
+    def node(self, node: yaml.Node, old: Any, new: Any) -> None:
+        if old == new:
+            return
+        if isinstance(node, yaml.ScalarNode) and not isinstance(new, (dict, list)):
+            self.edits.append((node.start_mark.index, node.end_mark.index, _scalar_text(new)))
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and node.flow_style
+            and self.flow_items(node, old, new)
+        ):
+            return
+        elif getattr(node, "flow_style", False) and isinstance(new, (dict, list)):
+            self.edits.append((node.start_mark.index, node.end_mark.index, _flow_text(new)))
+        elif isinstance(node, yaml.MappingNode) and isinstance(old, dict) and isinstance(new, dict):
+            self.mapping(node, old, new)
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(old, list) and isinstance(new, list)
+        ):
+            self.sequence(node, old, new)
+        else:
+            raise _CannotPatch(f"{type(node).__name__} becomes {type(new).__name__}")
+
+    def flow_items(self, node: yaml.SequenceNode, old: Any, new: Any) -> bool:
+        """A flow list of scalars edited item by item, the brackets and spacing kept."""
+        items = list(node.value)
+        if not (items and new and isinstance(old, list) and isinstance(new, list)):
+            return False
+        if len(items) != len(old) or not all(isinstance(i, yaml.ScalarNode) for i in items):
+            return False
+        if any(isinstance(x, (dict, list)) for x in new):
+            return False
+        texts = [self.text[i.start_mark.index : i.end_mark.index] for i in items]
+        between = items[1].start_mark.index if len(items) > 1 else -1
+        sep = self.text[items[0].end_mark.index : between] if between > 0 else ", "
+        parts = [
+            next((t for t, o in zip(texts, old, strict=True) if o == x), None) or _scalar_text(x)
+            for x in new
+        ]
+        self.edits.append((items[0].start_mark.index, items[-1].end_mark.index, sep.join(parts)))
+        return True
+
+    def mapping(self, node: yaml.MappingNode, old: dict[str, Any], new: dict[str, Any]) -> None:
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key, value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.value in entries:
+                raise _CannotPatch("a repeated or complex key")
+            entries[key.value] = (key, value)
+        if not entries:
+            raise _CannotPatch("an empty block mapping")
+        for name, (key, value) in entries.items():
+            if name not in new:
+                start = self.line_start(key.start_mark.index)
+                self.edits.append((start, self.line_end(_last_end(value)), ""))
+            elif (
+                isinstance(old.get(name), dict) != isinstance(new[name], dict)
+                or isinstance(old.get(name), list) != isinstance(new[name], list)
+                or (
+                    new[name] in ({}, [])
+                    and old.get(name)
+                    and not getattr(value, "flow_style", False)
+                )
+            ):
+                start = self.line_start(key.start_mark.index)
+                text = self.style.block({name: new[name]}, key.start_mark.column)
+                self.edits.append((start, self.line_end(_last_end(value)), text))
+            else:
+                self.node(value, old.get(name), new[name])
+        added = {k: v for k, v in new.items() if k not in entries}
+        if added:
+            column = node.value[0][0].start_mark.column
+            at = self.line_end(_last_end(node.value[-1][1]))
+            prefix = "" if at == 0 or self.text[at - 1] == "\n" else "\n"
+            self.edits.append((at, at, prefix + self.style.block(added, column)))
+
+    def sequence(self, node: yaml.SequenceNode, old: list[Any], new: list[Any]) -> None:
+        items = list(node.value)
+        if len(items) != len(old) or not items:
+            raise _CannotPatch("a sequence we cannot line up")
+        column = node.start_mark.column
+        keys = [json.dumps(x, sort_keys=True) for x in old]
+        wanted = [json.dumps(x, sort_keys=True) for x in new]
+        ops = SequenceMatcher(a=keys, b=wanted, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in ops:
+            if tag == "equal":
+                continue
+            if tag == "replace" and i2 - i1 == j2 - j1:
+                for n, item in enumerate(items[i1:i2]):
+                    self.item(item, old[i1 + n], new[j1 + n], column)
+                continue
+            if i1 < i2:
+                start = self.line_start(items[i1].start_mark.index)
+                self.edits.append((start, self.line_end(_last_end(items[i2 - 1])), ""))
+            if j1 < j2:
+                text = self.style.block(new[j1:j2], column)
+                if i1 < len(items):
+                    at = self.line_start(items[i1].start_mark.index)
+                else:
+                    at = self.line_end(_last_end(items[-1]))
+                self.edits.append((at, at, text))
+
+    def item(self, item: yaml.Node, old: Any, new: Any, column: int) -> None:
+        if isinstance(item, yaml.ScalarNode) != (not isinstance(new, (dict, list))):
+            start = self.line_start(item.start_mark.index)
+            text = self.style.block([new], column)
+            self.edits.append((start, self.line_end(_last_end(item)), text))
+        else:
+            self.node(item, old, new)
+
+
+def patch_yaml(text: str, new: dict[str, Any], source: str) -> str | None:
+    """``text`` edited so that it reads as ``new``, keeping every untouched line (comments
+    included) byte for byte; None where it cannot be edited in place."""
+    old = load_yaml(text.encode(), source)
+    if old == new:
+        return text
+    try:
+        root = yaml.compose(text, Loader=_LoaderBase)
+        if not isinstance(root, yaml.MappingNode) or root.flow_style or "&" in text:
+            return None
+        patch = _Patch(text, _style(root))
+        patch.mapping(root, old, new)
+        result = patch.result()
+    except (_CannotPatch, yaml.YAMLError):
+        return None
+    try:
+        if load_yaml(result.encode(), source) != new:
+            return None
+    except NetplanError:
+        return None
+    return result
 
 
 # ---------------------------------------------------------------------------------------
@@ -547,6 +798,8 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
         problems.append(f"{d.id}: renderer {data['renderer']} is not modelled; skipped")
         return None
     unknown = sorted(set(data) - _COMMON - _TYPE_KEYS[d.type])
+    if data.get("networkmanager") == {"passthrough": {"ipv4.method": "disabled"}}:
+        unknown.remove("networkmanager")  # what ifsmith writes for "no IPv4" (see render)
     for key in unknown:
         problems.append(f"{d.id}: {key} is not modelled; ignored")
     if _renderer(config, data) == "networkd":
@@ -607,13 +860,28 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
         start_mode=start,
         mtu=_int(d, "mtu", data["mtu"], 1) if data.get("mtu") is not None else None,
         mac=str(mac).lower() if mac else None,
-        protocols=_protocols(d, problems),
+        protocols=_nm_protocols(d, _protocols(d, problems), config, problems),
         bond=bond,
         bridge=bridge,
         vlan=vlan,
         label=config.labels.get(name),
     )
     return rec
+
+
+def _nm_protocols(
+    d: Definition, protocols: tuple[Protocol, ...], config: Config, problems: list[str]
+) -> tuple[Protocol, ...]:
+    """NetworkManager takes ``passthrough: {ipv4.method: disabled}`` over netplan's IPv4."""
+    nm = d.data.get("networkmanager")
+    passthrough = nm.get("passthrough") if isinstance(nm, dict) else None
+    if _renderer(config, d.data) != "NetworkManager" or not isinstance(passthrough, dict):
+        return protocols
+    if passthrough.get("ipv4.method") != "disabled":
+        return protocols
+    if any(p.family == Family.IPV4 for p in protocols):
+        problems.append(f"{d.id}: IPv4 settings overridden by passthrough ipv4.method=disabled")
+    return tuple(p for p in protocols if p.family != Family.IPV4)
 
 
 # DHCP overrides netplan writes once into networkd's [DHCP] section, with their defaults.
@@ -895,22 +1163,34 @@ def _bond_params(
 def _gateway_routes(
     name: str, iface: Interface, routes: list[Any], is_port: bool
 ) -> list[Any] | None:
-    """Routes with the default routes replaced by the model's gateways (others kept)."""
-    kept = [
-        r
-        for r in routes
-        if not (
-            isinstance(r, dict)
-            and str(r.get("to", "")) in ("default", "0.0.0.0/0", "::/0")
-            and set(r) == {"to", "via"}
-        )
-    ]
+    """Routes with the default routes (``to``/``via`` only) made the model's gateways: one
+    that stays is kept where it stands, others kept as they are."""
+    wanted = []
     if not is_port:
         for proto in (iface.ipv4, iface.ipv6):
             if proto is not None and proto.gateway:
-                via = _check_ip(name, "gateway", proto.gateway)
-                kept.append({"to": Plain("default"), "via": Quoted(via)})
+                wanted.append(_check_ip(name, "gateway", proto.gateway))
+    kept = []
+    for r in routes:
+        if (
+            isinstance(r, dict)
+            and str(r.get("to", "")) in ("default", "0.0.0.0/0", "::/0")
+            and set(r) == {"to", "via"}
+        ):
+            via = _canonical_ip(str(r["via"]))
+            if via not in wanted:
+                continue
+            wanted.remove(via)
+        kept.append(r)
+    kept += [{"to": Plain("default"), "via": Quoted(via)} for via in wanted]
     return kept or None
+
+
+def _canonical_ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
 
 
 def _apply(body: dict[str, Any], keys: dict[str, Any], routes: list[Any] | None) -> None:
@@ -986,7 +1266,7 @@ class _Edit:
             return path, self.docs[path]
         path = DIRECTORY / nf.path.name
         if path not in self.docs:
-            self.docs[path] = nf.doc
+            self.docs[path] = _unshared(nf.doc)  # YAML aliases share nodes; edits must not
             self.sources[path] = nf
         return path, self.docs[path]
 
@@ -1002,6 +1282,15 @@ class _Edit:
         if not isinstance(body, dict):
             body = defs[ident] = {}
         return body
+
+
+def _unshared(value: Any) -> Any:
+    """A copy in which no mapping or list is shared (a YAML alias reads as the same object)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
@@ -1028,8 +1317,8 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if vlan is None or vlan.parent is None:
             continue
         parent = _name(fi.name, "VLAN parent", vlan.parent)
-        if parent in rendered or parent in by_device:
-            continue
+        if parent in rendered or parent in by_device or config.renderer == "NetworkManager":
+            continue  # (netplan's NetworkManager renderer takes an undefined parent)
         if _VIRTUAL_NAME.search(parent):
             raise IfsmithError(
                 f"{fi.name}: VLAN parent {parent} is not defined in the XML nor in "
@@ -1044,6 +1333,11 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         for i, _m in top.walk()
         if i.bond is not None and (i.bond.mode in PRIMARY_MODES or i.bond.primary_slave)
     }
+    members = {
+        m: d.device for d in config.definitions.values() for m in _members(d.data) if d.device
+    }
+    works: dict[str, _Work] = {}
+    masters = {i.name: i for top in interfaces for i, _m in top.walk()}
     for fi in flat:
         name = _name(fi.name, "interface name", fi.name)
         iface = fi.interface
@@ -1058,25 +1352,40 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             found = None
         ident = found.id if found is not None else name
         keys = definition_keys(fi, ids, primaries.get(name), warn)
-        if found is not None:
-            # Owned keys are dropped from every file that defines it, then set in the first.
-            for nf in found.files[1:]:
-                other = edit.body(nf, section, ident)
-                for key in (*_OWNED, "parameters"):
-                    other.pop(key, None)
-        home = found.files[0] if found is not None else None
-        body = edit.body(home, section, ident)
-        routes = _gateway_routes(name, iface, list(body.get("routes") or []), fi.master is not None)
+        if found is not None and isinstance(keys.get("interfaces"), list):
+            keys["interfaces"] = _with_unmodelled_members(found, config, keys["interfaces"])
+        port = fi.master is not None
+        already = found is not None and port and members.get(found.id) == fi.master
+        if already:  # its own IP settings the model cannot hold: as the files say
+            for key in _PORT_OWN:
+                keys.pop(key, None)
+        # The definition as netplan merges it is edited, then written back to the files.
+        body = copy.deepcopy(found.data) if found is not None else edit.body(None, section, ident)
+        routes = list(body.get("routes") or []) or None
+        if not already:
+            routes = _gateway_routes(name, iface, routes or [], port)
         _apply(body, keys, routes)
-        if fi.master is None:
+        if not port:
             _peerdns(body, iface, _renderer(config, body), warn)
+            _nm_link_local(body, iface, _renderer(config, body))
+        work = works[name] = _Work(found, section, ident, body)
+        if found is not None:
+            work.keep_what_reads_the_same(config, port)
+            if port and not already and fi.master in works:  # a NIC becoming a port
+                was = _protocols(found, [])
+                port_losses(was, masters.get(fi.master), warn)
+                hand_over(work.body, works[fi.master].body, fi.master, warn)
         config.labels.pop(name, None)
         if iface.label is not None:
             config.labels[name] = iface.label
+    for work in works.values():
+        work.write(edit)
     for parent in bare:
         # No IPv6 link-local on a trunk that only carries VLANs: as the networkd backend's
         # bare parent (LinkLocalAddressing=no), so both stacks bring up the same thing.
-        edit.body(None, "ethernets", parent).setdefault("link-local", [])
+        trunk = edit.body(None, "ethernets", parent)
+        trunk.setdefault("link-local", [])
+        _nm_link_local(trunk, None, _renderer(config, trunk))
         warnings.append(
             RenderWarning(
                 parent,
@@ -1087,6 +1396,164 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         )
     files = _edited_files(edit, warnings)
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+
+
+def hand_over(
+    port: dict[str, Any], master: dict[str, Any], master_name: str, warn: Callable[[str], None]
+) -> None:
+    """A port keeps no IP settings: its ``nameservers`` and routes other than the default
+    move to its master where that does not set them; where it does, a warning names what
+    went.  Addresses and gateways are the model's (``port_losses`` names them)."""
+    mine = port.pop("nameservers", None)
+    theirs = master.get("nameservers")
+    if mine and not theirs:
+        master["nameservers"] = mine
+    elif mine and mine != theirs:
+        warn(
+            f"nameservers {_flow_text(mine)} removed (a port has no IP settings); "
+            f"{master_name} has {_flow_text(theirs)}"
+        )
+    routes = port.pop("routes", None)
+    if not isinstance(routes, list):
+        return
+    into = master.get("routes") if isinstance(master.get("routes"), list) else []
+    assert isinstance(into, list)
+    for route in routes:
+        if route in into:
+            continue
+        to = route.get("to") if isinstance(route, dict) else None
+        if any(isinstance(r, dict) and r.get("to") == to for r in into):
+            warn(
+                f"route {_flow_text(route)} removed (a port has no routes); "
+                f"{master_name} routes {to}"
+            )
+            continue
+        into.append(route)
+    if into:
+        master["routes"] = into
+
+
+# What an existing port's definition says about its own IP (the model has none for a port).
+_PORT_OWN = ("link-local", "dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6")
+
+
+def _with_unmodelled_members(d: Definition, config: Config, wanted: list[Any]) -> list[Any]:
+    """A master's member list as the model has it, with the members the model cannot hold
+    (definitions matched by driver or glob) kept where they stand, not dropped."""
+    old = _members(d.data)
+    unmodelled = {
+        m for m in old if (md := config.definitions.get(m)) is not None and md.device is None
+    }
+    if not unmodelled:
+        return wanted
+    if [m for m in old if m in wanted] == [m for m in wanted if m in old]:
+        kept = [m for m in old if m in wanted or m in unmodelled]
+        return [*kept, *(m for m in wanted if m not in old)]
+    return [*wanted, *(m for m in old if m in unmodelled)]
+
+
+def _members(data: dict[str, Any]) -> list[str]:
+    found = data.get("interfaces")
+    return [str(m) for m in found] if isinstance(found, list) else []
+
+
+@dataclass
+class _Work:
+    """One definition being rendered: as netplan merges it (``body``) and as it was."""
+
+    found: Definition | None
+    section: str
+    ident: str
+    body: dict[str, Any]
+
+    def reading(self, config: Config, body: dict[str, Any], port: bool) -> object:
+        """How the definition reads with this body (a trial netplan refuses reads as no
+        other: it is never kept)."""
+        assert self.found is not None
+        try:
+            rec = _definition(replace(self.found, data=body), config, [])
+        except NetplanError:
+            return object()
+        if rec is None:
+            return None
+        if port:
+            rec.iface = as_port(rec.iface)
+        bond = rec.iface.bond
+        if bond is not None and bond.mode is None:  # the kernel's default mode
+            bond = replace(bond, mode=BondMode.BALANCE_RR)
+            rec.iface = replace(rec.iface, bond=bond)
+        if bond is not None and bond.mode in PRIMARY_MODES and rec.members[:1] == [rec.primary]:
+            rec.primary = None  # libvirt's rule: the first slave is the primary anyway
+        return rec
+
+    def keep_what_reads_the_same(self, config: Config, port: bool) -> None:
+        """Leave a key as the files have it where the definition then reads the same:
+        ``dhcp4: yes`` for ``true``, a default left unwritten, ``gateway4:`` for a default
+        route.  Keys of the old definition are tried first, so an old spelling wins."""
+        assert self.found is not None
+        before = self.found.data
+        target = self.reading(config, self.body, port)
+        for key in [*before, *(k for k in self.body if k not in before)]:
+            old, new = before.get(key), self.body.get(key)
+            if old == new or (port and key == "link-local"):
+                continue  # a new port's link-local goes off though the model has no IP
+            if isinstance(old, dict) and isinstance(new, dict):
+                for sub in [*old, *(k for k in new if k not in old)]:
+                    trial = copy.deepcopy(self.body)
+                    _restore(trial[key], old, sub)
+                    if self.reading(config, trial, port) == target:
+                        self.body = trial
+                continue
+            trial = dict(self.body)
+            _restore(trial, before, key)
+            if self.reading(config, trial, port) == target:
+                self.body = trial
+
+    def write(self, edit: _Edit) -> None:
+        """The changed keys into the files: each where it is defined last (which wins in
+        netplan's merge), else in the first file; other files' copies of it go."""
+        if self.found is None:
+            return  # a new definition: written in our own file already
+        before, files = self.found.data, self.found.files
+        bodies = [edit.body(nf, self.section, self.ident) for nf in files]  # written, as they are
+        for key in [*before, *(k for k in self.body if k not in before)]:
+            if before.get(key) == self.body.get(key):
+                continue
+            holders = [b for b in bodies if key in b] or bodies[:1]
+            for b in bodies:
+                if b is not holders[-1] or key not in self.body:
+                    b.pop(key, None)
+            if key in self.body:
+                holders[-1][key] = self.body[key]
+
+
+def _restore(into: dict[str, Any], before: dict[str, Any], key: str) -> None:
+    if key in before:
+        into[key] = copy.deepcopy(before[key])
+    else:
+        into.pop(key, None)
+
+
+def _nm_link_local(body: dict[str, Any], iface: Interface | None, renderer: str) -> None:
+    """NetworkManager via netplan gives an interface without IPv4 ``method=link-local``
+    (169.254/16) whatever ``link-local:`` says; netplan's passthrough sets
+    ``ipv4.method=disabled``, which is what the definition means."""
+    nm = body.get("networkmanager")
+    passthrough = nm.get("passthrough") if isinstance(nm, dict) else None
+    wanted = renderer == "NetworkManager" and (iface is None or iface.ipv4 is None)
+    if wanted:
+        nm = body.setdefault("networkmanager", {}) if isinstance(nm, dict) or nm is None else nm
+        if not isinstance(nm, dict):
+            return
+        passthrough = nm.setdefault("passthrough", {})
+        if isinstance(passthrough, dict):
+            passthrough["ipv4.method"] = Plain("disabled")
+    elif isinstance(passthrough, dict) and passthrough.get("ipv4.method") == "disabled":
+        del passthrough["ipv4.method"]
+        if not passthrough and isinstance(nm, dict):
+            del nm["passthrough"]
+        if not nm:
+            del body["networkmanager"]
 
 
 def _edited_files(edit: _Edit, warnings: list[RenderWarning]) -> dict[PurePosixPath, bytes]:
@@ -1132,9 +1599,14 @@ def _dump_file(
     labels: dict[str, str],
     warnings: list[RenderWarning],
 ) -> bytes:
-    """The YAML text: the leading comment block kept, label comments, then the document."""
+    """The YAML text: the file edited in place where it can be, else the leading comment
+    block kept, label comments, then the document."""
+    wanted = _label_lines(doc, labels)
+    if source is not None:
+        edited = patch_yaml(source.text, doc, str(source.path))
+        if edited is not None:
+            return _with_labels(edited, wanted).encode("utf-8")
     head: list[str] = []
-    rest_has_comments = False
     if source is not None:
         lines = source.text.splitlines()
         n = 0
@@ -1142,8 +1614,7 @@ def _dump_file(
             if not LABEL.match(lines[n].strip()):
                 head.append(lines[n])
             n += 1
-        rest_has_comments = any(re.search(r"(^|\s)#", ln) for ln in lines[n:])
-        if rest_has_comments:
+        if any(re.search(r"(^|\s)#", ln) for ln in lines[n:]):
             warnings.append(
                 RenderWarning(
                     str(source.path),
@@ -1151,6 +1622,15 @@ def _dump_file(
                     NAME,
                 )
             )
+    head += wanted
+    while head and not head[-1].strip():
+        head.pop()
+    text = "\n".join(head) + ("\n" if head else "") + dump_yaml(doc)
+    return text.encode("utf-8")
+
+
+def _label_lines(doc: dict[str, Any], labels: dict[str, str]) -> list[str]:
+    """The label comments of the interfaces a document defines."""
     defined = set()
     net = doc.get("network")
     if isinstance(net, dict):
@@ -1161,13 +1641,25 @@ def _dump_file(
                     defined.add(ident)
                     if isinstance(body, dict) and isinstance(body.get("set-name"), str):
                         defined.add(body["set-name"])
-    for name in sorted(labels):
-        if name in defined:
-            head.append(f"# ifsmith-label {name}: {json.dumps(labels[name])}")
-    while head and not head[-1].strip():
-        head.pop()
-    text = "\n".join(head) + ("\n" if head else "") + dump_yaml(doc)
-    return text.encode("utf-8")
+    return [f"# ifsmith-label {n}: {json.dumps(labels[n])}" for n in sorted(labels) if n in defined]
+
+
+def _with_labels(text: str, wanted: list[str]) -> str:
+    """The text with these label comments in its leading comment block (as they were if
+    unchanged; else where the first stood, or after the block's comments)."""
+    lines = text.splitlines(keepends=True)
+    n = 0
+    while n < len(lines) and (not lines[n].strip() or lines[n].lstrip().startswith("#")):
+        n += 1
+    found = [i for i in range(n) if LABEL.match(lines[i].strip())]
+    if [lines[i].strip() for i in found] == wanted:
+        return text
+    if found:
+        at = found[0]
+    else:
+        at = max((i + 1 for i in range(n) if lines[i].strip()), default=0)
+    kept = [ln for i, ln in enumerate(lines) if i not in set(found)]
+    return "".join(kept[:at] + [w + "\n" for w in wanted] + kept[at:])
 
 
 def undefine(names: Sequence[str], existing: FileView) -> Rendering:

@@ -11,6 +11,7 @@ parent's ``VLAN=`` list, so the parent's ``.network`` is edited (or created bare
 
 from __future__ import annotations
 
+import copy
 import ipaddress
 import json
 import logging
@@ -22,7 +23,7 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult
-from ifsmith.backends.systemd_ini import Line, UnitFile, check_token, merged
+from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
@@ -127,6 +128,7 @@ class Unit:
     path: PurePosixPath
     unit: UnitFile
     view: UnitFile
+    dropins: list[UnitFile] = field(default_factory=list)
 
     @property
     def match_name(self) -> str | None:
@@ -196,7 +198,7 @@ def load(existing: FileView) -> Config:
         view = merged(unit, extra)
         config.problems += view.problems
         (config.networks if fname.endswith(".network") else config.netdevs).append(
-            Unit(path, unit, view)
+            Unit(path, unit, view, extra)
         )
     return config
 
@@ -272,6 +274,8 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+        if not top and as_port(iface).protocols:
+            problems.append(f"{name}: IP settings of a port are not modelled; kept as written")
         return iface if top else replace(iface, start_mode=None, protocols=())
 
     tops = [n for n, r in records.items() if r.master is None]
@@ -477,6 +481,8 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
         usedns = parse_bool(nw.get(section, "UseDNS"))
         if usedns is None and version == 4:
             usedns = parse_bool(nw.get("DHCP", "UseDNS"))
+        if not on_dhcp:
+            usedns = None  # without DHCP it says nothing (nor can the XML say it)
         autoconf = version == 6 and (ra is True or (ra is None and ll6))
         present = on_dhcp or mine or gws or (version == 6 and (ll6 or autoconf))
         if not present:
@@ -675,32 +681,74 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
     return s
 
 
-def _keep_start_settings(uf: UnitFile, settings: Settings) -> None:
-    """Leave an admin's ``ActivationPolicy=up``/``RequiredForOnline=routable`` alone on onboot."""
-    if not settings[("Link", "ActivationPolicy")]:
-        policy = (uf.get("Link", "ActivationPolicy") or "").strip()
-        if policy and policy not in ("manual", "down", "always-down"):
-            del settings[("Link", "ActivationPolicy")]
-    if not settings[("Link", "RequiredForOnline")]:
-        required = uf.get("Link", "RequiredForOnline")
-        if required is not None and parse_bool(required) is not False:
-            del settings[("Link", "RequiredForOnline")]
+# Settings that are lists of one value per line: edited line by line.
+_LISTS: dict[tuple[str, str], Callable[[str], object]] = {
+    ("Network", "Address"): lambda v: _address(v) or v,
+    ("Network", "Gateway"): lambda v: _canonical_ip(v),
+}
+
+
+def _canonical_ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return text
 
 
 def apply_settings(uf: UnitFile, settings: Settings) -> None:
-    """Set our settings in a unit file; empty lists remove the key; empty sections go."""
+    """Set our settings in a unit file; empty lists remove the key; sections emptied go."""
     present = {(s.name, ln.key) for s in uf.sections for ln in s.lines if ln.key is not None}
+    holding = [s for s in uf.sections if s.keys()]
     for (section, key), values in settings.items():
-        if values or (section, key) in present:  # most settings remove an absent key
+        if (section, key) in _LISTS:
+            uf.set_each(section, key, values, _LISTS[(section, key)])
+        elif values or (section, key) in present:  # most settings remove an absent key
             uf.set_all(section, key, values)
-    uf.drop_empty({sec for sec, _k in settings})
+    uf.drop_empty({sec for sec, _k in settings}, only=holding)
+
+
+Reading = Callable[[UnitFile], object]
+
+
+def apply_keeping(
+    uf: UnitFile,
+    settings: Settings,
+    reading: Reading | None,
+    forced: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
+    """Set our settings, but leave a setting as the file has it where the file then reads
+    the same: ``DHCP=true`` for ``yes``, ``1s`` for ``1000ms``, a default left unwritten,
+    an admin's ``RequiredForOnline=routable``.  The definition is the truth; only what
+    reads differently is changed.  ``reading`` is None for a new file; ``forced`` settings
+    are written whatever the reading says."""
+    if reading is None:
+        apply_settings(uf, settings)
+        return
+    original = copy.deepcopy(uf)
+    target_file = copy.deepcopy(original)
+    apply_settings(target_file, settings)
+    target = reading(target_file)
+    kept: set[tuple[str, str]] = set()
+    for key in settings:
+        if key in forced or _lines_of(original, key) == _lines_of(target_file, key):
+            continue
+        trial = copy.deepcopy(original)
+        apply_settings(trial, {k: v for k, v in settings.items() if k not in kept and k != key})
+        if reading(trial) == target:
+            kept.add(key)
+    apply_settings(uf, {k: v for k, v in settings.items() if k not in kept})
+
+
+def _lines_of(uf: UnitFile, key: tuple[str, str]) -> list[str]:
+    return [ln.text for s in uf.named(key[0]) for ln in s.lines if ln.key == key[1]]
 
 
 def _owned_sections(uf: UnitFile, settings: Settings, warn: Callable[[str], None]) -> None:
     """Keep ``[Address]``/``[Route]`` sections that say what we say; drop the ones that differ.
 
-    A section with extra settings (``Label=``, ``Metric=``) that matches the model is kept
-    and our own line for it is left out, so the admin's extra settings survive.
+    A kept section is left as the admin wrote it (``Label=``, ``Metric=`` stay) and our own
+    line for it is left out.  A dropped one with settings beyond the address or gateway is
+    named in a warning; sections ifsmith does not model (other routes, pools) stay.
     """
     addresses = settings[("Network", "Address")]
     gateways = settings[("Network", "Gateway")]
@@ -709,23 +757,98 @@ def _owned_sections(uf: UnitFile, settings: Settings, warn: Callable[[str], None
         if sec.name == "Address":
             value = next(iter(sec.values("Address")[-1:]), "")
             address = _address(value)
-            text = str(address) if address else None
-            if text in addresses and set(sec.keys()) - {"Address"}:
-                addresses.remove(text)
+            extra = sorted(set(sec.keys()) - {"Address"})
+            if address is None or str(address) in addresses:
+                if address is not None:
+                    addresses.remove(str(address))
                 keep.append(sec)
-            elif set(sec.keys()) - {"Address"} and address is not None:
-                warn(f"[Address] {value} with {sorted(set(sec.keys()) - {'Address'})} removed")
+            elif extra:
+                warn(f"[Address] {value} with {extra} removed")
             continue
-        if sec.name == "Route":
-            gw = next(iter(sec.values("Gateway")[-1:]), None)
-            dest = next(iter(sec.values("Destination")[-1:]), "")
-            if gw and dest in ("", "0.0.0.0/0", "::/0", "default"):
-                if gw in gateways and set(sec.keys()) - {"Gateway", "Destination"}:
-                    gateways.remove(gw)
-                    keep.append(sec)
-                continue
+        gw = _default_gateway(sec)
+        if gw is not None:
+            extra = sorted(set(sec.keys()) - {"Gateway", "Destination"})
+            if _canonical_ip(gw) in gateways:
+                gateways.remove(_canonical_ip(gw))
+                keep.append(sec)
+            elif extra:
+                warn(f"[Route] Gateway={gw} with {extra} removed")
+            continue
         keep.append(sec)
     uf.sections = keep
+
+
+def _default_gateway(sec: Section) -> str | None:
+    """The gateway of a ``[Route]`` that is a default route (no or a default Destination)."""
+    if sec.name != "Route":
+        return None
+    gw = next(iter(sec.values("Gateway")[-1:]), None)
+    dest = next(iter(sec.values("Destination")[-1:]), "")
+    return gw if gw and dest in ("", "0.0.0.0/0", "::/0", "default") else None
+
+
+# Unmodelled [Network] settings that belong to an interface with addresses, not to a port.
+_HANDED_OVER = ("DNS", "Domains")
+
+
+def hand_over(
+    port: UnitFile, master: UnitFile, master_name: str, warn: Callable[[str], None]
+) -> None:
+    """A port keeps no IP settings: its ``DNS=``, ``Domains=`` and routes other than the
+    default move to its master's .network where that does not set them; where it does,
+    a warning names what went.  Addresses and gateways are the model's (see
+    ``port_losses``)."""
+    for key in _HANDED_OVER:
+        mine = port.get_list("Network", key)
+        if not any(k == key for s in port.named("Network") for k in s.keys()):
+            continue
+        port.remove("Network", key)
+        theirs = master.get_list("Network", key)
+        if not theirs and mine:
+            master.set_all("Network", key, [" ".join(mine)])
+        elif mine and sorted(theirs) != sorted(mine):
+            warn(
+                f"{key}={' '.join(mine)} removed (a port has no IP settings); "
+                f"{master_name} has {key}={' '.join(theirs)}"
+            )
+    routes = [s for s in port.sections if s.name == "Route" and _default_gateway(s) is None]
+    port.sections = [s for s in port.sections if s.name not in ("Address", "Route")]
+    for sec in routes:
+        dest = next(iter(sec.values("Destination")[-1:]), "")
+        mine_lines = sorted(ln.text for ln in sec.lines if ln.key is not None)
+        same_dest = [r for r in master.named("Route") if dest in r.values("Destination")]
+        if any(
+            sorted(ln.text for ln in r.lines if ln.key is not None) == mine_lines for r in same_dest
+        ):
+            continue  # the master has this very route
+        if same_dest:
+            text = " ".join(ln.text.strip() for ln in sec.lines if ln.key is not None)
+            warn(f"[Route] {text} removed (a port has no routes); {master_name} routes {dest}")
+            continue
+        if (
+            master.sections
+            and master.sections[-1].lines
+            and master.sections[-1].lines[-1].text.strip()
+        ):
+            master.sections[-1].lines.append(Line("\n"))
+        master.sections.append(sec)
+
+
+def port_losses(
+    was: tuple[Protocol, ...], master: Interface | None, warn: Callable[[str], None]
+) -> None:
+    """Name the addresses, gateways and DHCP a NIC loses by becoming a port that its master
+    does not take over: the files said them, so they do not go silently."""
+    theirs = {p.family: p for p in (master.protocols if master is not None else ())}
+    for proto in was:
+        other = theirs.get(proto.family) or Protocol(proto.family)
+        lost = [f"address {a}" for a in proto.addresses if a not in other.addresses]
+        if proto.gateway and other.gateway != proto.gateway:
+            lost.append(f"gateway {proto.gateway}")
+        if proto.dhcp and not other.dhcp:
+            lost.append(f"{proto.family.value} DHCP")
+        for what in lost:
+            warn(f"{what} removed: a port has no IP settings, and its master does not take it")
 
 
 @dataclass
@@ -828,19 +951,30 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             parent = _name(fi.name, "VLAN parent", vlan.parent)
             vlan_children.setdefault(parent, []).append(fi.name)
     primaries = {i.bond.primary for top in interfaces for i, _m in top.walk() if i.bond is not None}
+    masters = {i.name: i for top in interfaces for i, _m in top.walk()}
+    implicit_primaries = {
+        i.bond.slaves[0].name
+        for i in masters.values()
+        if i.bond is not None and i.bond.slaves and i.bond.primary_slave is None
+    }
     rendered: dict[str, PurePosixPath] = {}
     for fi in flat:
         name = _name(fi.name, "interface name", fi.name)
         iface = fi.interface
         warn = _warner(warnings, name)
+        found_nd = netdevs.get(name)
+        netdev = found_nd  # an unmodelled kind (dummy) read as ethernet: read, not edited
         if iface.type != IfType.ETHERNET:
-            _, nd, _new = out.unit(netdevs.get(name), f"{PREFIX}{name}.netdev")
+            nd_path, nd, _new = out.unit(found_nd, f"{PREFIX}{name}.netdev")
             for other in ("Bond", "Bridge", "VLAN"):
                 if other.lower() != iface.type.value:
                     nd.sections = [s for s in nd.sections if s.name != other]
-            apply_settings(nd, netdev_settings(iface, warn))
-        elif name in netdevs:
-            warn(f"{netdevs[name].path} makes it a virtual device; left in place")
+            reading = None if found_nd is None else _netdev_reading(name, found_nd)
+            apply_keeping(nd, netdev_settings(iface, warn), reading)
+            dropins = found_nd.dropins if found_nd is not None else []
+            netdev = Unit(nd_path, nd, merged(nd, dropins), dropins)
+        elif found_nd is not None:
+            warn(f"{found_nd.path} makes it a virtual device; left in place")
         found = networks.get(name)
         fname = found.path.name if found else out.network_name(name, warn)
         if found is not None and (before := out.shadowing(name, fname)):
@@ -849,13 +983,33 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if new:
             nw.set("Match", "Name", name)
         _set_label(nw, iface.label)
-        settings = network_settings(fi, fi.master is not None and name in primaries, warn)
-        _keep_start_settings(nw, settings)
+        port = fi.master is not None
+        settings = network_settings(fi, port and name in primaries, warn)
+        already = found is not None and port and fi.master in _masters_named(found)
+        if already:  # its own IP settings the model cannot hold: as the files say
+            for key in _PORT_OWN:
+                del settings[key]
         if fi.master is None:
+            for kind in ("Bond", "Bridge"):
+                master = found.view.get("Network", kind) if found is not None else None
+                if master and master not in netdevs:
+                    del settings[("Network", kind)]  # not a configured master: not modelled
             _owned_sections(nw, settings, warn)
-        else:
-            nw.sections = [s for s in nw.sections if s.name not in ("Address", "Route")]
-        apply_settings(nw, settings)
+        elif found is not None and not already:  # a NIC becoming a port
+            port_losses(_protocols(found, []), masters.get(fi.master), warn)
+            hand_over(nw, out.files[rendered[fi.master]], fi.master, warn)
+        if port and found is not None and fi.name in implicit_primaries:
+            del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
+        reading = None if found is None else _network_reading(name, netdev, found, port)
+        apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
+        if (
+            new
+            and found_nd is not None
+            and name not in vlan_children
+            and _says_nothing(name, netdev, path, nw)
+        ):
+            del out.files[path]  # a .netdev without a .network stays so
+            continue
         rendered[name] = path
     for parent, vlans in vlan_children.items():
         existing_unit = networks.get(parent)
@@ -872,20 +1026,88 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             warnings.append(
                 RenderWarning(parent, "not configured; a bare .network lists its VLANs", NAME)
             )
-        current = nw.get_list("Network", "VLAN")
-        listed = set(current)  # a set: 4,094 VLANs on one parent
-        nw.set_all("Network", "VLAN", current + [v for v in vlans if v not in listed])
+        dropins = existing_unit.dropins if existing_unit is not None else []
+        # A set: 4,094 VLANs on one parent.  Drop-ins count: they may list them too.
+        listed = set(merged(nw, dropins).get_list("Network", "VLAN"))
+        missing = [v for v in vlans if v not in listed]
+        if missing:  # added after the list as it stands, one line each
+            nw.set_each("Network", "VLAN", [*_vlan_lines(nw), *missing])
     files = {path: uf.dumps() for path, uf in out.files.items()}
-    warnings += _dropin_warnings(config, rendered)
+    changed = {p for p, data in files.items() if existing.read(p) != data}
+    warnings += _dropin_warnings(config, rendered, changed)
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
 
 
-def _dropin_warnings(config: Config, rendered: dict[str, PurePosixPath]) -> list[RenderWarning]:
-    """Drop-ins override the main file: say so for the interfaces we changed."""
+def _vlan_lines(uf: UnitFile) -> list[str]:
+    return [ln.value for s in uf.named("Network") for ln in s.lines if ln.key == "VLAN"]
+
+
+def _masters_named(u: Unit) -> set[str | None]:
+    return {u.view.get("Network", "Bond"), u.view.get("Network", "Bridge")} - {None}
+
+
+def _netdev_reading(name: str, u: Unit) -> Reading:
+    """How a .netdev reads (with its drop-ins), for ``apply_keeping``."""
+
+    def reading(uf: UnitFile) -> object:
+        return _record(name, Unit(u.path, uf, merged(uf, u.dropins)), None, [])
+
+    return reading
+
+
+def _says_nothing(name: str, netdev: Unit | None, path: PurePosixPath, nw: UnitFile) -> bool:
+    """Does this new .network read as no .network at all (nothing to configure)?"""
+    new = _record(name, netdev, Unit(path, nw, nw), [])
+    return new == _record(name, netdev, None, [])
+
+
+def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Reading:
+    """How a .network reads (with its drop-ins); a port reads as ``as_port`` says."""
+
+    def reading(uf: UnitFile) -> object:
+        rec = _record(name, netdev, Unit(u.path, uf, merged(uf, u.dropins)), [])
+        if rec is not None and port:
+            rec.iface = as_port(rec.iface)
+        return rec
+
+    return reading
+
+
+# What an existing port's .network says about its own IP (the model has none for a port).
+_PORT_OWN = (
+    ("Network", "LinkLocalAddressing"),
+    ("Network", "DHCP"),
+    ("Network", "Address"),
+    ("Network", "Gateway"),
+    ("Network", "IPv6AcceptRA"),
+    ("DHCP", "UseDNS"),
+    ("DHCPv4", "UseDNS"),
+    ("DHCPv6", "UseDNS"),
+)
+# A new port's link-local addressing goes off even though the model has no IP for it.
+_PORT_FORCED = frozenset({("Network", "LinkLocalAddressing")})
+
+
+def as_port(iface: Interface) -> Interface:
+    """What of a port's own settings the model holds: no start mode (the top's rules), and
+    of its IP settings only what must go (addresses, gateways, DHCP); how it treats router
+    advertisements or link-local addresses is its own, left as the files say."""
+    kept = tuple(
+        Protocol(p.family, dhcp=p.dhcp, addresses=p.addresses, gateway=p.gateway)
+        for p in iface.protocols
+        if p.dhcp or p.addresses or p.gateway
+    )
+    return replace(iface, start_mode=None, protocols=kept)
+
+
+def _dropin_warnings(
+    config: Config, rendered: dict[str, PurePosixPath], changed: set[PurePosixPath]
+) -> list[RenderWarning]:
+    """Drop-ins override the main file: say so for the files we changed."""
     out = []
     for u in config.networks + config.netdevs:
         name = u.match_name if u.path.suffix == ".network" else u.netdev_name
-        if name in rendered and len(u.view.sections) > len(u.unit.sections):
+        if name in rendered and u.dropins and DIRECTORY / u.path.name in changed:
             message = f"drop-ins of {u.path.name} may override what ifsmith wrote"
             out.append(RenderWarning(name, message, NAME))
     return out

@@ -1,9 +1,10 @@
 """NetworkManager keyfiles: ``/etc/NetworkManager/system-connections/*.nmconnection``.
 
 One connection profile per device.  Rendering edits the profile that already names the
-interface (keeping its uuid, id, comments and every key ifsmith does not model) and creates
-``<name>.nmconnection`` otherwise, with a uuid derived from the name so that the same XML
-always renders the same bytes.  Keys are written as NetworkManager 1.42 writes them
+interface (keeping its uuid, id, comments and every key ifsmith does not model, and
+rewriting only the keys whose value changes) and creates ``<name>.nmconnection``
+otherwise, with a uuid derived from the name so that the same XML always renders the same
+bytes.  Keys are written as NetworkManager 1.42 writes them
 (``master``/``slave-type``, the gateway beside the first address), so ``nmcli`` normalisation
 leaves them alone.  Files are mode 0600: NetworkManager ignores group- or world-readable ones.
 """
@@ -22,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult
-from ifsmith.backends.keyfile_ini import KeyFile
+from ifsmith.backends.keyfile_ini import KeyFile, unescape
 from ifsmith.core.checks import name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
@@ -149,7 +150,11 @@ class Profile:
 
     @property
     def ifname(self) -> str | None:
-        return self.get("connection", "interface-name") or self.get("vlan", "interface-name")
+        name = self.get("connection", "interface-name") or self.get("vlan", "interface-name")
+        parent, tag = self.get("vlan", "parent"), self.get("vlan", "id")
+        if name is None and self.type == "vlan" and parent and tag:
+            return f"{parent}.{tag}"  # NetworkManager's default name for a VLAN
+        return name
 
     @property
     def master(self) -> str | None:
@@ -293,8 +298,6 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         problems.append(f"{p.path}: connection type {type_text!r} is not modelled; skipped")
         return None
     name = p.ifname
-    if name is None and iftype == IfType.VLAN and p.get("vlan", "parent") and p.get("vlan", "id"):
-        name = f"{p.get('vlan', 'parent')}.{p.get('vlan', 'id')}"  # NetworkManager's default
     if name is None:
         problems.append(
             f"{p.path}: no interface-name: a profile that matches by MAC or "
@@ -508,8 +511,15 @@ def _seconds(value: float) -> str:
 Keys = dict[tuple[str, str], str | None]  # (group, key) → value; None = remove
 
 
-def profile_keys(fi: FlatInterface, warn: Callable[[str], None]) -> Keys:
-    """What the keyfile of one device says, key by key (None: the key must not be there)."""
+def profile_keys(
+    fi: FlatInterface, warn: Callable[[str], None], gateway_keys: frozenset[str] = frozenset()
+) -> Keys:
+    """What the keyfile of one device says, key by key (None: the key must not be there).
+
+    A key left out is one the model is silent about: the profile keeps what it has.
+    ``gateway_keys`` names the groups (``ipv4``, ``ipv6``) whose profile writes its gateway
+    as ``gateway=`` rather than beside the first address.
+    """
     iface = fi.interface
     name = _check_name(iface.name, "interface name", iface.name)
     keys: Keys = {
@@ -525,12 +535,14 @@ def profile_keys(fi: FlatInterface, warn: Callable[[str], None]) -> Keys:
         keys[("connection", "master")] = _check_name(name, "master", fi.master)
         keys[("connection", "slave-type")] = "bond" if fi.master_type == IfType.BOND else "bridge"
     keys[("ethernet", "mtu")] = str(int(iface.mtu)) if iface.mtu is not None else None
-    mac_key = "mac-address" if iface.type == IfType.ETHERNET else "cloned-mac-address"
-    keys[("ethernet", "mac-address")] = None
-    keys[("ethernet", "cloned-mac-address")] = None
     if iface.mac is not None:
+        # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the profile
+        # keeps the one it has.
         if not re.match(r"^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$", iface.mac):
             raise UnsafeValue(f"{name}: MAC {iface.mac!r} is not a MAC address")
+        mac_key = "mac-address" if iface.type == IfType.ETHERNET else "cloned-mac-address"
+        keys[("ethernet", "mac-address")] = None
+        keys[("ethernet", "cloned-mac-address")] = None
         keys[("ethernet", mac_key)] = iface.mac.upper()
     if iface.bond is not None:
         keys.update(_bond_keys(name, iface.bond))
@@ -556,7 +568,7 @@ def profile_keys(fi: FlatInterface, warn: Callable[[str], None]) -> Keys:
         # A missing flags key reads as 0 in NetworkManager: always write it.
         keys[("vlan", "flags")] = "0" if vlan.reorder_hdr is False else "1"
     if fi.master is None:
-        keys.update(_ip_keys(name, iface, warn))
+        keys.update(_ip_keys(name, iface, warn, gateway_keys))
     return keys
 
 
@@ -588,12 +600,13 @@ def _bond_keys(name: str, bond: Bond) -> Keys:
     return keys
 
 
-def _ip_keys(name: str, iface: Interface, warn: Callable[[str], None]) -> Keys:
+def _ip_keys(
+    name: str, iface: Interface, warn: Callable[[str], None], gateway_keys: frozenset[str]
+) -> Keys:
     keys: Keys = {}
     for family, group in ((Family.IPV4, "ipv4"), (Family.IPV6, "ipv6")):
         proto = iface.protocol(family)
         keys[(group, "gateway")] = None
-        keys[(group, "ignore-auto-dns")] = None
         if proto is None:
             keys[(group, "method")] = "disabled"
             continue
@@ -612,22 +625,30 @@ def _ip_keys(name: str, iface: Interface, warn: Callable[[str], None]) -> Keys:
             method = "manual" if proto.addresses else "link-local"
         keys[(group, "method")] = method
         gateway = _check_ip(name, "gateway", proto.gateway) if proto.gateway else None
-        if gateway is not None and not proto.addresses:
-            keys[(group, "gateway")] = gateway  # with DHCP only; NM may refuse it
+        own_key = not proto.addresses or group in gateway_keys
+        if gateway is not None and own_key:
+            keys[(group, "gateway")] = gateway  # without addresses: NM may refuse it
         for n, address in enumerate(proto.addresses, 1):
             text = _check_ip(name, "address", address.address)
             full = 32 if family == Family.IPV4 else 128  # NetworkManager's default prefix
             text += f"/{address.prefix if address.prefix is not None else full}"
-            if n == 1 and gateway is not None:
+            if n == 1 and gateway is not None and not own_key:
                 text += f",{gateway}"
             keys[(group, f"address{n}")] = text
+        # Without an explicit peerdns (the XML has none outside <dhcp>) the profile keeps
+        # its ignore-auto-dns.
         if proto.peerdns is not None:
             keys[(group, "ignore-auto-dns")] = "false" if proto.peerdns else "true"
     return keys
 
 
-def _apply(kf: KeyFile, keys: Keys, iface_type: IfType) -> None:
-    """Set our keys in a profile; drop the keys (and type groups) the model no longer has."""
+def _apply(kf: KeyFile, keys: Keys, was: Keys | None, iface_type: IfType) -> None:
+    """Set the keys that changed since ``was`` (what the profile said; None: unknown).
+
+    A key whose value the model did not change is left exactly as written (its spelling,
+    place and defaults), so an unchanged round trip rewrites no line.
+    """
+    changed = keys if was is None else {k: v for k, v in keys.items() if was.get(k) != v}
     for other in ("bond", "bridge", "vlan"):
         if other != _TYPE_NAMES[iface_type] and kf.group(other) is not None:
             kf.remove_group(other)
@@ -636,15 +657,13 @@ def _apply(kf: KeyFile, keys: Keys, iface_type: IfType) -> None:
         kf.get("connection", "controller") is not None
         or kf.get("connection", "port-type") is not None
     )
-    is_port = keys.get(("connection", "master")) is not None
-    if is_port:
-        kf.remove_group("ipv4")
-        kf.remove_group("ipv6")
     for group in ("ipv4", "ipv6"):
-        for key in kf.keys(group):
-            if _ADDRESS_KEY.match(key) and (group, key) not in keys:
-                kf.remove(group, key)
-    for (group, key), value in keys.items():
+        if any(g == group and (_ADDRESS_KEY.match(k) or k == "gateway") for g, k in changed):
+            # Addresses are rewritten as address1..N: old spellings of them must go.
+            for key in kf.keys(group):
+                if _ADDRESS_KEY.match(key) and (group, key) not in keys:
+                    kf.remove(group, key)
+    for (group, key), value in changed.items():
         if group == "ethernet":
             group = eth_group
         if group == "connection" and uses_controller:
@@ -655,6 +674,61 @@ def _apply(kf: KeyFile, keys: Keys, iface_type: IfType) -> None:
                 kf.remove(group, {"master": "controller", "slave-type": "port-type"}[key])
         else:
             kf.set(group, key, value)
+
+
+# Keys of a profile's [ipv4]/[ipv6] that the model does not carry but that belong to the
+# host's addressing: when a NIC becomes a port they move to its master's profile.
+_MOVABLE = re.compile(
+    r"^(dns(-search|-options|-priority)?|route\d+(_options)?|route-metric|"
+    r"route-table|routing-rule\d+|dhcp-hostname|dhcp-client-id|may-fail|"
+    r"never-default)$"
+)
+# Keys that only describe how the port itself would have been addressed: nothing to keep.
+_PORT_IRRELEVANT = frozenset({"method", "gateway", "ignore-auto-dns", "addr-gen-mode"})
+
+
+@dataclass
+class _Move:
+    """An IP key a new port's profile gave up, to be kept by its master."""
+
+    port: str
+    master: str
+    group: str
+    key: str
+    raw: str
+
+
+def _give_up_ip(kf: KeyFile, port: str, master: str, warn: Callable[[str], None]) -> list[_Move]:
+    """Drop a new port's [ipv4]/[ipv6]; the keys worth keeping go to its master."""
+    moves: list[_Move] = []
+    for group in ("ipv4", "ipv6"):
+        g = kf.group(group)
+        for entry in g.entries if g is not None else []:
+            key = entry.key
+            if key is None or key in _PORT_IRRELEVANT or _ADDRESS_KEY.match(key):
+                continue
+            if _MOVABLE.match(key):
+                moves.append(_Move(port, master, group, key, entry.raw))
+            else:
+                warn(f"a port has no {group} settings: {group}.{key}={unescape(entry.raw)} dropped")
+        kf.remove_group(group)
+    return moves
+
+
+def _take_over(kf: KeyFile, move: _Move, warn: Callable[[str], None]) -> None:
+    """Put a port's former IP key into its master's profile, unless the master says otherwise."""
+    value = unescape(move.raw)
+    what = f"{move.group}.{move.key}={value} of {move.port}"
+    mine = kf.get(move.group, move.key)
+    if mine == value:
+        return
+    if mine is not None:
+        warn(f"{what} not moved here: {move.master} has {move.group}.{move.key}={mine}")
+        return
+    if (kf.get(move.group, "method") or "auto") in ("disabled", "ignore"):
+        warn(f"{what} dropped: {move.master} has {move.group} disabled")
+        return
+    kf.set_raw(move.group, move.key, move.raw)
 
 
 def _new_keyfile(name: str, label: str | None) -> KeyFile:
@@ -676,37 +750,68 @@ def _set_label(kf: KeyFile, label: str | None) -> None:
 
 
 def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
-    """One keyfile per device, merged into the profile that already names it."""
+    """One keyfile per device, merged into the profile that already names it.
+
+    Only what the model changes is written: a key keeps its bytes while the value it
+    stands for is unchanged.  A NIC that becomes a port gives up its [ipv4]/[ipv6]; DNS,
+    routes and the like move to its master's profile where that does not set them, and a
+    warning names each value that cannot move.
+    """
     profiles = load(existing)
     by_name = profiles.for_interface()
+    defined = {f.name: f for f in flatten(interfaces_of(profiles.items, []).interfaces)}
     taken = {p.path for p in profiles.items}
     warnings: list[RenderWarning] = []
-    files: dict[PurePosixPath, bytes] = {}
+    edited: dict[str, tuple[PurePosixPath, KeyFile]] = {}
+    moves: list[_Move] = []
     for fi in flatten(list(interfaces)):
         name = fi.name
 
         def warn(message: str, name: str = name) -> None:
             warnings.append(RenderWarning(name, message, NAME))
 
-        keys = profile_keys(fi, warn)
         profile = by_name.get(name)
+        was: Keys | None = None
         if profile is not None:
             kf, path = profile.keyfile, profile.path
             _set_label(kf, fi.interface.label)
+            gateway_keys = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "gateway"))
+            was = _keys_of(defined.get(name), gateway_keys)
         else:
             kf = _new_keyfile(name, fi.interface.label)
             path = DIRECTORY / create_filename(name)
             if path in taken:
                 path = DIRECTORY / create_filename(f"{name}-{profile_uuid(name)[:8]}")
-        _apply(kf, keys, fi.interface.type)
+            gateway_keys = frozenset()
+        keys = profile_keys(fi, warn, gateway_keys)
+        if fi.master is not None and (was is None or was.get(("connection", "master")) is None):
+            moves += _give_up_ip(kf, name, fi.master, warn)
+        _apply(kf, keys, was, fi.interface.type)
         if (
-            fi.interface.type == IfType.ETHERNET
+            profile is None
+            and fi.interface.type == IfType.ETHERNET
             and kf.group("ethernet") is None
-            and kf.group("802-3-ethernet") is None
         ):
             kf.add_group("ethernet")
-        files[path] = kf.dumps()
+        edited[name] = (path, kf)
+    for move in moves:
+
+        def warn_master(message: str, master: str = move.master) -> None:
+            warnings.append(RenderWarning(master, message, NAME))
+
+        _take_over(edited[move.master][1], move, warn_master)
+    files = {path: kf.dumps() for path, kf in edited.values()}
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
+
+
+def _keys_of(defined: FlatInterface | None, gateway_keys: frozenset[str]) -> Keys | None:
+    """The keys a profile's own reading renders to: the baseline a change is measured from."""
+    if defined is None:
+        return None
+    try:
+        return profile_keys(defined, lambda _message: None, gateway_keys)
+    except UnsafeValue:
+        return None
 
 
 def undefine(names: Sequence[str], existing: FileView) -> Rendering:

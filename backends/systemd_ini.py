@@ -10,8 +10,9 @@ would need quoting (a newline, a leading/trailing space, a trailing backslash) i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from ifsmith.core.files import UnsafeValue
 
@@ -169,6 +170,40 @@ class UnitFile:
             at -= 1  # before the blank lines that separate it from the next section
         target.lines[at:at] = new
 
+    def set_each(
+        self, section: str, key: str, values: list[str], same: Callable[[str], object] = str
+    ) -> None:
+        """One line per value, edited line by line: a line whose value stays (``same`` says
+        when two spellings mean one value) keeps its bytes, a changed one is replaced where
+        it stands, a new one follows the lines before it in the list."""
+        places = [(s, ln) for s in self.named(section) for ln in s.lines if ln.key == key]
+        if not places:
+            self.set_all(section, key, values)
+            return
+        old = [same(ln.value) for _s, ln in places]
+        new = [same(v) for v in values]
+        if old == new:
+            return
+        ops = SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes()
+        for tag, i1, i2, j1, j2 in reversed(ops):
+            if tag == "equal":
+                continue
+            lines = [Line(f"{key}={v}\n", key, v) for v in values[j1:j2]]
+            if i1 < i2:  # replace or delete: the new lines stand where the first old one did
+                sec, first = places[i1]
+                for other, ln in places[i1 + 1 : i2]:
+                    other.lines = [x for x in other.lines if x is not ln]
+                at = _index(sec.lines, first)
+                sec.lines[at : at + 1] = lines
+            elif i1 < len(places):  # insert before the line that follows in the list
+                sec, ln = places[i1]
+                at = _index(sec.lines, ln)
+                sec.lines[at:at] = lines
+            else:  # insert after the last line of the key
+                sec, ln = places[-1]
+                at = _index(sec.lines, ln) + 1
+                sec.lines[at:at] = lines
+
     def remove(self, section: str, key: str) -> None:
         for s in self.named(section):
             s.lines = [ln for ln in s.lines if ln.key != key]
@@ -183,13 +218,17 @@ class UnitFile:
         self.sections.append(section)
         return section
 
-    def drop_empty(self, names: Iterable[str]) -> None:
-        """Remove sections of these names that hold no setting and no comment."""
+    def drop_empty(self, names: Iterable[str], only: Iterable[Section] | None = None) -> None:
+        """Remove sections of these names that hold no setting and no comment (of ``only``,
+        when given: the sections an edit emptied, not ones the admin left empty)."""
         wanted = set(names)
+        among = None if only is None else {id(s) for s in only}
         self.sections = [
             s
             for s in self.sections
-            if s.name not in wanted or any(ln.text.strip() for ln in s.lines)
+            if s.name not in wanted
+            or (among is not None and id(s) not in among)
+            or any(ln.text.strip() for ln in s.lines)
         ]
 
     def dumps(self) -> bytes:
@@ -200,6 +239,11 @@ class UnitFile:
             parts += [ln.text for ln in s.lines]
         out = "".join(p if p.endswith("\n") else p + "\n" for p in parts)
         return out.encode("utf-8", errors="surrogateescape")
+
+
+def _index(lines: list[Line], line: Line) -> int:
+    """Where this very line object stands (Line compares by value; two lines may be equal)."""
+    return next(i for i, ln in enumerate(lines) if ln is line)
 
 
 def merged(main: UnitFile, dropins: Iterable[UnitFile]) -> UnitFile:

@@ -70,7 +70,9 @@ IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE, IFLA_BOND_MIIMON = 1, 2, 3
 IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
 IFLA_BOND_PRIMARY, IFLA_BOND_XMIT_HASH_POLICY, IFLA_BOND_AD_LACP_RATE = 11, 14, 21
-IFA_ADDRESS, IFA_LOCAL = 1, 2
+IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 6, 8, 11
+IFA_F_PERMANENT = 0x80
+IFAPROT_KERNEL_RA = 2  # an address the kernel made from a router advertisement (SLAAC)
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
 RT_TABLE_MAIN, RTN_UNICAST = 254, 1
 IFF_UP, IFF_LOOPBACK = 0x1, 0x8
@@ -87,6 +89,7 @@ _RTMSG = struct.Struct("=BBBBBBBBI")
 _RTA = struct.Struct("=HH")
 _U32 = struct.Struct("=I")
 _RTNEXTHOP = struct.Struct("=HBBi")
+_LIFETIMES = struct.Struct("=II")
 
 _OPERSTATES = (
     LinkState.UNKNOWN,
@@ -333,14 +336,44 @@ def _decode_bond(
 
 
 def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
-    family, prefix, _flags, scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
+    family, prefix, flags, scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
     a = _attrs(msg, _NLMSGHDR.size + _IFADDRMSG.size, len(msg))
     span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
     if span is None or family not in (socket.AF_INET, socket.AF_INET6):
         return None
     address = socket.inet_ntop(family, msg[span[0] : span[1]])
     fam = Family.IPV4 if family == socket.AF_INET else Family.IPV6
-    return index, LiveAddress(fam, address, prefix, _SCOPES.get(scope, str(scope)))
+    if IFA_FLAGS in a:  # the full 32 bits; ifa_flags holds only the low 8
+        flags = _u32(msg, a[IFA_FLAGS])
+    # A lease (DHCP) or a SLAAC address has a finite lifetime: IFA_F_PERMANENT is unset.
+    dynamic = scope == 0 and not flags & IFA_F_PERMANENT
+    origin = lifetime = None
+    if dynamic:
+        origin = _dynamic_origin(fam, prefix, _u8(msg, a[IFA_PROTO]) if IFA_PROTO in a else 0)
+        if IFA_CACHEINFO in a:  # struct ifa_cacheinfo: preferred, valid (seconds left)...
+            preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
+            lifetime = (valid, preferred)
+    return index, LiveAddress(
+        fam,
+        address,
+        prefix,
+        _SCOPES.get(scope, str(scope)),
+        dynamic=dynamic,
+        origin=origin,
+        lifetime=lifetime,
+    )
+
+
+def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
+    """Where a dynamic address came from: "dhcp" or "autoconf" (SLAAC).
+
+    Kernels since 5.18 say so (IFA_PROTO = kernel_ra); before, a SLAAC address is a /64
+    while DHCPv6 clients (dhclient, NetworkManager, networkd) add a /128."""
+    if family is Family.IPV4:
+        return "dhcp"
+    if proto == IFAPROT_KERNEL_RA or (proto == 0 and prefix == 64):
+        return "autoconf"
+    return "dhcp"
 
 
 def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:

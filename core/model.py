@@ -295,6 +295,12 @@ class LiveAddress:
     address: str
     prefix: int
     scope: str = "global"  # "global", "link", "host", "site"
+    # A lease or SLAAC address (finite lifetime, IFA_F_PERMANENT unset), and where it came
+    # from: "dhcp" or "autoconf".  Not part of equality: the same address is the same.
+    dynamic: bool = field(default=False, compare=False)
+    origin: str | None = field(default=None, compare=False)
+    # What is left of a dynamic address's (valid, preferred) lifetime, in seconds.
+    lifetime: tuple[int, int] | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.address}/{self.prefix}"

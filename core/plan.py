@@ -123,6 +123,9 @@ class DeviceSpec:
     keep_extra: frozenset[Family] = frozenset()
     # Per family: the default gateway through this device, None = no default route here.
     gateways: dict[Family, str | None] = field(default_factory=dict)
+    # Addresses that are leases, with the (valid, preferred) seconds left: they are added
+    # as leases again, so they expire unless a DHCP client renews them.
+    leases: dict[Addr, tuple[int, int]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,9 +259,11 @@ class AddAddress(Op):
     # address detection; repeating it would leave the address unusable (tentative) for
     # a second or two after it left the old device.
     nodad: bool = False
+    lifetime: tuple[int, int] | None = None  # (valid, preferred) seconds: a lease
 
     def describe(self) -> str:
-        return f"add address {self.addr} to {self.name}" + (" nodad" if self.nodad else "")
+        lease = f" (lease, {self.lifetime[0]} s left)" if self.lifetime else ""
+        return f"add address {self.addr} to {self.name}" + (" nodad" if self.nodad else "") + lease
 
 
 @dataclass(frozen=True)
@@ -494,6 +499,11 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
             for a in link.addresses
             if a.family is family and a.scope == "global"
         )
+    leases = {
+        Addr(a.family, a.address, a.prefix): a.lifetime
+        for a in link.addresses
+        if a.scope == "global" and a.lifetime is not None
+    }
     gws = live.gateways(link.name)
     return DeviceSpec(
         name=link.name,
@@ -507,6 +517,7 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
         up=link.admin_up,
         addresses=addresses,
         gateways={f: gws.get(f) for f in (Family.IPV4, Family.IPV6)},
+        leases=leases,
     )
 
 
@@ -523,7 +534,51 @@ def make_plan(desired: Sequence[Interface], live: LiveHost, remove: Sequence[str
             raise PlanError(f"{spec.name}: no such network device on this host")
         if spec.vlan is not None and not spec.vlan.parent:
             raise PlanError(f"{spec.name}: the VLAN names no parent")
-    return diff(specs, live, remove=remove)
+    return diff(_carry_leases(specs, live, remove), live, remove=remove)
+
+
+def _carry_leases(
+    specs: list[DeviceSpec], live: LiveHost, remove: Sequence[str]
+) -> list[DeviceSpec]:
+    """A DHCP (or SLAAC) device takes, live, the leases of the devices it replaces, and
+    the default route through them: a master those of the NICs that become its ports or
+    slaves (it answers with the NIC's MAC, so its own client renews the same lease), a
+    port set free that of its master being removed (iface-unbridge).  The session does
+    not drop while the client renews."""
+    out = []
+    for spec in specs:
+        addresses, gateways, leases = dict(spec.addresses), dict(spec.gateways), dict(spec.leases)
+        donors = [
+            s.name
+            for s in specs
+            if s.master == spec.name and (lnk := live.link(s.name)) and lnk.master != spec.name
+        ]
+        own = live.link(spec.name)
+        if own is not None and own.master is not None and own.master in remove and not spec.master:
+            donors.append(own.master)
+        for donor in donors:
+            link = live.link(donor)
+            if link is None:
+                continue
+            for family in spec.keep_extra:
+                have = addresses.get(family, ())
+                dynamic = [
+                    a
+                    for a in link.addresses
+                    if a.family is family and a.dynamic and a.scope == "global"
+                ]
+                leased = [Addr(family, _canonical(a.address), a.prefix) for a in dynamic]
+                leases.update(
+                    (addr, a.lifetime)
+                    for addr, a in zip(leased, dynamic, strict=True)
+                    if a.lifetime is not None
+                )
+                addresses[family] = (*have, *(a for a in leased if a not in have))
+                gateway = live.gateways(donor).get(family)
+                if leased and gateway is not None and family not in gateways:
+                    gateways[family] = _canonical(gateway)
+        out.append(replace(spec, addresses=addresses, gateways=gateways, leases=leases))
+    return out
 
 
 def restore_plan(saved: LiveHost, current: LiveHost, names: Collection[str]) -> Plan:
@@ -865,7 +920,9 @@ def _address_ops(
         for addr in wanted:
             if addr not in present:
                 moved = family is Family.IPV6 and (family, addr.address) in held
-                adds.append(AddAddress(spec.name, addr, nodad=moved))
+                adds.append(
+                    AddAddress(spec.name, addr, nodad=moved, lifetime=spec.leases.get(addr))
+                )
         if family in spec.keep_extra:
             continue
         for addr in sorted(present, key=str):

@@ -79,7 +79,15 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
         raw = dict(raw)
         raw["operstate"] = LinkState(raw["operstate"])
         raw["addresses"] = tuple(
-            LiveAddress(Family(a["family"]), a["address"], a["prefix"], a["scope"])
+            LiveAddress(
+                Family(a["family"]),
+                a["address"],
+                a["prefix"],
+                a["scope"],
+                dynamic=bool(a.get("dynamic", False)),
+                origin=a.get("origin"),
+                lifetime=tuple(a["lifetime"]) if a.get("lifetime") else None,
+            )
             for a in raw["addresses"]
         )
         if raw.get("bond"):

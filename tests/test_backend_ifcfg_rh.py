@@ -329,9 +329,18 @@ def test_merge_keeps_unmodeled_bonding_options_and_the_admins_mode_spelling() ->
 
 
 def test_merge_turns_a_former_slave_into_a_standalone_device() -> None:
-    files = MemoryFiles({DIR / "ifcfg-eth0": b"DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\nUUID=x\n"})
+    files = MemoryFiles({DIR / "ifcfg-eth0": b"DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\nUUID=x\n",
+                         DIR / "ifcfg-bond0": b"DEVICE=bond0\nBONDING_OPTS=mode=1\n"})  # fmt: skip
     text = ifcfg_rh.render([Interface(IfType.ETHERNET, "eth0")], files).files[DIR / "ifcfg-eth0"]
-    assert text == b"DEVICE=eth0\nUUID=x\nTYPE=Ethernet\n"
+    assert text == b"DEVICE=eth0\nUUID=x\n"
+
+
+def test_a_lone_slave_file_whose_bond_has_no_file_is_written_back_unchanged() -> None:
+    """The reader reports the missing bond and reads eth0 as top level; its file stays."""
+    data = b"DEVICE=eth0\nMASTER=bond0\nSLAVE=yes\nUUID=x\n"
+    files = MemoryFiles({DIR / "ifcfg-eth0": data})
+    rendering = ifcfg_rh.render(ifcfg_rh.read_files(files), files)
+    assert rendering.files[DIR / "ifcfg-eth0"] == data
 
 
 def test_vlan_reorder_hdr_off_writes_both_nm_and_initscripts_keys() -> None:

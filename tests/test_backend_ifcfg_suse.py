@@ -176,10 +176,11 @@ def test_merge_keeps_unmodeled_keys_comments_and_other_routes() -> None:
                     protocols=(Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.5", 24),),
                                         gateway="192.0.2.1"),))  # fmt: skip
     rendering = ifcfg_suse.render([eth], files)
+    # The new address takes the old one's key (IPADDR_0): one line changes.
     assert rendering.files[DIR / "ifcfg-eth0"] == (
         b"# lab uplink\nNAME='82566DM-2'\nSTARTMODE='auto'\n"
-        b"ETHTOOL_OPTIONS='-K eth0 gro off'\nLABEL_0='0'\nBOOTPROTO='static'\n"
-        b"IPADDR='192.0.2.5/24'\n")  # fmt: skip
+        b"ETHTOOL_OPTIONS='-K eth0 gro off'\nIPADDR_0='192.0.2.5/24'\nLABEL_0='0'\n"
+        b"BOOTPROTO='static'\n")  # fmt: skip
     assert rendering.files[DIR / "ifroute-eth0"] == (
         b"# static\n10.1.0.0/16 10.0.0.1 - eth0\ndefault 192.0.2.1 - eth0\n"
     )

@@ -204,8 +204,9 @@ def test_merge_changes_only_modeled_lines_and_keeps_everything_else_byte_identic
     before = MERGE_BASE.decode().splitlines()
     removed = [ln for ln in before if ln not in after]
     added = [ln for ln in after if ln not in before]
-    assert removed == ["    address 10.0.0.2", "    netmask 255.255.255.0"]
-    assert added == ["    address 10.0.0.3/24", "    mtu 1400"]
+    # The netmask line still says /24: only the address line changes.
+    assert removed == ["    address 10.0.0.2"]
+    assert added == ["    address 10.0.0.3", "    mtu 1400"]
     assert read(MemoryFiles({ETC: rendering.files[ETC]}))[0] == replace(new, line=None)
 
 
@@ -235,11 +236,8 @@ def test_merge_edits_the_sourced_file_that_holds_the_interface() -> None:
     files = ifupdown.render([bond], existing).files
     path = PurePosixPath("/etc/network/interfaces.d/storage")
     assert set(files) == {path}
-    text = files[path].decode()
-    # The comment above the bond stays with it; the new slaves go above both.
-    assert text.startswith("iface eth3 inet manual\n")
-    assert "\n# bond for storage\nauto bond0\niface bond0 inet manual\n" in text
-    assert "bond-mode balance-xor" in text and "bond-num-grat-arp 3" in text
+    # Only the mode line changes; the slaves stay listed on the bond alone (no new stanzas).
+    assert files[path] == held.replace(b"active-backup", b"balance-xor")
     assert read(MemoryFiles({ETC: b"source-directory interfaces.d\n", path: files[path]})) == [bond]
 
 
@@ -261,7 +259,8 @@ def test_undefine_removes_stanzas_auto_lines_and_empty_files_only() -> None:
     assert [i.name for i in got] == [n for n in before if n != "br0"]
     flat = {fi.name for fi in flatten(got)}
     assert not flat & {"br0", "bond0.100", "eth2"}
-    assert b"dns-nameservers 10.0.0.53" in left[PurePosixPath(ETC)]
+    # eth0 became a slave of bond0 in scenario(): its resolver line moved to bond0's stanza.
+    assert b"dns-nameservers 10.0.0.53" in left[PurePosixPath("/etc/network/interfaces.d/bond0")]
 
 
 HOSTILE_NAMES = [
@@ -331,9 +330,9 @@ def _write(tmp_path: Path, interfaces: list[Interface]) -> Path:
     return host.path(ETC)
 
 
-def test_ifup_no_act_accepts_our_files_and_builds_what_the_xml_says(tmp_path: Path) -> None:
-    _need_ifup()
-    config = _write(tmp_path, scenario())
+def _ifup_no_act_all(tmp_path: Path, interfaces: list[Interface]) -> tuple[Path, str]:
+    """Write the interfaces' files; what ``ifup --no-act -v -a`` prints for them (rc 0)."""
+    config = _write(tmp_path, interfaces)
     state = tmp_path / "state"
     state.mkdir()
     run = subprocess.run(
@@ -344,7 +343,13 @@ def test_ifup_no_act_accepts_our_files_and_builds_what_the_xml_says(tmp_path: Pa
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    out = run.stdout + run.stderr
+    return config, run.stdout + run.stderr
+
+
+def test_ifup_no_act_accepts_our_files_and_builds_what_the_xml_says(tmp_path: Path) -> None:
+    _need_ifup()
+    config, out = _ifup_no_act_all(tmp_path, scenario())
+    state = tmp_path / "state"
     assert "ip link add link bond0 name bond0.100 type vlan id 100" in out
     assert "ip link add link bond0 name tenant7 type vlan id 7" not in out  # hotplug, not auto
     assert re.search(r"ip addr add 192\.0\.2\.5/255\.255\.255\.0 .* dev br0", out)
@@ -684,3 +689,106 @@ def test_debian_inherits_and_aliases_read_like_ifup() -> None:
     by = {i.name: i for i in got}
     assert by["eth1"].ipv4 == v4("1.2.3.4/24", "1.5.3.4/24")
     assert by["eth2.2"].vlan == Vlan(2, "eth2")
+
+
+# ---------------------------------------------------------------------------------------
+# Link options where ifupdown 0.8 applies them: "inet dhcp" ignores mtu, "inet6 auto"
+# ignores mtu and hwaddress (inet.defn, inet6.defn); a hook command sets them there.
+
+
+def dhcp_with_link() -> list[Interface]:
+    dhcp = (v4(dhcp=True),)
+    return [
+        eth("eth0", start_mode=StartMode.ONBOOT, mtu=9000, mac="52:54:00:00:00:01", protocols=dhcp),
+        Interface(
+            IfType.BOND,
+            "bond0",
+            start_mode=StartMode.ONBOOT,
+            mtu=9000,
+            protocols=dhcp,
+            bond=Bond(mode=BondMode.ACTIVE_BACKUP, slaves=(eth("eth1"),)),
+        ),
+        eth(
+            "eth2",
+            start_mode=StartMode.ONBOOT,
+            mac="52:54:00:00:00:02",
+            protocols=(Protocol(Family.IPV6, autoconf=True),),
+        ),
+        Interface(
+            IfType.BRIDGE,
+            "br1",
+            start_mode=StartMode.ONBOOT,
+            mtu=9000,
+            protocols=dhcp,
+            bridge=Bridge(stp=False, delay=0, ports=(eth("r0"),)),
+        ),
+        Interface(
+            IfType.VLAN,
+            "vl5",
+            start_mode=StartMode.ONBOOT,
+            mtu=1400,
+            protocols=dhcp,
+            vlan=Vlan(5, "eth3"),
+        ),
+    ]
+
+
+def test_mtu_of_a_dhcp_stanza_is_a_pre_up_command_that_reads_back() -> None:
+    files = ifupdown.render(dhcp_with_link(), MemoryFiles()).files
+    text = {p.name: d.decode() for p, d in files.items()}
+    assert "iface eth0 inet dhcp\n    hwaddress 52:54:00:00:00:01\n" in text["eth0"]
+    assert text["eth0"].endswith("    pre-up ip link set dev eth0 mtu 9000\n")
+    # A bond exists only after the if-pre-up.d hooks, which run after pre-up commands.
+    assert text["bond0"].endswith("    up ip link set dev bond0 mtu 9000\n")
+    # "inet6 auto" takes no hwaddress; the "inet manual" stanza beside it does.
+    assert text["eth2"].endswith(
+        "iface eth2 inet manual\n    hwaddress 52:54:00:00:00:02\niface eth2 inet6 auto\n"
+    )
+    # bridge-utils' hook sets a bridge's mtu on its ports in any method (the bridge follows).
+    assert "iface br1 inet dhcp\n    mtu 9000\n" in text["br1"]
+    assert "ip link set" not in text["br1"]
+    # A named VLAN is made by its own pre-up command first.
+    assert text["vl5"].index("type vlan id 5") < text["vl5"].index("set dev vl5 mtu 1400")
+    got = read(files)
+    assert sorted(got, key=lambda i: i.name) == sorted(dhcp_with_link(), key=lambda i: i.name)
+
+
+def test_mtu_line_ifupdown_ignores_is_reported_and_replaced_when_the_mtu_is_set() -> None:
+    existing = MemoryFiles({ETC: b"auto eth0\niface eth0 inet dhcp\n    mtu 9000\n"})
+    got, problems = ifupdown.read_report(existing)
+    assert got[0].mtu is None
+    assert problems == [
+        "/etc/network/interfaces:3: eth0: ifupdown ignores mtu in an 'inet dhcp' stanza; not read"
+    ]
+    rendering = ifupdown.render([replace(got[0], mtu=9000)], existing)
+    assert rendering.files[ETC] == (
+        b"auto eth0\niface eth0 inet dhcp\n    pre-up ip link set dev eth0 mtu 9000\n"
+    )
+    # Unchanged, the line the admin wrote stays as it is (the files are the truth).
+    assert ifupdown.render(got, existing).files == {}
+
+
+def test_ifup_no_act_sets_the_mtu_of_dhcp_interfaces(tmp_path: Path) -> None:
+    _need_ifup()
+    _config, out = _ifup_no_act_all(tmp_path, dhcp_with_link())
+    commands = [line.strip() for line in out.splitlines()]
+    for name, mtu in (("eth0", 9000), ("bond0", 9000), ("vl5", 1400)):
+        set_mtu = f"ip link set dev {name} mtu {mtu}"
+        assert set_mtu in commands, out
+        # Before DHCP asks for a lease (a bond: once the hooks have made it, after DHCP).
+        dhclient = next(i for i, c in enumerate(commands) if "dhclient" in c and c.endswith(name))
+        assert (commands.index(set_mtu) < dhclient) == (name != "bond0")
+    assert "ip link set dev eth2 address 52:54:00:00:00:02" in commands
+
+
+def test_mtu_and_mac_of_an_inet6_auto_only_interface_are_pre_up_commands() -> None:
+    existing = MemoryFiles({ETC: b"auto eth0\niface eth0 inet6 auto\n"})
+    got = read(existing)
+    wanted = replace(got[0], mtu=1400, mac="52:54:00:00:00:09")
+    files = ifupdown.render([wanted], existing).files
+    assert files[ETC] == (
+        b"auto eth0\niface eth0 inet6 auto\n"
+        b"    pre-up ip link set dev eth0 mtu 1400\n"
+        b"    pre-up ip link set dev eth0 address 52:54:00:00:00:09\n"
+    )
+    assert read(files) == [replace(wanted, line=None)]

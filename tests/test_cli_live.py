@@ -86,7 +86,7 @@ def test_list_table_is_aligned_and_shows_loopback_only_with_all(
 def test_dumpxml_prints_the_live_bridge_with_its_port(
     lab: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _err = run(capsys, "--netns", lab, "dumpxml", "br0")
+    code, out, _err = run(capsys, "--netns", lab, "dumpxml", "br0", "--live")
     assert code == 0
     lines = out.splitlines()
     assert lines[:11] == [
@@ -115,7 +115,7 @@ def test_dumpxml_prints_the_live_bridge_with_its_port(
 def test_dumpxml_of_a_port_alone_shows_it_as_itself(
     lab: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _err = run(capsys, "--netns", lab, "dumpxml", "ve1")
+    code, out, _err = run(capsys, "--netns", lab, "dumpxml", "ve1", "--live")
     assert code == 0
     assert out == (
         "<interface type='ethernet' name='ve1'>\n"
@@ -141,7 +141,7 @@ def test_unknown_name_and_missing_namespace_are_one_line_errors(lab: str) -> Non
     assert (missing.returncode, missing.stdout, missing.stderr) == (
         1,
         "",
-        "ifsmith: no interface named nope\n",
+        "ifsmith: no interface named nope, defined or running\n",
     )
     for argv in (["list"], ["list", "--json"], ["dumpxml", "lo"]):
         bad = ifsmith("--netns", "ifsl-absent-x", *argv)

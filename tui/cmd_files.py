@@ -118,11 +118,42 @@ def render_for(backend: Backend, interfaces: Sequence[Interface], host: Host) ->
     return rendering
 
 
-def cmd_render(args: argparse.Namespace, host: Host) -> int:
-    from ifsmith.core.files import write_rendering
+def boot_off_warnings(
+    interfaces: Sequence[Interface], defined: Sequence[Interface], host: Host
+) -> list[str]:
+    """Boot activation turned off where it carries the default route or an ssh session
+    (judged on this host's live state; nothing for a scratch root without a namespace)."""
+    if not (host.netns or host.is_real_root):
+        return []
+    from ifsmith.core.definition import boot_off_warnings as warn
+    from ifsmith.core.live import snapshot
+    from ifsmith.core.probe import discover
+
+    live = snapshot(host)
+    clients = [t.address for t in discover(host, live) if t.why == "ssh client"]
+    return warn(interfaces, defined, live, clients)
+
+
+def files_for(args: argparse.Namespace, host: Host) -> tuple[Backend, list[Interface]]:
+    """The backend and the document's interfaces, checked, with the files' start modes
+    kept where the document is silent; warnings on stderr."""
+    from ifsmith.core.files import HostFiles
 
     backend = resolve_backend(args.backend, host)
     interfaces = load_valid(args.file, host)
+    from ifsmith.core.definition import keep_defined as keep
+
+    defined = backend.read_report(HostFiles(host)).interfaces
+    interfaces = keep(interfaces, defined)
+    for line in boot_off_warnings(interfaces, defined, host):
+        print(f"warning: {line}", file=sys.stderr)
+    return backend, interfaces
+
+
+def cmd_render(args: argparse.Namespace, host: Host) -> int:
+    from ifsmith.core.files import write_rendering
+
+    backend, interfaces = files_for(args, host)
     rendering = render_for(backend, interfaces, host)
     if args.out:
         out = Host(root=Path(args.out))
@@ -141,16 +172,15 @@ def cmd_render(args: argparse.Namespace, host: Host) -> int:
 def cmd_diff(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.files import HostFiles, unified_diff
 
-    backend = resolve_backend(args.backend, host)
-    rendering = render_for(backend, load_valid(args.file, host), host)
+    backend, interfaces = files_for(args, host)
+    rendering = render_for(backend, interfaces, host)
     sys.stdout.write(unified_diff(rendering, HostFiles(host)))
     return 0
 
 
 def cmd_define(args: argparse.Namespace, host: Host) -> int:
-    backend = resolve_backend(args.backend, host)
-    rendering = render_for(backend, load_valid(args.file, host), host)
-    return _write(host, rendering)
+    backend, interfaces = files_for(args, host)
+    return _write(host, render_for(backend, interfaces, host))
 
 
 def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
@@ -211,6 +241,16 @@ def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]
     for problem in problems:
         print(f"warning: {backend.NAME}: {problem}", file=sys.stderr)
     return interfaces
+
+
+def host_definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
+    """What the host's files define, through --backend or the detected stack; nothing
+    when no stack is detected (the live state stands alone then)."""
+    from ifsmith import backends
+
+    if getattr(args, "backend", "auto") == "auto" and backends.detect(host) is None:
+        return []
+    return inactive_interfaces(args, host)
 
 
 def list_inactive(args: argparse.Namespace, host: Host) -> int:

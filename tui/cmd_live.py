@@ -25,11 +25,24 @@ def register(sub: Any) -> None:
     add_backend_option(p)
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("dumpxml", help="one interface as libvirt interface XML")
+    p = sub.add_parser(
+        "dumpxml",
+        help="one interface as libvirt interface XML: its definition, with live state beside it",
+    )
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--inactive", action="store_true", help="as the configuration files define it")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--inactive", action="store_true", help="the configuration files alone")
+    view.add_argument("--live", action="store_true", help="the kernel's state alone")
     add_backend_option(p)
     p.set_defaults(func=cmd_dumpxml)
+
+    p = sub.add_parser(
+        "check", help="compare what the files define with what runs (exit 1 on any difference)"
+    )
+    p.add_argument("names", metavar="NAME", nargs="*", help="only these interfaces")
+    p.add_argument("--json", action="store_true", help="one JSON document")
+    add_backend_option(p)
+    p.set_defaults(func=cmd_check)
 
 
 def add_backend_option(parser: argparse.ArgumentParser) -> None:
@@ -116,11 +129,74 @@ def cmd_list(args: argparse.Namespace, host: Host) -> int:
 
 
 def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
-    """``ifsmith dumpxml NAME``: one live interface as libvirt XML."""
+    """``ifsmith dumpxml NAME``: the definition with live state beside it; ``--inactive``
+    the files alone, ``--live`` the kernel alone."""
     if args.inactive:
         return int(files_command("dumpxml_inactive")(args, host))
     from ifsmith.core.live import interface_from_live, snapshot
     from ifsmith.core.xmlio import to_xml
 
-    sys.stdout.write(to_xml(interface_from_live(snapshot(host), args.name)))
+    live = snapshot(host)
+    if args.live:
+        sys.stdout.write(to_xml(interface_from_live(live, args.name)))
+        return 0
+    from ifsmith.core import definition
+
+    defined = files_command("host_definitions")(args, host)
+    iface = definition.definition_of(defined, live, args.name)
+    if iface is None:
+        raise IfsmithError(f"no interface named {args.name}, defined or running")
+    note = definition.running_note(args.name, live)
+    if definition.find(defined, args.name) is None:
+        note = f"{note}; no definition in the files: derived from the live state"
+    # A comment before the root element: every XML reader (libvirt's too) skips it.
+    sys.stdout.write(f"<!-- {_comment(note)} -->\n" if note else "")
+    sys.stdout.write(to_xml(definition.with_live(iface, live)))
     return 0
+
+
+def _comment(text: str) -> str:
+    """Text that cannot end an XML comment early (no "--")."""
+    return text.replace("--", "- -")
+
+
+def cmd_check(args: argparse.Namespace, host: Host) -> int:
+    """``ifsmith check``: per interface, defined vs running, each difference in one line."""
+    from ifsmith.core import definition
+    from ifsmith.core.live import snapshot
+
+    defined = files_command("host_definitions")(args, host)
+    live = snapshot(host)
+    wanted = set(args.names)
+    known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
+    missing = sorted(wanted - known)
+    if missing:
+        raise IfsmithError(f"no interface named {', '.join(missing)}, defined or running")
+    report: dict[str, list[str]] = {}
+    for top in defined:
+        names = {i.name for i, _m in top.walk()}
+        if not wanted or wanted & names:
+            report[top.name] = definition.drift(top, live)
+    for line in definition.undefined_running(defined, live):
+        name = line.split(":", 1)[0]
+        if not wanted or name in wanted:
+            report.setdefault(name, []).append(line)
+    differ = any(report.values())
+    if args.json:
+        out = {
+            "schema": 1,
+            "agree": not differ,
+            "interfaces": [
+                {"name": n, "defined": n in {t.name for t in defined}, "differences": d}
+                for n, d in report.items()
+            ],
+        }
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        return 1 if differ else 0
+    if not report:
+        print("nothing is defined or running that could differ")
+    for name, lines in report.items():
+        print(f"{name}: {'differs' if lines else 'agrees'}")
+        for line in lines:
+            print(f"  {line}")
+    return 1 if differ else 0

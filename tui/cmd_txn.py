@@ -10,6 +10,7 @@ import os
 import select
 import sys
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
@@ -143,7 +144,20 @@ def cmd_apply(args: argparse.Namespace, host: Host) -> int:
 
     require_root()
     desired = load_valid(args.file, host)
-    return run_transaction(args, host, "apply", desired, all_names(desired))
+    return apply_definitions(args, host, desired)
+
+
+def apply_definitions(
+    args: argparse.Namespace, host: Host, desired: list[Interface], remove: list[str] | None = None
+) -> int:
+    """Apply definitions; what they are silent about keeps what the files define."""
+    from ifsmith.core.definition import keep_defined
+
+    defined = _definitions(args, host)
+    desired = keep_defined(desired, defined)
+    return run_transaction(
+        args, host, "apply", desired, all_names(desired), remove=remove, defined=defined
+    )
 
 
 def all_names(desired: list[Interface]) -> list[str]:
@@ -163,6 +177,7 @@ def run_transaction(
     desired: list[Interface],
     names: list[str],
     remove: list[str] | None = None,
+    defined: list[Interface] | None = None,
 ) -> int:
     """Plan, show, ask, start the watchdog, follow it to the end."""
     from ifsmith.core import txn as txnmod
@@ -186,7 +201,13 @@ def run_transaction(
     if plan.is_empty and not diff:
         print("nothing to change")
         return 0
-    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?")
+    warnings = []
+    if defined is not None:
+        from ifsmith.core.definition import boot_off_warnings
+
+        clients = _ssh_clients(args, host, before)
+        warnings = boot_off_warnings(desired, defined, before, clients)
+    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings)
     if targets is None:
         return 1
     activate_mode = _activation(args.activate, backend_name, host)
@@ -206,14 +227,28 @@ def run_transaction(
     return start_and_follow(args, host, request, before)
 
 
+def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
+    from ifsmith.core.probe import discover
+
+    return [t.address for t in discover(host, before) if t.why == "ssh client"]
+
+
 def show_and_ask(
-    args: argparse.Namespace, host: Host, before: LiveHost, plan: Plan, diff: str, question: str
+    args: argparse.Namespace,
+    host: Host,
+    before: LiveHost,
+    plan: Plan,
+    diff: str,
+    question: str,
+    warnings: Sequence[str] = (),
 ) -> list[Target] | None:
     """Print the plan, the file diff and the probe targets; the targets, or None when the
     admin says no (nothing changed)."""
     print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
     for step in plan.describe():
         print(f"  {step}")
+    for warning in warnings:
+        print(f"  warning: {warning}")
     if diff:
         print(diff, end="")
     targets = probe_targets(args, host, before)
@@ -518,12 +553,9 @@ def cmd_recover(args: argparse.Namespace, host: Host) -> int:
 
 def _definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
     """What the configuration files define (for start), or nothing without a backend."""
-    from ifsmith import backends
-    from ifsmith.tui.cmd_files import inactive_interfaces
+    from ifsmith.tui.cmd_files import host_definitions
 
-    if args.backend == "auto" and backends.detect(host) is None:
-        return []
-    return inactive_interfaces(args, host)
+    return host_definitions(args, host)
 
 
 def cmd_start(args: argparse.Namespace, host: Host) -> int:
@@ -546,14 +578,19 @@ def cmd_stop(args: argparse.Namespace, host: Host) -> int:
 
 
 def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Interface:
-    """An interface as defined in the files, else as the kernel runs it."""
-    from ifsmith.core.live import interface_from_live, snapshot
+    """What the interface really has: its definition (the files', else derived from the
+    live state, leases as DHCP) joined with the addresses and routes it runs."""
+    from ifsmith.core.definition import derive, with_running
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.live import snapshot
 
-    for top in _definitions(args, host):
-        if top.name == name:
-            return top
-    live = interface_from_live(snapshot(host), name)
-    return dataclasses.replace(live, link=None)
+    live = snapshot(host)
+    iface = next((top for top in _definitions(args, host) if top.name == name), None)
+    if iface is None:
+        if live.link(name) is None:
+            raise IfsmithError(f"no interface named {name}, defined or running")
+        iface = derive(live, name)
+    return with_running(iface, live)
 
 
 def bridge_of(iface: Interface, bridge: str, stp: bool, delay: float | None) -> Interface:
@@ -588,7 +625,7 @@ def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
     bad = errors(check([bridged]))
     if bad:
         raise IfsmithError("\n".join(str(p) for p in bad))
-    return run_transaction(args, host, "apply", [bridged], all_names([bridged]))
+    return apply_definitions(args, host, [bridged])
 
 
 def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
@@ -608,4 +645,4 @@ def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
         mtu=bridge.mtu,
         protocols=bridge.protocols,
     )
-    return run_transaction(args, host, "apply", [port], all_names([port]), remove=[args.bridge])
+    return apply_definitions(args, host, [port], remove=[args.bridge])
