@@ -31,8 +31,8 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Layout, Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
-from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
+from ifsmith.tui.standing import DEFINED_ONLY, Standing, standing
 from ifsmith.tui.widgets.details import Details
 from ifsmith.tui.widgets.linktree import LinkTree, Row
 
@@ -68,17 +68,20 @@ def kind_label(link: LiveLink) -> str:
 MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
 
 
-def row_label(link: LiveLink, mark: str = "") -> Text:
-    """One tree row: name (with a pending mark), type, link state in colour, addresses."""
+def row_label(link: LiveLink, mark: str = "", standing: str | None = None) -> Text:
+    """One tree row: name (with a pending mark), its standing (defined/running, when the
+    files were read), type, link state in colour, addresses."""
     # One Text from the whole line and its spans: appending piece by piece cleans each
     # piece of control codes, and a snapshot of 2,000 links makes 2,000 of these.
     name = f"{link.name + mark:<16}"
+    if standing is not None:
+        name += f"{standing} "
     kind = f"{kind_label(link):<10}"
     state = f"{str(link.operstate) if link.admin_up else 'admin-down':<15}"
     addresses = " ".join(str(a) for a in link.addresses if a.scope != "link")
     style = STATE_STYLE.get(link.operstate, "") if link.admin_up else "dim"
     at = len(name) + len(kind)
-    spans = [Span(0, len(name), MARKS.get(mark, "bold"))]
+    spans = [Span(0, len(link.name + mark), MARKS.get(mark, "bold"))]
     if style:
         spans.append(Span(at, at + len(state), style))
     return Text(name + kind + state + addresses, spans=spans, no_wrap=True, overflow="ellipsis")
@@ -96,6 +99,14 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
     ("i", "bridge_this", "Bridge it", True, "put the selected interface into a new bridge"),
     ("u", "unbridge", "Unbridge", True, "take the only port out of the selected bridge"),
     ("c", "changes", "Review", True, "review pending changes: XML and files per backend"),
+    (
+        "equals_sign",
+        "drift",
+        "Review",
+        True,
+        "defined vs running: the selection's differences (tree: ~ differ, d defined only, "
+        "r running only)",
+    ),
     ("a", "apply", "Apply", True, "apply pending changes with automatic rollback"),
     ("x", "export", "Export", True, "write the pending XML (or the selection's) to a file"),
     ("o", "import", "Import", True, "read an XML file into the pending changes"),
@@ -108,8 +119,9 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
 NEW = Binding.Group("New", compact=True)
 BRIDGING = Binding.Group("Bridge/un", compact=True)
 XML_FILES = Binding.Group("XML file", compact=True)
+REVIEW = Binding.Group("Review", compact=True)
 GROUPS = {"b": NEW, "B": NEW, "v": NEW, "i": BRIDGING, "u": BRIDGING,
-          "x": XML_FILES, "o": XML_FILES}  # fmt: skip
+          "c": REVIEW, "equals_sign": REVIEW, "x": XML_FILES, "o": XML_FILES}  # fmt: skip
 
 
 def read_only_reason() -> str | None:
@@ -165,6 +177,10 @@ class IfsmithApp(App[int]):
         self.footer = Footer(compact=True)
         self._prepared = False
         self._view: tuple[LiveHost, Pending, Layout] | None = None
+        # What the host's files define (read once at start-up through the detected
+        # stack) and each interface's standing against the live state.
+        self.defined: list[Interface] = []
+        self.standing = Standing()
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -221,7 +237,9 @@ class IfsmithApp(App[int]):
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
         live = self.source.snapshot()
-        self.call_from_thread(self.show, live)
+        known = self.standing.known
+        marks = standing(self.defined, live) if known else Standing()
+        self.call_from_thread(self.show, live, marks)
 
     @work(exclusive=True, group="backend", thread=True)
     def detect_backend(self) -> None:
@@ -229,12 +247,34 @@ class IfsmithApp(App[int]):
 
         names = backends.available()
         detected = backends.detect(self.host)
-        self.call_from_thread(self._backends_known, names, detected)
+        defined: list[Interface] = []
+        problems: list[str] = []
+        if detected is not None:
+            from ifsmith.core.errors import IfsmithError
+            from ifsmith.core.files import HostFiles
 
-    def _backends_known(self, names: list[str], detected: str | None) -> None:
+            try:
+                defined, problems = backends.get(detected).read_report(HostFiles(self.host))
+            except (IfsmithError, OSError, ValueError) as exc:
+                problems = [f"{detected}: the files could not be read: {exc}"]
+        self.call_from_thread(self._backends_known, names, detected, defined, problems)
+
+    def _backends_known(
+        self, names: list[str], detected: str | None, defined: list[Interface], problems: list[str]
+    ) -> None:
         self.backend_names = names
         if self.backend == LIVE_ONLY:  # unless chosen already on the Changes screen
             self.backend = detected or LIVE_ONLY
+        if detected is not None:
+            self.defined = defined
+            self.standing = standing(defined, self.live)
+            self._view = None
+            self.show(self.live, self.standing)
+        if problems:
+            shown = "\n".join(problems[:5]) + (
+                f"\n(+{len(problems) - 5} more)" if len(problems) > 5 else ""
+            )
+            self.notify(shown, title=f"{detected}: lines not used", severity="warning", timeout=10)
 
     @work(exclusive=True, group="monitor")
     async def follow_changes(self) -> None:
@@ -246,9 +286,12 @@ class IfsmithApp(App[int]):
 
     # -- the tree -------------------------------------------------------------------
 
-    def show(self, live: LiveHost) -> None:
-        """Show a snapshot: the tree updated in place, the details, the status line."""
+    def show(self, live: LiveHost, marks: Standing | None = None) -> None:
+        """Show a snapshot (with its standing): the tree updated in place, the details,
+        the status line."""
         self.live = live
+        if marks is not None:
+            self.standing = marks
         self.query_one("#tree", LinkTree).show(self.rows(live))
         self.update_details()
         self.query_one("#status", Static).update(self._status_text())
@@ -264,27 +307,32 @@ class IfsmithApp(App[int]):
         links = live.by_name()
         marks = {c.name: "-" for c in self.pending.changes if c.is_deletion}
         for name in view.defined:
-            marks[name] = "*" if name in links else "+"
+            marks[name] = "*" if name in links or name in self.standing.marks else "+"
+        stand = self.standing
 
         labels: dict[str, tuple[LiveLink, str, Text]] = {}
 
         def label(link: LiveLink, mark: str) -> Text:
             # The same link (often the same object) keeps its label: making 2,000 was
             # most of the cost of a re-read or of showing loopback.
+            marked = mark + (stand.mark(link.name) or "")
             known = self._labels.get(link.name)
-            if known is not None and known[1] == mark and (known[0] is link or known[0] == link):
+            if known is not None and known[1] == marked and (known[0] is link or known[0] == link):
                 text = known[2]
             else:
-                text = row_label(link, mark)
-            labels[link.name] = (link, mark, text)
+                text = row_label(link, mark, stand.mark(link.name))
+            labels[link.name] = (link, marked, text)
             return text
 
         def row(name: str) -> Row:
             kids = tuple(row(child) for child in children.get(name, ()))
             link = links.get(name)
-            if link is None:
-                return Row(name, pending_label(view.defined[name]), kids)
-            return Row(name, label(link, marks.get(name, "")), kids)
+            if link is not None:
+                return Row(name, label(link, marks.get(name, "")), kids)
+            pending = view.defined.get(name)
+            if pending is not None:
+                return Row(name, pending_label(pending, stand.mark(name)), kids)
+            return Row(name, defined_label(name, view.types[name], marks.get(name, "")), kids)
 
         hidden = () if self.show_loopback else view.loopback
         rows = [row(name) for name in view.top() if name not in hidden]
@@ -295,7 +343,7 @@ class IfsmithApp(App[int]):
         """The host once the pending changes apply (kept while live and pending stay)."""
         live = self.live if live is None else live
         if self._view is None or self._view[0] is not live or self._view[1] is not self.pending:
-            self._view = (live, self.pending, layout(live, self.pending))
+            self._view = (live, self.pending, layout(live, self.pending, self.defined))
         return self._view[2]
 
     def selected(self) -> str | None:
@@ -312,11 +360,14 @@ class IfsmithApp(App[int]):
             details.show(pending_details(change.interface))
             return
         link = self.live.link(name) if name else None
-        if link is not None:
-            details.show(details_text(link, self.live))
-            return
-        nested = self.view().defined.get(name) if name else None  # inside a pending one
-        details.show(pending_details(nested) if nested is not None else Text())
+        if name is None:
+            details.show(Text())
+        elif link is not None:
+            details.show(details_text(link, self.live, self.standing))
+        elif (nested := self.view().defined.get(name)) is not None:  # inside a pending one
+            details.show(pending_details(nested))
+        else:
+            details.show(defined_details(self.definition(name), self.standing.describe(name)))
 
     def action_refresh(self) -> None:
         self.reload()
@@ -342,19 +393,18 @@ class IfsmithApp(App[int]):
         self.set_pending(Pending())
 
     def definition(self, name: str) -> Interface | None:
-        """What an interface is now: its pending definition, else as the kernel runs it."""
-        from ifsmith.core.live import interface_from_live
+        """What an admin edits: the pending definition, else the files' one, else one
+        derived from what the kernel runs (leases as ``<dhcp/>``)."""
+        from ifsmith.core.definition import definition_of
 
         change = self.pending.get(name)
         if change is not None:
             return change.interface
-        if self.live.link(name) is None:
-            return None
-        return without_live_state(interface_from_live(self.live, name))
+        return definition_of(self.defined, self.live, name)
 
     def known_names(self) -> set[str]:
         return {lnk.name for lnk in self.live.links} | {
-            i.name for d in self.pending.definitions for i, _m in d.walk()
+            i.name for d in (*self.defined, *self.pending.definitions) for i, _m in d.walk()
         }
 
     def form(self, kind: IfType) -> InterfaceForm:
@@ -455,7 +505,7 @@ class IfsmithApp(App[int]):
         name = self.selected()
         if name is None:
             return
-        if self.live.link(name) is None:
+        if self.live.link(name) is None and name not in self.standing.marks:
             if self.pending.get(name) is None and self.refuse_held(name):
                 return  # only pending, inside another definition
             self.set_pending(self.pending.discard(name))  # only ever pending: forget it
@@ -511,14 +561,24 @@ class IfsmithApp(App[int]):
 
         self.push_screen(ChangesScreen(self.host, self.backend_names, self.backend))
 
+    def action_drift(self) -> None:
+        from ifsmith.tui.screens.dialogs import TextDialog
+
+        name = self.selected()
+        if name is None:
+            return
+        lines = self.standing.lines.get(name, [])
+        body = "\n".join(lines) if lines else "no differences"
+        self.push_screen(TextDialog(f"{name}: {self.standing.describe(name)}", body))
+
     def action_export(self) -> None:
         from ifsmith.tui.screens.dialogs import PathDialog
 
         name = self.selected()
         if self.pending.definitions:
             what, default = "the pending definitions", "ifsmith-pending.xml"
-        elif name is not None and self.live.link(name) is not None:
-            what, default = f"{name}'s live XML", f"{name}.xml"
+        elif name is not None and self.definition(name) is not None:
+            what, default = f"{name}'s definition", f"{name}.xml"
         else:
             self.notify("nothing to export", severity="warning")
             return
@@ -536,14 +596,14 @@ class IfsmithApp(App[int]):
         self.push_screen(PathDialog(f"Export {what}", default), done)
 
     def export_xml(self, name: str | None) -> str:
-        """The pending definitions as a document, else the selection's live XML."""
-        from ifsmith.core.live import interface_from_live
+        """The pending definitions as a document, else the selection's definition."""
         from ifsmith.core.xmlio import to_document, to_xml
 
         if self.pending.definitions:
             return to_document(self.pending.definitions)
-        assert name is not None
-        return to_xml(interface_from_live(self.live, name))
+        iface = self.definition(name) if name is not None else None
+        assert iface is not None
+        return to_xml(iface)
 
     def action_import(self) -> None:
         from ifsmith.tui.screens.dialogs import PathDialog
@@ -663,7 +723,8 @@ class IfsmithApp(App[int]):
     def action_help(self) -> None:
         from ifsmith.tui.screens.help import HelpScreen
 
-        keys = [("?" if k == "question_mark" else k, what) for k, _a, _l, _s, what in KEYS]
+        shown = {"question_mark": "?", "equals_sign": "="}
+        keys = [(shown.get(k, k), what) for k, _a, _l, _s, what in KEYS]
         keys += [("ctrl+p", "command palette"), ("arrows", "move"), ("esc", "close a form")]
         mode = (
             f"Read-only: {self.read_only}; apply is disabled."
@@ -682,12 +743,37 @@ class IfsmithApp(App[int]):
             yield SystemCommand(label, what, getattr(self, f"action_{action}"))
 
 
-def pending_label(iface: Interface) -> Text:
-    """A tree row for a definition that exists only in the pending set."""
+def pending_label(iface: Interface, standing: str | None = None) -> Text:
+    """A tree row for a definition that exists only in the pending set (and the files,
+    when they define it without it running)."""
+    mark = "*" if standing == DEFINED_ONLY else "+"
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{iface.name + '+':<16}", style=MARKS["+"])
+    text.append(f"{iface.name + mark:<16}", style=MARKS[mark])
+    if standing is not None:
+        text.append(f"{standing if mark == '*' else ' '} ")
     text.append(f"{iface.type:<10}")
     text.append("pending", style="yellow")
+    return text
+
+
+def defined_label(name: str, kind: IfType, mark: str) -> Text:
+    """A tree row for an interface the files define that does not run."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{name + mark:<16}", style=MARKS.get(mark, "bold"))
+    text.append(f"{DEFINED_ONLY} {kind:<10}")
+    text.append("not running", style="dim")
+    return text
+
+
+def defined_details(iface: Interface | None, standing: str) -> Text:
+    """The details pane for an interface that only the files define: their XML."""
+    from ifsmith.core.xmlio import to_xml
+
+    text = Text()
+    text.append(f"{'definition':<13}", style="bold")
+    text.append(f"{standing}\n\n")
+    if iface is not None:
+        text.append(to_xml(iface), style="cyan")
     return text
 
 
@@ -701,12 +787,15 @@ def pending_details(iface: Interface) -> Text:
     return text
 
 
-def details_text(link: LiveLink, live: LiveHost) -> Text:
+def details_text(link: LiveLink, live: LiveHost, marks: Standing | None = None) -> Text:
     """The details pane: the facts an admin looks for, then the live XML."""
     from ifsmith.core.live import interface_from_live
     from ifsmith.core.xmlio import to_xml
 
     text = Text()
+    if marks is not None and marks.known:
+        text.append(f"{'definition':<13}", style="bold")
+        text.append(f"{marks.describe(link.name)}\n")
     facts = [
         ("name", link.name),
         ("type", kind_label(link)),

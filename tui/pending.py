@@ -6,7 +6,7 @@ until the admin applies them.  A ``Pending`` is a value; every edit returns a ne
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ifsmith.core.model import IfType, Interface, LiveHost
@@ -97,9 +97,10 @@ class Layout:
     """The host as it will be once the pending changes apply: each interface's type and
     what holds it (the bond or bridge it is a slave or port of, else a VLAN's parent).
 
-    Live links come first in the kernel's order, then the names only pending definitions
-    have, in the order made.  A pending definition wins over the live state: a master it
-    redefines without a live slave lets that slave go; a deleted master holds nothing.
+    Live links come first in the kernel's order, then the names only the files define,
+    then those only pending definitions have, in the order made.  A pending definition wins
+    over the live state: a master it redefines without a live slave lets that slave go; a
+    deleted master holds nothing.  What does not run stands where the files put it.
     """
 
     types: dict[str, IfType]
@@ -144,8 +145,9 @@ class Layout:
         return {n for n, m in self.masters.items() if self.types.get(m) is IfType.BOND}
 
 
-def layout(live: LiveHost, pending: Pending) -> Layout:
-    """Where every interface stands once ``pending`` applies to ``live``."""
+def layout(live: LiveHost, pending: Pending, files: Sequence[Interface] = ()) -> Layout:
+    """Where every interface stands once ``pending`` applies to ``live``; ``files`` are
+    the host's definitions (they place what does not run)."""
     deleted = frozenset(pending.deletions)
     defined: dict[str, Interface] = {}
     masters: dict[str, str] = {}
@@ -155,8 +157,19 @@ def layout(live: LiveHost, pending: Pending) -> Layout:
             if master is not None:
                 masters[iface.name] = master.name
     types = {link.name: link.type for link in live.links}
-    types.update((name, iface.type) for name, iface in defined.items())
     parents: dict[str, str] = {}
+    for top in files:
+        for iface, master in top.walk():
+            if iface.name in types or iface.name in defined:
+                continue  # running, or redefined: placed below
+            types[iface.name] = iface.type
+            if iface.vlan is not None and iface.vlan.parent is not None:
+                parents[iface.name] = iface.vlan.parent
+            if master is not None and master.name not in deleted:
+                held = defined.get(master.name)
+                if held is None or any(s.name == iface.name for s in held.subordinates):
+                    masters[iface.name] = master.name
+    types.update((name, iface.type) for name, iface in defined.items())
     for link in live.links:
         if link.vlan_tag is not None and link.parent is not None:
             parents[link.name] = link.parent

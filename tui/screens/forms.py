@@ -81,16 +81,6 @@ NOTHING_PENDING = Pending()
 FILL_MESSAGES = (Input.Changed, Choice.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
 
 
-def without_live_state(iface: Interface) -> Interface:
-    """A definition from a live interface: no ``<link>`` state anywhere in it."""
-    bond, bridge = iface.bond, iface.bridge
-    if bond is not None:
-        bond = dataclasses.replace(bond, slaves=tuple(map(without_live_state, bond.slaves)))
-    if bridge is not None:
-        bridge = dataclasses.replace(bridge, ports=tuple(map(without_live_state, bridge.ports)))
-    return dataclasses.replace(iface, link=None, bond=bond, bridge=bridge)
-
-
 def offer(picker: Picker, names: list[str], chosen: Iterable[str]) -> None:
     """Offer ``names`` in a picker, ``chosen`` ticked in their order (a bond's slave order
     is its primary's fallback); unchanged offers are left alone."""
@@ -382,7 +372,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
     def subordinate(self, name: str) -> Interface:
         """A slave or port as libvirt nests it: as the original has it, else its pending
         definition, else the live device."""
-        from ifsmith.core.live import interface_from_live
+        from ifsmith.core.definition import derive
 
         if self.original is not None:
             for sub in self.original.subordinates:
@@ -392,7 +382,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
         if base is None:
             if self.live.link(name) is None:
                 return Interface(IfType.ETHERNET, name)
-            base = without_live_state(interface_from_live(self.live, name))
+            base = derive(self.live, name)
         return dataclasses.replace(
             base, start_mode=None, mtu=None, protocols=(), link=None, label=None
         )
