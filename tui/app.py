@@ -180,6 +180,7 @@ class IfsmithApp(App[int]):
         # What the host's files define (read once at start-up through the detected
         # stack) and each interface's standing against the live state.
         self.defined: list[Interface] = []
+        self.definitions_read = False
         self.standing = Standing()
 
     def get_driver_class(self) -> type[TextualDriver]:
@@ -237,8 +238,8 @@ class IfsmithApp(App[int]):
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
         live = self.source.snapshot()
-        known = self.standing.known
-        marks = standing(self.defined, live) if known else Standing()
+        # Drift is computed here, off the UI thread: a few ms per hundred definitions.
+        marks = standing(self.defined, live) if self.definitions_read else None
         self.call_from_thread(self.show, live, marks)
 
     @work(exclusive=True, group="backend", thread=True)
@@ -267,9 +268,9 @@ class IfsmithApp(App[int]):
             self.backend = detected or LIVE_ONLY
         if detected is not None:
             self.defined = defined
-            self.standing = standing(defined, self.live)
+            self.definitions_read = True
             self._view = None
-            self.show(self.live, self.standing)
+            self.reload()  # the tree again, with the marks
         if problems:
             shown = "\n".join(problems[:5]) + (
                 f"\n(+{len(problems) - 5} more)" if len(problems) > 5 else ""
@@ -717,6 +718,7 @@ class IfsmithApp(App[int]):
         if state == "committed":
             self.pending = Pending()
         self.reload()
+        self.detect_backend()  # the files changed (or went back): their definitions again
 
     # -- help and the command palette -----------------------------------------------
 
