@@ -109,3 +109,15 @@ async def test_without_a_detected_stack_nothing_is_marked(tmp_path: Path) -> Non
         assert not app.standing.known
         label = rows(app.query_one(Tree))
         assert label["bond0"].startswith("bond0           bond")
+
+
+async def test_deleting_what_only_the_files_define_is_a_pending_deletion(
+    tmp_path: Path,
+) -> None:
+    with_files(tmp_path)
+    async with running(tmp_path) as (app, pilot):
+        await wait_for(pilot, lambda: app.standing.known and "br9" in rows(app.query_one(Tree)))
+        await goto(app, pilot, "br9")
+        await pilot.press("d")
+        assert app.pending.deletions == ["br9"]  # its files go, though it does not run
+        await wait_for(pilot, lambda: rows(app.query_one(Tree))["br9"].startswith("br9-"))
