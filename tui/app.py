@@ -364,7 +364,7 @@ class IfsmithApp(App[int]):
         if name is None:
             details.show(Text())
         elif link is not None:
-            details.show(details_text(link, self.live, self.standing))
+            details.show(details_text(link, self.live, self.standing, self.definition(name)))
         elif (nested := self.view().defined.get(name)) is not None:  # inside a pending one
             details.show(pending_details(nested))
         else:
@@ -789,8 +789,15 @@ def pending_details(iface: Interface) -> Text:
     return text
 
 
-def details_text(link: LiveLink, live: LiveHost, marks: Standing | None = None) -> Text:
-    """The details pane: the facts an admin looks for, then the live XML."""
+def details_text(
+    link: LiveLink,
+    live: LiveHost,
+    marks: Standing | None = None,
+    definition: Interface | None = None,
+) -> Text:
+    """The details pane: the facts an admin looks for, then the XML: the definition with
+    the live link state beside it, as ``dumpxml`` shows it (else the live XML)."""
+    from ifsmith.core.definition import with_live
     from ifsmith.core.live import interface_from_live
     from ifsmith.core.xmlio import to_xml
 
@@ -823,7 +830,8 @@ def details_text(link: LiveLink, live: LiveHost, marks: Standing | None = None) 
         text.append(f"{'gateway':<13}", style="bold")
         text.append(f"{gateway} ({family})\n")
     text.append("\n")
-    text.append(to_xml(interface_from_live(live, link.name)), style="cyan")
+    shown = with_live(definition, live) if definition is not None else None
+    text.append(to_xml(shown or interface_from_live(live, link.name)), style="cyan")
     return text
 
 
