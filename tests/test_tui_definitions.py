@@ -4,12 +4,15 @@ and = showing the differences."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from textual.widgets import Input, Static, Tree
 
+from ifsmith.core.model import Family, LiveAddress
 from ifsmith.tui.screens.dialogs import TextDialog
-from ifsmith.tui.screens.forms import BondForm, BridgeForm
+from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm
+from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_forms import goto, open_form, running
 from tests.test_tui_tree import wait_for
 
@@ -121,3 +124,20 @@ async def test_deleting_what_only_the_files_define_is_a_pending_deletion(
         await pilot.press("d")
         assert app.pending.deletions == ["br9"]  # its files go, though it does not run
         await wait_for(pilot, lambda: rows(app.query_one(Tree))["br9"].startswith("br9-"))
+
+
+async def test_a_lease_shows_as_dhcp_in_the_details_and_the_form(tmp_path: Path) -> None:
+    async with running(tmp_path) as (app, pilot):
+        live = app.source.live  # type: ignore[attr-defined]
+        leased = LiveAddress(Family.IPV4, "198.51.100.7", 24, dynamic=True, origin="dhcp")
+        links = tuple(
+            dataclasses.replace(lnk, addresses=(leased,)) if lnk.name == "eth2" else lnk
+            for lnk in live.links
+        )
+        app.source.update(dataclasses.replace(live, links=links))  # type: ignore[attr-defined]
+        await wait_for(pilot, lambda: app.live.link("eth2").addresses[0].dynamic)  # type: ignore[union-attr]
+        await goto(app, pilot, "eth2")
+        details = str(app.query_one("#details-text").text)  # type: ignore[attr-defined]
+        assert "<dhcp/>" in details and "<ip address='198.51.100.7'" not in details
+        form = await open_form(app, pilot, "e", EthernetForm, at="eth2")
+        assert form.query_one("#ipv4-method", Choice).value == "dhcp"
