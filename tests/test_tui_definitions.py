@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.widgets import Input, Static, Tree
 
-from ifsmith.core.model import Family, LiveAddress
+from ifsmith.core.model import Family, LiveAddress, StartMode
 from ifsmith.tui.screens.dialogs import TextDialog
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm
 from ifsmith.tui.widgets.field import Choice
@@ -141,3 +141,17 @@ async def test_a_lease_shows_as_dhcp_in_the_details_and_the_form(tmp_path: Path)
         assert "<dhcp/>" in details and "<ip address='198.51.100.7'" not in details
         form = await open_form(app, pilot, "e", EthernetForm, at="eth2")
         assert form.query_one("#ipv4-method", Choice).value == "dhcp"
+
+
+async def test_an_imported_document_silent_about_start_keeps_the_files_mode(
+    tmp_path: Path,
+) -> None:
+    with_files(tmp_path)
+    document = tmp_path / "eth3.xml"
+    document.write_text("<interface type='ethernet' name='eth3'><mtu size='9000'/></interface>")
+    async with running(tmp_path) as (app, pilot):
+        await wait_for(pilot, lambda: app.standing.known)
+        app.import_file(str(document))
+        await wait_for(pilot, lambda: bool(app.pending))
+        eth3 = app.pending.definitions[0]
+        assert (eth3.mtu, eth3.start_mode) == (9000, StartMode.ONBOOT)  # auto eth3

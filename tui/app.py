@@ -632,7 +632,10 @@ class IfsmithApp(App[int]):
                 "\n".join(str(p) for p in bad[:5]), title=path, severity="error", timeout=10
             )
             return
-        self.set_pending(self.pending.replace_all(interfaces))
+        from ifsmith.core.definition import keep_defined
+
+        # Absent is not "off": a document silent about the start mode keeps the files'.
+        self.set_pending(self.pending.replace_all(keep_defined(interfaces, self.defined)))
         self.notify(f"{path}: {len(interfaces)} definition(s) pending")
 
     # -- apply ----------------------------------------------------------------------
