@@ -570,7 +570,7 @@ class IfsmithApp(App[int]):
             return
         lines = self.standing.lines.get(name, [])
         body = "\n".join(lines) if lines else "no differences"
-        self.push_screen(TextDialog(f"{name}: {self.standing.describe(name)}", body))
+        self.push_screen(TextDialog(f"{name}: {self.standing.describe(name, hint='')}", body))
 
     def action_export(self) -> None:
         from ifsmith.tui.screens.dialogs import PathDialog

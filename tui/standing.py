@@ -39,14 +39,14 @@ class Standing:
         """The one-character mark of ``name``; None when nothing is known."""
         return self.marks.get(name, RUNNING_ONLY) if self.known else None
 
-    def describe(self, name: str) -> str:
+    def describe(self, name: str, hint: str = " (= shows them)") -> str:
         """In words, with the count of differences: "defined and running; 2 differences"."""
         mark = self.mark(name)
         if mark is None:
             return "no network stack detected: no definitions read"
         if mark == DIFFERS:
             n = len(self.lines.get(name, []))
-            return f"defined and running; {n} difference{'s' if n != 1 else ''} (= shows them)"
+            return f"defined and running; {n} difference{'s' if n != 1 else ''}{hint}"
         return WORDS[mark]
 
 
