@@ -177,3 +177,29 @@ def test_pending_structure_snapshot(
         await goto(app, pilot, "bond7")
 
     assert snapshot_of(snap_compare, size, steps)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_definition_marks_snapshot(
+    snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """What the files define beside what runs: ~ differ, d defined only, r running only;
+    bond0 selected (its definition in words, its XML from the files)."""
+    from ifsmith.core.model import Bond, BondMode, Bridge, IfType, Interface, MiiMon, StartMode
+
+    slaves = (Interface(IfType.ETHERNET, "eth0"), Interface(IfType.ETHERNET, "eth1"))
+    files = [
+        Interface(IfType.BOND, "bond0", StartMode.ONBOOT, mtu=9000,
+                  bond=Bond(BondMode.ACTIVE_BACKUP, MiiMon(100), slaves=slaves)),
+        Interface(IfType.ETHERNET, "eth3", StartMode.ONBOOT),
+        Interface(IfType.BRIDGE, "br9", StartMode.ONBOOT, bridge=Bridge()),
+    ]  # fmt: skip
+
+    async def steps(app: IfsmithApp, pilot: Pilot[int]) -> None:
+        # As if the detected stack's files said so (the demo root has none).
+        app.defined, app.definitions_read = files, True
+        app.reload()
+        await wait_for(pilot, lambda: app.standing.known)
+        await goto(app, pilot, "bond0")
+
+    assert snapshot_of(snap_compare, size, steps)

@@ -176,7 +176,7 @@ class IfsmithApp(App[int]):
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
         self.footer = Footer(compact=True)
         self._prepared = False
-        self._view: tuple[LiveHost, Pending, Layout] | None = None
+        self._view: tuple[tuple[LiveHost, Pending, list[Interface]], Layout] | None = None
         # What the host's files define (read once at start-up through the detected
         # stack) and each interface's standing against the live state.
         self.defined: list[Interface] = []
@@ -269,7 +269,6 @@ class IfsmithApp(App[int]):
         if detected is not None:
             self.defined = defined
             self.definitions_read = True
-            self._view = None
             self.reload()  # the tree again, with the marks
         if problems:
             shown = "\n".join(problems[:5]) + (
@@ -341,11 +340,12 @@ class IfsmithApp(App[int]):
         return rows or [Row(None, Text("no interfaces", style="dim"))]
 
     def view(self, live: LiveHost | None = None) -> Layout:
-        """The host once the pending changes apply (kept while live and pending stay)."""
-        live = self.live if live is None else live
-        if self._view is None or self._view[0] is not live or self._view[1] is not self.pending:
-            self._view = (live, self.pending, layout(live, self.pending, self.defined))
-        return self._view[2]
+        """The host once the pending changes apply (kept while live, pending and the
+        definitions stay)."""
+        key = (self.live if live is None else live, self.pending, self.defined)
+        if self._view is None or any(a is not b for a, b in zip(self._view[0], key, strict=True)):
+            self._view = (key, layout(*key))
+        return self._view[1]
 
     def selected(self) -> str | None:
         """The name under the tree's cursor."""
