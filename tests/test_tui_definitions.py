@@ -7,11 +7,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from textual.widgets import Input, Static, Tree
+from textual.widgets import Input, SelectionList, Static, Tree
 
 from ifsmith.core.model import Family, LiveAddress, StartMode
 from ifsmith.tui.screens.dialogs import TextDialog
-from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm
+from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.widgets.field import Choice
 from tests.test_tui_forms import goto, open_form, running
 from tests.test_tui_tree import wait_for
@@ -155,3 +155,24 @@ async def test_an_imported_document_silent_about_start_keeps_the_files_mode(
         await wait_for(pilot, lambda: bool(app.pending))
         eth3 = app.pending.definitions[0]
         assert (eth3.mtu, eth3.start_mode) == (9000, StartMode.ONBOOT)  # auto eth3
+
+
+async def test_pickers_leave_what_the_files_give_to_a_bond_that_does_not_run(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "etc" / "network").mkdir(parents=True)
+    (tmp_path / "etc" / "network" / "interfaces").write_text(
+        "auto bond5\niface bond5 inet manual\n    bond-slaves eth2\n    bond-mode active-backup\n"
+    )
+    async with running(tmp_path) as (app, pilot):
+        await wait_for(pilot, lambda: app.standing.known)
+        assert rows(app.query_one(Tree))["eth2"].startswith("eth2            ~ ethernet")
+        form = await open_form(app, pilot, "b", BondForm)
+        slaves = form.query_one("#slaves", SelectionList)
+        assert [slaves.get_option_at_index(i).value for i in range(slaves.option_count)] == [
+            "eth3"
+        ]  # eth2 is bond5's in the files
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        form = await open_form(app, pilot, "v", VlanForm, at="bond5")
+        assert form.query_one("#parent", Choice).value == "bond5"  # defined, not running

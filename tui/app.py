@@ -442,7 +442,7 @@ class IfsmithApp(App[int]):
     def open_form(self, kind: IfType, original: Interface | None) -> None:
         others = self.pending.discard(original.name) if original is not None else self.pending
         form = self.form(kind)
-        form.load(self.live, original, others, self.known_names(), self.selected())
+        form.load(self.live, original, others, self.known_names(), self.selected(), self.defined)
 
         def done(result: Interface | None) -> None:
             if result is not None:

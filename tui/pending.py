@@ -7,7 +7,7 @@ until the admin applies them.  A ``Pending`` is a value; every edit returns a ne
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ifsmith.core.model import IfType, Interface, LiveHost
 
@@ -110,6 +110,8 @@ class Layout:
     defined: dict[str, Interface]  # pending definitions by name, nested ones too
     deleted: frozenset[str]
     loopback: frozenset[str]
+    # Running, free in the kernel, but a slave or port in the files: not free to take.
+    claimed: dict[str, str] = field(default_factory=dict)
 
     def children(self) -> dict[str, list[str]]:
         """Names by holder: a definition's slaves or ports in its order, then the rest."""
@@ -137,12 +139,13 @@ class Layout:
             if kind in types
             and name not in self.loopback
             and name not in self.deleted
-            and (name not in self.masters or name in kept)
+            and ((name not in self.masters and name not in self.claimed) or name in kept)
         ]
 
     def slaves(self) -> set[str]:
-        """Names that are slaves of a bond."""
-        return {n for n, m in self.masters.items() if self.types.get(m) is IfType.BOND}
+        """Names that are slaves of a bond (running, pending or in the files)."""
+        held = {**self.claimed, **self.masters}
+        return {n for n, m in held.items() if self.types.get(m) is IfType.BOND}
 
 
 def layout(live: LiveHost, pending: Pending, files: Sequence[Interface] = ()) -> Layout:
@@ -158,10 +161,15 @@ def layout(live: LiveHost, pending: Pending, files: Sequence[Interface] = ()) ->
                 masters[iface.name] = master.name
     types = {link.name: link.type for link in live.links}
     parents: dict[str, str] = {}
+    claimed: dict[str, str] = {}
     for top in files:
         for iface, master in top.walk():
-            if iface.name in types or iface.name in defined:
-                continue  # running, or redefined: placed below
+            if iface.name in defined:
+                continue  # redefined: placed below
+            if iface.name in types:  # running: placed as it runs
+                if master is not None and master.name not in defined:
+                    claimed[iface.name] = master.name
+                continue
             types[iface.name] = iface.type
             if iface.vlan is not None and iface.vlan.parent is not None:
                 parents[iface.name] = iface.vlan.parent
@@ -192,6 +200,7 @@ def layout(live: LiveHost, pending: Pending, files: Sequence[Interface] = ()) ->
         defined=defined,
         deleted=deleted,
         loopback=frozenset(link.name for link in live.links if link.is_loopback),
+        claimed={n: m for n, m in claimed.items() if n not in masters and m not in deleted},
     )
 
 

@@ -11,7 +11,7 @@ takes ~0.1 s to compose and style a form's widgets, refilling one takes a few ms
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -134,14 +134,16 @@ class InterfaceForm(ModalScreen[Interface | None]):
         pending: Pending = NOTHING_PENDING,
         known: Iterable[str] = (),
         selected: str | None = None,
+        files: Sequence[Interface] = (),
     ) -> None:
-        """Show ``original`` (None: a new interface) against this live state and the other
-        pending changes (``pending`` without the original's own); ``selected`` is the
-        tree's selection, a new VLAN's parent when it can be one."""
+        """Show ``original`` (None: a new interface) against this live state, the other
+        pending changes (``pending`` without the original's own) and the host's ``files``
+        (their definitions); ``selected`` is the tree's selection, a new VLAN's parent
+        when it can be one."""
         self.live = live
         self.original = original
         # The host once the other changes apply: what is free, what a VLAN can sit on.
-        self.view = layout(live, pending)
+        self.view = layout(live, pending, files)
         self.known = set(known)
         self.selected = selected
         if self.is_mounted:
