@@ -68,14 +68,14 @@ def kind_label(link: LiveLink) -> str:
 MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
 
 
-def row_label(link: LiveLink, mark: str = "", standing: str | None = None) -> Text:
+def row_label(link: LiveLink, mark: str = "", stand: str | None = None) -> Text:
     """One tree row: name (with a pending mark), its standing (defined/running, when the
     files were read), type, link state in colour, addresses."""
     # One Text from the whole line and its spans: appending piece by piece cleans each
     # piece of control codes, and a snapshot of 2,000 links makes 2,000 of these.
     name = f"{link.name + mark:<16}"
-    if standing is not None:
-        name += f"{standing} "
+    if stand is not None:
+        name += f"{stand} "
     kind = f"{kind_label(link):<10}"
     state = f"{str(link.operstate) if link.admin_up else 'admin-down':<15}"
     addresses = " ".join(str(a) for a in link.addresses if a.scope != "link")
@@ -748,14 +748,14 @@ class IfsmithApp(App[int]):
             yield SystemCommand(label, what, getattr(self, f"action_{action}"))
 
 
-def pending_label(iface: Interface, standing: str | None = None) -> Text:
+def pending_label(iface: Interface, stand: str | None = None) -> Text:
     """A tree row for a definition that exists only in the pending set (and the files,
     when they define it without it running)."""
-    mark = "*" if standing == DEFINED_ONLY else "+"
+    mark = "*" if stand == DEFINED_ONLY else "+"
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{iface.name + mark:<16}", style=MARKS[mark])
-    if standing is not None:
-        text.append(f"{standing if mark == '*' else ' '} ")
+    if stand is not None:
+        text.append(f"{stand if mark == '*' else ' '} ")
     text.append(f"{iface.type:<10}")
     text.append("pending", style="yellow")
     return text
@@ -770,13 +770,13 @@ def defined_label(name: str, kind: IfType, mark: str) -> Text:
     return text
 
 
-def defined_details(iface: Interface | None, standing: str) -> Text:
+def defined_details(iface: Interface | None, words: str) -> Text:
     """The details pane for an interface that only the files define: their XML."""
     from ifsmith.core.xmlio import to_xml
 
     text = Text()
     text.append(f"{'definition':<13}", style="bold")
-    text.append(f"{standing}\n\n")
+    text.append(f"{words}\n\n")
     if iface is not None:
         text.append(to_xml(iface), style="cyan")
     return text
