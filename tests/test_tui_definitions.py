@@ -7,9 +7,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, SelectionList, Static, Tree
 
 from ifsmith.core.model import Family, LiveAddress, StartMode
+from ifsmith.tui.pending import Pending
+from ifsmith.tui.screens.apply import ApplyConfirm
 from ifsmith.tui.screens.dialogs import TextDialog
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.widgets.field import Choice
@@ -176,3 +179,21 @@ async def test_pickers_leave_what_the_files_give_to_a_bond_that_does_not_run(
         await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
         form = await open_form(app, pilot, "v", VlanForm, at="bond5")
         assert form.query_one("#parent", Choice).value == "bond5"  # defined, not running
+
+
+async def test_apply_warns_when_boot_activation_goes_off_the_default_route(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_files(tmp_path)
+    # The fake host's namespace does not exist: no ssh sessions or DNS servers to find.
+    monkeypatch.setattr("ifsmith.core.probe.discover", lambda host, live: [])
+    async with running(tmp_path) as (app, pilot):
+        await wait_for(pilot, lambda: app.standing.known)
+        bond0 = app.definition("bond0")
+        assert bond0 is not None
+        app.set_pending(Pending().define(dataclasses.replace(bond0, start_mode=StartMode.NONE)))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, ApplyConfirm))
+        summary = str(app.screen.query_one("#apply-summary", Static).render())
+        assert "warning: bond0: boot activation turned off" in summary
+        assert "the ipv4 default route" in summary

@@ -652,6 +652,7 @@ class IfsmithApp(App[int]):
     @work(thread=True, exclusive=True, group="apply")
     def prepare_apply(self, pending: Pending, backend: str) -> None:
         """Plan and find the probe targets off the UI thread, then ask."""
+        from ifsmith.core.definition import boot_off_warnings
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.plan import make_plan
         from ifsmith.core.probe import discover
@@ -668,6 +669,8 @@ class IfsmithApp(App[int]):
         except (IfsmithError, ValueError) as exc:
             problem = str(exc)
         targets = discover(self.host, live)
+        clients = [t.address for t in targets if t.why == "ssh client"]
+        warnings = boot_off_warnings(pending.definitions, self.defined, live, clients)
 
         def confirmed(choice: ApplyChoice | None) -> None:
             if choice is not None:
@@ -675,7 +678,7 @@ class IfsmithApp(App[int]):
                 self.start_apply(pending, backend, live, extra, choice.confirm_timeout)
 
         self.call_from_thread(
-            self.push_screen, ApplyConfirm(steps, backend, targets, problem), confirmed
+            self.push_screen, ApplyConfirm(steps, backend, targets, problem, warnings), confirmed
         )
 
     @work(thread=True, exclusive=True, group="apply")
