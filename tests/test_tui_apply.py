@@ -41,10 +41,11 @@ def lab(tmp_path: Path) -> Iterator[Host]:
 
 
 def progress(app: IfsmithApp) -> str:
+    """What the progress screen says ("" until it is shown with its widgets: a screen is
+    pushed before they are mounted)."""
     screen = app.screen
-    if not isinstance(screen, ApplyProgress):
-        return ""
-    return str(screen.query_one("#progress", Static).render())
+    shown = screen.query("#progress").results(Static) if isinstance(screen, ApplyProgress) else ()
+    return next((str(line.render()) for line in shown), "")
 
 
 async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: str) -> None:

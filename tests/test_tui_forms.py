@@ -323,7 +323,9 @@ async def test_a_form_is_reused_and_refilled_for_the_next_interface(tmp_path: Pa
         assert form.query_one("#name", Input).value == "bond0"
         assert slaves.selected == ["eth0", "eth1"]
         primary = form.query_one("#primary", Choice)
-        assert [v for _label, v in primary.options] == ["", "eth0", "eth1"]
+        # active-backup: the primary by name, the first slave unless one is named.
+        assert primary.options == [("eth0", "eth0"), ("eth1", "eth1")]
+        assert primary.value == "eth0"
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
         again = await open_form(app, pilot, "b", BondForm)
@@ -333,7 +335,7 @@ async def test_a_form_is_reused_and_refilled_for_the_next_interface(tmp_path: Pa
         assert not form.query_one("#name", Input).disabled
         offered = [slaves.get_option_at_index(i).value for i in range(slaves.option_count)]
         assert offered == ["eth2", "eth3"] and slaves.selected == []
-        assert form.query_one("#primary", Choice).options == [("(first slave)", "")]
+        assert form.query_one("#primary", Choice).options == [("(none)", "")]
         assert "a bond needs at least one slave" in error_of(app, "slaves")
         assert str(form.query_one("#form-title", Static).render()) == "New bond"
 
@@ -345,13 +347,15 @@ async def test_a_choice_steps_with_arrows_and_lists_every_option_on_enter(
         form = await open_form(app, pilot, "e", EthernetForm, at="eth3")
         start = form.query_one("#start", Choice)
         start.focus()
+        # eth3's definition (from the live state) sets no start mode: "(not set)" first.
+        assert start.value == ""
         await pilot.press("right")
-        assert start.value == "none"
+        assert start.value == "onboot"
         await pilot.press("left", "left")
         assert start.value == "hotplug"  # wraps around
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen.query("#choice-list").first() is not None)
-        await pilot.press("home", "enter")
+        await pilot.press("home", "down", "enter")
         await wait_for(pilot, lambda: app.screen is form)
         assert start.value == "onboot"
         await pilot.press("ctrl+s")

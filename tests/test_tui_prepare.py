@@ -11,12 +11,12 @@ from ifsmith.tui.app import make_app
 from ifsmith.tui.screens.forms import BondForm
 from ifsmith.tui.source import FakeSource
 from tests.test_tui_forms import open_form
-from tests.test_tui_tree import wait_for
+from tests.test_tui_tree import NOWHERE, wait_for
 from tests.tui_fakes import fake_live
 
 
 async def test_every_form_is_made_and_filled_before_it_is_opened() -> None:
-    app = make_app(host=Host(netns="demo"), source=FakeSource(fake_live()))
+    app = make_app(host=Host(root=NOWHERE, netns="demo"), source=FakeSource(fake_live()))
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(
             pilot, lambda: set(app.forms) == set(IfType) and all(
@@ -34,7 +34,7 @@ async def test_every_form_is_made_and_filled_before_it_is_opened() -> None:
 
 
 async def quit_while_the_forms_are_made() -> int | None:
-    app = make_app(host=Host(netns="demo"), source=FakeSource(fake_live()))
+    app = make_app(host=Host(root=NOWHERE, netns="demo"), source=FakeSource(fake_live()))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: bool(app.forms))  # the first one is under way
         await pilot.press("q")

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Tree
+from textual.widgets import Input, Tree
 
 from ifsmith.core.host import Host
 from ifsmith.core.txn import Txn
 from ifsmith.tui.app import IfsmithApp, make_app
+from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.apply import ApplyProgress
 from ifsmith.tui.screens.changes import ChangesScreen
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
@@ -60,6 +61,9 @@ def snapshot_of(snap_compare: Callable[..., bool], size: tuple[int, int], steps:
         await shown(app, pilot)
         await steps(app, pilot)
         app.clear_notifications()  # toasts would cover what the snapshot pins
+        # A blinking cursor is caught on or off by the moment the snapshot is taken.
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
         await pilot.pause()
 
     return snap_compare(app, terminal_size=size, run_before=run_before)
@@ -157,3 +161,45 @@ def test_apply_progress_snapshot(
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
 def test_help_snapshot(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
     assert snapshot_of(snap_compare, size, steps_for("question_mark", HelpScreen))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_pending_structure_snapshot(
+    snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """A new bridge with a new bond of the free NICs as its port and a VLAN on it: each
+    nested where it will be, the bond selected (its pending XML in the details)."""
+    from tests.test_tui_pending_state import BR7, BR7_5
+
+    async def steps(app: IfsmithApp, pilot: Pilot[int]) -> None:
+        app.set_pending(Pending().replace_all([BR7, BR7_5]))
+        await pilot.pause()
+        await goto(app, pilot, "bond7")
+
+    assert snapshot_of(snap_compare, size, steps)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])
+def test_definition_marks_snapshot(
+    snap_compare: Callable[..., bool], size: tuple[int, int]
+) -> None:
+    """What the files define beside what runs: ~ differ, d defined only, r running only;
+    bond0 selected (its definition in words, its XML from the files)."""
+    from ifsmith.core.model import Bond, BondMode, Bridge, IfType, Interface, MiiMon, StartMode
+
+    slaves = (Interface(IfType.ETHERNET, "eth0"), Interface(IfType.ETHERNET, "eth1"))
+    files = [
+        Interface(IfType.BOND, "bond0", StartMode.ONBOOT, mtu=9000,
+                  bond=Bond(BondMode.ACTIVE_BACKUP, MiiMon(100), slaves=slaves)),
+        Interface(IfType.ETHERNET, "eth3", StartMode.ONBOOT),
+        Interface(IfType.BRIDGE, "br9", StartMode.ONBOOT, bridge=Bridge()),
+    ]  # fmt: skip
+
+    async def steps(app: IfsmithApp, pilot: Pilot[int]) -> None:
+        # As if the detected stack's files said so (the demo root has none).
+        app.defined, app.definitions_read = files, True
+        app.reload()
+        await wait_for(pilot, lambda: app.standing.known)
+        await goto(app, pilot, "bond0")
+
+    assert snapshot_of(snap_compare, size, steps)

@@ -21,11 +21,13 @@ from tests.netns import can_make_netns, ip, ip_batch, make_netns
 from tests.tui_fakes import fake_live
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+# A root that does not exist: no network stack's files are read, on any machine.
+NOWHERE = Path("/nonexistent/ifsmith-demo")
 
 
 def fake_app() -> tuple[IfsmithApp, FakeSource]:
     source = FakeSource(fake_live())
-    return make_app(host=Host(netns="demo"), source=source), source
+    return make_app(host=Host(root=NOWHERE, netns="demo"), source=source), source
 
 
 def labels(node: object, depth: int = 0) -> list[str]:

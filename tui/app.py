@@ -29,10 +29,10 @@ from textual.widgets import Footer, Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
-from ifsmith.tui.pending import Pending
+from ifsmith.tui.pending import Layout, Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
-from ifsmith.tui.screens.forms import without_live_state
 from ifsmith.tui.source import LiveSource, NetnsSource
+from ifsmith.tui.standing import DEFINED_ONLY, Standing, standing
 from ifsmith.tui.widgets.details import Details
 from ifsmith.tui.widgets.linktree import LinkTree, Row
 
@@ -68,46 +68,23 @@ def kind_label(link: LiveLink) -> str:
 MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
 
 
-def row_label(link: LiveLink, mark: str = "") -> Text:
-    """One tree row: name (with a pending mark), type, link state in colour, addresses."""
+def row_label(link: LiveLink, mark: str = "", stand: str | None = None) -> Text:
+    """One tree row: name (with a pending mark), its standing (defined/running, when the
+    files were read), type, link state in colour, addresses."""
     # One Text from the whole line and its spans: appending piece by piece cleans each
     # piece of control codes, and a snapshot of 2,000 links makes 2,000 of these.
     name = f"{link.name + mark:<16}"
+    if stand is not None:
+        name += f"{stand} "
     kind = f"{kind_label(link):<10}"
     state = f"{str(link.operstate) if link.admin_up else 'admin-down':<15}"
     addresses = " ".join(str(a) for a in link.addresses if a.scope != "link")
     style = STATE_STYLE.get(link.operstate, "") if link.admin_up else "dim"
     at = len(name) + len(kind)
-    spans = [Span(0, len(name), MARKS.get(mark, "bold"))]
+    spans = [Span(0, len(link.name + mark), MARKS.get(mark, "bold"))]
     if style:
         spans.append(Span(at, at + len(state), style))
     return Text(name + kind + state + addresses, spans=spans, no_wrap=True, overflow="ellipsis")
-
-
-def tree_order(live: LiveHost, show_loopback: bool) -> list[tuple[LiveLink, list[LiveLink]]]:
-    """Top-level links with their children; loopback only when asked for."""
-    children = tree_children(live)
-    placed = {c.name for kids in children.values() for c in kids}
-    return [
-        (link, children.get(link.name, []))
-        for link in live.links
-        if link.name not in placed and (show_loopback or not link.is_loopback)
-    ]
-
-
-def tree_children(live: LiveHost) -> dict[str, list[LiveLink]]:
-    """Children by holder: ports and slaves under masters, VLANs under their parent.
-
-    A VLAN with a master of its own (a bridge port) sits under that master.
-    """
-    by_name = live.by_name()
-    children: dict[str, list[LiveLink]] = {}
-    for link in live.links:
-        if link.master in by_name:
-            children.setdefault(link.master or "", []).append(link)
-        elif link.vlan_tag is not None and link.parent in by_name:
-            children.setdefault(link.parent or "", []).append(link)
-    return children
 
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
@@ -122,6 +99,14 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
     ("i", "bridge_this", "Bridge it", True, "put the selected interface into a new bridge"),
     ("u", "unbridge", "Unbridge", True, "take the only port out of the selected bridge"),
     ("c", "changes", "Review", True, "review pending changes: XML and files per backend"),
+    (
+        "equals_sign",
+        "drift",
+        "Review",
+        True,
+        "defined vs running: the selection's differences (tree: ~ differ, d defined only, "
+        "r running only)",
+    ),
     ("a", "apply", "Apply", True, "apply pending changes with automatic rollback"),
     ("x", "export", "Export", True, "write the pending XML (or the selection's) to a file"),
     ("o", "import", "Import", True, "read an XML file into the pending changes"),
@@ -134,8 +119,9 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
 NEW = Binding.Group("New", compact=True)
 BRIDGING = Binding.Group("Bridge/un", compact=True)
 XML_FILES = Binding.Group("XML file", compact=True)
+REVIEW = Binding.Group("Review", compact=True)
 GROUPS = {"b": NEW, "B": NEW, "v": NEW, "i": BRIDGING, "u": BRIDGING,
-          "x": XML_FILES, "o": XML_FILES}  # fmt: skip
+          "c": REVIEW, "equals_sign": REVIEW, "x": XML_FILES, "o": XML_FILES}  # fmt: skip
 
 
 def read_only_reason() -> str | None:
@@ -190,6 +176,12 @@ class IfsmithApp(App[int]):
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
         self.footer = Footer(compact=True)
         self._prepared = False
+        self._view: tuple[tuple[LiveHost, Pending, list[Interface]], Layout] | None = None
+        # What the host's files define (read once at start-up through the detected
+        # stack) and each interface's standing against the live state.
+        self.defined: list[Interface] = []
+        self.definitions_read = False
+        self.standing = Standing()
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -246,7 +238,9 @@ class IfsmithApp(App[int]):
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
         live = self.source.snapshot()
-        self.call_from_thread(self.show, live)
+        # Drift is computed here, off the UI thread: a few ms per hundred definitions.
+        marks = standing(self.defined, live) if self.definitions_read else None
+        self.call_from_thread(self.show, live, marks)
 
     @work(exclusive=True, group="backend", thread=True)
     def detect_backend(self) -> None:
@@ -254,12 +248,33 @@ class IfsmithApp(App[int]):
 
         names = backends.available()
         detected = backends.detect(self.host)
-        self.call_from_thread(self._backends_known, names, detected)
+        defined: list[Interface] = []
+        problems: list[str] = []
+        if detected is not None:
+            from ifsmith.core.errors import IfsmithError
+            from ifsmith.core.files import HostFiles
 
-    def _backends_known(self, names: list[str], detected: str | None) -> None:
+            try:
+                defined, problems = backends.get(detected).read_report(HostFiles(self.host))
+            except (IfsmithError, OSError, ValueError) as exc:
+                problems = [f"{detected}: the files could not be read: {exc}"]
+        self.call_from_thread(self._backends_known, names, detected, defined, problems)
+
+    def _backends_known(
+        self, names: list[str], detected: str | None, defined: list[Interface], problems: list[str]
+    ) -> None:
         self.backend_names = names
         if self.backend == LIVE_ONLY:  # unless chosen already on the Changes screen
             self.backend = detected or LIVE_ONLY
+        if detected is not None:
+            self.defined = defined
+            self.definitions_read = True
+            self.reload()  # the tree again, with the marks
+        if problems:
+            shown = "\n".join(problems[:5]) + (
+                f"\n(+{len(problems) - 5} more)" if len(problems) > 5 else ""
+            )
+            self.notify(shown, title=f"{detected}: lines not used", severity="warning", timeout=10)
 
     @work(exclusive=True, group="monitor")
     async def follow_changes(self) -> None:
@@ -271,9 +286,12 @@ class IfsmithApp(App[int]):
 
     # -- the tree -------------------------------------------------------------------
 
-    def show(self, live: LiveHost) -> None:
-        """Show a snapshot: the tree updated in place, the details, the status line."""
+    def show(self, live: LiveHost, marks: Standing | None = None) -> None:
+        """Show a snapshot (with its standing): the tree updated in place, the details,
+        the status line."""
         self.live = live
+        if marks is not None:
+            self.standing = marks
         self.query_one("#tree", LinkTree).show(self.rows(live))
         self.update_details()
         self.query_one("#status", Static).update(self._status_text())
@@ -282,35 +300,52 @@ class IfsmithApp(App[int]):
             self.call_after_refresh(self.prepare)
 
     def rows(self, live: LiveHost) -> list[Row]:
-        """The tree's rows: live links with their children, then pending new ones."""
-        children = tree_children(live)
-        marks = {c.name: "-" if c.is_deletion else "*" for c in self.pending.changes}
+        """The tree's rows: the host as it will be once the pending changes apply, each
+        slave, port and VLAN under what holds it, pending new ones among the live."""
+        view = self.view(live)
+        children = view.children()
+        links = live.by_name()
+        marks = {c.name: "-" for c in self.pending.changes if c.is_deletion}
+        for name in view.defined:
+            marks[name] = "*" if name in links or name in self.standing.marks else "+"
+        stand = self.standing
 
         labels: dict[str, tuple[LiveLink, str, Text]] = {}
 
         def label(link: LiveLink, mark: str) -> Text:
             # The same link (often the same object) keeps its label: making 2,000 was
             # most of the cost of a re-read or of showing loopback.
+            marked = mark + (stand.mark(link.name) or "")
             known = self._labels.get(link.name)
-            if known is not None and known[1] == mark and (known[0] is link or known[0] == link):
+            if known is not None and known[1] == marked and (known[0] is link or known[0] == link):
                 text = known[2]
             else:
-                text = row_label(link, mark)
-            labels[link.name] = (link, mark, text)
+                text = row_label(link, mark, stand.mark(link.name))
+            labels[link.name] = (link, marked, text)
             return text
 
-        def row(link: LiveLink) -> Row:
-            kids = tuple(row(child) for child in children.get(link.name, []))
-            return Row(link.name, label(link, marks.get(link.name, "")), kids)
+        def row(name: str) -> Row:
+            kids = tuple(row(child) for child in children.get(name, ()))
+            link = links.get(name)
+            if link is not None:
+                return Row(name, label(link, marks.get(name, "")), kids)
+            pending = view.defined.get(name)
+            if pending is not None:
+                return Row(name, pending_label(pending, stand.mark(name)), kids)
+            return Row(name, defined_label(name, view.types[name], marks.get(name, "")), kids)
 
-        rows = [row(link) for link, _kids in tree_order(live, self.show_loopback)]
+        hidden = () if self.show_loopback else view.loopback
+        rows = [row(name) for name in view.top() if name not in hidden]
         self._labels = labels
-        rows += [
-            Row(change.name, pending_label(change.interface))
-            for change in self.pending.changes
-            if change.interface is not None and live.link(change.name) is None
-        ]
         return rows or [Row(None, Text("no interfaces", style="dim"))]
+
+    def view(self, live: LiveHost | None = None) -> Layout:
+        """The host once the pending changes apply (kept while live, pending and the
+        definitions stay)."""
+        key = (self.live if live is None else live, self.pending, self.defined)
+        if self._view is None or any(a is not b for a, b in zip(self._view[0], key, strict=True)):
+            self._view = (key, layout(*key))
+        return self._view[1]
 
     def selected(self) -> str | None:
         """The name under the tree's cursor."""
@@ -326,7 +361,14 @@ class IfsmithApp(App[int]):
             details.show(pending_details(change.interface))
             return
         link = self.live.link(name) if name else None
-        details.show(details_text(link, self.live) if link is not None else Text())
+        if name is None:
+            details.show(Text())
+        elif link is not None:
+            details.show(details_text(link, self.live, self.standing, self.definition(name)))
+        elif (nested := self.view().defined.get(name)) is not None:  # inside a pending one
+            details.show(pending_details(nested))
+        else:
+            details.show(defined_details(self.definition(name), self.standing.describe(name)))
 
     def action_refresh(self) -> None:
         self.reload()
@@ -352,19 +394,18 @@ class IfsmithApp(App[int]):
         self.set_pending(Pending())
 
     def definition(self, name: str) -> Interface | None:
-        """What an interface is now: its pending definition, else as the kernel runs it."""
-        from ifsmith.core.live import interface_from_live
+        """What an admin edits: the pending definition, else the files' one, else one
+        derived from what the kernel runs (leases as ``<dhcp/>``)."""
+        from ifsmith.core.definition import definition_of
 
         change = self.pending.get(name)
         if change is not None:
             return change.interface
-        if self.live.link(name) is None:
-            return None
-        return without_live_state(interface_from_live(self.live, name))
+        return definition_of(self.defined, self.live, name)
 
     def known_names(self) -> set[str]:
         return {lnk.name for lnk in self.live.links} | {
-            i.name for d in self.pending.definitions for i, _m in d.walk()
+            i.name for d in (*self.defined, *self.pending.definitions) for i, _m in d.walk()
         }
 
     def form(self, kind: IfType) -> InterfaceForm:
@@ -399,21 +440,31 @@ class IfsmithApp(App[int]):
         gc.freeze()
 
     def open_form(self, kind: IfType, original: Interface | None) -> None:
-        others = [
-            d for d in self.pending.definitions if original is None or d.name != original.name
-        ]
+        others = self.pending.discard(original.name) if original is not None else self.pending
         form = self.form(kind)
-        form.load(self.live, original, others, self.known_names())
+        form.load(self.live, original, others, self.known_names(), self.selected(), self.defined)
 
         def done(result: Interface | None) -> None:
             if result is not None:
                 pending = self.pending
-                # Subordinates now nested in this definition are no longer separate changes.
+                # Subordinates now nested in this definition are no longer separate changes;
+                # what a slave or port cannot keep of its own is said, not just gone.
+                gave_up = []
                 for sub, master in result.walk():
-                    if master is not None and pending.get(sub.name) is not None:
+                    change = pending.get(sub.name) if master is not None else None
+                    if change is not None:
                         pending = pending.discard(sub.name)
+                        own = change.interface
+                        if own is not None and (own.protocols or own.mtu or own.start_mode):
+                            gave_up.append(sub.name)
                 self.set_pending(pending.define(result))
                 self.notify(f"{result.name}: pending (c to review, a to apply)")
+                if gave_up:
+                    self.notify(
+                        f"{', '.join(gave_up)}: pending addressing, MTU and start mode "
+                        f"dropped; {result.name} sets them now",
+                        severity="warning",
+                    )
 
         self.push_screen(form, done)
 
@@ -421,12 +472,7 @@ class IfsmithApp(App[int]):
         name = self.selected()
         if name is None:
             return
-        link = self.live.link(name)
-        if link is not None and link.master is not None:
-            role = "slave" if (m := self.live.link(link.master)) and m.kind == "bond" else "port"
-            self.notify(
-                f"{name} is a {role} of {link.master}: edit {link.master}", severity="warning"
-            )
+        if self.refuse_held(name):
             return
         original = self.definition(name)
         if original is None:
@@ -435,6 +481,17 @@ class IfsmithApp(App[int]):
             )
             return
         self.open_form(original.type, original)
+
+    def refuse_held(self, name: str) -> bool:
+        """Say so when a bond or bridge holds ``name`` (live, or once pending changes
+        apply): it is changed through that master."""
+        view = self.view()
+        master = view.masters.get(name)
+        if master is None:
+            return False
+        role = "slave" if view.types.get(master) is IfType.BOND else "port"
+        self.notify(f"{name} is a {role} of {master}: edit {master}", severity="warning")
+        return True
 
     def action_new_bond(self) -> None:
         self.open_form(IfType.BOND, None)
@@ -449,7 +506,9 @@ class IfsmithApp(App[int]):
         name = self.selected()
         if name is None:
             return
-        if self.live.link(name) is None:
+        if self.live.link(name) is None and name not in self.standing.marks:
+            if self.pending.get(name) is None and self.refuse_held(name):
+                return  # only pending, inside another definition
             self.set_pending(self.pending.discard(name))  # only ever pending: forget it
             self.notify(f"{name}: pending definition discarded")
             return
@@ -462,10 +521,9 @@ class IfsmithApp(App[int]):
 
         name = self.selected()
         original = self.definition(name) if name else None
-        link = self.live.link(name) if name else None
         if name is None or original is None:
             return
-        if original.type is IfType.BRIDGE or (link is not None and link.master is not None):
+        if original.type is IfType.BRIDGE or name in self.view().masters:
             self.notify(f"{name} cannot become a bridge port here", severity="warning")
             return
 
@@ -504,14 +562,24 @@ class IfsmithApp(App[int]):
 
         self.push_screen(ChangesScreen(self.host, self.backend_names, self.backend))
 
+    def action_drift(self) -> None:
+        from ifsmith.tui.screens.dialogs import TextDialog
+
+        name = self.selected()
+        if name is None:
+            return
+        lines = self.standing.lines.get(name, [])
+        body = "\n".join(lines) if lines else "no differences"
+        self.push_screen(TextDialog(f"{name}: {self.standing.describe(name, hint='')}", body))
+
     def action_export(self) -> None:
         from ifsmith.tui.screens.dialogs import PathDialog
 
         name = self.selected()
         if self.pending.definitions:
             what, default = "the pending definitions", "ifsmith-pending.xml"
-        elif name is not None and self.live.link(name) is not None:
-            what, default = f"{name}'s live XML", f"{name}.xml"
+        elif name is not None and self.definition(name) is not None:
+            what, default = f"{name}'s definition", f"{name}.xml"
         else:
             self.notify("nothing to export", severity="warning")
             return
@@ -529,14 +597,14 @@ class IfsmithApp(App[int]):
         self.push_screen(PathDialog(f"Export {what}", default), done)
 
     def export_xml(self, name: str | None) -> str:
-        """The pending definitions as a document, else the selection's live XML."""
-        from ifsmith.core.live import interface_from_live
+        """The pending definitions as a document, else the selection's definition."""
         from ifsmith.core.xmlio import to_document, to_xml
 
         if self.pending.definitions:
             return to_document(self.pending.definitions)
-        assert name is not None
-        return to_xml(interface_from_live(self.live, name))
+        iface = self.definition(name) if name is not None else None
+        assert iface is not None
+        return to_xml(iface)
 
     def action_import(self) -> None:
         from ifsmith.tui.screens.dialogs import PathDialog
@@ -564,7 +632,10 @@ class IfsmithApp(App[int]):
                 "\n".join(str(p) for p in bad[:5]), title=path, severity="error", timeout=10
             )
             return
-        self.set_pending(self.pending.replace_all(interfaces))
+        from ifsmith.core.definition import keep_defined
+
+        # Absent is not "off": a document silent about the start mode keeps the files'.
+        self.set_pending(self.pending.replace_all(keep_defined(interfaces, self.defined)))
         self.notify(f"{path}: {len(interfaces)} definition(s) pending")
 
     # -- apply ----------------------------------------------------------------------
@@ -581,6 +652,7 @@ class IfsmithApp(App[int]):
     @work(thread=True, exclusive=True, group="apply")
     def prepare_apply(self, pending: Pending, backend: str) -> None:
         """Plan and find the probe targets off the UI thread, then ask."""
+        from ifsmith.core.definition import boot_off_warnings
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.plan import make_plan
         from ifsmith.core.probe import discover
@@ -597,6 +669,8 @@ class IfsmithApp(App[int]):
         except (IfsmithError, ValueError) as exc:
             problem = str(exc)
         targets = discover(self.host, live)
+        clients = [t.address for t in targets if t.why == "ssh client"]
+        warnings = boot_off_warnings(pending.definitions, self.defined, live, clients)
 
         def confirmed(choice: ApplyChoice | None) -> None:
             if choice is not None:
@@ -604,7 +678,7 @@ class IfsmithApp(App[int]):
                 self.start_apply(pending, backend, live, extra, choice.confirm_timeout)
 
         self.call_from_thread(
-            self.push_screen, ApplyConfirm(steps, backend, targets, problem), confirmed
+            self.push_screen, ApplyConfirm(steps, backend, targets, problem, warnings), confirmed
         )
 
     @work(thread=True, exclusive=True, group="apply")
@@ -650,13 +724,15 @@ class IfsmithApp(App[int]):
         if state == "committed":
             self.pending = Pending()
         self.reload()
+        self.detect_backend()  # the files changed (or went back): their definitions again
 
     # -- help and the command palette -----------------------------------------------
 
     def action_help(self) -> None:
         from ifsmith.tui.screens.help import HelpScreen
 
-        keys = [("?" if k == "question_mark" else k, what) for k, _a, _l, _s, what in KEYS]
+        shown = {"question_mark": "?", "equals_sign": "="}
+        keys = [(shown.get(k, k), what) for k, _a, _l, _s, what in KEYS]
         keys += [("ctrl+p", "command palette"), ("arrows", "move"), ("esc", "close a form")]
         mode = (
             f"Read-only: {self.read_only}; apply is disabled."
@@ -675,12 +751,37 @@ class IfsmithApp(App[int]):
             yield SystemCommand(label, what, getattr(self, f"action_{action}"))
 
 
-def pending_label(iface: Interface) -> Text:
-    """A tree row for a definition that exists only in the pending set."""
+def pending_label(iface: Interface, stand: str | None = None) -> Text:
+    """A tree row for a definition that exists only in the pending set (and the files,
+    when they define it without it running)."""
+    mark = "*" if stand == DEFINED_ONLY else "+"
     text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{iface.name + '+':<16}", style=MARKS["+"])
+    text.append(f"{iface.name + mark:<16}", style=MARKS[mark])
+    if stand is not None:
+        text.append(f"{stand if mark == '*' else ' '} ")
     text.append(f"{iface.type:<10}")
     text.append("pending", style="yellow")
+    return text
+
+
+def defined_label(name: str, kind: IfType, mark: str) -> Text:
+    """A tree row for an interface the files define that does not run."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{name + mark:<16}", style=MARKS.get(mark, "bold"))
+    text.append(f"{DEFINED_ONLY} {kind:<10}")
+    text.append("not running", style="dim")
+    return text
+
+
+def defined_details(iface: Interface | None, words: str) -> Text:
+    """The details pane for an interface that only the files define: their XML."""
+    from ifsmith.core.xmlio import to_xml
+
+    text = Text()
+    text.append(f"{'definition':<13}", style="bold")
+    text.append(f"{words}\n\n")
+    if iface is not None:
+        text.append(to_xml(iface), style="cyan")
     return text
 
 
@@ -694,12 +795,22 @@ def pending_details(iface: Interface) -> Text:
     return text
 
 
-def details_text(link: LiveLink, live: LiveHost) -> Text:
-    """The details pane: the facts an admin looks for, then the live XML."""
+def details_text(
+    link: LiveLink,
+    live: LiveHost,
+    marks: Standing | None = None,
+    definition: Interface | None = None,
+) -> Text:
+    """The details pane: the facts an admin looks for, then the XML: the definition with
+    the live link state beside it, as ``dumpxml`` shows it (else the live XML)."""
+    from ifsmith.core.definition import with_live
     from ifsmith.core.live import interface_from_live
     from ifsmith.core.xmlio import to_xml
 
     text = Text()
+    if marks is not None and marks.known:
+        text.append(f"{'definition':<13}", style="bold")
+        text.append(f"{marks.describe(link.name)}\n")
     facts = [
         ("name", link.name),
         ("type", kind_label(link)),
@@ -725,7 +836,8 @@ def details_text(link: LiveLink, live: LiveHost) -> Text:
         text.append(f"{'gateway':<13}", style="bold")
         text.append(f"{gateway} ({family})\n")
     text.append("\n")
-    text.append(to_xml(interface_from_live(live, link.name)), style="cyan")
+    shown = with_live(definition, live) if definition is not None else None
+    text.append(to_xml(shown or interface_from_live(live, link.name)), style="cyan")
     return text
 
 

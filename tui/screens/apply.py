@@ -8,7 +8,7 @@ the TUI, or losing the ssh session, leaves the change guarded all the same.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +42,19 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     AUTO_FOCUS = "#extra"
 
     def __init__(
-        self, steps: list[str], backend: str, targets: list[Target], problem: str = ""
+        self,
+        steps: list[str],
+        backend: str,
+        targets: list[Target],
+        problem: str = "",
+        warnings: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.steps = steps
         self.backend = backend
         self.targets = targets
         self.problem = problem
+        self.warnings = list(warnings)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="apply-box", classes="dialog"):
@@ -58,6 +64,8 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 text.append("Plan\n", style="bold")
                 for step in self.steps or ["no change to the live state"]:
                     text.append(f"  {step}\n")
+                for warning in self.warnings:
+                    text.append(f"warning: {warning}\n", style="bold yellow")
                 text.append(f"Files: {self.backend}\n", style="bold")
                 text.append("Probes judged after the change\n", style="bold")
                 for target in self.targets:

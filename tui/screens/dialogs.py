@@ -1,11 +1,12 @@
-"""Small dialogs: a name for "bridge this interface", a file path for export/import."""
+"""Small dialogs: a name for "bridge this interface", a file path for export/import,
+lines to read."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
@@ -93,4 +94,29 @@ class PathDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TextDialog(ModalScreen[None]):
+    """A title and lines to read (defined vs running); Esc, Enter or = closes it."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("enter", "close", "Close", show=False),
+        Binding("equals_sign", "close", "Close", show=False),
+    ]
+
+    def __init__(self, title: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="small-dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            with VerticalScroll(id="dialog-body"):
+                yield Static(self.body, id="dialog-text", markup=False)
+
+    def action_close(self) -> None:
         self.dismiss(None)

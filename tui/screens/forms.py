@@ -11,7 +11,7 @@ takes ~0.1 s to compose and style a form's widgets, refilling one takes a few ms
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -24,6 +24,7 @@ from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Stati
 
 from ifsmith.core.checks import Problem, check
 from ifsmith.core.model import (
+    PRIMARY_MODES,
     ArpMon,
     ArpValidate,
     Bond,
@@ -38,6 +39,7 @@ from ifsmith.core.model import (
     StartMode,
     Vlan,
 )
+from ifsmith.tui.pending import Pending, layout
 from ifsmith.tui.widgets.field import (
     Choice,
     FieldError,
@@ -50,6 +52,8 @@ from ifsmith.tui.widgets.field import (
 )
 
 START_MODES = [("on boot", "onboot"), ("manual (none)", "none"), ("hotplug", "hotplug")]
+# A setting the loaded definition leaves out: offered so that OK keeps it left out.
+UNSET = ("(not set)", "")
 
 # Words in a core.checks message → the field it is about (first match wins).
 FIELD_WORDS: list[tuple[str, str]] = [
@@ -68,33 +72,29 @@ FIELD_WORDS: list[tuple[str, str]] = [
     ("defined twice", "name"),
 ]
 
+MODES = [(str(m), str(m)) for m in BondMode]
+MONITORS = [("MII (miimon)", "miimon"), ("ARP (arpmon)", "arpmon")]
+NO_PRIMARY = ("(none)", "")
+NOTHING_PENDING = Pending()
+
 # What a form's filling must not report as the admin's edits.
 FILL_MESSAGES = (Input.Changed, Choice.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
 
 
-def without_live_state(iface: Interface) -> Interface:
-    """A definition from a live interface: no ``<link>`` state anywhere in it."""
-    bond, bridge = iface.bond, iface.bridge
-    if bond is not None:
-        bond = dataclasses.replace(bond, slaves=tuple(map(without_live_state, bond.slaves)))
-    if bridge is not None:
-        bridge = dataclasses.replace(bridge, ports=tuple(map(without_live_state, bridge.ports)))
-    return dataclasses.replace(iface, link=None, bond=bond, bridge=bridge)
-
-
 def offer(picker: Picker, names: list[str], chosen: Iterable[str]) -> None:
-    """Offer ``names`` in a picker, ``chosen`` ticked (unchanged offers are left alone)."""
-    ticked = set(chosen)
+    """Offer ``names`` in a picker, ``chosen`` ticked in their order (a bond's slave order
+    is its primary's fallback); unchanged offers are left alone."""
+    ticked = list(dict.fromkeys(chosen))
     offered = [(n, n, n in ticked) for n in names]
     if picker.offered == offered:
         picker.deselect_all()
-        for name in ticked:
-            picker.select(name)
     else:
         picker.offered = offered
         picker.clear_options()
-        picker.add_options(offered)
+        picker.add_options([(n, n, False) for n in names])
         picker.refresh(layout=True)  # its height follows the number of options
+    for name in ticked:  # ticked one by one: the picker's selection keeps this order
+        picker.select(name)
     picker.highlighted = 0 if offered else None  # as a new form's: at the top
 
 
@@ -112,13 +112,13 @@ class InterfaceForm(ModalScreen[Interface | None]):
         self,
         live: LiveHost | None = None,
         original: Interface | None = None,
-        others: Iterable[Interface] = (),
+        pending: Pending = NOTHING_PENDING,
         known: Iterable[str] = (),
     ) -> None:
         super().__init__()
         self.problems: dict[str, str] = {}
         self._error_labels: dict[str, Label] = {}
-        self.load(live or LiveHost(), original, others, known)
+        self.load(live or LiveHost(), original, pending, known)
         self.heading = Static("", id="form-title")
         self.name_input = text_input("name")
         self.start = Choice("start", START_MODES, "onboot")
@@ -131,14 +131,21 @@ class InterfaceForm(ModalScreen[Interface | None]):
         self,
         live: LiveHost,
         original: Interface | None,
-        others: Iterable[Interface] = (),
+        pending: Pending = NOTHING_PENDING,
         known: Iterable[str] = (),
+        selected: str | None = None,
+        files: Sequence[Interface] = (),
     ) -> None:
-        """Show ``original`` (None: a new interface) against this live state."""
+        """Show ``original`` (None: a new interface) against this live state, the other
+        pending changes (``pending`` without the original's own) and the host's ``files``
+        (their definitions); ``selected`` is the tree's selection, a new VLAN's parent
+        when it can be one."""
         self.live = live
         self.original = original
-        self.others = list(others)  # other pending definitions (their slaves are taken)
+        # The host once the other changes apply: what is free, what a VLAN can sit on.
+        self.view = layout(live, pending, files)
         self.known = set(known)
+        self.selected = selected
         if self.is_mounted:
             self.fill()
 
@@ -185,7 +192,11 @@ class InterfaceForm(ModalScreen[Interface | None]):
             self.heading.update(self.title_text)
             self.name_input.value = o.name if o is not None else self.default_name()
             self.name_input.disabled = o is not None  # renaming is delete + define
-            self.start.value = str(o.start_mode) if o is not None and o.start_mode else "onboot"
+            unset = o is not None and o.start_mode is None
+            self.start.set_options(
+                [UNSET, *START_MODES] if unset else START_MODES,
+                str(o.start_mode) if o is not None and o.start_mode else "" if unset else "onboot",
+            )
             self.mtu.value = str(o.mtu) if o is not None and o.mtu else ""
             self.fill_fields()
             for settings in self.ip:
@@ -205,16 +216,19 @@ class InterfaceForm(ModalScreen[Interface | None]):
         return widget.value or None
 
     def common(self, name: str) -> Interface:
-        """An interface of this form's type with start mode, MTU and IP settings."""
+        """An interface of this form's type with start mode, MTU and IP settings; what the
+        form has no field for (label, a bond's or bridge's MAC) as the original had it."""
         protocols = [p for p in (s.protocol() for s in self.ip) if p is not None]
         start = self.choice(self.start)
+        o = self.original
         return Interface(
             type=self.KIND,
             name=name,
             start_mode=StartMode(start) if start else None,
             mtu=parse_int("mtu", self.mtu.value, "MTU"),
+            mac=o.mac if o is not None else None,
             protocols=tuple(protocols),
-            label=self.original.label if self.original is not None else None,
+            label=o.label if o is not None else None,
         )
 
     def build(self) -> Interface:
@@ -339,50 +353,38 @@ class InterfaceForm(ModalScreen[Interface | None]):
 
     # -- what the pickers offer -----------------------------------------------------
 
-    def taken(self) -> set[str]:
-        """Names that are slaves or ports in other pending definitions."""
-        out = set()
-        for other in self.others:
-            if self.original is not None and other.name == self.original.name:
-                continue
-            out |= {i.name for i, master in other.walk() if master is not None}
-        return out
-
     def own_subordinates(self) -> list[str]:
         return [s.name for s in self.original.subordinates] if self.original else []
 
     def free(self, types: set[IfType]) -> list[str]:
-        """Interfaces of these types that have no master (live or pending), loopback aside."""
-        taken = self.taken()
+        """What a slave or port of this interface can be once the other pending changes
+        apply: interfaces of these types that nothing else holds, its own ones kept (also
+        those only its definition has), never itself or what sits on it."""
         own = self.own_subordinates()
-        names = [
-            link.name
-            for link in self.live.links
-            if link.type in types
-            and not link.is_loopback
-            and (link.master is None or link.name in own)
-            and link.name not in taken
-        ]
-        names += [o.name for o in self.others if o.type in types and o.name not in names]
         mine = self.original.name if self.original else None
-        return [n for n in names if n != mine]
+        inside = {i.name for i, _m in self.original.walk()} if self.original else set()
+        names = [
+            n
+            for n in self.view.free(types, keep=own)
+            if n not in inside or n in own
+            if mine is None or self.view.parents.get(n) != mine
+        ]
+        return names + [n for n in own if n not in names]
 
     def subordinate(self, name: str) -> Interface:
-        """A slave or port as libvirt nests it: pending definition, else the live device."""
-        from ifsmith.core.live import interface_from_live
+        """A slave or port as libvirt nests it: as the original has it, else its pending
+        definition, else the live device."""
+        from ifsmith.core.definition import derive
 
-        for other in self.others:
-            if other.name == name:
-                base = other
-                break
-        else:
-            if self.original is not None:
-                for sub in self.original.subordinates:
-                    if sub.name == name:
-                        return sub
+        if self.original is not None:
+            for sub in self.original.subordinates:
+                if sub.name == name:
+                    return sub
+        base = self.view.defined.get(name)
+        if base is None:
             if self.live.link(name) is None:
                 return Interface(IfType.ETHERNET, name)
-            base = without_live_state(interface_from_live(self.live, name))
+            base = derive(self.live, name)
         return dataclasses.replace(
             base, start_mode=None, mtu=None, protocols=(), link=None, label=None
         )
@@ -414,19 +416,19 @@ class BondForm(InterfaceForm):
     KIND = IfType.BOND
 
     def fields(self) -> Iterable[Widget]:
-        self.mode = Choice("mode", [(str(m), str(m)) for m in BondMode])
-        self.monitor = Choice("monitor", [("MII (miimon)", "miimon"), ("ARP (arpmon)", "arpmon")])
+        self.mode = Choice("mode", MODES)
+        self.monitor = Choice("monitor", MONITORS)
         self.mii_freq = text_input("miimon-freq")
         self.mii_updelay = text_input("miimon-updelay")
         self.mii_downdelay = text_input("miimon-downdelay")
-        self.mii_carrier = Choice(
-            "miimon-carrier", [("netif (default)", "netif"), ("ioctl", "ioctl")]
-        )
+        self.mii_carrier = Choice("miimon-carrier", [UNSET, *[(str(c), str(c)) for c in Carrier]])
         self.arp_interval = text_input("arp-interval")
         self.arp_targets = text_input("arp-targets", "", "IPv4 addresses")
-        self.arp_validate = Choice("arp-validate", [(str(v), str(v)) for v in ArpValidate])
+        self.arp_validate = Choice(
+            "arp-validate", [UNSET, *[(str(v), str(v)) for v in ArpValidate]]
+        )
         self.slave_list = Picker("slaves")
-        self.primary = Choice("primary", [("(first slave)", "")])
+        self.primary = Choice("primary", [NO_PRIMARY])
         yield from self.name_field()
         yield from self.common_fields()
         yield from field_row("mode", self.mode)
@@ -446,75 +448,90 @@ class BondForm(InterfaceForm):
 
     def fill_fields(self) -> None:
         bond = self.original.bond if self.original is not None else None
-        self.mode.value = str(bond.mode) if bond and bond.mode else str(BondMode.ACTIVE_BACKUP)
-        self.monitor.value = "arpmon" if bond and bond.arpmon else "miimon"
+        if bond is None:
+            self.mode.set_options(MODES, str(BondMode.ACTIVE_BACKUP))
+            self.monitor.set_options(MONITORS, "miimon")
+        else:
+            mode = str(bond.mode) if bond.mode else ""
+            self.mode.set_options(MODES if mode else [UNSET, *MODES], mode)
+            monitor = "arpmon" if bond.arpmon else "miimon" if bond.miimon else ""
+            self.monitor.set_options([*MONITORS, UNSET] if not monitor else MONITORS, monitor)
         mii = bond.miimon if bond and bond.miimon else MiiMon(100)
         self.mii_freq.value = str(mii.freq)
         self.mii_updelay.value = str(mii.updelay)
         self.mii_downdelay.value = str(mii.downdelay)
-        self.mii_carrier.value = str(mii.carrier or "netif")
+        self.mii_carrier.value = str(mii.carrier or "")
         arp = bond.arpmon if bond and bond.arpmon else ArpMon(1000)
         self.arp_interval.value = str(arp.interval)
         self.arp_targets.value = " ".join(arp.targets)
-        self.arp_validate.value = str(arp.validate or "none")
+        self.arp_validate.value = str(arp.validate or "")
         own = self.own_subordinates()
         offer(self.slave_list, self.free({IfType.ETHERNET}), own)
-        self.primary.set_options(
-            [("(first slave)", ""), *[(n, n) for n in own]],
-            (bond.primary_slave or "") if bond else "",
-        )
+        self.primary.set_options(self.primary_options(own), (bond.primary or "") if bond else "")
+
+    def has_primary(self) -> bool:
+        """Whether the chosen mode has a primary slave (active-backup, tlb, alb)."""
+        mode = self.choice(self.mode)
+        return mode is not None and BondMode(mode) in PRIMARY_MODES
+
+    def primary_options(self, slaves: list[str]) -> list[tuple[str, str]]:
+        """The slaves by name; "(none)" too where the mode has no primary (or no slave)."""
+        names = [(n, n) for n in slaves]
+        return names if self.has_primary() and names else [NO_PRIMARY, *names]
 
     def hidden_fields(self) -> set[str]:
-        if self.monitor.value == "arpmon":
-            return {"miimon-freq", "miimon-updelay", "miimon-downdelay", "miimon-carrier"}
-        return {"arp-interval", "arp-targets", "arp-validate"}
+        mii = {"miimon-freq", "miimon-updelay", "miimon-downdelay", "miimon-carrier"}
+        arp = {"arp-interval", "arp-targets", "arp-validate"}
+        return {"miimon": arp, "arpmon": mii}.get(self.monitor.value, mii | arp)
 
     def slaves(self) -> list[str]:
         return list(self.slave_list.selected)
 
     def validate(self) -> Interface | None:
-        arp = self.monitor.value == "arpmon"
         for widget in self.query(".mii"):
-            widget.display = not arp
+            widget.display = self.monitor.value == "miimon"
         for widget in self.query(".arp"):
-            widget.display = arp
-        slaves = self.slaves()
-        if [v for _label, v in self.primary.options[1:]] != slaves:
+            widget.display = self.monitor.value == "arpmon"
+        options = self.primary_options(self.slaves())
+        if self.primary.options != options:
             with self.prevent(Choice.Changed):
-                self.primary.set_options([("(first slave)", ""), *[(n, n) for n in slaves]])
+                # The primary shown stays while it is offered, else the first slave's.
+                self.primary.set_options(options)
         return super().validate()
 
     def build(self) -> Interface:
         iface = self.common(self.name_input.value.strip())
+        miimon = arpmon = None
         if self.monitor.value == "arpmon":
             interval = parse_int("arp-interval", self.arp_interval.value, "interval") or 0
-            validate = self.arp_validate.value
+            validate = self.choice(self.arp_validate)
             targets = tuple(self.arp_targets.value.replace(",", " ").split())
-            miimon, arpmon = (
-                None,
-                ArpMon(interval, targets, ArpValidate(validate) if validate != "none" else None),
-            )
-        else:
-            carrier = self.mii_carrier.value
-            miimon, arpmon = (
-                MiiMon(
-                    parse_int("miimon-freq", self.mii_freq.value, "frequency") or 0,
-                    parse_int("miimon-downdelay", self.mii_downdelay.value, "downdelay") or 0,
-                    parse_int("miimon-updelay", self.mii_updelay.value, "updelay") or 0,
-                    Carrier(carrier) if carrier == "ioctl" else None,
-                ),
-                None,
+            arpmon = ArpMon(interval, targets, ArpValidate(validate) if validate else None)
+        elif self.monitor.value == "miimon":
+            carrier = self.choice(self.mii_carrier)
+            miimon = MiiMon(
+                parse_int("miimon-freq", self.mii_freq.value, "frequency") or 0,
+                parse_int("miimon-downdelay", self.mii_downdelay.value, "downdelay") or 0,
+                parse_int("miimon-updelay", self.mii_updelay.value, "updelay") or 0,
+                Carrier(carrier) if carrier else None,
             )
         mode = self.choice(self.mode)
+        slaves = self.slaves()
+        old = self.original.bond if self.original is not None else None
+        primary = self.choice(self.primary)
+        # The first slave is the primary unless one is named: named only when it is not
+        # the first, or the definition named it.
+        implicit = slaves[0] if slaves and self.has_primary() else None
+        if primary == implicit and (old is None or old.primary_slave != primary):
+            primary = None
         bond = Bond(
             mode=BondMode(mode) if mode else None,
             miimon=miimon,
             arpmon=arpmon,
-            slaves=tuple(Interface(IfType.ETHERNET, n) for n in self.slaves()),
-            primary_slave=self.choice(self.primary),
+            slaves=tuple(self.subordinate(n) for n in slaves),
+            primary_slave=primary,
         )
-        if self.original is not None and self.original.bond is not None:
-            old = self.original.bond
+        if old is not None:
             bond = dataclasses.replace(
                 bond,
                 xmit_hash_policy=old.xmit_hash_policy,
@@ -574,26 +591,28 @@ class VlanForm(InterfaceForm):
 
     def fill_fields(self) -> None:
         v = self.original.vlan if self.original is not None else None
+        view = self.view
+        slaves = view.slaves()
+        mine = self.original.name if self.original is not None else None
         parents = [
-            link.name
-            for link in self.live.links
-            if not link.is_loopback
-            and link.type is not IfType.VLAN
-            and not self._is_slave(link.master)
+            name
+            for name, kind in view.types.items()
+            if kind is not IfType.VLAN
+            and name not in view.loopback
+            and name not in view.deleted
+            and name not in slaves
+            and name != mine
         ]
-        parents += [
-            o.name for o in self.others if o.type is not IfType.VLAN and o.name not in parents
-        ]
-        parent = v.parent if v and v.parent else (parents[0] if parents else "")
+        if v is not None and v.parent:
+            parent = v.parent
+        else:
+            near = self.selected if self.selected in parents else None
+            parent = near or (parents[0] if parents else "")
         if parent and parent not in parents:
             parents.append(parent)
         self.parent_choice.set_options([(n, n) for n in parents], parent)
         self.tag.value = str(v.tag) if v else ""
         self.auto_name = self.original is None
-
-    def _is_slave(self, master: str | None) -> bool:
-        link = self.live.link(master) if master else None
-        return link is not None and link.type is IfType.BOND
 
     @on(Input.Changed, "#name")
     def name_typed(self, event: Input.Changed) -> None:

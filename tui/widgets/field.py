@@ -8,6 +8,7 @@ because Textual styles and lays out every one of them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -232,6 +233,8 @@ class IpSettings:
         example = "192.0.2.10/24" if f is Family.IPV4 else "2001:db8::10/64"
         self.addresses = text_input(f"{f}-addresses", "", example)
         self.gateway = text_input(f"{f}-gateway")
+        # The method and protocol last filled in: kept whole while that method stays.
+        self.loaded: tuple[str, Protocol | None] = ("", None)
 
     def rows(self) -> list[Widget]:
         f = self.family
@@ -242,9 +245,20 @@ class IpSettings:
         ]
 
     def fill(self, protocol: Protocol | None) -> None:
-        """Show ``protocol`` (None: the family is off; IPv4 has no "off", only none)."""
+        """Show ``protocol`` (None: the family is off; IPv4 has no "off", only none).
+
+        What one method cannot say (DHCP beside static addresses, DHCPv6 with autoconf,
+        peerdns) is named in the method's label and kept while that method stays chosen.
+        """
         method = method_of(protocol)
-        self.method.value = "none" if method == "off" and self.family is Family.IPV4 else method
+        if method == "off" and self.family is Family.IPV4:
+            method = "none"
+        self.loaded = (method, protocol)
+        options = METHODS[self.family]
+        extra = also_of(protocol)
+        if extra:
+            options = [(f"{lbl} + {extra}" if v == method else lbl, v) for lbl, v in options]
+        self.method.set_options(options, method)
         self.addresses.value = " ".join(str(a) for a in protocol.addresses) if protocol else ""
         self.gateway.value = (protocol.gateway or "") if protocol else ""
         self.sync_enabled()
@@ -258,16 +272,47 @@ class IpSettings:
         """The ``<protocol>`` these settings describe (None: the family is off)."""
         f = self.family
         method = self.method.value
+        loaded_method, loaded = self.loaded
+        if method == loaded_method and loaded is not None:
+            # The loaded protocol with what the fields show: all it had beside stays.
+            addresses = self.parsed_addresses()
+            if method == "static" and not addresses:
+                raise FieldError(f"{f}-addresses", "a static method needs at least one address")
+            return dataclasses.replace(
+                loaded, addresses=addresses, gateway=self.gateway.value.strip() or None
+            )
         if method == "off" or (method == "none" and f is Family.IPV4):
             return None
         if method in ("none", "dhcp", "autoconf"):
             return Protocol(f, dhcp=method == "dhcp", autoconf=method == "autoconf")
+        addresses = self.parsed_addresses()
+        if not addresses:
+            raise FieldError(f"{f}-addresses", "a static method needs at least one address")
+        return Protocol(f, addresses=addresses, gateway=self.gateway.value.strip() or None)
+
+    def parsed_addresses(self) -> tuple[IpAddress, ...]:
+        """The addresses typed, each with its prefix if given."""
         addresses = []
         for token in self.addresses.value.replace(",", " ").split():
             address, _, prefix = token.partition("/")
             if prefix and not prefix.isdigit():
-                raise FieldError(f"{f}-addresses", f"'{token}': the prefix must be a number")
+                raise FieldError(
+                    f"{self.family}-addresses", f"'{token}': the prefix must be a number"
+                )
             addresses.append(IpAddress(address, int(prefix) if prefix else None))
-        if not addresses:
-            raise FieldError(f"{f}-addresses", "a static method needs at least one address")
-        return Protocol(f, addresses=tuple(addresses), gateway=self.gateway.value.strip() or None)
+        return tuple(addresses)
+
+
+def also_of(protocol: Protocol | None) -> str:
+    """What a protocol has beside its method (``method_of``): "DHCP", "autoconf", "peerdns no"."""
+    if protocol is None:
+        return ""
+    method = method_of(protocol)
+    extra = []
+    if protocol.dhcp and method != "dhcp":
+        extra.append("DHCP")
+    if protocol.autoconf and method != "autoconf":
+        extra.append("autoconf")
+    if protocol.peerdns is not None:
+        extra.append(f"peerdns {'yes' if protocol.peerdns else 'no'}")
+    return " + ".join(extra)
