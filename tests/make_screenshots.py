@@ -43,7 +43,7 @@ async def save(name: str, steps: Steps, size: tuple[int, int] = (120, 36)) -> Pa
         await shown(app, pilot)
         await steps(app, pilot)
         app.clear_notifications()
-        await pilot.pause(0.1)
+        await pilot.pause(1.0)  # the 80-column footer lays its keys out late
         path = OUT / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(OUT))
     return path

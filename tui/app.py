@@ -126,7 +126,9 @@ GROUPS = {"b": NEW, "B": NEW, "v": NEW, "i": BRIDGING, "u": BRIDGING,
 
 def read_only_reason() -> str | None:
     """Why this process may not change the network, or None."""
-    if os.geteuid() != 0 and not os.environ.get("IFSMITH_TEST_NONROOT_OK"):
+    from ifsmith.core.host import root_check_skipped
+
+    if os.geteuid() != 0 and not root_check_skipped():
         return "not root"
     return None
 
