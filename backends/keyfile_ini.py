@@ -125,8 +125,15 @@ class KeyFile:
     def set_raw(self, group: str, key: str, raw: str) -> None:
         """``set`` with the value as it is written in the file (already escaped)."""
         line = f"{key}={raw}\n"
-        g = self.group(group) or self.add_group(group)
-        places = [(gg, i) for gg in self.groups if gg.name == group for i in gg.find(key)]
+        # One pass over the groups: the first of this name, and every place of the key
+        # (rendering thousands of profiles sets tens of thousands of keys).
+        first: Group | None = None
+        places: list[tuple[Group, int]] = []
+        for gg in self.groups:
+            if gg.name == group:
+                first = first or gg
+                places += [(gg, i) for i, e in enumerate(gg.entries) if e.key == key]
+        g = first or self.add_group(group)
         if not places:
             at = len(g.entries)
             while at > 0 and not g.entries[at - 1].text.strip():

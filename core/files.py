@@ -252,6 +252,12 @@ def remove_file(target: Path) -> None:
 
 
 CONFIG_TREE = PurePosixPath("/etc")  # where a followed symlink may lead
+# Runtime configuration the stacks read as well (netplan's and the daemons' /run trees):
+# a definition that lives there is edited there.
+RUNTIME_TREES = tuple(
+    PurePosixPath(p)
+    for p in ("/run/netplan", "/run/systemd/network", "/run/NetworkManager/system-connections")
+)
 MAX_LINKS = 40  # as the kernel's path walk
 
 
@@ -290,8 +296,10 @@ def in_root(host: Host, path: PurePosixPath) -> tuple[PurePosixPath, int]:
 
 
 def in_config_tree(path: PurePosixPath) -> bool:
-    """Whether PATH lies in /etc, the only tree ifsmith writes."""
-    return CONFIG_TREE in PurePosixPath(path).parents
+    """Whether PATH lies in /etc (or a stack's runtime configuration tree under /run),
+    the only trees ifsmith writes."""
+    parents = PurePosixPath(path).parents
+    return CONFIG_TREE in parents or any(tree in parents for tree in RUNTIME_TREES)
 
 
 def write_path(host: Host, path: PurePosixPath) -> PurePosixPath:

@@ -259,9 +259,9 @@ def test_rendering_4094_vlans_takes_under_half_a_second(backend: str) -> None:
     b.render(vlans[:10], MemoryFiles())  # warm imports
     elapsed = float("inf")
     for _ in range(3):  # best of three: the suite shares two cores with user-mode Linux
-        start = time.perf_counter()
+        start = time.process_time()
         rendering = b.render(vlans, MemoryFiles())
-        elapsed = min(elapsed, time.perf_counter() - start)
+        elapsed = min(elapsed, time.process_time() - start)
     assert rendering.files
     # Budget 0.5 s (bench/render.py measures it alone); the suite runs beside UML here.
     assert elapsed <= 1.0, f"{backend}: {elapsed:.3f} s for 4,094 VLANs"

@@ -510,12 +510,14 @@ def vlans_4094() -> list[Interface]:
 
 
 def best_render_seconds(render: Callable[[], Rendering]) -> tuple[float, Rendering]:
-    """The best of three timed renders, and the rendering."""
+    """The best of three timed renders (this process's CPU time: the suite runs beside
+    user-mode Linux and namespace tests on two cores, whose load stretched wall-clock
+    figures past the limit), and the rendering."""
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         rendering = render()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best, rendering
 
 
