@@ -650,8 +650,9 @@ def _follow_dhcp(host: Host, txn: Txn) -> None:
 
 
 def _undo_dhcp(host: Host, txn: Txn, key: str) -> None:
-    """Rollback: the clients the change started ("dhcp_started") are stopped, before the
-    live state is restored; those it stopped ("dhcp_stopped") start again, after."""
+    """Rollback, once the live state is restored (connectivity first: dhclient -x alone
+    takes a second): the clients the change started ("dhcp_started") are stopped, then
+    those it stopped ("dhcp_stopped") start again."""
     from ifsmith import backends
 
     if not txn.meta.get(key) or not txn.meta.get("backend"):
@@ -794,8 +795,8 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         plan = involved_names(host, txn, before, now, names)
         restore = restore_plan(before, now, plan)
         txn.log("restore: " + "; ".join(restore.describe()))
-        _undo_dhcp(host, txn, "dhcp_started")
         kernel.apply(host, restore)
+        _undo_dhcp(host, txn, "dhcp_started")
         _undo_dhcp(host, txn, "dhcp_stopped")
     finally:
         if not distro:

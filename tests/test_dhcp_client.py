@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 from ifsmith import backends
-from ifsmith.backends import DhcpClient, carry_duid, ifupdown
+from ifsmith.backends import DhcpClient, carry_duid, ifcfg_rh, ifupdown, netifrc
 from ifsmith.core import txn as txnmod
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family
@@ -68,6 +68,50 @@ def test_ifupdown_client_files_lie_under_the_hosts_root(tmp_path: Path) -> None:
 
 def test_a_daemon_backend_has_no_dhcp_client() -> None:
     assert backends.dhcp_clients(backends.get("networkd"), Host(), "br0") == []
+
+
+
+def test_ifcfg_rh_uses_the_lease_file_ifup_eth_would_choose(tmp_path: Path) -> None:
+    host = Host(root=tmp_path)
+    scripts = tmp_path / "etc/sysconfig/network-scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "ifcfg-br0").write_text("DEVICE=br0\nTYPE=Bridge\nBOOTPROTO=dhcp\nUUID=u-1\n")
+    (v4, v6) = ifcfg_rh.dhcp_clients(host, "br0")
+    assert v4.duid_file == tmp_path / "var/lib/dhclient/dhclient-u-1-br0.lease"
+    assert v6.duid_file == tmp_path / "var/lib/dhclient/dhclient6-u-1-br0.lease"
+    assert v4.pidfile == tmp_path / "run/dhclient-br0.pid"
+    # A lease file of the old name, and a per-device configuration, are used when present.
+    (tmp_path / "var/lib/dhclient").mkdir(parents=True)
+    (tmp_path / "var/lib/dhclient/dhclient-br0.leases").write_text("")
+    (tmp_path / "etc/dhcp").mkdir()
+    (tmp_path / "etc/dhcp/dhclient-br0.conf").write_text("send host-name \"h\";\n")
+    (v4, _) = ifcfg_rh.dhcp_clients(host, "br0")
+    assert v4.start == [
+        "dhclient", "-1", "-q", "-cf", f"{tmp_path}/etc/dhcp/dhclient-br0.conf",
+        "-lf", f"{tmp_path}/var/lib/dhclient/dhclient-br0.leases",
+        "-pf", f"{tmp_path}/run/dhclient-br0.pid", "-nw", "br0",
+    ]  # fmt: skip
+    assert v4.stop[:2] == ["dhclient", "-x"] and v4.stop[-1] == "br0"
+
+
+@pytest.mark.parametrize("conf, installed, tool", [
+    ("", True, "dhcpcd"),
+    ("", False, "dhclient"),
+    ('modules="dhclient"\n', True, "dhclient"),
+    ('modules_br0="!dhcpcd"\n', True, "dhclient"),
+    ('modules="dhcpcd"\n', False, "dhcpcd"),
+])  # fmt: skip
+def test_netifrc_runs_the_client_its_dhcp_module_would(
+    tmp_path: Path, conf: str, installed: bool, tool: str
+) -> None:
+    (tmp_path / "etc/conf.d").mkdir(parents=True)
+    (tmp_path / "etc/conf.d/net").write_text(conf + 'config_br0="dhcp"\n')
+    if installed:
+        (tmp_path / "sbin").mkdir()
+        (tmp_path / "sbin/dhcpcd").write_text("")
+    (client,) = netifrc.dhcp_clients(Host(root=tmp_path), "br0")
+    assert client.start[0] == tool and client.stop[:2] == [tool, "-x"]
+    assert client.pidfile.name == ("br0.pid" if tool == "dhcpcd" else "dhclient-br0.pid")
 
 
 DONOR = b'default-duid "\\000\\001\\000\\0012\\244%\\376";\nlease {\n  interface "eth0";\n}\n'
@@ -180,8 +224,7 @@ def test_after_iface_bridge_the_bridge_client_runs_and_the_ports_is_stopped(
     assert txn.load().meta["dhcp_stopped"] == [["eth0", "ipv4"]]
     assert txn.meta["dhcp_started"] == [["br0", "ipv4"]]
 
-    # Rollback: the bridge's client stops before the live state is restored, the port's
-    # starts again after it.
+    # Rollback: the bridge's client stops, then the port's starts again.
     txnmod._undo_dhcp(host, txn, "dhcp_started")
     assert not br0.running() and not eth0.running()
     txnmod._undo_dhcp(host, txn, "dhcp_stopped")
