@@ -8,6 +8,7 @@ remove).  tests/test_uml_dhcp_bridge.py runs the real dhclient in user-mode Linu
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -19,10 +20,14 @@ from types import SimpleNamespace
 import pytest
 
 from ifsmith import backends
-from ifsmith.backends import DhcpClient, carry_duid, ifcfg_rh, ifupdown, netifrc
+from ifsmith.backends import DhcpClient, carry_duid, ifcfg_rh, ifupdown, kernel, netifrc
 from ifsmith.core import txn as txnmod
 from ifsmith.core.host import Host
+from ifsmith.core.live import snapshot
 from ifsmith.core.model import Family
+from ifsmith.core.plan import make_plan
+from ifsmith.core.xmlio import parse
+from tests.netns import can_make_netns, ip, ip_batch, make_netns
 
 
 def no_act(tool: str, stanza: str, name: str, tmp_path: Path) -> list[str]:
@@ -254,3 +259,35 @@ def test_a_revert_or_a_change_without_files_runs_no_client(
     txnmod._follow_dhcp(host, txn)
     assert not any((tmp_path / "run").glob("*.pid"))
 
+
+
+# ---------------------------------------------------------------------------------------
+# The kernel activator: a lease moves with what is left of its lifetime.
+
+LEASED_BRIDGE = """<interface type='bridge' name='br0'>
+  <protocol family='ipv4'><dhcp/><ip address='198.51.100.9' prefix='24'/></protocol>
+  <bridge stp='off'><interface type='ethernet' name='eth0'/></bridge>
+</interface>
+"""
+
+
+@pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
+def test_a_lease_moving_to_the_bridge_keeps_its_lifetime_and_broadcast() -> None:
+    with make_netns("ifsd-") as ns:
+        ip_batch(ns, [
+            "link add eth0 type veth peer name peer0",
+            "addr add 192.0.2.5/24 broadcast 192.0.2.255 dev eth0 valid_lft 300 "
+            "preferred_lft 200",
+            "link set eth0 up",
+        ])  # fmt: skip
+        host = Host(netns=ns)
+        plan = make_plan(parse(LEASED_BRIDGE), snapshot(host))
+        assert "add address 192.0.2.5/24 to br0" in plan.describe()
+        kernel.apply(host, plan)
+        (br0,) = json.loads(ip("-j", "addr", "show", "dev", "br0", netns=ns))
+        got = {a["local"]: a for a in br0["addr_info"] if a["family"] == "inet"}
+        lease, static = got["192.0.2.5"], got["198.51.100.9"]
+        assert lease.get("dynamic") and 250 < lease["valid_life_time"] <= 300
+        assert lease["preferred_life_time"] <= 200 and lease["broadcast"] == "192.0.2.255"
+        # An address the definition gives is permanent, as before.
+        assert not static.get("dynamic") and static["valid_life_time"] == 4294967295
