@@ -635,6 +635,7 @@ def _follow_dhcp(host: Host, txn: Txn) -> None:
             if client.family not in tops.get(name, set()) and client.running():
                 _run_client(host, txn, client.stop)
                 stopped.append([name, client.family.value])
+                txn.save(dhcp_stopped=stopped)  # a watchdog dying here: recover restarts it
                 if name in top_of:
                     donors.setdefault((top_of[name], client.family), client)
     for name, families in tops.items():
@@ -645,8 +646,7 @@ def _follow_dhcp(host: Host, txn: Txn) -> None:
                     txn.log(f"{name}: the DHCP client identity of {donor.pidfile.name}")
                 _run_client(host, txn, client.start)
                 started.append([name, client.family.value])
-    if stopped or started:
-        txn.save(dhcp_stopped=stopped, dhcp_started=started)
+                txn.save(dhcp_started=started)
 
 
 def _undo_dhcp(host: Host, txn: Txn, key: str) -> None:
@@ -657,12 +657,15 @@ def _undo_dhcp(host: Host, txn: Txn, key: str) -> None:
 
     if not txn.meta.get(key) or not txn.meta.get("backend"):
         return
-    backend = backends.get(str(txn.meta["backend"]))
     start = key == "dhcp_stopped"
-    for name, family in txn.meta[key]:
-        for client in backends.dhcp_clients(backend, host, name):
-            if client.family.value == family and client.running() != start:
-                _run_client(host, txn, client.start if start else client.stop)
+    try:
+        backend = backends.get(str(txn.meta["backend"]))
+        for name, family in txn.meta[key]:
+            for client in backends.dhcp_clients(backend, host, name):
+                if client.family.value == family and client.running() != start:
+                    _run_client(host, txn, client.start if start else client.stop)
+    except Exception as exc:  # the live state is back: a client must not fail the rollback
+        txn.log(f"DHCP clients ({key}): {exc!r}")
 
 
 def _run_client(host: Host, txn: Txn, argv: list[str]) -> None:

@@ -236,6 +236,30 @@ def test_after_iface_bridge_the_bridge_client_runs_and_the_ports_is_stopped(
     assert eth0.running() and not br0.running()
 
 
+def test_a_port_client_stopped_by_a_change_that_died_is_started_again_by_rollback(
+    tmp_path: Path, stand_in: SimpleNamespace
+) -> None:
+    host = Host(root=tmp_path)
+    (eth0,) = stand_in.dhcp_clients(host, "eth0")
+    subprocess.run(eth0.start, check=True)
+    clients_of = stand_in.dhcp_clients
+
+    def dies_at_br0(host: Host, name: str) -> list[DhcpClient]:
+        if name == "br0" and not eth0.running():
+            raise RuntimeError("the watchdog dies before br0's client starts")
+        return clients_of(host, name)
+
+    stand_in.dhcp_clients = dies_at_br0
+    txn = journal(tmp_path)
+    with pytest.raises(RuntimeError):
+        txnmod._follow_dhcp(host, txn)
+    assert not eth0.running()
+    # The journal says what was stopped, so a rollback (or `ifsmith recover`) restarts it.
+    stand_in.dhcp_clients = clients_of
+    txnmod._undo_dhcp(host, txnmod.Txn(txn.dir).load(), "dhcp_stopped")
+    assert eth0.running()
+
+
 def test_a_bridge_client_already_running_is_left_as_it_is(
     tmp_path: Path, stand_in: SimpleNamespace
 ) -> None:
