@@ -204,6 +204,14 @@ BRIDGE = """<interface type='bridge' name='br0'>
 """
 
 
+def started(stand_in: SimpleNamespace, host: Host, name: str) -> DhcpClient:
+    """NAME's stand-in client, running."""
+    (client,) = stand_in.dhcp_clients(host, name)
+    subprocess.run(client.start, check=True)
+    assert client.running()
+    return client
+
+
 def journal(tmp_path: Path, action: str = "apply") -> txnmod.Txn:
     d = tmp_path / "txn"
     d.mkdir()
@@ -217,8 +225,8 @@ def test_after_iface_bridge_the_bridge_client_runs_and_the_ports_is_stopped(
     tmp_path: Path, stand_in: SimpleNamespace
 ) -> None:
     host = Host(root=tmp_path)
-    eth0, br0 = (stand_in.dhcp_clients(host, n)[0] for n in ("eth0", "br0"))
-    subprocess.run(eth0.start, check=True)
+    eth0 = started(stand_in, host, "eth0")
+    (br0,) = stand_in.dhcp_clients(host, "br0")
     assert eth0.duid_file is not None and br0.duid_file is not None
     eth0.duid_file.write_bytes(DONOR)
     txn = journal(tmp_path)
@@ -240,8 +248,7 @@ def test_a_port_client_stopped_by_a_change_that_died_is_started_again_by_rollbac
     tmp_path: Path, stand_in: SimpleNamespace
 ) -> None:
     host = Host(root=tmp_path)
-    (eth0,) = stand_in.dhcp_clients(host, "eth0")
-    subprocess.run(eth0.start, check=True)
+    eth0 = started(stand_in, host, "eth0")
     clients_of = stand_in.dhcp_clients
 
     def dies_at_br0(host: Host, name: str) -> list[DhcpClient]:
@@ -264,8 +271,7 @@ def test_a_bridge_client_already_running_is_left_as_it_is(
     tmp_path: Path, stand_in: SimpleNamespace
 ) -> None:
     host = Host(root=tmp_path)
-    (br0,) = stand_in.dhcp_clients(host, "br0")
-    subprocess.run(br0.start, check=True)
+    br0 = started(stand_in, host, "br0")
     pid = br0.pidfile.read_text()
     txn = journal(tmp_path)
     txnmod._follow_dhcp(host, txn)
