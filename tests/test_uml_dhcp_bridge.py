@@ -4,14 +4,17 @@ ifupdown and dhclient (TESTHOST.md §4).
 dnsmasq serves eth0 from a peer namespace; ``ifup eth0`` gets its lease from the files.
 Then ``ifsmith iface-bridge eth0 br0`` (ifupdown files, kernel activator): the lease and
 the default route move live to br0, the watchdog stops eth0's dhclient (lease kept) and
-starts br0's as ``ifup br0`` would.  Judged from outside ifsmith: ping replies from the
-server all along, dnsmasq's lease file (one lease, eth0's MAC, same address), the
-dhclient processes and their pid files, and a renewal of the lease on br0 (lease time 2
-minutes, so the client renews after one).
+starts br0's as ``ifup br0`` would, with eth0's DUID (ifup's ``dhclient -i`` makes the
+client identifier of it: without it dnsmasq gave br0 a second address).  Judged from
+outside ifsmith: ping replies from the server all along, dnsmasq's lease file (one lease,
+eth0's MAC, same address), the dhclient processes and their pid files, and a renewal of
+the lease on br0 (lease time 2 minutes, so the client renews after one).  Not confirmed
+in time, the change rolls back and eth0's client runs again.
 
 Inside UML / is a throwaway overlay; the test runs in a mount namespace of its own with
-tmpfs over /run, /var/lib/dhcp and /var/lib/ifsmith and a copy of /etc/network, so the real paths
-(the ones ifup and dhclient use) are private to it.  No DHCP client runs outside UML.
+tmpfs over /run, /var/lib/dhcp and /var/lib/ifsmith and a copy of /etc/network, so the
+real paths (the ones ifup and dhclient use) are private to it.  No DHCP client runs
+outside UML.
 """
 
 from __future__ import annotations
