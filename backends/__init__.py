@@ -3,7 +3,7 @@
 Each backend is a module with the same contract (see ``Backend``):
 ``NAME``, ``detect(host)``, ``render(interfaces, existing)``, ``undefine(names, existing)``,
 ``read(host)`` / ``read_files(existing)`` / ``read_report(existing)``,
-``activate(host, names)``.
+``activate(host, names)``; optionally ``dhcp_clients(host, name)`` (see ``DhcpClient``).
 Modules are imported only when asked for, so the command line stays fast.
 """
 
@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple, Protocol, cast
 
-from ifsmith.core.files import FileView, Rendering
+from ifsmith.core.files import FileView, Rendering, write_atomic
 from ifsmith.core.host import Host
-from ifsmith.core.model import Interface
+from ifsmith.core.model import Family, Interface
 
 # Command-line name → module, in detection order: a daemon's own format before the
 # files it may also read (netplan renders for networkd/NM, so it is checked first).
@@ -74,6 +75,69 @@ class Backend(Protocol):
     def activate(self, host: Host, names: Sequence[str]) -> list[list[str]]:
         """The distro's own commands that make these interfaces match their files."""
         ...
+
+
+class DhcpClient(NamedTuple):
+    """The DHCP client a stack without a daemon runs for one interface and family, as its
+    own scripts run it (ifup, ifup-eth, netifrc's modules).  After the kernel activator
+    applied a change the transaction starts it for an interface defined with ``<dhcp/>``
+    and stops it (never releasing the lease) for one that became a port or slave.  A
+    backend whose daemon runs the clients (networkd, NetworkManager) has none."""
+
+    family: Family
+    pidfile: Path  # where the client records its pid (under the host's root)
+    start: list[str]  # returns once the client runs in the background
+    stop: list[str]  # ends it without releasing the lease
+    # dhclient's lease file: it keeps there the DUID its client identifier is made of
+    # (``default-duid``), one per interface.  None where the identity does not depend on
+    # the interface (dhcpcd's DUID is the host's; its IAID comes from the MAC).
+    duid_file: Path | None = None
+
+    def running(self) -> bool:
+        """Does the process the pid file names still run?"""
+        try:
+            pid = int(self.pidfile.read_text().split()[0])
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split(") ", 1)[1][:1] != "Z"
+        except (OSError, ValueError, IndexError):
+            return False
+
+
+def dhcp_clients(backend: Backend, host: Host, name: str) -> list[DhcpClient]:
+    """The backend's DHCP clients for NAME (one per family), or none where its daemon
+    (or no client at all) does DHCP."""
+    clients = getattr(backend, "dhcp_clients", None)
+    if clients is None:
+        return []
+    return list(clients(host, name))
+
+
+def carry_duid(heir: DhcpClient, donor: DhcpClient) -> bool:
+    """Give HEIR's dhclient the DUID of DONOR's: with the same MAC it then sends the same
+    client identifier, so the server renews the same lease for the bridge or bond that
+    took over the NIC (and ``ifup`` of it at the next boot asks for it again).  True when
+    a DUID was carried."""
+    if heir.duid_file is None or donor.duid_file is None:
+        return False
+    try:
+        donated = [
+            line for line in donor.duid_file.read_bytes().splitlines(keepends=True)
+            if line.startswith(b"default-duid ")
+        ]  # fmt: skip
+    except FileNotFoundError:
+        return False
+    if not donated:
+        return False
+    try:
+        kept = [
+            line for line in heir.duid_file.read_bytes().splitlines(keepends=True)
+            if not line.startswith(b"default-duid ")
+        ]  # fmt: skip
+    except FileNotFoundError:
+        kept = []
+    heir.duid_file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(heir.duid_file, donated[-1] + b"".join(kept), 0o644)
+    return True
 
 
 class UnknownBackend(LookupError):

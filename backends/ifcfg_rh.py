@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import DhcpClient, ReadResult
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -43,6 +43,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Family,
     FlatInterface,
     IfType,
     Interface,
@@ -750,3 +751,29 @@ def _subordinate_files(name: str, files: list[IfcfgFile]) -> list[IfcfgFile]:
             out.extend(_subordinate_files(g.device, files))
     return out
 
+
+
+def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:
+    """The dhclient that initscripts' ifup-eth runs for BOOTPROTO=dhcp (and DHCPV6C=yes):
+    its lease file (``generate_lease_file_name``: dhclient-DEV.leases if present, else
+    dhclient-UUID-DEV.lease), pid file /run/dhclient[6]-DEV.pid and per-device -cf, with
+    ``-nw`` instead of ifup-eth's waiting.  ifdown-eth ends it with a plain kill unless
+    DHCPRELEASE=yes; ``-x`` does the same (no release)."""
+    f = _by_device(ifcfg_files(HostFiles(host))).get(name)
+    uuid = (f.shell.get("UUID") or "") if f is not None else ""
+    out = []
+    for family, ver in ((Family.IPV4, ""), (Family.IPV6, "6")):
+        lib = host.path("/var/lib/dhclient")
+        leases = lib / f"dhclient{ver}-{name}.leases"
+        if not leases.exists():
+            leases = lib / f"dhclient{ver}-{uuid}-{name}.lease"
+        pid = host.path(f"/run/dhclient{ver}-{name}.pid")
+        conf = next((["-cf", str(c)] for c in (host.path(f"/etc/dhcp/dhclient{ver}-{name}.conf"),
+                     host.path(f"/etc/dhclient{ver}-{name}.conf"))
+                     if c.is_file() and c.stat().st_size), [])  # fmt: skip
+        six = ["-6"] if ver else []
+        files = [*conf, "-lf", str(leases), "-pf", str(pid)]
+        out.append(DhcpClient(family, pid,
+                              ["dhclient", *six, "-1", "-q", *files, "-nw", name],
+                              ["dhclient", *six, "-x", *files, name], leases))  # fmt: skip
+    return out

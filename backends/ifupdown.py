@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import DhcpClient, ReadResult
 from ifsmith.core.files import (
     FileView,
     HostFiles,
@@ -1890,3 +1890,33 @@ def _post_order(iface: Interface) -> Iterable[Interface]:
     for sub in iface.subordinates:
         yield from _post_order(sub)
     yield iface
+
+
+def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:
+    """The dhclient that ``ifup`` runs for an ``inet dhcp`` / ``inet6 dhcp`` stanza of NAME
+    (ifupdown 0.8's inet.defn, as ``ifup --no-act`` prints it), with ``-nw``: ifup waits
+    for the lease, the transaction must not (the lease already moved live).  Stopped with
+    ``-x``: the process ends, the lease is not released.  Its DUID lives in the lease file
+    (``-lf``; ifup passes ``-i``, so the DHCPv4 client identifier is made of it too)."""
+    run, lib = host.path("/run"), host.path("/var/lib/dhcp")
+    v4, v6 = run / f"dhclient.{name}.pid", run / f"dhclient6.{name}.pid"
+    leases4 = ["-lf", str(lib / f"dhclient.{name}.leases"), "-I",
+               "-df", str(lib / f"dhclient6.{name}.leases")]  # fmt: skip
+    leases6 = ["-lf", str(lib / f"dhclient6.{name}.leases"), "-I",
+               "-df", str(lib / f"dhclient.{name}.leases")]  # fmt: skip
+    return [
+        DhcpClient(
+            Family.IPV4,
+            v4,
+            ["dhclient", "-4", "-v", "-i", "-pf", str(v4), *leases4, "-nw", name],
+            ["dhclient", "-4", "-v", "-i", "-x", "-pf", str(v4), *leases4, name],
+            lib / f"dhclient.{name}.leases",
+        ),
+        DhcpClient(
+            Family.IPV6,
+            v6,
+            ["dhclient", "-6", "-v", "-pf", str(v6), *leases6, "-nw", name],
+            ["dhclient", "-6", "-v", "-x", "-pf", str(v6), *leases6, name],
+            lib / f"dhclient6.{name}.leases",
+        ),
+    ]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import DhcpClient, ReadResult
 from ifsmith.backends.bash import (
     Listed,
     ShellFile,
@@ -567,3 +567,33 @@ def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
         argv.append([str(INITD / service), "restart"])
     return argv
 
+
+
+def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:
+    """The client netifrc's DHCP module runs for NAME: dhcpcd (its preferred module, when
+    installed and not excluded) or dhclient, as ``modules`` / ``modules_IF`` in
+    /etc/conf.d/net choose.  dhcpcd: ``dhcpcd -b IF`` (in the background at once), pid
+    file /run/dhcpcd/IF.pid (dhcpcd 9 and later), stopped with ``dhcpcd -x IF`` (no
+    release); its DUID is the host's, nothing to carry.  dhclient: net/dhclient.sh's
+    ``-q -1 -pf /run/dhclient-IF.pid IF`` with ``-nw``, stopped with ``-x``."""
+    check_name(name)
+    sh = _parse(HostFiles(host))
+    modules = (sh.get(f"modules_{ifvar(name)}") or sh.get("modules") or "").split()
+    dhcpcd = "dhcpcd" in modules or (
+        "dhclient" not in modules
+        and "!dhcpcd" not in modules
+        and any(host.path(d).joinpath("dhcpcd").exists() for d in ("/sbin", "/usr/sbin"))
+    )
+    if dhcpcd:
+        # One dhcpcd serves both families (netifrc's "dhcp" is IPv4's; v6 comes with it).
+        pid = host.path(f"/run/dhcpcd/{name}.pid")
+        return [DhcpClient(Family.IPV4, pid, ["dhcpcd", "-b", name], ["dhcpcd", "-x", name])]
+    pid = host.path(f"/run/dhclient-{name}.pid")
+    return [
+        DhcpClient(
+            Family.IPV4,
+            pid,
+            ["dhclient", "-q", "-1", "-pf", str(pid), "-nw", name],
+            ["dhclient", "-x", "-pf", str(pid), name],
+        )
+    ]

@@ -799,6 +799,81 @@ def activate(host: Host, txn: Txn) -> None:
         kernel.apply(host, Plan(ops[: max(1, len(ops) // 2)]))
         _fault("mid-activation")
     kernel.apply(host, plan)
+    _follow_dhcp(host, txn)
+
+
+def _follow_dhcp(host: Host, txn: Txn) -> None:
+    """Without a daemon, the DHCP clients follow the change as the stack's own scripts
+    would run them: stopped (the lease kept) for every interface the change defines that
+    is a port or slave or has no ``<dhcp/>`` (first: the lease has already moved live),
+    then started for every top-level one with ``<dhcp/>``, with the identity of the
+    client its port or slave ran (same client identifier: same lease).  Recorded for
+    rollback."""
+    from ifsmith import backends
+    from ifsmith.core.xmlio import parse
+
+    if txn.meta.get("action") not in ("apply", "start") or not txn.meta.get("backend"):
+        return
+    backend = backends.get(str(txn.meta["backend"]))
+    tops: dict[str, set[Family]] = {}  # top-level interface → families with <dhcp/>
+    top_of: dict[str, str] = {}  # port or slave → its top-level interface
+    for top in parse((txn.dir / "desired.xml").read_bytes(), "desired.xml"):
+        for iface, master in top.walk():
+            if master is None:
+                tops[iface.name] = {p.family for p in iface.protocols if p.dhcp}
+            else:
+                top_of[iface.name] = top.name
+    stopped, started = [], []
+    donors: dict[tuple[str, Family], backends.DhcpClient] = {}
+    for name in [*tops, *top_of]:
+        for client in backends.dhcp_clients(backend, host, name):
+            if client.family not in tops.get(name, set()) and client.running():
+                _run_client(host, txn, client.stop)
+                stopped.append([name, client.family.value])
+                txn.save(dhcp_stopped=stopped)  # a watchdog dying here: recover restarts it
+                if name in top_of:
+                    donors.setdefault((top_of[name], client.family), client)
+    for name, families in tops.items():
+        for client in backends.dhcp_clients(backend, host, name):
+            if client.family in families and not client.running():
+                donor = donors.get((name, client.family))
+                if donor is not None and backends.carry_duid(client, donor):
+                    txn.log(f"{name}: the DHCP client identity of {donor.pidfile.name}")
+                _run_client(host, txn, client.start)
+                started.append([name, client.family.value])
+                txn.save(dhcp_started=started)
+
+
+def _undo_dhcp(host: Host, txn: Txn, key: str) -> None:
+    """Rollback, once the live state is restored (connectivity first: dhclient -x alone
+    takes a second): the clients the change started ("dhcp_started") are stopped, then
+    those it stopped ("dhcp_stopped") start again."""
+    from ifsmith import backends
+
+    if not txn.meta.get(key) or not txn.meta.get("backend"):
+        return
+    start = key == "dhcp_stopped"
+    try:
+        backend = backends.get(str(txn.meta["backend"]))
+        for name, family in txn.meta[key]:
+            for client in backends.dhcp_clients(backend, host, name):
+                if client.family.value == family and client.running() != start:
+                    _run_client(host, txn, client.start if start else client.stop)
+    except Exception as exc:  # the live state is back: a client must not fail the rollback
+        txn.log(f"DHCP clients ({key}): {exc!r}")
+
+
+def _run_client(host: Host, txn: Txn, argv: list[str]) -> None:
+    # A client that does not start costs the interface its renewals, not its address
+    # (that moved live): said in the log, the change goes on.
+    txn.log("run: " + " ".join(argv))
+    try:
+        result = _run_in_netns(host, argv)
+    except (OSError, subprocess.SubprocessError) as exc:
+        txn.log(f"  (failed) {exc}")
+        return
+    if result.returncode != 0:
+        txn.log(f"  (failed, exit {result.returncode}) {result.stderr.strip()[-300:]}")
 
 
 def _await_convergence(host: Host, txn: Txn) -> None:
@@ -941,6 +1016,9 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         restore = restore_plan(before, now, plan)
         txn.log("restore: " + "; ".join(restore.describe()))
         kernel.apply(host, restore)
+        # Clients after the kernel: the session first (a client's stop takes a second).
+        _undo_dhcp(host, txn, "dhcp_started")
+        _undo_dhcp(host, txn, "dhcp_stopped")
     except Exception as exc:
         problems.append(f"live state: not restored ({exc})")
     if not distro:
