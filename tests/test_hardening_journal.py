@@ -8,6 +8,7 @@ journal and where it was moved, never a traceback and never silence.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -18,10 +19,11 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.txn import Txn
-from tests import test_cli_txn
+from tests import test_cli_txn, test_hardening_nonroot
 from tests.test_cli_txn import D0_ADDRESS, d0_addresses
 
 dummy_ns = test_cli_txn.dummy_ns  # the fixture: a namespace with a veth d0
+installed = test_hardening_nonroot.installed  # the fixture: the package, world-readable
 
 
 def ifsmith(*args: str) -> subprocess.CompletedProcess[str]:
@@ -115,18 +117,18 @@ def test_a_corrupt_journal_is_reported_by_status_history_recover_and_moved_aside
 
 
 def test_status_as_a_user_who_may_not_read_the_journal_is_a_clear_refusal(
-    tmp_path: Path,
+    tmp_path: Path, installed: Path
 ) -> None:
     host = Host(root=tmp_path)
     journal(host, "20260101-000000-00001", "committed")
     host.state_dir.chmod(0o700)
     tmp_path.chmod(0o755)
+    # The package as installed (world-readable): the checkout may sit in a directory
+    # nobody cannot enter (CI's clone does).
     result = subprocess.run(
-        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-         "import sys; from ifsmith.tui.cli import main; sys.exit(main(sys.argv[1:]))",
-         "--root", str(tmp_path), "status"],
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+         "/usr/bin/python3", "-m", "ifsmith.tui.cli", "--root", str(tmp_path), "status"],
         capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(installed)},
     )  # fmt: skip
-    if "Permission denied" in result.stderr and "ifsmith" not in result.stderr:
-        pytest.skip("n/a: the checkout is not readable by nobody")
     one_line_refusal(result, "it is root's alone (try sudo)")
