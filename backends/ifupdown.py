@@ -1820,9 +1820,17 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
                 doomed |= {i.name for i, _m in iface.walk()}
     doomed |= set(names)
     editor = _Editor(cfg, existing)
+    warnings = []
     for st in cfg.stanzas:
         if st.device in doomed:
             _delete_stanza(editor, st)
+            # Resolver and route lines are not in the model: nothing carries them
+            # elsewhere, so their loss is named.
+            warnings += [
+                RenderWarning(st.name, f"'{o.key} {o.value}' removed with its stanza", NAME)
+                for o in st.options
+                if _addressing(o)
+            ]
     for line in cfg.starts:
         if line.words[0] in _START_WORDS or line.words[0] == "auto":
             keep = [w for w in line.words[1:] if w not in doomed]
@@ -1846,6 +1854,7 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
         backend=NAME,
         files={p: d for p, d in files.items() if p not in removed},
         removed=removed,
+        warnings=tuple(warnings),
     )
 
 

@@ -198,7 +198,10 @@ def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
         raise IfsmithError(
             f"{backend.NAME}: no configuration for {', '.join(missing)} under {host.root}"
         )
-    return _write(host, backend.undefine(args.names, files))
+    rendering = backend.undefine(args.names, files)
+    for warning in rendering.warnings:
+        print(str(warning), file=sys.stderr)
+    return _write(host, rendering)
 
 
 def _write(host: Host, rendering: Rendering) -> int:

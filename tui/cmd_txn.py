@@ -309,6 +309,8 @@ def _render(
     # The removed interfaces' files go first (with their subordinates' stanzas), then the
     # definitions are rendered on top: iface-unbridge's port is written, not undefined.
     gone = backend.undefine(remove, HostFiles(host))
+    for warning in gone.warnings:
+        print(str(warning), file=sys.stderr)
     rendering = render_for(backend, desired, host, RenderedFiles(HostFiles(host), gone))
     files = {**{p: b for p, b in gone.files.items() if p not in rendering.removed},
              **rendering.files}  # fmt: skip
