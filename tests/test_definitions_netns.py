@@ -6,6 +6,7 @@ The kernel is checked with `ip -j`, not only with ifsmith's own reader."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,18 +32,35 @@ iface eth0 inet dhcp
 """
 
 
+# A stand-in dhclient: the watchdog starts the stack's DHCP client after a kernel-activated
+# change, and a real one must never run outside user-mode Linux (its script could rewrite
+# this machine's /etc/resolv.conf).  It records how it was called.
+STAND_IN = """#!/bin/sh
+echo "$*" >> "$(dirname "$0")/calls"
+"""
+
+
 @dataclass
 class Host:
     server: str
     client: str
     root: Path
 
+    @property
+    def bin(self) -> Path:
+        return self.root / "stand-in-bin"
+
     def ifsmith(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "ifsmith.tui.cli", "--netns", self.server,
              "--root", str(self.root), *args],
             capture_output=True, text=True, timeout=120,
+            env={**os.environ, "PATH": f"{self.bin}:{os.environ['PATH']}"},
         )  # fmt: skip
+
+    def dhcp_calls(self) -> list[str]:
+        calls = self.bin / "calls"
+        return calls.read_text().splitlines() if calls.exists() else []
 
     @property
     def interfaces(self) -> str:
@@ -89,7 +107,11 @@ def office(tmp_path: Path) -> Iterator[Host]:
         etc = tmp_path / "etc/network"
         etc.mkdir(parents=True)
         (etc / "interfaces").write_text(INTERFACES)
-        yield Host(server, client, tmp_path)
+        host = Host(server, client, tmp_path)
+        host.bin.mkdir()
+        (host.bin / "dhclient").write_text(STAND_IN)
+        (host.bin / "dhclient").chmod(0o755)
+        yield host
 
 
 def test_dumpxml_shows_the_dhcp_definition_and_the_lease_only_as_a_note(office: Host) -> None:
@@ -215,6 +237,8 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
         assert "dhclient -4 -v $CLIENT -pf /run/dhclient.br0.pid" in commands
         assert "ip addr add 198.51.100.7/255.255.255.0" in commands
     assert office.ifsmith("check").returncode == 0, office.ifsmith("check").stdout
+    # The watchdog started the client ifup would start for br0 (here the stand-in).
+    assert any(call.endswith(" br0") and "-pf" in call for call in office.dhcp_calls())
 
 
 def test_iface_unbridge_gives_the_lease_and_the_route_back_to_the_nic(office: Host) -> None:
