@@ -22,13 +22,12 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import secrets
 import sys
 from collections.abc import Iterator
 
 import pytest
 
-from tests.umlhost import UML
+from tests.umlhost import UML, dhcp_peer
 
 # The server side: eth0's veth peer in the peer namespace, dnsmasq on it (2-minute leases:
 # dnsmasq's shortest, so dhclient renews after one minute).
@@ -119,14 +118,8 @@ finish
 @pytest.fixture
 def dhcp_server(uml: UML, uml_netns: str) -> Iterator[str]:
     """A peer namespace whose dnsmasq serves eth0 of ``uml_netns``."""
-    peer = f"dhcp-{secrets.token_hex(3)}"
-    uml.add_netns(peer)
-    try:
-        made = uml.run(["sh", "-c", SERVER, "-", uml_netns, peer])
-        assert made.returncode == 0, made.stderr
+    with dhcp_peer(uml, uml_netns, SERVER) as peer:
         yield peer
-    finally:
-        uml.delete_netns(peer)
 
 
 def marked(out: str) -> dict[str, list[str]]:

@@ -13,7 +13,6 @@ reader says it ignores that line.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
@@ -33,7 +32,7 @@ from ifsmith.core.model import (
     Protocol,
     StartMode,
 )
-from tests.umlhost import UML
+from tests.umlhost import UML, dhcp_peer
 
 DHCP = (Protocol(Family.IPV4, dhcp=True),)
 WANTED = [
@@ -79,14 +78,8 @@ ip netns exec "$2" dnsmasq --interface=sbr --bind-interfaces --port=0 \
 @pytest.fixture
 def dhcp_server(uml: UML, uml_netns: str) -> Iterator[str]:
     """A peer namespace whose dnsmasq answers DHCP on the veths d0, b0, r0, c0 of ``uml_netns``."""
-    peer = f"dhcp-{secrets.token_hex(3)}"
-    uml.add_netns(peer)
-    try:
-        made = uml.run(["sh", "-c", SERVER, "-", uml_netns, peer])
-        assert made.returncode == 0, made.stderr
+    with dhcp_peer(uml, uml_netns, SERVER) as peer:
         yield peer
-    finally:
-        uml.delete_netns(peer)
 
 
 def links(uml: UML, netns: str) -> dict[str, dict[str, object]]:

@@ -12,14 +12,17 @@ Run standalone to try it: ``python tests/umlhost.py`` boots, runs ``uname -a``, 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
+import secrets
 import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -257,6 +260,20 @@ class UML:
 
 # ---------------------------------------------------------------------------------------
 # The agent (inside UML, standard library only).
+
+
+@contextlib.contextmanager
+def dhcp_peer(uml: UML, netns: str, script: str) -> Iterator[str]:
+    """A peer namespace of ``netns`` set up by SCRIPT (``sh -c SCRIPT - NETNS PEER``: veths
+    and a dnsmasq serving them), deleted afterwards."""
+    peer = f"dhcp-{secrets.token_hex(3)}"
+    uml.add_netns(peer)
+    try:
+        made = uml.run(["sh", "-c", script, "-", netns, peer])
+        assert made.returncode == 0, made.stderr
+        yield peer
+    finally:
+        uml.delete_netns(peer)
 
 
 def agent() -> None:
