@@ -616,16 +616,65 @@ def start_plan(names: Collection[str], desired: Sequence[Interface], live: LiveH
     return make_plan(chosen, live)
 
 
+# The kinds of device ifsmith makes (and so may delete, and make again on rollback).
+# Everything else is hardware to it — a NIC, or a veth whose peer it could not recreate —
+# and is only unconfigured.
+MADE_KINDS = frozenset({"bond", "bridge", "vlan"})
+
+
+def is_made(link: LiveLink) -> bool:
+    """A device ifsmith creates and deletes (bond, bridge, VLAN), not hardware."""
+    return link.kind in MADE_KINDS
+
+
 def stop_plan(names: Collection[str], live: LiveHost) -> Plan:
-    """``ifsmith stop``: take the named interfaces down (virsh iface-destroy)."""
+    """``ifsmith stop`` (virsh iface-destroy, ifdown): a bond, bridge or VLAN is deleted
+    (its VLANs first; ports and slaves are set free), any other device loses its
+    addresses and default routes and is taken down."""
     ops: list[Op] = []
     for name in names:
         link = live.link(name)
         if link is None:
             raise PlanError(f"no interface named {name}")
-        if link.admin_up:
-            ops.append(SetUp(name, False))
-    return Plan(tuple(ops))
+        if is_made(link):
+            ops.extend(DeleteLink(n) for n in dependents_first(name, live))
+        else:
+            ops.extend(unconfigure(link, live, release=False))
+    return Plan(tuple(_dedupe(ops)))
+
+
+def dependents_first(name: str, live: LiveHost) -> list[str]:
+    """NAME and the VLANs (macvlans) stacked on it, the topmost first: the deletes that
+    the kernel's own delete of NAME implies, spelled out so a rollback knows them."""
+    order = [name]
+    for n in sorted(_with_dependents({name}, live) - {name}):
+        order.insert(0, n)
+    # A VLAN on a VLAN: deeper ones first.
+    depth = {n: _depth(n, live) for n in order}
+    return sorted(order, key=lambda n: -depth[n])
+
+
+def _depth(name: str, live: LiveHost) -> int:
+    link, depth = live.link(name), 0
+    while link is not None and link.kind in ("vlan", "macvlan", "macvtap") and depth < 16:
+        link, depth = live.link(link.parent or ""), depth + 1
+    return depth
+
+
+def unconfigure(link: LiveLink, live: LiveHost, *, release: bool = True) -> list[Op]:
+    """What deleting a NIC means (ifdown): out of its bond or bridge, its addresses and
+    default routes removed, down.  The device itself stays."""
+    ops: list[Op] = []
+    if release and link.master is not None:
+        ops.append(SetMaster(link.name, None))
+    for a in link.addresses:
+        if a.scope == "global":
+            ops.append(DelAddress(link.name, Addr(a.family, _canonical(a.address), a.prefix)))
+    for family, gateway in live.gateways(link.name).items():
+        ops.append(DelDefaultRoute(link.name, family, gateway))
+    if link.admin_up:
+        ops.append(SetUp(link.name, False))
+    return ops
 
 
 _CREATE_RANK = {"bond": 0, "vlan": 1, "bridge": 2}
@@ -654,9 +703,22 @@ def diff(
     recreated: set[str] = set()
     held = {(a.family, _canonical(a.address)) for lnk in live.links for a in lnk.addresses}
 
+    # A removed bond, bridge or VLAN is deleted, a removed NIC unconfigured (below).  A
+    # bridge goes only once the addresses that move off it are in place elsewhere
+    # (iface-unbridge: eth0 has br0's address before br0 goes; its ports stay up when
+    # set free).  A bond goes first: the driver takes its slaves down as it lets them go.
+    late: list[Op] = []
+    unconfigured: list[str] = []
     for name in remove:
-        if name in by_name and name not in wanted:
-            deletes.append(DeleteLink(name))
+        link = by_name.get(name)
+        if link is None or name in wanted:
+            continue
+        if not is_made(link):
+            unconfigured.append(name)
+            continue
+        for n in dependents_first(name, live):
+            if n not in wanted:
+                (late if link.kind == "bridge" and n == name else deletes).append(DeleteLink(n))
     for spec in specs:
         link = by_name.get(spec.name)
         if link is not None and _must_recreate(spec, link):
@@ -664,7 +726,7 @@ def diff(
             recreated.add(spec.name)
     # Deleting a device takes its VLANs (and macvlans) with it: they are gone too, and are
     # created again where the specs still want them.
-    gone = _with_dependents({op.name for op in deletes}, live)
+    gone = _with_dependents({op.name for op in deletes + late}, live)
     recreated |= gone
     kinds = {n: link.kind for n, link in by_name.items()}
     by_name = {
@@ -672,6 +734,17 @@ def diff(
         for n, link in by_name.items()
         if n not in gone
     }
+
+    for name in unconfigured:
+        for op in unconfigure(by_name[name], live):
+            if isinstance(op, SetMaster):
+                releases.append(op)
+            elif isinstance(op, DelAddress):
+                addr_del.append(op)
+            elif isinstance(op, DelDefaultRoute):
+                routes.append(op)
+            else:
+                downs.append(op)
 
     created_peers: set[str] = set()
     for spec in _creation_order(specs):
@@ -682,6 +755,10 @@ def diff(
             if spec.name in created_peers:
                 continue
             peer = peers.get(spec.name) if spec.kind == "veth" else None
+            if spec.kind == "veth" and peer is None:
+                # Its peer lived in another namespace: a new veth would pair with a stray
+                # peer here, cut from its LAN.  Left missing (a rollback reports it).
+                continue
             if peer is not None and peer in by_name and peer not in recreated:
                 # The surviving end of a veth pair cannot be re-paired: recreate both.
                 deletes.append(DeleteLink(peer))
@@ -695,8 +772,8 @@ def diff(
 
     for spec in specs:
         link = None if spec.name in fresh else by_name.get(spec.name)
-        if link is None and spec.kind == "ethernet":
-            continue
+        if link is None and spec.name not in fresh:
+            continue  # hardware that is missing (or a veth that cannot be made again)
         settings.extend(_setting_ops(spec, link, _fresh_mtu(spec, by_name, fresh)))
         # Masters: a bond slave must be down while it is enslaved.
         current_master = link.master if link is not None else None
@@ -766,7 +843,7 @@ def diff(
     route_del = [op for op in routes if not isinstance(op, SetDefaultRoute)]
     ops = (
         deletes + releases + creates + settings + enslave + ups + addr_add + route_set
-        + addr_del + route_del + downs
+        + late + addr_del + route_del + downs
     )  # fmt: skip
     return Plan(tuple(_dedupe(ops)))
 

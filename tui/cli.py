@@ -24,7 +24,19 @@ COMMAND_MODULES = (
     "ifsmith.tui.cmd_xml",
     "ifsmith.tui.cmd_files",
     "ifsmith.tui.cmd_txn",
+    "ifsmith.tui.cmd_delete",
 )
+
+
+def version() -> str:
+    """The installed distribution's version (package metadata), without importing it."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("ifsmith")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,7 +56,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sandbox",
         action="store_true",
-        help="open the TUI in a throwaway namespace with three fake NICs (root)",
+        help="open the TUI in a throwaway namespace with three fake NICs (root); "
+        "TUI only: refused with a command",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"ifsmith {version()}", help="print the version"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
@@ -61,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.sandbox and args.command is not None:
+        # The lab lives only as long as the TUI session; a command would run on this
+        # host's own interfaces and files instead.  Refused before anything is read.
+        parser.error(
+            f"--sandbox opens the TUI in a throwaway lab and cannot run `{args.command}`: "
+            "a command would act on this host, not on the sandbox (nothing was done)"
+        )
+    if args.sandbox and (args.netns or args.root):
+        parser.error("--sandbox makes its own namespace and root: drop --netns/--root")
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.host import Host
 
