@@ -415,6 +415,21 @@ _HANDLERS: dict[type[Op], Callable[[Netlink, object], None]] = {
 }
 
 
+# The kernel module that makes each kind of device (``ip link add type KIND``).
+MODULES = {"bond": "bonding", "vlan": "8021q", "bridge": "bridge", "veth": "veth",
+           "macvlan": "macvlan", "dummy": "dummy"}  # fmt: skip
+
+
+def missing_kind(kind: str) -> str:
+    """The reason for EOPNOTSUPP from a create: the kernel has no driver for the kind (the
+    module is not loaded and could not be loaded on demand, or is not built)."""
+    module = MODULES.get(kind, kind)
+    return (
+        f"this kernel cannot make a {kind} (module {module} not loaded: try "
+        f"`modprobe {module}`; it may not be built for this kernel)"
+    )
+
+
 def failure(op: Op, reason: str) -> str:
     """The admin's message for a refused operation, naming the interface first."""
     if isinstance(op, SetMaster) and op.master is not None:
@@ -442,7 +457,10 @@ def run(net: Netlink, operations: Iterable[Op], progress: Callable[[Op], None] |
         except KernelError as exc:
             raise KernelError(failure(op, str(exc))) from None
         except OSError as exc:
-            raise KernelError(failure(op, exc.strerror or str(exc))) from None
+            reason = exc.strerror or str(exc)
+            if isinstance(op, CreateLink) and exc.errno == errno.EOPNOTSUPP:
+                reason = missing_kind(op.kind)
+            raise KernelError(failure(op, reason)) from None
         if isinstance(op, CreateLink | DeleteLink):
             net.indexes.pop(op.name, None)
 

@@ -1109,6 +1109,14 @@ def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
     for name in sorted(set(a) | set(b)):
         if a.get(name) != b.get(name):
             out.append(f"{name}: was {a.get(name)}, now {b.get(name)}")
+    # A NIC (or veth) cannot be made again: one with the old name but a new index is
+    # another device (a veth recreated without its peer's namespace, cut from its LAN).
+    old, new = before.by_name(), after.by_name()
+    for name in sorted(names & set(old) & set(new)):
+        was, now = old[name], new[name]
+        if was.kind not in ("bond", "bridge", "vlan") and was.index != now.index:
+            out.append(f"{name}: a different device now (index {now.index}, was {was.index}"
+                       "); the original is gone and its connections are not restored")
     return out
 
 

@@ -200,7 +200,7 @@ def run_transaction(
         plan = make_plan(desired, before, remove=remove or [])
     rendering = None
     backend_name = None
-    if action == "apply":
+    if action in ("apply", "delete"):
         rendering, backend_name = _render(args, host, desired, remove or [])
     diff = unified_diff(rendering, HostFiles(host)) if rendering is not None else ""
     if plan.is_empty and not diff:
@@ -215,12 +215,12 @@ def run_transaction(
     targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings)
     if targets is None:
         return 1
-    activate_mode = _activation(args.activate, backend_name, host)
+    activate_mode = _activation(getattr(args, "activate", "kernel"), backend_name, host)
     settle = _settle(args.settle, desired)
     request = txnmod.Request(
         action=action,
         names=names,
-        desired_xml=to_document(desired) if desired else "",
+        desired_xml=to_document(desired) if desired or remove else "",
         rendering=rendering,
         backend=backend_name,
         activate=activate_mode,
