@@ -73,8 +73,22 @@ def resolve_backend(name: str, host: Host) -> Backend:
         return backends.get(name)
     except backends.UnknownBackend as exc:
         raise IfsmithError(str(exc)) from None
-    except ModuleNotFoundError:
-        raise IfsmithError(f"backend {name} is not available in this build") from None
+    except ModuleNotFoundError as exc:
+        raise IfsmithError(missing_module(name, exc)) from None
+
+
+# Python modules a backend needs beyond the core's, by import name → what pip installs.
+DISTRIBUTIONS = {"yaml": "PyYAML"}
+
+
+def missing_module(backend: str, exc: ModuleNotFoundError) -> str:
+    """The message for a backend whose module (or a module it imports) is missing."""
+    module = exc.name or "?"
+    dist = DISTRIBUTIONS.get(module.split(".")[0], module)
+    return (
+        f"backend {backend} needs the Python module {module}, which is not installed "
+        f"(pip install {dist}, or scripts/setup.sh)"
+    )
 
 
 def load_valid(path: str, host: Host) -> list[Interface]:
@@ -201,7 +215,29 @@ def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
     rendering = backend.undefine(args.names, files)
     for warning in rendering.warnings:
         print(str(warning), file=sys.stderr)
-    return _write(host, rendering)
+    result = _write(host, rendering)
+    for line in still_running(args.names, host):
+        print(line, file=sys.stderr)
+    return result
+
+
+def still_running(names: Sequence[str], host: Host) -> list[str]:
+    """A note per undefined interface the kernel still runs (undefine changes only files),
+    judged on this host's live state (nothing for a scratch root without a namespace)."""
+    if not (host.netns or host.is_real_root):
+        return []
+    from ifsmith.core.live import snapshot
+
+    live = snapshot(host)
+    out = []
+    for name in names:
+        link = live.link(name)
+        if link is not None and link.admin_up:
+            out.append(
+                f"note: {name} is still running (undefine changes only the files); "
+                f"`ifsmith stop {name}` takes it down, `ifsmith delete {name}` does both"
+            )
+    return out
 
 
 def _write(host: Host, rendering: Rendering) -> int:
@@ -223,14 +259,25 @@ def _write(host: Host, rendering: Rendering) -> int:
 def cmd_backends(args: argparse.Namespace, host: Host) -> int:
     from ifsmith import backends
 
+    import importlib
+
     detected = backends.detect(host)
     names = backends.available()
+    missing = {}
+    for name, module_name in backends.REGISTRY.items():
+        if name not in names:
+            try:
+                importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                missing[name] = missing_module(name, exc)
     if args.json:
-        print(json.dumps({"available": names, "detected": detected}))
+        print(json.dumps({"available": names, "detected": detected, "missing": missing}))
         return 0
     for name in names:
         mark = "*" if name == detected else " "
         print(f"{mark} {name}")
+    for name, why in missing.items():
+        print(f"  {name} (not available: {why.split(' needs ', 1)[1]})")
     if detected is None:
         print(f"(no stack detected under {host.root})")
     return 0
