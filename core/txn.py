@@ -1115,8 +1115,10 @@ def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
     for name in sorted(names & set(old) & set(new)):
         was, now = old[name], new[name]
         if was.kind not in ("bond", "bridge", "vlan") and was.index != now.index:
-            out.append(f"{name}: a different device now (index {now.index}, was {was.index}"
-                       "); the original is gone and its connections are not restored")
+            out.append(
+                f"{name}: a different device now (index {now.index}, was {was.index}); "
+                "the original is gone and its connections are not restored"
+            )
     return out
 
 

@@ -20,9 +20,7 @@ import pytest
 
 from tests.netns import can_make_netns, ip, make_netns
 
-pytestmark = pytest.mark.skipif(
-    can_make_netns() is not None, reason=f"n/a: {can_make_netns()}"
-)
+pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=f"n/a: {can_make_netns()}")
 
 DOC = """<interfaces>
 <interface type='ethernet' name='eth0'><start mode='onboot'/>

@@ -22,9 +22,7 @@ from ifsmith.core.plan import Plan, make_plan
 from ifsmith.core.xmlio import parse
 from tests.netns import can_make_netns, ip, make_netns
 
-pytestmark = pytest.mark.skipif(
-    can_make_netns() is not None, reason=f"n/a: {can_make_netns()}"
-)
+pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=f"n/a: {can_make_netns()}")
 PATIENCE = 60.0
 
 

@@ -257,9 +257,9 @@ def _write(host: Host, rendering: Rendering) -> int:
 
 
 def cmd_backends(args: argparse.Namespace, host: Host) -> int:
-    from ifsmith import backends
-
     import importlib
+
+    from ifsmith import backends
 
     detected = backends.detect(host)
     names = backends.available()
