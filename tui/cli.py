@@ -16,6 +16,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 # Modules that add subcommands.  A module that is not present yet is skipped, so the
 # command line works while the project grows.
@@ -39,6 +40,17 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+class VersionAction(argparse.Action):
+    """``--version``: the metadata is read only when asked (it costs --help 40 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kw)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        print(f"ifsmith {version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ifsmith",
@@ -59,9 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the TUI in a throwaway namespace with three fake NICs (root); "
         "TUI only: refused with a command",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"ifsmith {version()}", help="print the version"
-    )
+    parser.add_argument("--version", action=VersionAction, help="print the version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         try:
