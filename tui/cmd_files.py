@@ -86,8 +86,8 @@ def missing_module(backend: str, exc: ModuleNotFoundError) -> str:
     module = exc.name or "?"
     dist = DISTRIBUTIONS.get(module.split(".")[0], module)
     return (
-        f"backend {backend} needs the Python module {module}, which is not installed "
-        f"(pip install {dist}, or scripts/setup.sh)"
+        f"backend {backend} needs the Python module {module}, which is not installed: "
+        f"pip install {dist} (or run scripts/setup.sh)"
     )
 
 
@@ -276,8 +276,8 @@ def cmd_backends(args: argparse.Namespace, host: Host) -> int:
     for name in names:
         mark = "*" if name == detected else " "
         print(f"{mark} {name}")
-    for name, why in missing.items():
-        print(f"  {name} (not available: {why.split(' needs ', 1)[1]})")
+    for why in missing.values():
+        print(f"  {why}")
     if detected is None:
         print(f"(no stack detected under {host.root})")
     return 0
