@@ -201,13 +201,19 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
             if sub is not None:
                 raise ctx.error(sub, f"<{sub.tag}> is only allowed on the top-level interface")
     if mac is not None and type_ is not IfType.ETHERNET:
-        raise ctx.error(mac, "<mac> is only allowed on an ethernet interface")
+        raise ctx.error(
+            mac, f"<mac> is only allowed on an ethernet interface; a {type_}'s MAC is the"
+            " ifsmith:mac attribute"
+        )
+    xmac = el.get(_X + "mac")
+    if xmac is not None and type_ is IfType.ETHERNET:
+        raise ctx.error(el, "an ethernet's MAC is libvirt's <mac address=...>, not ifsmith:mac")
     iface = Interface(
         type=type_,
         name=name,
         start_mode=_enum(ctx, start, "mode", StartMode) if start is not None else None,
         mtu=_uint(ctx, mtu, "size", required=True) if mtu is not None else None,
-        mac=_parse_mac(ctx, mac) if mac is not None else None,
+        mac=_parse_mac(ctx, mac) if mac is not None else xmac,
         link=_parse_link(ctx, link) if link is not None else None,
         protocols=tuple(_parse_protocol(ctx, p) for p in _children(el, "protocol")),
         bond=_parse_bond(ctx, el, type_),
@@ -412,7 +418,7 @@ def to_document(interfaces: Sequence[Interface]) -> str:
 
 def _uses_extensions(iface: Interface) -> bool:
     for sub, _master in iface.walk():
-        if sub.label is not None:
+        if sub.label is not None or (sub.mac is not None and sub.type is not IfType.ETHERNET):
             return True
         if sub.bond is not None and (
             sub.bond.xmit_hash_policy is not None
@@ -432,6 +438,8 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
         attrs = f"xmlns:ifsmith='{NS}' " + attrs
     if iface.label is not None:
         attrs += f" ifsmith:label='{_q(iface.label)}'"
+    if iface.mac is not None and iface.type is not IfType.ETHERNET:
+        attrs += f" ifsmith:mac='{_q(iface.mac)}'"
     out.add(f"<interface {attrs}>")
     out.depth += 1
     if top:

@@ -622,6 +622,11 @@ def cmd_stop(args: argparse.Namespace, host: Host) -> int:
 def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Interface:
     """What the interface really has: its definition (the files', else derived from the
     live state, leases as DHCP) joined with the addresses and routes it runs."""
+    return _current(args, host, name)[0]
+
+
+def _current(args: argparse.Namespace, host: Host, name: str) -> tuple[Interface, LiveHost]:
+    """The current definition of NAME (see _current_definition) and the live state."""
     from ifsmith.core.definition import derive, with_running
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.live import snapshot
@@ -632,11 +637,19 @@ def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Inte
         if live.link(name) is None:
             raise IfsmithError(f"no interface named {name}, defined or running")
         iface = derive(live, name)
-    return with_running(iface, live)
+    return with_running(iface, live), live
 
 
-def bridge_of(iface: Interface, bridge: str, stp: bool, delay: float | None) -> Interface:
-    """virsh iface-bridge: the bridge takes the addressing, IF becomes its bare port."""
+def bridge_of(
+    iface: Interface, bridge: str, stp: bool, delay: float | None, mac: str | None = None
+) -> Interface:
+    """virsh iface-bridge: the bridge takes the addressing, IF becomes its bare port.
+
+    The bridge keeps IF's MAC (MAC, the running one, else the one IF defines), pinned in
+    its files and set when it is made: a DHCP server (a reservation, a lease without a
+    client identifier) and the neighbours' ARP caches know the host by that MAC.  Left to
+    itself the bridge takes a random MAC, or udev's persistent one (MACAddressPolicy=), so
+    the address of a DHCP NIC would change with the move."""
     from ifsmith.core.model import Bridge, IfType, StartMode
 
     port = dataclasses.replace(
@@ -647,7 +660,7 @@ def bridge_of(iface: Interface, bridge: str, stp: bool, delay: float | None) -> 
         type=IfType.BRIDGE,
         name=bridge,
         start_mode=iface.start_mode or StartMode.ONBOOT,
-        mac=None,
+        mac=(mac or iface.mac or "").lower() or None,
         link=None,
         bond=None,
         vlan=None,
@@ -660,10 +673,12 @@ def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.errors import IfsmithError
 
     require_root()
-    iface = _current_definition(args, host, args.interface)
+    iface, live = _current(args, host, args.interface)
     if iface.type.value == "bridge":
         raise IfsmithError(f"{args.interface} is a bridge already")
-    bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay)
+    link = live.link(args.interface)
+    mac = link.mac if link is not None else None
+    bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay, mac)
     bad = errors(check([bridged]))
     if bad:
         raise IfsmithError("\n".join(str(p) for p in bad))
