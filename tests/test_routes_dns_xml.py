@@ -149,3 +149,15 @@ def test_a_backend_that_does_not_carry_them_says_so(name: str) -> None:
         assert text in written if "routes" in carries else f"route {text}" in said
     for text in ("192.0.2.53", "corp.example.com"):
         assert text in written if "dns" in carries else text in said
+
+
+def test_iface_bridge_moves_routes_and_dns_to_the_bridge_and_unbridge_back() -> None:
+    from ifsmith.tui.cmd_txn import bridge_of
+
+    nic = eth0(Route("198.51.100.0", 24), dns=Dns(("192.0.2.53",)))
+    bridged = bridge_of(nic, "br0", False, None)
+    assert bridged.dns == nic.dns and bridged.protocols == nic.protocols
+    assert bridged.bridge is not None
+    (port,) = bridged.bridge.ports
+    assert port.dns is None and port.protocols == ()
+    assert check([bridged]) == []

@@ -653,7 +653,7 @@ def bridge_of(
     from ifsmith.core.model import Bridge, IfType, StartMode
 
     port = dataclasses.replace(
-        iface, start_mode=None, mtu=None, protocols=(), link=None, label=None
+        iface, start_mode=None, mtu=None, protocols=(), link=None, label=None, dns=None
     )
     return dataclasses.replace(
         iface,
@@ -701,5 +701,6 @@ def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
         start_mode=bridge.start_mode,
         mtu=bridge.mtu,
         protocols=bridge.protocols,
+        dns=bridge.dns,
     )
     return apply_definitions(args, host, [port], remove=[args.bridge])
