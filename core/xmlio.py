@@ -30,6 +30,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Dns,
     Family,
     IfType,
     Interface,
@@ -39,6 +40,7 @@ from ifsmith.core.model import (
     LinkState,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
@@ -201,13 +203,19 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
             if sub is not None:
                 raise ctx.error(sub, f"<{sub.tag}> is only allowed on the top-level interface")
     if mac is not None and type_ is not IfType.ETHERNET:
-        raise ctx.error(mac, "<mac> is only allowed on an ethernet interface")
+        raise ctx.error(
+            mac, f"<mac> is only allowed on an ethernet interface; a {type_}'s MAC is the"
+            " ifsmith:mac attribute"
+        )
+    xmac = el.get(_X + "mac")
+    if xmac is not None and type_ is IfType.ETHERNET:
+        raise ctx.error(el, "an ethernet's MAC is libvirt's <mac address=...>, not ifsmith:mac")
     iface = Interface(
         type=type_,
         name=name,
         start_mode=_enum(ctx, start, "mode", StartMode) if start is not None else None,
         mtu=_uint(ctx, mtu, "size", required=True) if mtu is not None else None,
-        mac=_parse_mac(ctx, mac) if mac is not None else None,
+        mac=_parse_mac(ctx, mac) if mac is not None else xmac,
         link=_parse_link(ctx, link) if link is not None else None,
         protocols=tuple(_parse_protocol(ctx, p) for p in _children(el, "protocol")),
         bond=_parse_bond(ctx, el, type_),
@@ -215,9 +223,40 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         vlan=_parse_vlan(ctx, el, type_),
         label=el.get(_X + "label"),
         line=_line(el),
+        dns=_parse_dns(ctx, el, top),
     )
-    _refuse_unknown(ctx, el, {"start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan"})
+    _refuse_unknown(
+        ctx, el, {"start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan", _X + "dns"}
+    )
     return iface
+
+
+def _parse_route(ctx: _Ctx, el: etree._Element) -> Route:
+    address = el.get("address")
+    if address is None:
+        raise ctx.error(el, "missing attribute 'address' (the destination network)")
+    prefix = _uint(ctx, el, "prefix", required=True)
+    assert prefix is not None
+    return Route(
+        address=address,
+        prefix=prefix,
+        gateway=el.get("gateway"),
+        metric=_uint(ctx, el, "metric"),
+        line=_line(el),
+    )
+
+
+def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
+    dns = _child(ctx, el, _X + "dns")
+    if dns is None:
+        return None
+    if not top:
+        raise ctx.error(dns, "<dns> is only allowed on the top-level interface")
+    servers = tuple((dns.get("servers") or "").split())
+    search = tuple((dns.get("search") or "").split())
+    if not servers and not search:
+        raise ctx.error(dns, "needs servers='…' or search='…'")
+    return Dns(servers=servers, search=search, line=_line(dns))
 
 
 def _refuse_unknown(ctx: _Ctx, el: etree._Element, known: set[str]) -> None:
@@ -259,8 +298,9 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
-    _refuse_unknown(ctx, el, {"dhcp", "autoconf", "ip", "route"})
+    _refuse_unknown(ctx, el, {"dhcp", "autoconf", "ip", "route", _X + "route"})
     return Protocol(
+        routes=tuple(_parse_route(ctx, r) for r in _children(el, _X + "route")),
         family=family,
         dhcp=dhcp is not None,
         peerdns=_yesno(ctx, dhcp, "peerdns", "yes", "no") if dhcp is not None else None,
@@ -412,7 +452,9 @@ def to_document(interfaces: Sequence[Interface]) -> str:
 
 def _uses_extensions(iface: Interface) -> bool:
     for sub, _master in iface.walk():
-        if sub.label is not None:
+        if sub.label is not None or (sub.mac is not None and sub.type is not IfType.ETHERNET):
+            return True
+        if sub.dns or any(p.routes for p in sub.protocols):
             return True
         if sub.bond is not None and (
             sub.bond.xmit_hash_policy is not None
@@ -432,6 +474,8 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
         attrs = f"xmlns:ifsmith='{NS}' " + attrs
     if iface.label is not None:
         attrs += f" ifsmith:label='{_q(iface.label)}'"
+    if iface.mac is not None and iface.type is not IfType.ETHERNET:
+        attrs += f" ifsmith:mac='{_q(iface.mac)}'"
     out.add(f"<interface {attrs}>")
     out.depth += 1
     if top:
@@ -441,6 +485,8 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
             out.add(f"<mtu size='{iface.mtu}'/>")
         for proto in iface.protocols:
             _format_protocol(out, proto)
+        if iface.dns:
+            _format_dns(out, iface.dns)
     if iface.type is not IfType.BRIDGE and iface.link is not None:
         _format_link(out, iface.link)
     if iface.type is IfType.ETHERNET and iface.mac is not None:
@@ -481,8 +527,24 @@ def _format_protocol(out: _Out, proto: Protocol) -> None:
         out.add(f"<ip address='{_q(ip.address)}'{prefix}/>")
     if proto.gateway is not None:
         out.add(f"<route gateway='{_q(proto.gateway)}'/>")
+    for route in proto.routes:
+        text = f"<ifsmith:route address='{_q(route.address)}' prefix='{route.prefix}'"
+        if route.gateway is not None:
+            text += f" gateway='{_q(route.gateway)}'"
+        if route.metric is not None:
+            text += f" metric='{route.metric}'"
+        out.add(text + "/>")
     out.depth -= 1
     out.add("</protocol>")
+
+
+def _format_dns(out: _Out, dns: Dns) -> None:
+    text = "<ifsmith:dns"
+    if dns.servers:
+        text += f" servers='{_q(' '.join(dns.servers))}'"
+    if dns.search:
+        text += f" search='{_q(' '.join(dns.search))}'"
+    out.add(text + "/>")
 
 
 def _format_bridge(out: _Out, bridge: Bridge) -> None:
@@ -566,12 +628,27 @@ SCHEMA_DIR = Path(__file__).parent / "schema"
 def strip_extensions(data: bytes) -> bytes:
     """The document without ifsmith's namespace: what libvirt's own schema validates."""
     root = load_tree(data)
-    for el in root.iter():
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and el.tag.startswith(_X):
+            parent = el.getparent()
+            if parent is not None:
+                _drop_keeping_layout(parent, el)
+            continue
         for attr in list(el.attrib):
             if str(attr).startswith(_X):
                 del el.attrib[attr]
     etree.cleanup_namespaces(root)
     return bytes(etree.tostring(root))
+
+
+def _drop_keeping_layout(parent: etree._Element, el: etree._Element) -> None:
+    """Remove EL, and the indentation before it, so the rest keeps its layout."""
+    previous = el.getprevious()
+    if previous is not None:
+        previous.tail = el.tail
+    else:
+        parent.text = el.tail
+    parent.remove(el)
 
 
 def schema_problems(data: bytes, schema: Path | None = None) -> list[tuple[int, str]]:
