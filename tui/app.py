@@ -21,6 +21,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.reactive import reactive
@@ -132,7 +133,7 @@ class IfsmithApp(App[int]):
 
     show_loopback: reactive[bool] = reactive(False)
     # The tree's filter (``/``): names containing it, case-insensitive; "" shows all.
-    search: reactive[str] = reactive("")
+    search: reactive[str] = reactive("", init=False)
 
     def __init__(
         self,
@@ -415,7 +416,7 @@ class IfsmithApp(App[int]):
 
     def action_search(self) -> None:
         line = self.query_one(SearchLine)
-        line.add_class("-open")
+        line.display = line.can_focus = True
         line.value = self.search
         line.focus()
 
@@ -433,7 +434,8 @@ class IfsmithApp(App[int]):
         self._close_search()
 
     def _close_search(self) -> None:
-        self.query_one(SearchLine).remove_class("-open")
+        line = self.query_one(SearchLine)
+        line.display = line.can_focus = False
         self.query_one("#tree", LinkTree).focus()
 
     def notify(
@@ -473,7 +475,7 @@ class IfsmithApp(App[int]):
         self.push_screen(
             ConfirmDialog(
                 f"Quit and drop {changes}?",
-                "Nothing of them has touched the host. Export them first (x) to keep them "
+                "None of them has touched the host yet. Export them first (x) to keep them "
                 "as XML.\ny or ctrl+s quits, n or Esc stays.",
                 yes="Quit",
                 no="Stay",
@@ -888,6 +890,22 @@ class IfsmithApp(App[int]):
         if self.unmakeable:
             mode += "\nNot offered: " + "; ".join(self.unmakeable.values()) + "."
         self.push_screen(HelpScreen(keys, mode))
+
+    def action_command_palette(self) -> None:
+        """Textual's palette, its placeholder in ASCII (its own ends in "…", which the
+        Linux console's font lacks)."""
+        from textual.command import CommandPalette
+
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder="Search for commands...", id="--command-palette")
+            )
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """ "ifsmith - NETNS": Textual's em dash is not in the console's font."""
+        if not sub_title:
+            return Content(title)
+        return Content.assemble(title, (" - ", "dim"), (sub_title, "dim"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -70,13 +70,15 @@ class Columns:
 
 
 def measure(rows: list[tuple[int, str, str, str]]) -> Columns:
-    """The columns for rows of (prefix width, name with its mark, kind, state)."""
+    """The columns for rows of (prefix width, name with its mark, kind, state): two
+    spaces after the longest name, one after the others, never narrower than a short
+    host's (``eth0``, ``bridge``, ``down``) so a row of two-letter names stays readable."""
     if not rows:
         return Columns()
     return Columns(
-        name=max(prefix + len(name) for prefix, name, _k, _s in rows) + 1,
-        kind=max(len(kind) for _p, _n, kind, _s in rows) + 1,
-        state=max(len(state) for _p, _n, _k, state in rows) + 1,
+        name=max(10, max(prefix + len(name) for prefix, name, _k, _s in rows) + 2),
+        kind=max(8, max(len(kind) for _p, _n, kind, _s in rows) + 1),
+        state=max(5, max(len(state) for _p, _n, _k, state in rows) + 1),
     )
 
 

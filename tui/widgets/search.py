@@ -11,7 +11,10 @@ from textual.widgets import Input
 class SearchLine(Input):
     """A one-line input under the tree; hidden while no search is being typed."""
 
-    BINDINGS = [Binding("escape", "clear", "Clear", show=False)]
+    BINDINGS = [
+        Binding("enter", "submit", "Keep the filter"),
+        Binding("escape", "clear", "Clear it"),
+    ]
 
     class Cleared(Message):
         """Esc: the filter is gone."""
@@ -20,6 +23,9 @@ class SearchLine(Input):
         super().__init__(
             placeholder="(part of a name; Enter keeps, Esc clears)", id="search", compact=True
         )
+        # Shown by /; until then hidden, and not focusable (Textual's first focus would
+        # pick it even hidden).
+        self.display = self.can_focus = False
 
     def action_clear(self) -> None:
         self.post_message(self.Cleared())
