@@ -18,21 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import events, on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual import events, work
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.content import Content
 from textual.containers import Horizontal, VerticalScroll
-from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Layout, Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
+from ifsmith.tui.session import SessionApp
 from ifsmith.tui.source import LiveSource, NetnsSource
 from ifsmith.tui.standing import Standing, standing
 from ifsmith.tui.widgets.details import Details
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
     from ifsmith.core.probe import Target
     from ifsmith.tui.screens.apply import ApplyChoice
     from ifsmith.tui.screens.forms import InterfaceForm
-    from ifsmith.tui.screens.messages import Note
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
 # in footer order; keys of one group sit together under one label (GROUPS), so the whole
@@ -105,7 +103,7 @@ def read_only_reason() -> str | None:
     return None
 
 
-class IfsmithApp(App[int]):
+class IfsmithApp(SessionApp):
     """The main screen: interface tree on the left, details on the right."""
 
     # Every screen's stylesheet up front: a screen bringing a new one makes Textual restyle
@@ -132,8 +130,6 @@ class IfsmithApp(App[int]):
     ] + [Binding("escape", "clear_search", "Clear the filter", show=False)]
 
     show_loopback: reactive[bool] = reactive(False)
-    # The tree's filter (``/``): names containing it, case-insensitive; "" shows all.
-    search: reactive[str] = reactive("", init=False)
 
     def __init__(
         self,
@@ -164,7 +160,6 @@ class IfsmithApp(App[int]):
         self.defined: list[Interface] = []
         self.definitions_read = False
         self.standing = Standing()
-        self.notes: list[Note] = []  # every notification of the session (m lists them)
         # Kinds this kernel cannot make, with the reason (``tui.kinds``): not offered.
         self.unmakeable: dict[IfType, str] = dict(unmakeable or {})
 
@@ -410,78 +405,14 @@ class IfsmithApp(App[int]):
         if self.is_mounted:
             self.show(self.live)
 
-    def watch_search(self) -> None:
-        if self.is_mounted:
-            self.show(self.live)
+    def show_tree(self) -> None:
+        self.show(self.live)
 
-    def action_search(self) -> None:
-        line = self.query_one(SearchLine)
-        line.display = line.can_focus = True
-        line.value = self.search
-        line.focus()
-
-    @on(Input.Changed, "#search")
-    def search_typed(self, event: Input.Changed) -> None:
-        self.search = event.value.strip()
-
-    @on(Input.Submitted, "#search")
-    def search_kept(self) -> None:
-        self._close_search()
-
-    @on(SearchLine.Cleared)
-    def action_clear_search(self) -> None:
-        self.search = ""
-        self._close_search()
-
-    def _close_search(self) -> None:
-        line = self.query_one(SearchLine)
-        line.display = line.can_focus = False
+    def focus_tree(self) -> None:
         self.query_one("#tree", LinkTree).focus()
 
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Show a toast and keep it in the session's message log (``m``)."""
-        from ifsmith.tui.screens.messages import Note
-
-        self.notes.append(Note(message, title, severity))
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-
-    def action_messages(self) -> None:
-        from ifsmith.tui.screens.messages import MessagesScreen
-
-        self.push_screen(MessagesScreen(self.notes))
-
-    async def action_quit(self) -> None:
-        """Quit; with changes pending, only once the admin says to drop them."""
-        if not self.pending:
-            self.exit(0)
-            return
-        from ifsmith.tui.screens.dialogs import ConfirmDialog
-
-        n = len(self.pending)
-        changes = f"{n} pending change{'s' if n != 1 else ''}"
-
-        def answered(drop: bool | None) -> None:
-            if drop:
-                self.exit(0)
-
-        self.push_screen(
-            ConfirmDialog(
-                f"Quit and drop {changes}?",
-                "None of them has touched the host yet. Export them first (x) to keep them "
-                "as XML.\ny or ctrl+s quits, n or Esc stays.",
-                yes="Quit",
-                no="Stay",
-            ),
-            answered,
-        )
+    def pending_count(self) -> int:
+        return len(self.pending)
 
     # -- pending changes ------------------------------------------------------------
 
@@ -890,22 +821,6 @@ class IfsmithApp(App[int]):
         if self.unmakeable:
             mode += "\nNot offered: " + "; ".join(self.unmakeable.values()) + "."
         self.push_screen(HelpScreen(keys, mode))
-
-    def action_command_palette(self) -> None:
-        """Textual's palette, its placeholder in ASCII (its own ends in "…", which the
-        Linux console's font lacks)."""
-        from textual.command import CommandPalette
-
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(
-                CommandPalette(placeholder="Search for commands...", id="--command-palette")
-            )
-
-    def format_title(self, title: str, sub_title: str) -> Content:
-        """ "ifsmith - NETNS": Textual's em dash is not in the console's font."""
-        if not sub_title:
-            return Content(title)
-        return Content.assemble(title, (" - ", "dim"), (sub_title, "dim"))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
