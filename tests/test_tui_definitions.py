@@ -64,12 +64,13 @@ async def test_the_tree_marks_defined_running_and_differing(tmp_path: Path) -> N
         await wait_for(pilot, lambda: app.standing.known and "br9" in rows(app.query_one(Tree)))
         label = rows(app.query_one(Tree))
         # name, then one character: ~ differ, d defined only, r running only, blank agree
-        assert label["bond0"].startswith("bond0           ~ bond")
-        assert label["eth0"].startswith("eth0            ~ ethernet")
-        assert label["br9"].startswith("br9             d bridge")
+        # (columns as wide as the longest entry: tui/widgets/rowlabels.py)
+        assert label["bond0"].split()[:3] == ["bond0", "~", "bond"]
+        assert label["eth0"].split()[:3] == ["eth0", "~", "ethernet"]
+        assert label["br9"].split()[:3] == ["br9", "d", "bridge"]
         assert "not running" in label["br9"]
-        assert label["eth2"].startswith("eth2            r ethernet")
-        assert label["br100"].startswith("br100           r bridge")
+        assert label["eth2"].split()[:3] == ["eth2", "r", "ethernet"]
+        assert label["br100"].split()[:3] == ["br100", "r", "bridge"]
         assert app.backend == "ifupdown"
         await goto(app, pilot, "bond0")
         details = str(app.query_one("#details-text").text)  # type: ignore[attr-defined]
@@ -114,7 +115,7 @@ async def test_without_a_detected_stack_nothing_is_marked(tmp_path: Path) -> Non
         await wait_for(pilot, lambda: bool(app.backend_names))
         assert not app.standing.known
         label = rows(app.query_one(Tree))
-        assert label["bond0"].startswith("bond0           bond")
+        assert label["bond0"].split()[:2] == ["bond0", "bond"]
 
 
 async def test_deleting_what_only_the_files_define_is_a_pending_deletion(
@@ -169,7 +170,7 @@ async def test_pickers_leave_what_the_files_give_to_a_bond_that_does_not_run(
     )
     async with running(tmp_path) as (app, pilot):
         await wait_for(pilot, lambda: app.standing.known)
-        assert rows(app.query_one(Tree))["eth2"].startswith("eth2            ~ ethernet")
+        assert rows(app.query_one(Tree))["eth2"].split()[:3] == ["eth2", "~", "ethernet"]
         form = await open_form(app, pilot, "b", BondForm)
         slaves = form.query_one("#slaves", SelectionList)
         assert [slaves.get_option_at_index(i).value for i in range(slaves.option_count)] == [

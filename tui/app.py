@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Span, Text
+from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
@@ -31,10 +31,22 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Layout, Pending, layout
 from ifsmith.tui.screens.changes import LIVE_ONLY
+from ifsmith.tui.session import SessionApp
 from ifsmith.tui.source import LiveSource, NetnsSource
-from ifsmith.tui.standing import DEFINED_ONLY, Standing, standing
+from ifsmith.tui.standing import Standing, standing
 from ifsmith.tui.widgets.details import Details
 from ifsmith.tui.widgets.linktree import LinkTree, Row
+from ifsmith.tui.widgets.rowlabels import (
+    defined_label,
+    kind_label,
+    measure,
+    pending_label,
+    pending_mark,
+    prefix_width,
+    row_label,
+    state_label,
+)
+from ifsmith.tui.widgets.search import SearchLine
 
 if TYPE_CHECKING:
     from textual.driver import Driver as TextualDriver
@@ -42,50 +54,6 @@ if TYPE_CHECKING:
     from ifsmith.core.probe import Target
     from ifsmith.tui.screens.apply import ApplyChoice
     from ifsmith.tui.screens.forms import InterfaceForm
-
-STATE_STYLE = {
-    LinkState.UP: "green",
-    LinkState.DOWN: "red",
-    LinkState.LOWERLAYERDOWN: "yellow",
-    LinkState.DORMANT: "yellow",
-    LinkState.TESTING: "yellow",
-    LinkState.NOTPRESENT: "red",
-    LinkState.UNKNOWN: "",
-}
-
-
-def kind_label(link: LiveLink) -> str:
-    """The type as an admin names it: bond, bridge, vlan 100, veth, ethernet."""
-    if link.vlan_tag is not None:
-        return f"vlan {link.vlan_tag}"
-    if link.is_loopback:
-        return "loopback"
-    return link.kind or "ethernet"
-
-
-# A pending change marks the name: changed, to be deleted, new.  Plain ASCII, so the
-# Linux console and NO_COLOR show it too.
-MARKS = {"*": "bold yellow", "-": "bold red strike", "+": "bold green"}
-
-
-def row_label(link: LiveLink, mark: str = "", stand: str | None = None) -> Text:
-    """One tree row: name (with a pending mark), its standing (defined/running, when the
-    files were read), type, link state in colour, addresses."""
-    # One Text from the whole line and its spans: appending piece by piece cleans each
-    # piece of control codes, and a snapshot of 2,000 links makes 2,000 of these.
-    name = f"{link.name + mark:<16}"
-    if stand is not None:
-        name += f"{stand} "
-    kind = f"{kind_label(link):<10}"
-    state = f"{str(link.operstate) if link.admin_up else 'admin-down':<15}"
-    addresses = " ".join(str(a) for a in link.addresses if a.scope != "link")
-    style = STATE_STYLE.get(link.operstate, "") if link.admin_up else "dim"
-    at = len(name) + len(kind)
-    spans = [Span(0, len(link.name + mark), MARKS.get(mark, "bold"))]
-    if style:
-        spans.append(Span(at, at + len(state), style))
-    return Text(name + kind + state + addresses, spans=spans, no_wrap=True, overflow="ellipsis")
-
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
 # in footer order; keys of one group sit together under one label (GROUPS), so the whole
@@ -111,10 +79,12 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
     ("x", "export", "Export", True, "write the pending XML (or the selection's) to a file"),
     ("o", "import", "Import", True, "read an XML file into the pending changes"),
     ("question_mark", "help", "Help", True, "this help"),
-    ("q", "quit", "Quit", True, "quit (pending changes are dropped)"),
+    ("q", "quit", "Quit", True, "quit (asks first when changes are pending)"),
     ("g", "new_bridge", "Bridge", False, "new bridge"),
     ("r", "refresh", "Refresh", False, "re-read the live state"),
     ("l", "toggle_loopback", "Loopback", False, "show or hide loopback"),
+    ("slash", "search", "Search", False, "filter the tree by name (Enter keeps, Esc clears)"),
+    ("m", "messages", "Messages", False, "every message and error of this session, with time"),
 ]
 NEW = Binding.Group("New", compact=True)
 BRIDGING = Binding.Group("Bridge/un", compact=True)
@@ -133,7 +103,7 @@ def read_only_reason() -> str | None:
     return None
 
 
-class IfsmithApp(App[int]):
+class IfsmithApp(SessionApp):
     """The main screen: interface tree on the left, details on the right."""
 
     # Every screen's stylesheet up front: a screen bringing a new one makes Textual restyle
@@ -157,11 +127,17 @@ class IfsmithApp(App[int]):
             group=GROUPS.get(key),
         )
         for key, action, label, show, what in KEYS
-    ]
+    ] + [Binding("escape", "clear_search", "Clear the filter", show=False)]
 
     show_loopback: reactive[bool] = reactive(False)
 
-    def __init__(self, host: Host, source: LiveSource, read_only: str | None = None) -> None:
+    def __init__(
+        self,
+        host: Host,
+        source: LiveSource,
+        read_only: str | None = None,
+        unmakeable: dict[IfType, str] | None = None,
+    ) -> None:
         super().__init__()
         # Over ssh and on the console, smooth scrolling is frames nobody wants: End on
         # 2,000 links rendered the tree a dozen times.
@@ -184,6 +160,8 @@ class IfsmithApp(App[int]):
         self.defined: list[Interface] = []
         self.definitions_read = False
         self.standing = Standing()
+        # Kinds this kernel cannot make, with the reason (``tui.kinds``): not offered.
+        self.unmakeable: dict[IfType, str] = dict(unmakeable or {})
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -201,6 +179,7 @@ class IfsmithApp(App[int]):
             yield LinkTree(self.update_details, id="tree")
             with VerticalScroll(id="details"):
                 yield Details(id="details-text")
+        yield SearchLine()
         yield Static(self._status_text(), id="status")
         yield self.footer
 
@@ -215,6 +194,8 @@ class IfsmithApp(App[int]):
                 f"  {n} pending change{'s' if n != 1 else ''} (c review, a apply)",
                 style="bold yellow",
             )
+        if self.search:
+            text.append(f"  filter '{self.search}' (/ change, esc clear)", style="bold")
         if self.read_only:
             text.append(f"  read-only: {self.read_only}; apply is disabled", style="bold red")
         return text
@@ -227,7 +208,11 @@ class IfsmithApp(App[int]):
             self.theme = "ansi-dark"
         if is_linux_console():
             self.add_class("linux-console")  # app.tcss: only glyphs its font has
+        if self.no_color:
+            self.add_class("no-color")  # app.tcss: styles that say what colour said
         self.sub_title = self.host.netns or ""
+        if self.unmakeable:
+            self.notify("\n".join(self.unmakeable.values()), title="not offered", timeout=10)
         self.reload()
         self.follow_changes()
         self.detect_backend()
@@ -236,6 +221,8 @@ class IfsmithApp(App[int]):
         # Every key fits 80 columns; the palette's hint (ctrl+p, also in help) only where
         # there is room beside them.
         self.footer.show_command_palette = event.size.width >= 100
+        # Below 100 columns the tree takes three fifths: an address beside a full state.
+        self.set_class(event.size.width < 100, "narrow")
 
     @work(exclusive=True, group="snapshot", thread=True)
     def reload(self) -> None:
@@ -303,7 +290,8 @@ class IfsmithApp(App[int]):
 
     def rows(self, live: LiveHost) -> list[Row]:
         """The tree's rows: the host as it will be once the pending changes apply, each
-        slave, port and VLAN under what holds it, pending new ones among the live."""
+        slave, port and VLAN under what holds it, pending new ones among the live; only
+        what the search keeps (a match, what holds one, and what a match holds)."""
         view = self.view(live)
         children = view.children()
         links = live.by_name()
@@ -311,34 +299,69 @@ class IfsmithApp(App[int]):
         for name in view.defined:
             marks[name] = "*" if name in links or name in self.standing.marks else "+"
         stand = self.standing
+        hidden = () if self.show_loopback else view.loopback
+        wanted = self.search.lower()
 
+        # Which rows show, at which depth: (name, prefix width, its children shown).
+        shown: list[tuple[str, int, tuple[str, ...]]] = []
+
+        def keep(name: str, depth: int, matched: bool) -> bool:
+            matched = matched or wanted in name.lower()
+            at = len(shown)
+            shown.append((name, 0, ()))
+            kids = tuple(c for c in children.get(name, ()) if keep(c, depth + 1, matched))
+            if not (matched or kids):
+                del shown[at:]
+                return False
+            shown[at] = (name, prefix_width(depth, bool(kids)), kids)
+            return True
+
+        for name in view.top():
+            if name not in hidden:
+                keep(name, 0, not wanted)
+
+        def columns_of(name: str) -> tuple[str, str, str]:
+            """Name with its mark, kind, state: what the columns must hold."""
+            link = links.get(name)
+            if link is not None:
+                return name + marks.get(name, ""), kind_label(link), state_label(link)
+            pending = view.defined.get(name)
+            if pending is not None:
+                return name + pending_mark(stand.mark(name)), str(pending.type), "pending"
+            return name + marks.get(name, ""), str(view.types[name]), "not running"
+
+        columns = measure([(prefix, *columns_of(name)) for name, prefix, _k in shown])
+        by_name = {name: (prefix, kids) for name, prefix, kids in shown}
         labels: dict[str, tuple[LiveLink, str, Text]] = {}
 
-        def label(link: LiveLink, mark: str) -> Text:
+        def label(link: LiveLink, mark: str, prefix: int) -> Text:
             # The same link (often the same object) keeps its label: making 2,000 was
             # most of the cost of a re-read or of showing loopback.
-            marked = mark + (stand.mark(link.name) or "")
+            marked = f"{mark}{stand.mark(link.name) or ''}{columns}{prefix}"
             known = self._labels.get(link.name)
             if known is not None and known[1] == marked and (known[0] is link or known[0] == link):
                 text = known[2]
             else:
-                text = row_label(link, mark, stand.mark(link.name))
+                text = row_label(link, mark, stand.mark(link.name), columns, prefix)
             labels[link.name] = (link, marked, text)
             return text
 
         def row(name: str) -> Row:
-            kids = tuple(row(child) for child in children.get(name, ()))
+            prefix, names = by_name[name]
+            kids = tuple(row(child) for child in names)
             link = links.get(name)
             if link is not None:
-                return Row(name, label(link, marks.get(name, "")), kids)
+                return Row(name, label(link, marks.get(name, ""), prefix), kids)
             pending = view.defined.get(name)
             if pending is not None:
-                return Row(name, pending_label(pending, stand.mark(name)), kids)
-            return Row(name, defined_label(name, view.types[name], marks.get(name, "")), kids)
+                return Row(name, pending_label(pending, stand.mark(name), columns, prefix), kids)
+            text = defined_label(name, view.types[name], marks.get(name, ""), columns, prefix)
+            return Row(name, text, kids)
 
-        hidden = () if self.show_loopback else view.loopback
-        rows = [row(name) for name in view.top() if name not in hidden]
+        rows = [row(name) for name in view.top() if name in by_name]
         self._labels = labels
+        if not rows and wanted:
+            return [Row(None, Text(f"no interface matches '{self.search}'", style="dim"))]
         return rows or [Row(None, Text("no interfaces", style="dim"))]
 
     def view(self, live: LiveHost | None = None) -> Layout:
@@ -381,6 +404,15 @@ class IfsmithApp(App[int]):
     def watch_show_loopback(self) -> None:
         if self.is_mounted:
             self.show(self.live)
+
+    def show_tree(self) -> None:
+        self.show(self.live)
+
+    def focus_tree(self) -> None:
+        self.query_one("#tree", LinkTree).focus()
+
+    def pending_count(self) -> int:
+        return len(self.pending)
 
     # -- pending changes ------------------------------------------------------------
 
@@ -495,14 +527,24 @@ class IfsmithApp(App[int]):
         self.notify(f"{name} is a {role} of {master}: edit {master}", severity="warning")
         return True
 
+    def cannot_make(self, kind: IfType) -> bool:
+        """Say so when this kernel cannot make ``kind`` (then no form is offered)."""
+        why = self.unmakeable.get(kind)
+        if why is not None:
+            self.notify(why, severity="warning")
+        return why is not None
+
     def action_new_bond(self) -> None:
-        self.open_form(IfType.BOND, None)
+        if not self.cannot_make(IfType.BOND):
+            self.open_form(IfType.BOND, None)
 
     def action_new_bridge(self) -> None:
-        self.open_form(IfType.BRIDGE, None)
+        if not self.cannot_make(IfType.BRIDGE):
+            self.open_form(IfType.BRIDGE, None)
 
     def action_new_vlan(self) -> None:
-        self.open_form(IfType.VLAN, None)
+        if not self.cannot_make(IfType.VLAN):
+            self.open_form(IfType.VLAN, None)
 
     def action_delete(self) -> None:
         name = self.selected()
@@ -523,7 +565,7 @@ class IfsmithApp(App[int]):
 
         name = self.selected()
         original = self.definition(name) if name else None
-        if name is None or original is None:
+        if name is None or original is None or self.cannot_make(IfType.BRIDGE):
             return
         if original.type is IfType.BRIDGE or name in self.view().masters:
             self.notify(f"{name} cannot become a bridge port here", severity="warning")
@@ -579,6 +621,7 @@ class IfsmithApp(App[int]):
         from ifsmith.tui.screens.dialogs import PathDialog
 
         name = self.selected()
+        several = len(self.pending.definitions) > 1
         if self.pending.definitions:
             what, default = "the pending definitions", "ifsmith-pending.xml"
         elif name is not None and self.definition(name) is not None:
@@ -590,14 +633,47 @@ class IfsmithApp(App[int]):
         def done(path: str | None) -> None:
             if path is None:
                 return
+            if several and (path.endswith("/") or Path(path).is_dir()):
+                self.export_each(Path(path))
+                return
             try:
                 Path(path).write_text(self.export_xml(name))
             except OSError as exc:
                 self.notify(f"{path}: {exc.strerror}", severity="error")
                 return
-            self.notify(f"wrote {what} to {path}")
+            if several:
+                self.notify(
+                    f"wrote {what} to {path} (ifsmith import/apply read it); virsh "
+                    "iface-define takes one interface a file: export to a directory "
+                    "(ending in /) for one file each",
+                    timeout=15,
+                )
+            else:
+                self.notify(f"wrote {what} to {path}")
 
-        self.push_screen(PathDialog(f"Export {what}", default), done)
+        title = f"Export {what}"
+        if several:
+            title += "\n(a directory/ writes one NAME.xml each, for virsh iface-define)"
+        self.push_screen(PathDialog(title, default), done)
+
+    def export_each(self, folder: Path) -> None:
+        """One file per pending definition, as ``virsh iface-define`` takes them."""
+        from ifsmith.core.xmlio import to_xml
+
+        written = []
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            for iface in self.pending.definitions:
+                (folder / f"{iface.name}.xml").write_text(to_xml(iface))
+                written.append(f"{iface.name}.xml")
+        except OSError as exc:
+            self.notify(f"{exc.filename or folder}: {exc.strerror}", severity="error")
+            return
+        self.notify(
+            f"wrote {', '.join(written)} to {folder}; for each: virsh iface-define "
+            f"{folder}/NAME.xml",
+            timeout=15,
+        )
 
     def export_xml(self, name: str | None) -> str:
         """The pending definitions as a document, else the selection's definition."""
@@ -735,6 +811,7 @@ class IfsmithApp(App[int]):
         from ifsmith.tui.screens.help import HelpScreen
 
         shown = {"question_mark": "?", "equals_sign": "="}
+        shown["slash"] = "/"
         keys = [(shown.get(k, k), what) for k, _a, _l, _s, what in KEYS]
         keys += [("ctrl+p", "command palette"), ("arrows", "move"), ("esc", "close a form")]
         mode = (
@@ -742,6 +819,8 @@ class IfsmithApp(App[int]):
             if self.read_only
             else "You are root: apply is enabled."
         )
+        if self.unmakeable:
+            mode += "\nNot offered: " + "; ".join(self.unmakeable.values()) + "."
         self.push_screen(HelpScreen(keys, mode))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -754,26 +833,12 @@ class IfsmithApp(App[int]):
             yield SystemCommand(label, what, getattr(self, f"action_{action}"))
 
 
-def pending_label(iface: Interface, stand: str | None = None) -> Text:
-    """A tree row for a definition that exists only in the pending set (and the files,
-    when they define it without it running)."""
-    mark = "*" if stand == DEFINED_ONLY else "+"
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{iface.name + mark:<16}", style=MARKS[mark])
-    if stand is not None:
-        text.append(f"{stand if mark == '*' else ' '} ")
-    text.append(f"{iface.type:<10}")
-    text.append("pending", style="yellow")
-    return text
-
-
-def defined_label(name: str, kind: IfType, mark: str) -> Text:
-    """A tree row for an interface the files define that does not run."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append(f"{name + mark:<16}", style=MARKS.get(mark, "bold"))
-    text.append(f"{DEFINED_ONLY} {kind:<10}")
-    text.append("not running", style="dim")
-    return text
+def state_words(link: LiveLink) -> str:
+    """The link state for the details pane: "up", or the state with the admin's setting
+    ("down (admin up)", "down (admin down)")."""
+    if link.admin_up and link.operstate is LinkState.UP:
+        return "up"
+    return f"{link.operstate} (admin {'up' if link.admin_up else 'down'})"
 
 
 def defined_details(iface: Interface | None, words: str) -> Text:
@@ -817,7 +882,7 @@ def details_text(
     facts = [
         ("name", link.name),
         ("type", kind_label(link)),
-        ("state", f"{link.operstate} ({'up' if link.admin_up else 'admin down'})"),
+        ("state", state_words(link)),
         ("carrier", "-" if link.carrier is None else ("yes" if link.carrier else "no")),
         ("speed", f"{link.speed} Mb/s" if link.speed else "-"),
         ("mtu", str(link.mtu or "-")),
@@ -848,15 +913,17 @@ def make_app(
     host: Host | None = None,
     source: LiveSource | None = None,
     read_only: str | bool | None = True,
+    unmakeable: dict[IfType, str] | None = None,
 ) -> IfsmithApp:
     """The app for a Host (default: this namespace), reading from ``source``.
 
     ``read_only`` True (the default) decides by the user (not root → read-only); a string
-    forces read-only with that reason, None or False allows applying.
+    forces read-only with that reason, None or False allows applying.  ``unmakeable``:
+    the kinds this kernel cannot make, with why (``tui.kinds``); not offered.
     """
     host = host or Host()
     reason = read_only_reason() if read_only is True else (read_only or None)
-    return IfsmithApp(host, source or NetnsSource(host), reason)
+    return IfsmithApp(host, source or NetnsSource(host), reason, unmakeable)
 
 
 def run(host: Host, sandbox: bool = False) -> int:
@@ -865,12 +932,15 @@ def run(host: Host, sandbox: bool = False) -> int:
 
     if is_linux_console():
         use_console_glyphs()
+    from ifsmith.tui import kinds
+
     if sandbox:
         from ifsmith.tui.sandbox import sandbox as scratch
 
         with scratch() as lab:
-            return _run_app(make_app(lab))
-    return _run_app(make_app(host))
+            # The lab's namespace is ours: the kernel itself says what it can make.
+            return _run_app(make_app(lab, unmakeable=kinds.probe(lab.netns or "")))
+    return _run_app(make_app(host, unmakeable=kinds.from_modules()))
 
 
 def _hang_up(app: IfsmithApp) -> None:

@@ -11,13 +11,14 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from ifsmith.core.checks import name_problem
+from ifsmith.tui.widgets.field import Tick
 
 
 class BridgeThis(ModalScreen[tuple[str, bool] | None]):
     """virsh iface-bridge: the new bridge's name and STP; the NIC becomes its port."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "ok", "OK", show=False)]
 
     def __init__(self, interface: str, taken: set[str]) -> None:
         super().__init__()
@@ -34,7 +35,7 @@ class BridgeThis(ModalScreen[tuple[str, bool] | None]):
             with Horizontal(classes="dialog-line"):
                 yield Label("bridge name", classes="caption")
                 yield Input(default, id="bridge-name", compact=True)
-            yield Checkbox("spanning tree (STP)", False, id="bridge-stp", compact=True)
+            yield Tick("spanning tree (STP)", False, id="bridge-stp", compact=True)
             yield Label("", id="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="ok", variant="primary", compact=True)
@@ -54,7 +55,7 @@ class BridgeThis(ModalScreen[tuple[str, bool] | None]):
 
     @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
-    def ok(self) -> None:
+    def action_ok(self) -> None:
         if self.problem() is None:
             name = self.query_one("#bridge-name", Input).value.strip()
             self.dismiss((name, self.query_one("#bridge-stp", Checkbox).value))
@@ -68,7 +69,7 @@ class PathDialog(ModalScreen[str | None]):
     """Ask for a file path (export or import)."""
 
     CSS_PATH = "dialogs.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("ctrl+s", "ok", "OK", show=False)]
 
     def __init__(self, title: str, default: str = "") -> None:
         super().__init__()
@@ -87,7 +88,7 @@ class PathDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#ok")
     @on(Input.Submitted)
-    def ok(self) -> None:
+    def action_ok(self) -> None:
         path = self.query_one("#path", Input).value.strip()
         if path:
             self.dismiss(path)
@@ -105,6 +106,7 @@ class TextDialog(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("enter", "close", "Close", show=False),
         Binding("equals_sign", "close", "Close", show=False),
+        Binding("ctrl+s", "close", "Close", show=False),
     ]
 
     def __init__(self, title: str, body: str) -> None:
@@ -120,3 +122,42 @@ class TextDialog(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A question with two answers: ``y`` or ctrl+s says yes; ``n`` or Esc says no (the
+    focused No button takes Enter: a stray Enter keeps what is at stake)."""
+
+    CSS_PATH = "dialogs.tcss"
+    BINDINGS = [
+        Binding("escape", "no", "No"),
+        Binding("n", "no", "No", show=False),
+        Binding("y", "yes", "Yes", show=False),
+        Binding("ctrl+s", "yes", "Yes", show=False),
+    ]
+
+    def __init__(self, title: str, body: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.title_text = title
+        self.body = body
+        self.yes_label = yes
+        self.no_label = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="small-dialog"):
+            yield Static(self.title_text, classes="dialog-title")
+            yield Static(self.body, id="dialog-text", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes_label, id="yes", variant="warning", compact=True)
+                yield Button(self.no_label, id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # Enter on the default keeps what is pending
+
+    @on(Button.Pressed, "#yes")
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def action_no(self) -> None:
+        self.dismiss(False)

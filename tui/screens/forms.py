@@ -45,6 +45,7 @@ from ifsmith.tui.widgets.field import (
     FieldError,
     IpSettings,
     Picker,
+    Tick,
     field_row,
     parse_float,
     parse_int,
@@ -71,6 +72,10 @@ FIELD_WORDS: list[tuple[str, str]] = [
     ("name", "name"),
     ("defined twice", "name"),
 ]
+
+# The kind in a title, as the rest of the TUI writes it: "New VLAN", "New bond".
+KIND_WORDS = {IfType.ETHERNET: "ethernet", IfType.BOND: "bond", IfType.BRIDGE: "bridge",
+              IfType.VLAN: "VLAN"}  # fmt: skip
 
 MODES = [(str(m), str(m)) for m in BondMode]
 MONITORS = [("MII (miimon)", "miimon"), ("ARP (arpmon)", "arpmon")]
@@ -153,7 +158,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
     def title_text(self) -> str:
         verb = "Edit" if self.original is not None else "New"
         name = f" {self.original.name}" if self.original is not None else ""
-        return f"{verb} {self.KIND}{name}"
+        return f"{verb} {KIND_WORDS[self.KIND]}{name}"
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
@@ -546,7 +551,7 @@ class BridgeForm(InterfaceForm):
     KIND = IfType.BRIDGE
 
     def fields(self) -> Iterable[Widget]:
-        self.stp = Checkbox("spanning tree", False, id="stp", compact=True)
+        self.stp = Tick("spanning tree", False, id="stp", compact=True)
         self.delay = text_input("delay", "", "seconds")
         self.port_list = Picker("ports")
         yield from self.name_field()

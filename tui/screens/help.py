@@ -18,6 +18,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape", "close", "Close"),
         Binding("question_mark", "close", "Close", show=False),
         Binding("q", "close", "Close", show=False),
+        Binding("ctrl+s", "close", "Close", show=False),
     ]
 
     def __init__(self, keys: list[tuple[str, str]], mode: str) -> None:

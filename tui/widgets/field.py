@@ -11,15 +11,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.geometry import Size
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, Label, OptionList, SelectionList
+from textual.widgets import Checkbox, Input, Label, OptionList, SelectionList
+from textual.widgets.option_list import OptionDoesNotExist
 
 from ifsmith.core.model import Family, IpAddress, Protocol
 
@@ -46,9 +51,15 @@ def field_row(caption: str, widget: Widget, group: str = "") -> list[Widget]:
     return [label, widget]
 
 
+def hint(words: str) -> str:
+    """A placeholder in parentheses: without colour it must not read as a value."""
+    return f"({words})" if words else ""
+
+
 def text_input(field: str, value: str = "", placeholder: str = "") -> Input:
-    """A compact one-line input whose id is the field name."""
-    return Input(value, placeholder=placeholder, id=field, compact=True)
+    """A compact one-line input whose id is the field name; its placeholder in
+    parentheses (NO_COLOR shows it in the same colour as a value)."""
+    return Input(value, placeholder=hint(placeholder), id=field, compact=True)
 
 
 def parse_int(field: str, text: str, what: str) -> int | None:
@@ -154,10 +165,54 @@ class Choice(Widget, can_focus=True):
         self.action_pick()
 
 
+def tick_box(ticked: bool) -> str:
+    """A tick box that says its state in glyphs, not only in colour: ``[x]`` or ``[ ]``.
+
+    Textual draws ``▐X▌`` either way, ticked or not, and leaves the difference to colour:
+    NO_COLOR, a capture of the screen or a colour-blind admin cannot tell them apart.
+    """
+    return "[x]" if ticked else "[ ]"
+
+
+class Tick(Checkbox):
+    """A checkbox drawn as ``[x]``/``[ ]``."""
+
+    @property
+    def _button(self) -> Content:
+        style = self.get_visual_style("toggle--button")
+        box = tick_box(self.value)
+        return Content.assemble(box[0], (box[1], style), box[2])
+
+
 class Picker(SelectionList[str]):
-    """Names to tick (slaves, ports): one line each, at most ``ROWS`` shown at a time."""
+    """Names to tick (slaves, ports): one line each, at most ``ROWS`` shown at a time,
+    each with a ``[x]``/``[ ]`` box."""
 
     ROWS = 6
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        index = self.scroll_offset.y + y
+        try:
+            value = self.get_option_at_index(index).value
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) < 4:
+            return strip
+        # SelectionList puts its ▐X▌ in the first three segments (one cell each); the
+        # brackets keep the option's index, so a click on them ticks it.
+        box = tick_box(value in self._selected)
+        plain = (segments[3].style or Style()) + Style(meta={"option": index})
+        return Strip(
+            [
+                Segment(box[0], plain),
+                Segment(box[1], segments[1].style),
+                Segment(box[2], plain),
+                *segments[3:],
+            ],
+            strip.cell_length,
+        )
 
     def __init__(self, field: str) -> None:
         super().__init__(id=field, compact=True)
@@ -179,7 +234,10 @@ class Picker(SelectionList[str]):
 class ChoiceList(ModalScreen[str | None]):
     """The whole list of a Choice; Enter takes the highlighted one, Esc keeps the old."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "take", "OK", show=False),
+    ]
 
     def __init__(self, options: list[tuple[str, str]], value: str) -> None:
         super().__init__()
@@ -195,6 +253,10 @@ class ChoiceList(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.values[event.option_index])
+
+    def action_take(self) -> None:
+        at = self.list.highlighted
+        self.dismiss(self.values[at] if at is not None else None)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -231,7 +293,8 @@ class IpSettings:
         self.family = f = family
         self.method = Choice(f"{f}-method", METHODS[f], "none" if f is Family.IPV4 else "off")
         example = "192.0.2.10/24" if f is Family.IPV4 else "2001:db8::10/64"
-        self.addresses = text_input(f"{f}-addresses", "", example)
+        self.example = f"e.g. {example}"
+        self.addresses = text_input(f"{f}-addresses", "", self.example)
         self.gateway = text_input(f"{f}-gateway")
         # The method and protocol last filled in: kept whole while that method stays.
         self.loaded: tuple[str, Protocol | None] = ("", None)
@@ -267,6 +330,9 @@ class IpSettings:
         """Addresses and gateway only mean something for a static method."""
         static = self.method.value == "static"
         self.addresses.disabled = self.gateway.disabled = not static
+        # Said in words too: a disabled field differs from an empty one only in colour.
+        self.addresses.placeholder = hint(self.example if static else "static only")
+        self.gateway.placeholder = hint("" if static else "static only")
 
     def protocol(self) -> Protocol | None:
         """The ``<protocol>`` these settings describe (None: the family is off)."""
