@@ -291,6 +291,12 @@ def _ansi_quoted(text: str, i: int, n: int, out: list[str]) -> int:
     raise _Incomplete("unterminated $'")
 
 
+def _head(text: str) -> str | None:
+    """TEXT up to and including its first ": " (None without one)."""
+    at = text.find(": ")
+    return None if at < 0 else text[: at + 2]
+
+
 def _parse_wicked_value(text: str) -> str:
     """wicked's ``unquote``: a quote runs to the next identical quote; no escapes at all."""
     if text[:1] in ("'", '"'):
@@ -310,6 +316,9 @@ class ShellFile:
         self.problems: list[LineProblem] = []
         self._index: dict[str, list[int]] = {}
         self._notes: list[int] = []  # where the lines without an assignment are
+        # Comment lines by their text up to the first ": " (a label's prefix): built when
+        # first asked, so a label per interface is found without a scan per interface.
+        self._heads: dict[str, list[int]] | None = None
         self.trailing_newline = True
         self.dialect = "bash"
         self.multiline = False
@@ -397,6 +406,8 @@ class ShellFile:
         if entry.key is not None:
             self._index.setdefault(entry.key, []).append(len(self.entries))
         else:
+            if self._heads is not None and (head := _head(entry.text)) is not None:
+                self._heads.setdefault(head, []).append(len(self.entries))
             self._notes.append(len(self.entries))
         self.entries.append(entry)
 
@@ -463,32 +474,41 @@ class ShellFile:
             self.entries.insert(0, entry)
             self._index = {k: [i + 1 for i in v] for k, v in self._index.items()}
             self._notes = [0] + [i + 1 for i in self._notes]
+            self._heads = None
         else:
             self._append(entry)
 
-    def _comments(self) -> Iterator[tuple[int, Entry]]:
-        for i in self._notes:
+    def _comments(self, prefix: str) -> Iterator[tuple[int, Entry]]:
+        """The lines without an assignment that start with PREFIX, in file order."""
+        places: list[int] = self._notes
+        if _head(prefix) == prefix:  # its only ": " ends it: look it up
+            if self._heads is None:
+                self._heads = {}
+                for i in self._notes:
+                    e = self.entries[i]
+                    if e is not None and (head := _head(e.text)) is not None:
+                        self._heads.setdefault(head, []).append(i)
+            places = self._heads.get(prefix, [])
+        for i in places:
             e = self.entries[i]
-            if e is not None and e.key is None:
+            if e is not None and e.key is None and e.text.startswith(prefix):
                 yield i, e
 
     def comment_value(self, prefix: str) -> str | None:
         """The unescaped rest of the first comment line starting with ``prefix``."""
-        for _i, e in self._comments():
-            if e.text.startswith(prefix):
-                return unescape_comment(e.text[len(prefix) :])
+        for _i, e in self._comments(prefix):
+            return unescape_comment(e.text[len(prefix) :])
         return None
 
     def set_comment(self, prefix: str, value: str | None, first: bool = True) -> None:
         """Set, replace or remove (None) the comment line ``prefix + escaped value``."""
         found = False
-        for i, e in list(self._comments()):
-            if e.text.startswith(prefix):
-                if value is None or found:
-                    self.entries[i] = None
-                else:
-                    self.entries[i] = Entry(prefix + escape_comment(value), e.line)
-                found = True
+        for i, e in list(self._comments(prefix)):
+            if value is None or found:
+                self.entries[i] = None
+            else:
+                self.entries[i] = Entry(prefix + escape_comment(value), e.line)
+            found = True
         if not found and value is not None:
             self.add_comment(prefix + escape_comment(value), first=first)
 
