@@ -444,16 +444,17 @@ class ShellFile:
             return
         if not _KEY.fullmatch(key):
             raise UnsafeValue(f"{what or key}: {key!r} is not a shell variable name")
-        text = f"{key}={quote(value, what or key)}"
         idx = self._index.get(key)
+        last = self.entries[idx[-1]] if idx else None
+        if idx and last is not None and last.value == value:
+            # Unchanged: keep the bytes as they are (the admin's own quoting; nothing is
+            # written, so nothing is quoted).
+            for i in idx[:-1]:
+                self.entries[i] = None
+            self._index[key] = [idx[-1]]
+            return
+        text = f"{key}={quote(value, what or key)}"
         if idx:
-            last = self.entries[idx[-1]]
-            if last is not None and last.value == value:
-                # Unchanged: keep the bytes as they are (the admin's own quoting).
-                for i in idx[:-1]:
-                    self.entries[i] = None
-                self._index[key] = [idx[-1]]
-                return
             for i in idx[:-1]:
                 self.entries[i] = None
             line = last.line if last is not None else 0

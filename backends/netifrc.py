@@ -103,10 +103,11 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if owners.setdefault(v, f.name) != f.name:
             raise UnsafeValue(f"{f.name}: refused: netifrc cannot tell it from "
                               f"{owners[v]} (both are _{v} in /etc/conf.d/net)")  # fmt: skip
-    sh = _parse(existing)
+    original = _parse(existing)  # parsed once: the reading, the edit and the hand-over
+    sh = original.copy()
     # Render from the file's own reading and from what is wanted; only the variables the
     # two disagree on change, so an unchanged definition rewrites no line.
-    defined = {d.name: d for d in flatten(read_report(existing).interfaces)}
+    defined = {d.name: d for d in flatten(_read(original, existing).interfaces)}
     warnings: list[RenderWarning] = []
     defined_flat = [defined[f.name] for f in flat if f.name in defined]
     if defined_flat:
@@ -117,7 +118,6 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         carry_changes(sh, before, after, quote_double, str(CONF), labels)
     else:
         _render_all(sh, flat, warnings, owners)
-    original = _parse(existing)
     for f in flat:
         was = defined.get(f.name)
         if f.master is not None and was is not None and was.master is None:
@@ -369,7 +369,11 @@ class _Services:
 
 def read_report(existing: FileView) -> ReadResult:
     """Read /etc/conf.d/net and the runlevels; problems are collected, never raised."""
-    sh = _parse(existing)
+    return _read(_parse(existing), existing)
+
+
+def _read(sh: ShellFile, existing: FileView) -> ReadResult:
+    """What the parsed file SH (and the runlevels) say."""
     problems = [str(p) for p in sh.problems]
     names: dict[str, str] = {}  # ifvar → real name, where a list tells it
     vlan_of: dict[str, tuple[str, int]] = {}  # vlan name → (parent, tag)
