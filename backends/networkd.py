@@ -726,11 +726,14 @@ def apply_keeping(
     original = uf.copy()
     target_file = original.copy()
     apply_settings(target_file, settings)
+    changed = [key for key in settings
+               if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)]
+    if not changed:  # no line of ours differs: the edit is the whole answer (and cheap)
+        uf.preamble, uf.sections = target_file.preamble, target_file.sections
+        return
     target = reading(target_file)
     kept: set[tuple[str, str]] = set()
-    for key in settings:
-        if key in forced or _lines_of(original, key) == _lines_of(target_file, key):
-            continue
+    for key in changed:
         trial = original.copy()
         apply_settings(trial, {k: v for k, v in settings.items() if k not in kept and k != key})
         if reading(trial) == target:
