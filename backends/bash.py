@@ -166,81 +166,102 @@ class LineProblem:
 
 
 class _Unparsable(Exception):
-    pass
+    def __init__(self, message: str, pos: int = 0) -> None:
+        super().__init__(message)
+        self.pos = pos  # where in the text the reader gave up
 
 
 class _Incomplete(Exception):
     pass
 
 
-def _parse_bash_value(text: str) -> str:
-    """The value of ``KEY=<text>`` as bash assigns it, or an exception for what we refuse.
+_OCTAL = re.compile(r"[0-7]{1,3}")
+_HEX2 = re.compile(r"[0-9a-fA-F]{1,2}")
+_SEMICOLON_REST = re.compile(r";\s*(#.*)?")
 
-    Accepts bare words, '…', "…" (backslash escapes only "\\$` and newline), $'…', glued
-    parts, and a trailing ``# comment`` or ``;``.  Anything that would expand or run
-    something (``$x``, backticks, ``$(…)``, a second word) is refused rather than guessed.
+
+def _parse_bash_value(text: str, i: int = 0, n: int | None = None) -> tuple[str, int]:
+    """The value of ``KEY=<text>`` as bash assigns it, and where it stops; or an exception
+    for what we refuse.
+
+    Reads ``text[i:n]`` without copying it: the value ends at ``n`` or at a newline outside
+    quotes (a quoted value may run over several lines when ``n`` lies beyond them), so a
+    file is read in one pass however its quotes fall.  Accepts bare words, '…', "…"
+    (backslash escapes only "\\$` and newline), $'…', glued parts, and a trailing
+    ``# comment`` or ``;``.  Anything that would expand or run something (``$x``,
+    backticks, ``$(…)``, a second word) is refused rather than guessed.
     """
     out: list[str] = []
-    i, n = 0, len(text)
+    n = len(text) if n is None else n
     while i < n:
         c = text[i]
+        if c == "\n":
+            break
         if c == "'":
-            j = text.find("'", i + 1)
+            j = text.find("'", i + 1, n)
             if j < 0:
                 raise _Incomplete("unterminated '")
             out.append(text[i + 1 : j])
             i = j + 1
         elif c == '"':
-            i = _double_quoted(text, i + 1, out)
+            i = _double_quoted(text, i + 1, n, out)
         elif c == "$" and text.startswith("$'", i):
-            i = _ansi_quoted(text, i + 2, out)
+            i = _ansi_quoted(text, i + 2, n, out)
         elif c == "\\":
             if i + 1 >= n:
                 raise _Incomplete("line continuation")
             out.append(text[i + 1])
             i += 2
         elif c in " \t":
-            rest = text[i:].strip()
-            if rest and not rest.startswith("#") and not re.fullmatch(r";\s*(#.*)?", rest):
-                raise _Unparsable("a second word after the value (bash would run it)")
+            eol = text.find("\n", i, n)
+            rest = text[i : n if eol < 0 else eol].strip()
+            if rest and not rest.startswith("#") and not _SEMICOLON_REST.fullmatch(rest):
+                raise _Unparsable("a second word after the value (bash would run it)", i)
             break
         elif c == ";":
-            rest = text[i + 1 :].strip()
+            eol = text.find("\n", i, n)
+            rest = text[i + 1 : n if eol < 0 else eol].strip()
             if rest and not rest.startswith("#"):
-                raise _Unparsable("a command after ';'")
+                raise _Unparsable("a command after ';'", i)
             break
         elif c in "$`|&<>()":
-            raise _Unparsable(f"shell syntax {c!r} in a value (expansion or a command)")
+            raise _Unparsable(f"shell syntax {c!r} in a value (expansion or a command)", i)
         else:
             out.append(c)
             i += 1
-    return "".join(out)
+    return "".join(out), i
 
 
-def _double_quoted(text: str, i: int, out: list[str]) -> int:
-    n = len(text)
-    while i < n:
-        c = text[i]
+_DQ_SPECIAL = re.compile(r'["\\$`]')
+
+
+def _double_quoted(text: str, i: int, n: int, out: list[str]) -> int:
+    while True:
+        m = _DQ_SPECIAL.search(text, i, n)
+        if m is None:
+            raise _Incomplete('unterminated "')
+        j = m.start()
+        out.append(text[i:j])
+        c = text[j]
         if c == '"':
-            return i + 1
-        if c == "\\" and i + 1 < n and text[i + 1] in '"\\$`\n':
-            if text[i + 1] != "\n":
-                out.append(text[i + 1])
-            i += 2
+            return j + 1
+        if c == "\\":
+            if j + 1 < n and text[j + 1] in '"\\$`\n':
+                if text[j + 1] != "\n":
+                    out.append(text[j + 1])
+                i = j + 2
+            else:
+                out.append(c)
+                i = j + 1
             continue
-        if c in "$`":
-            raise _Unparsable(f"{c!r} inside double quotes (shell expansion)")
-        out.append(c)
-        i += 1
-    raise _Incomplete('unterminated "')
+        raise _Unparsable(f"{c!r} inside double quotes (shell expansion)", j)
 
 
 _ANSI = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
          "e": "\x1b", "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?"}  # fmt: skip
 
 
-def _ansi_quoted(text: str, i: int, out: list[str]) -> int:
-    n = len(text)
+def _ansi_quoted(text: str, i: int, n: int, out: list[str]) -> int:
     while i < n:
         c = text[i]
         if c == "'":
@@ -256,18 +277,24 @@ def _ansi_quoted(text: str, i: int, out: list[str]) -> int:
             out.append(_ANSI[e])
             i += 2
         elif e in "01234567":
-            m = re.match(r"[0-7]{1,3}", text[i + 1 :])
+            m = _OCTAL.match(text, i + 1, n)
             assert m is not None
             out.append(chr(int(m.group(0), 8)))
             i += 1 + len(m.group(0))
-        elif e == "x" and re.match(r"[0-9a-fA-F]{1,2}", text[i + 2 :]):
-            m = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2 :])
+        elif e == "x" and _HEX2.match(text, i + 2, n):
+            m = _HEX2.match(text, i + 2, n)
             assert m is not None
             out.append(chr(int(m.group(0), 16)))
             i += 2 + len(m.group(0))
         else:
-            raise _Unparsable(f"unsupported escape \\{e} in $'…'")
+            raise _Unparsable(f"unsupported escape \\{e} in $'…'", i)
     raise _Incomplete("unterminated $'")
+
+
+def _head(text: str) -> str | None:
+    """TEXT up to and including its first ": " (None without one)."""
+    at = text.find(": ")
+    return None if at < 0 else text[: at + 2]
 
 
 def _parse_wicked_value(text: str) -> str:
@@ -289,6 +316,9 @@ class ShellFile:
         self.problems: list[LineProblem] = []
         self._index: dict[str, list[int]] = {}
         self._notes: list[int] = []  # where the lines without an assignment are
+        # Comment lines by their text up to the first ": " (a label's prefix): built when
+        # first asked, so a label per interface is found without a scan per interface.
+        self._heads: dict[str, list[int]] | None = None
         self.trailing_newline = True
         self.dialect = "bash"
         self.multiline = False
@@ -316,45 +346,45 @@ class ShellFile:
         if isinstance(data, bytes):
             data = data.decode("utf-8", errors="surrogateescape")
         sf.trailing_newline = data.endswith("\n") or data == ""
-        lines = data.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
-        i = 0
-        while i < len(lines):
-            start = i
-            text = lines[i]
-            i += 1
-            if dialect == "wicked":
-                m = _WICKED_ASSIGN.match(text)
-            else:
-                m = _ASSIGN.match(text)
+        # One pass over the text (a value may run over several lines): lines are found
+        # as offsets, never re-joined, so a quote left open costs one scan, not one per line.
+        size = len(data) - 1 if data.endswith("\n") else len(data)
+        pos, lineno = 0, 1
+        while pos < len(data):
+            eol = data.find("\n", pos)
+            eol = len(data) if eol < 0 else eol
+            text = data[pos:eol]
+            m = (_WICKED_ASSIGN if dialect == "wicked" else _ASSIGN).match(text)
             if m is None:
                 if text.strip() and not text.lstrip().startswith("#") and dialect == "bash":
                     sf.problems.append(
-                        LineProblem(source, start + 1, "not a KEY=value assignment; kept as is")
+                        LineProblem(source, lineno, "not a KEY=value assignment; kept as is")
                     )
-                sf._append(Entry(text, start + 1))
+                sf._append(Entry(text, lineno))
+                pos, lineno = eol + 1, lineno + 1
                 continue
             key = m.group(1)
-            while True:
-                try:
-                    if dialect == "wicked":
-                        value = _parse_wicked_value(text[m.end() :])
-                    else:
-                        value = _parse_bash_value(text[m.end() :])
-                    sf._append(Entry(text, start + 1, key, value))
-                    break
-                except _Incomplete as exc:
-                    if multiline and i < len(lines):
-                        text = text + "\n" + lines[i]
-                        i += 1
-                        continue
-                    sf._problem_line(start + 1, key, str(exc), lines[start])
-                    i = start + 1
-                    break
-                except _Unparsable as exc:
-                    sf._problem_line(start + 1, key, str(exc), text)
-                    break
+            stop = eol  # the entry runs to the end of the line holding this offset
+            try:
+                if dialect == "wicked":
+                    value = _parse_wicked_value(text[m.end() :])
+                else:
+                    value, stop = _parse_bash_value(data, pos + m.end(),
+                                                    size if multiline else eol)  # fmt: skip
+            except _Incomplete as exc:
+                sf._problem_line(lineno, key, str(exc), text)
+                pos, lineno = eol + 1, lineno + 1
+                continue
+            except _Unparsable as exc:
+                last = data.find("\n", exc.pos) if dialect != "wicked" else eol
+                last = len(data) if last < 0 else last
+                sf._problem_line(lineno, key, str(exc), data[pos:last])
+                pos, lineno = last + 1, lineno + data.count("\n", pos, last) + 1
+                continue
+            last = data.find("\n", stop)
+            last = len(data) if last < 0 else last
+            sf._append(Entry(data[pos:last], lineno, key, value))
+            pos, lineno = last + 1, lineno + data.count("\n", pos, last) + 1
         return sf
 
     def copy(self) -> ShellFile:
@@ -376,6 +406,8 @@ class ShellFile:
         if entry.key is not None:
             self._index.setdefault(entry.key, []).append(len(self.entries))
         else:
+            if self._heads is not None and (head := _head(entry.text)) is not None:
+                self._heads.setdefault(head, []).append(len(self.entries))
             self._notes.append(len(self.entries))
         self.entries.append(entry)
 
@@ -412,16 +444,17 @@ class ShellFile:
             return
         if not _KEY.fullmatch(key):
             raise UnsafeValue(f"{what or key}: {key!r} is not a shell variable name")
-        text = f"{key}={quote(value, what or key)}"
         idx = self._index.get(key)
+        last = self.entries[idx[-1]] if idx else None
+        if idx and last is not None and last.value == value:
+            # Unchanged: keep the bytes as they are (the admin's own quoting; nothing is
+            # written, so nothing is quoted).
+            for i in idx[:-1]:
+                self.entries[i] = None
+            self._index[key] = [idx[-1]]
+            return
+        text = f"{key}={quote(value, what or key)}"
         if idx:
-            last = self.entries[idx[-1]]
-            if last is not None and last.value == value:
-                # Unchanged: keep the bytes as they are (the admin's own quoting).
-                for i in idx[:-1]:
-                    self.entries[i] = None
-                self._index[key] = [idx[-1]]
-                return
             for i in idx[:-1]:
                 self.entries[i] = None
             line = last.line if last is not None else 0
@@ -442,32 +475,41 @@ class ShellFile:
             self.entries.insert(0, entry)
             self._index = {k: [i + 1 for i in v] for k, v in self._index.items()}
             self._notes = [0] + [i + 1 for i in self._notes]
+            self._heads = None
         else:
             self._append(entry)
 
-    def _comments(self) -> Iterator[tuple[int, Entry]]:
-        for i in self._notes:
+    def _comments(self, prefix: str) -> Iterator[tuple[int, Entry]]:
+        """The lines without an assignment that start with PREFIX, in file order."""
+        places: list[int] = self._notes
+        if _head(prefix) == prefix:  # its only ": " ends it: look it up
+            if self._heads is None:
+                self._heads = {}
+                for i in self._notes:
+                    e = self.entries[i]
+                    if e is not None and (head := _head(e.text)) is not None:
+                        self._heads.setdefault(head, []).append(i)
+            places = self._heads.get(prefix, [])
+        for i in places:
             e = self.entries[i]
-            if e is not None and e.key is None:
+            if e is not None and e.key is None and e.text.startswith(prefix):
                 yield i, e
 
     def comment_value(self, prefix: str) -> str | None:
         """The unescaped rest of the first comment line starting with ``prefix``."""
-        for _i, e in self._comments():
-            if e.text.startswith(prefix):
-                return unescape_comment(e.text[len(prefix) :])
+        for _i, e in self._comments(prefix):
+            return unescape_comment(e.text[len(prefix) :])
         return None
 
     def set_comment(self, prefix: str, value: str | None, first: bool = True) -> None:
         """Set, replace or remove (None) the comment line ``prefix + escaped value``."""
         found = False
-        for i, e in list(self._comments()):
-            if e.text.startswith(prefix):
-                if value is None or found:
-                    self.entries[i] = None
-                else:
-                    self.entries[i] = Entry(prefix + escape_comment(value), e.line)
-                found = True
+        for i, e in list(self._comments(prefix)):
+            if value is None or found:
+                self.entries[i] = None
+            else:
+                self.entries[i] = Entry(prefix + escape_comment(value), e.line)
+            found = True
         if not found and value is not None:
             self.add_comment(prefix + escape_comment(value), first=first)
 

@@ -147,14 +147,19 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         check_name(f.name)
     found = ifcfg_files(existing) if existing.listdir(DIR) else []
     by = _by_device(found)
-    defined = {d.name: d for d in flatten(read_report(existing).interfaces)} if found else {}
+    # Read from the files parsed here (before any edit): each file is parsed once.
+    defined = {d.name: d for d in flatten(_read(found).interfaces)} if found else {}
     paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
     for f in flat:
         known = by.get(f.name)
         was = defined.get(f.name)
-        if known is not None and was is not None:
+        if known is not None and was is not None and was == f:
+            # Unchanged: its file stays; rendering it once still gives its warnings.
+            path, shell = known.path, known.shell
+            render_device(shell.copy(), f, warnings)
+        elif known is not None and was is not None:
             path, shell = known.path, known.shell
             before, after = shell.copy(), shell.copy()
             render_device(before, was, [])
@@ -422,9 +427,14 @@ def read(host: Host) -> list[Interface]:
 
 def read_report(existing: FileView) -> ReadResult:
     """Read every ifcfg file; problems are collected per line/file, never raised."""
+    return _read(ifcfg_files(existing))
+
+
+def _read(found: list[IfcfgFile]) -> ReadResult:
+    """What the parsed files say (they are only read)."""
     problems: list[str] = []
     devices: dict[str, _Device] = {}
-    for f in ifcfg_files(existing):
+    for f in found:
         problems.extend(str(p) for p in f.shell.problems)
         dev = device_from_file(f, problems)
         if dev is None:

@@ -87,16 +87,21 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     for f in flat:
         check_name(f.name)
     listed = [n for n in existing.listdir(DIR) if n.startswith("ifcfg-")]
-    defined = {d.name: d for d in flatten(read_report(existing).interfaces)} if listed else {}
+    parsed: dict[PurePosixPath, ShellFile] = {}  # each file parsed once, by the reading
+    defined = ({d.name: d for d in flatten(_read(existing, parsed).interfaces)}
+               if listed else {})  # fmt: skip
     files: dict[PurePosixPath, bytes] = {}
     removed: set[PurePosixPath] = set()
     warnings: list[RenderWarning] = []
     for f in flat:
         path = _path(f.name)
         data = existing.read(path)
-        shell = ShellFile.parse(data, str(path), dialect="wicked")
+        shell = parsed.get(path) or ShellFile.parse(data, str(path), dialect="wicked")
         was = defined.get(f.name)
-        if was is not None:
+        if was is not None and was == f:
+            # Unchanged: its file stays; rendering it once still gives its warnings.
+            render_device(shell.copy(), f, warnings)
+        elif was is not None:
             before, after = shell.copy(), shell.copy()
             render_device(before, was, [])
             render_device(after, f, warnings)
@@ -297,6 +302,11 @@ def read(host: Host) -> list[Interface]:
 
 def read_report(existing: FileView) -> ReadResult:
     """Read every ifcfg file and the routes; problems are collected, never raised."""
+    return _read(existing, {})
+
+
+def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadResult:
+    """``read_report``, keeping each ifcfg file it parses in PARSED (never edited here)."""
     problems: list[str] = []
     devices: dict[str, Listed] = {}
     for fname in existing.listdir(DIR):
@@ -311,7 +321,7 @@ def read_report(existing: FileView) -> ReadResult:
         except UnsafeValue as exc:
             problems.append(f"{path}: {exc}; skipped")
             continue
-        shell = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
+        shell = parsed[path] = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
         problems.extend(str(p) for p in shell.problems)
         dev = _device(name, shell, _reporter(problems, str(path)))
         if dev is not None:

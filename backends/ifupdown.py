@@ -423,12 +423,13 @@ def _read_config(cfg: Config) -> ReadResult:
                 starts.setdefault(name, mode)
     built: dict[str, Interface] = {}
     masters: dict[str, str] = {}
+    named = _bond_masters(devices)
     for name, dev in devices.items():
-        built[name] = _interface(cfg, dev, devices, problems)
+        built[name] = _interface(cfg, dev, named, problems)
     # Nest subordinates under their masters, as the XML does.
     children: dict[str, list[str]] = {}
     for name, _iface in built.items():
-        subs = _subordinate_names(devices[name], name, devices)
+        subs = _subordinate_names(devices[name], named)
         for sub in subs:
             if sub in masters:
                 problems.append(
@@ -565,14 +566,23 @@ def _resolved_options(
     return [o for o in inherited if o.key not in own] + list(st.options)
 
 
-def _subordinate_names(dev: _Device, name: str, devices: dict[str, _Device]) -> list[str]:
+def _bond_masters(devices: dict[str, _Device]) -> dict[str, list[str]]:
+    """Bond name → the devices whose ``bond-master`` names it, in reading order (one
+    pass: asking every device per bond made reading quadratic)."""
+    named: dict[str, list[str]] = {}
+    for other, odev in devices.items():
+        master = odev.option("bond-master")
+        if master is not None:
+            named.setdefault(master, []).append(other)
+    return named
+
+
+def _subordinate_names(dev: _Device, named: dict[str, list[str]]) -> list[str]:
     subs: list[str] = []
     for key in ("bond-slaves", "slaves", "bond-members", "bridge-ports"):
         for value in dev.options(key):
             subs += [w for w in value.split() if w not in ("none", "all")]
-    for other, odev in devices.items():
-        if odev.option("bond-master") == name and other not in subs:
-            subs.append(other)
+    subs += named.get(dev.name, [])
     return list(dict.fromkeys(subs))
 
 
@@ -592,7 +602,7 @@ def _vlan_from_name(name: str) -> tuple[str, int] | None:
 
 
 def _interface(
-    cfg: Config, dev: _Device, devices: dict[str, _Device], problems: list[str]
+    cfg: Config, dev: _Device, named: dict[str, list[str]], problems: list[str]
 ) -> Interface:
     name = dev.name
     iftype = IfType.ETHERNET
@@ -602,7 +612,7 @@ def _interface(
         or dev.options("bond-slaves")
         or dev.options("slaves")
         or dev.options("bond-members")
-        or any(d.option("bond-master") == name for d in devices.values())
+        or name in named
     ):
         iftype, bond = IfType.BOND, _bond(dev, problems)
     elif dev.options("bridge-ports"):

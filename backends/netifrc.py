@@ -103,10 +103,11 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if owners.setdefault(v, f.name) != f.name:
             raise UnsafeValue(f"{f.name}: refused: netifrc cannot tell it from "
                               f"{owners[v]} (both are _{v} in /etc/conf.d/net)")  # fmt: skip
-    sh = _parse(existing)
+    original = _parse(existing)  # parsed once: the reading, the edit and the hand-over
+    sh = original.copy()
     # Render from the file's own reading and from what is wanted; only the variables the
     # two disagree on change, so an unchanged definition rewrites no line.
-    defined = {d.name: d for d in flatten(read_report(existing).interfaces)}
+    defined = {d.name: d for d in flatten(_read(original, existing).interfaces)}
     warnings: list[RenderWarning] = []
     defined_flat = [defined[f.name] for f in flat if f.name in defined]
     if defined_flat:
@@ -117,7 +118,6 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         carry_changes(sh, before, after, quote_double, str(CONF), labels)
     else:
         _render_all(sh, flat, warnings, owners)
-    original = _parse(existing)
     for f in flat:
         was = defined.get(f.name)
         if f.master is not None and was is not None and was.master is None:
@@ -304,8 +304,8 @@ def _parent_from_name(name: str) -> str | None:
 
 def _start_mode_warnings(flat: list[FlatInterface], existing: FileView) -> list[RenderWarning]:
     """Start on boot lives in OpenRC's runlevels, not in the file: say what to run."""
-    enabled = {n for d in RUNLEVELS for n in existing.listdir(d)}
-    scripts = set(existing.listdir(INITD))
+    services = _Services(existing)
+    enabled, scripts = services.enabled, services.scripts
     out = []
     told: set[str] = set()
     for f in flat:
@@ -350,16 +350,30 @@ def read(host: Host) -> list[Interface]:
     return read_files(HostFiles(host))
 
 
+# The first of _PREFIXES (longest first) that a key starts with, "_", then a suffix.
+_SPLIT_KEY = re.compile("(" + "|".join(map(re.escape, _PREFIXES)) + ")_(.+)", re.DOTALL)
+
+
 def _split_key(key: str) -> tuple[str, str] | None:
-    for prefix in _PREFIXES:
-        if key.startswith(prefix + "_") and len(key) > len(prefix) + 1:
-            return prefix, key[len(prefix) + 1 :]
-    return None
+    m = _SPLIT_KEY.fullmatch(key)
+    return (m.group(1), m.group(2)) if m else None
+
+
+class _Services:
+    """The net.* services in /etc/init.d and the runlevels, listed once per read."""
+
+    def __init__(self, existing: FileView) -> None:
+        self.enabled = {n for d in RUNLEVELS for n in existing.listdir(d)}
+        self.scripts = set(existing.listdir(INITD))
 
 
 def read_report(existing: FileView) -> ReadResult:
     """Read /etc/conf.d/net and the runlevels; problems are collected, never raised."""
-    sh = _parse(existing)
+    return _read(_parse(existing), existing)
+
+
+def _read(sh: ShellFile, existing: FileView) -> ReadResult:
+    """What the parsed file SH (and the runlevels) say."""
     problems = [str(p) for p in sh.problems]
     names: dict[str, str] = {}  # ifvar → real name, where a list tells it
     vlan_of: dict[str, tuple[str, int]] = {}  # vlan name → (parent, tag)
@@ -380,14 +394,19 @@ def read_report(existing: FileView) -> ReadResult:
                          or f"{parent}.{tag}")  # fmt: skip
                 names[ifvar(vname)] = vname
                 vlan_of[vname] = (parent, int(tag))
-    found: list[str] = []
+    found: dict[str, None] = {}  # (ordered, with a set's lookups)
     for key in sh.keys():
         split = _split_key(key)
         if split and split[0] in ("config", "slaves", "bridge", "bridge_force", "mtu", "routes"):
             name = names.get(split[1], split[1])
-            if name not in found and name != "lo":
-                found.append(name)
-    found += [n for n in vlan_of if n not in found]
+            if name != "lo":
+                found.setdefault(name)
+    found.update(dict.fromkeys(vlan_of))
+    added: dict[str, list[str]] = {}  # bridge → ports that name it in bridge_add_PORT
+    for key, value in sh.items():
+        if key.startswith("bridge_add_"):
+            added.setdefault(value, []).append(key[len("bridge_add_") :])
+    services = _Services(existing)
     devices: dict[str, Listed] = {}
     for name in found:
         try:
@@ -395,12 +414,12 @@ def read_report(existing: FileView) -> ReadResult:
         except UnsafeValue as exc:
             problems.append(f"{CONF}: {exc}; skipped")
             continue
-        devices[name] = _device(sh, name, vlan_of.get(name), existing, problems)
+        devices[name] = _device(sh, name, vlan_of.get(name), services, added, problems)
     return ReadResult(nest(devices, problems, str(CONF)), problems)
 
 
-def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, existing: FileView,
-            problems: list[str]) -> Listed:  # fmt: skip
+def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _Services,
+            added: dict[str, list[str]], problems: list[str]) -> Listed:  # fmt: skip
     v = ifvar(name)
 
     def bad(key: str, why: str) -> None:
@@ -419,9 +438,9 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, existing: Fi
     # A VLAN is started by its parent's service (vlan.sh, vlan_start_PARENT defaults yes).
     service = f"net.{vlan[0] if vlan else name}"
     if vlan is None or (sh.get(f"vlan_start_{ifvar(vlan[0])}") or "yes").lower() != "no":
-        if any(service in existing.listdir(d) for d in RUNLEVELS):
+        if service in services.enabled:
             start = StartMode.ONBOOT
-        elif service in existing.listdir(INITD):
+        elif service in services.scripts:
             start = StartMode.NONE
     iface = Interface(IfType.ETHERNET, name, start_mode=start, mtu=mtu, mac=mac,
                       protocols=protocols, label=sh.comment_value(label_prefix(name)))  # fmt: skip
@@ -441,8 +460,7 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, existing: Fi
         stp = None if not stp_text else stp_text.strip() != "0"
         dev.iface = replace(iface, type=IfType.BRIDGE, bridge=Bridge(stp=stp, delay=delay))
         dev.subs = (sh.get(f"bridge_{v}") or "").split()
-        dev.subs += [k[len("bridge_add_"):] for k, val in sh.items()
-                     if k.startswith("bridge_add_") and val == name]  # fmt: skip
+        dev.subs += added.get(name, [])
     elif vlan is not None:
         parent, tag = vlan
         flags = _flag_pairs(sh.get(f"{ifvar(parent)}_vlan{tag}_flags")

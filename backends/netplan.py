@@ -496,10 +496,13 @@ class _Patch:
             self.node(item, old, new)
 
 
-def patch_yaml(text: str, new: dict[str, Any], source: str) -> str | None:
+def patch_yaml(text: str, new: dict[str, Any], source: str,
+               old: dict[str, Any] | None = None) -> str | None:  # fmt: skip
     """``text`` edited so that it reads as ``new``, keeping every untouched line (comments
-    included) byte for byte; None where it cannot be edited in place."""
-    old = load_yaml(text.encode(), source)
+    included) byte for byte; None where it cannot be edited in place.  ``old`` is what
+    ``text`` reads as, when the caller has it (the result is checked by reading it back
+    either way)."""
+    old = load_yaml(text.encode(), source) if old is None else old
     if old == new:
         return text
     try:
@@ -1603,7 +1606,7 @@ def _dump_file(
     block kept, label comments, then the document."""
     wanted = _label_lines(doc, labels)
     if source is not None:
-        edited = patch_yaml(source.text, doc, str(source.path))
+        edited = patch_yaml(source.text, doc, str(source.path), source.doc)
         if edited is not None:
             return _with_labels(edited, wanted).encode("utf-8")
     head: list[str] = []

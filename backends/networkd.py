@@ -11,7 +11,6 @@ parent's ``VLAN=`` list, so the parent's ``.network`` is edited (or created bare
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 import logging
@@ -724,15 +723,18 @@ def apply_keeping(
     if reading is None:
         apply_settings(uf, settings)
         return
-    original = copy.deepcopy(uf)
-    target_file = copy.deepcopy(original)
+    original = uf.copy()
+    target_file = original.copy()
     apply_settings(target_file, settings)
+    changed = [key for key in settings
+               if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)]
+    if not changed:  # no line of ours differs: the edit is the whole answer (and cheap)
+        uf.preamble, uf.sections = target_file.preamble, target_file.sections
+        return
     target = reading(target_file)
     kept: set[tuple[str, str]] = set()
-    for key in settings:
-        if key in forced or _lines_of(original, key) == _lines_of(target_file, key):
-            continue
-        trial = copy.deepcopy(original)
+    for key in changed:
+        trial = original.copy()
         apply_settings(trial, {k: v for k, v in settings.items() if k not in kept and k != key})
         if reading(trial) == target:
             kept.add(key)
