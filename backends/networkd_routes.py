@@ -22,8 +22,11 @@ from ifsmith.core.model import Dns, Family, Protocol, Route
 
 # [Route] keys that make a route something else than "to DESTINATION via GATEWAY".
 _OTHER_ROUTE = ("Source", "MultiPathRoute", "NextHop")
-# What a route section written by ifsmith holds; anything else in one is the admin's.
-ROUTE_KEYS = frozenset({"Destination", "Gateway", "Metric"})
+# What a route section written by ifsmith holds (Scope=link for an on-link route, as
+# netplan writes it: networkd's own default since v247, explicit for older ones).
+ROUTE_KEYS = frozenset({"Destination", "Gateway", "Metric", "Scope"})
+# Keys that say what is the default anyway.
+_DEFAULT_VALUES = {"Table": ("main", "254"), "Type": ("unicast",), "Protocol": ("static",)}
 _DEFAULTS = ("", "0.0.0.0/0", "::/0", "default")
 
 
@@ -37,12 +40,13 @@ def section_route(sec: Section) -> tuple[Route | None, str | None]:
     dest, gw = _last(sec, "Destination"), _last(sec, "Gateway")
     if dest in _DEFAULTS:
         return None, None if gw else "a default route without a gateway is not modelled"
-    table = _last(sec, "Table")
-    kind = _last(sec, "Type")
-    if table not in ("", "main", "254"):
-        return None, f"Table={table} is not modelled"
-    if kind not in ("", "unicast"):
-        return None, f"Type={kind} is not modelled"
+    for key, defaults in _DEFAULT_VALUES.items():
+        value = _last(sec, key)
+        if value not in ("", *defaults):
+            return None, f"{key}={value} is not modelled"
+    scope = _last(sec, "Scope")
+    if scope not in ("", "global" if gw else "link"):
+        return None, f"Scope={scope} {'with' if gw else 'without'} a gateway is not modelled"
     other = [k for k in _OTHER_ROUTE if sec.values(k)]
     if other:
         return None, f"{other[0]}= is not modelled"
@@ -73,6 +77,10 @@ def read_routes(uf: UnitFile, where: str, problems: list[str]) -> dict[Family, l
                 problems.append(f"{where}: [Route] {why}; kept as written")
             continue
         family = Family.IPV6 if ":" in route.address else Family.IPV4
+        extra = sorted(set(sec.keys()) - ROUTE_KEYS - set(_DEFAULT_VALUES))
+        if extra:
+            problems.append(f"{where}: [Route] {route}: {', '.join(extra)} not modelled;"
+                            " read without, kept as written")  # fmt: skip
         if route not in out[family]:
             out[family].append(route)
     return out
@@ -159,7 +167,7 @@ def keep_route_section(sec: Section, wanted: list[Route], warn: Callable[[str], 
     if route in wanted:
         wanted.remove(route)
         return True
-    extra = sorted(set(sec.keys()) - ROUTE_KEYS)
+    extra = sorted(set(sec.keys()) - ROUTE_KEYS - set(_DEFAULT_VALUES))
     if extra:
         warn(f"[Route] {route} with {extra} removed")
     return False
@@ -174,6 +182,8 @@ def add_route_sections(uf: UnitFile, routes: list[Route], owner: str) -> None:
         if route.gateway is not None:
             gw = check_token(owner, "route gateway", route.gateway)
             sec.lines.append(Line(f"Gateway={gw}\n", "Gateway", gw))
+        else:
+            sec.lines.append(Line("Scope=link\n", "Scope", "link"))
         if route.metric is not None:
             sec.lines.append(Line(f"Metric={int(route.metric)}\n", "Metric", str(route.metric)))
 

@@ -82,6 +82,13 @@ def _norm_value(section: str, key: str, value: str) -> str:
             return value
     if key == "MACAddress":
         return value.lower()
+    if key in ("DNS", "Destination"):  # 1234::FFFF, a destination with host bits
+        try:
+            if key == "DNS":
+                return str(ipaddress.ip_address(value))
+            return str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            return value
     return _bool_or(value)
 
 
@@ -101,7 +108,10 @@ def unit_settings(data: bytes) -> Settings:
                 )
                 continue
         for key in dict.fromkeys(section.keys()):
-            for value in section.values(key):
+            values = section.values(key)
+            if (section.name, key) in (("Network", "DNS"), ("Network", "Domains")):
+                values = [w for v in values for w in v.split()]  # one line or one per value
+            for value in values:
                 if (section.name, key) in NETWORKD_NETPLAN_ONLY:
                     continue
                 out.setdefault((section.name, key), []).append(
