@@ -47,7 +47,10 @@ def entry_route(entry: Any) -> tuple[Route | None, str | None]:
         return None, "a default route with more than via is not modelled"
     scope = "link" if "via" not in entry else "global"
     if str(entry.get("scope", scope)) != scope:
-        return None, f"scope {entry['scope']} {'with' if 'via' in entry else 'without'} via is not modelled"
+        return (
+            None,
+            f"scope {entry['scope']} {'with' if 'via' in entry else 'without'} via is not modelled",
+        )
     if str(entry.get("table", "254")) not in ("254", "main"):
         return None, f"table {entry['table']} is not modelled"
     if str(entry.get("type", "unicast")) != "unicast":

@@ -771,6 +771,7 @@ def _owned_sections(
     keep = []
     for sec in uf.sections:
         if sec.name == "Route" and not nr.keep_route_section(sec, routes, warn):
+            nr.carry_comments(sec, keep, uf)
             continue
         if sec.name == "Address":
             value = next(iter(sec.values("Address")[-1:]), "")

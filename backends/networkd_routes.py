@@ -173,6 +173,18 @@ def keep_route_section(sec: Section, wanted: list[Route], warn: Callable[[str], 
     return False
 
 
+def carry_comments(dropped: Section, kept: list[Section], uf: UnitFile) -> None:
+    """The comment block that ends a dropped section stands above the next one's header:
+    it stays, at the end of the section kept before it (or of the preamble)."""
+    at = len(dropped.lines)
+    while at > 0 and dropped.lines[at - 1].key is None and dropped.lines[at - 1].text.strip():
+        at -= 1
+    block = dropped.lines[at:]
+    if not block or (at > 0 and dropped.lines[at - 1].key is not None):
+        return  # no comment block of its own below a blank line
+    (kept[-1].lines if kept else uf.preamble).extend(block)
+
+
 def add_route_sections(uf: UnitFile, routes: list[Route], owner: str) -> None:
     """A ``[Route]`` section per route, at the end of the file."""
     for route in routes:

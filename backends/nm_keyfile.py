@@ -580,7 +580,9 @@ def profile_keys(
         keys[("vlan", "flags")] = "0" if vlan.reorder_hdr is False else "1"
     if fi.master is None:
         keys.update(_ip_keys(name, iface, warn, gateway_keys))
-        enabled = {g: keys.get((g, "method")) not in ("disabled", "ignore") for g in ("ipv4", "ipv6")}
+        enabled = {
+            g: keys.get((g, "method")) not in ("disabled", "ignore") for g in ("ipv4", "ipv6")
+        }
         keys.update(nkr.dns_keys(iface.dns, enabled, search_groups, _dns_value(name), warn))
         for family, group in nkr.GROUPS:
             proto = iface.protocol(family)

@@ -72,7 +72,9 @@ def _route_keys(kf: KeyFile, group: str) -> list[tuple[int, int, str]]:
     return sorted(keyed)
 
 
-def read_routes(kf: KeyFile, group: str, family: Family, where: str, problems: list[str]) -> list[Route]:
+def read_routes(
+    kf: KeyFile, group: str, family: Family, where: str, problems: list[str]
+) -> list[Route]:
     """The modelled routes of a group, in index order (as NetworkManager sorts them)."""
     out: list[Route] = []
     for _n, _o, key in _route_keys(kf, group):
