@@ -418,6 +418,7 @@ def _protocols(p: Profile, problems: list[str]) -> tuple[Protocol, ...]:
             continue
         addresses, gateway = _addresses(p, group, family, problems)
         gateway = p.get(group, "gateway") or gateway
+        gateway = gateway or nkr.default_gateway(p.keyfile, group, family)
         peerdns = _bool(p.get(group, "ignore-auto-dns"))
         dhcp = method == "dhcp" or (family == Family.IPV4 and method == "auto")
         autoconf = family == Family.IPV6 and method == "auto"
@@ -903,7 +904,8 @@ def _merge_routes_and_dns(
         method = kf.get(group, "method") or "auto"
         if method in ("disabled", "ignore"):
             continue
-        nkr.apply_routes(kf, group, family, list(proto.routes) if proto else [], warn)
+        routes = list(proto.routes) if proto else []
+        nkr.apply_routes(kf, group, family, routes, proto.gateway if proto else None, warn)
     _restore_dns(kf, kept_dns)
 
 

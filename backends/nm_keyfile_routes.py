@@ -23,6 +23,7 @@ OPTIONS_KEY = re.compile(r"^(routes?\d*)_options$")
 # Options that make a route something else than "to DESTINATION via GATEWAY".
 _OTHER = {"table": ("0", "254"), "type": ("unicast",), "from": (), "tos": ("0",)}
 GROUPS = ((Family.IPV4, "ipv4"), (Family.IPV6, "ipv6"))
+DEFAULT = "default"  # parse_route's "why" for a default route: the model's gateway
 
 
 def _options(text: str | None) -> dict[str, str]:
@@ -60,6 +61,10 @@ def parse_route(text: str, options: str | None, family: Family) -> tuple[Route |
         gateway = None
     if metric is not None and metric < 0:  # -1: NetworkManager's "default"
         metric = None
+    if net.prefixlen == 0:
+        if gateway is not None and metric is None and not options:
+            return None, DEFAULT  # the default route, as netplan writes it: the gateway
+        return None, "a default route with more than a gateway is not modelled"
     return Route(str(net.network_address), net.prefixlen, gateway, metric), ""
 
 
@@ -81,6 +86,8 @@ def read_routes(
         value = kf.get(group, key) or ""
         options = kf.get(group, f"{key}_options")
         route, why = parse_route(value, options, family)
+        if why == DEFAULT:
+            continue
         if route is None:
             problems.append(f"{where}: {group}.{key}={value} {why}; kept as written")
             continue
@@ -90,6 +97,20 @@ def read_routes(
         if route not in out:
             out.append(route)
     return out
+
+
+def default_gateway(kf: KeyFile, group: str, family: Family) -> str | None:
+    """The gateway of the group's first default route (``route1=0.0.0.0/0,GW``)."""
+    for _n, _o, key in _route_keys(kf, group):
+        value = kf.get(group, key) or ""
+        if parse_route(value, kf.get(group, f"{key}_options"), family)[1] == DEFAULT:
+            return _gateway_of(value)
+    return None
+
+
+def _gateway_of(value: str) -> str:
+    """The gateway of a default route's value (``parse_route`` said it has one)."""
+    return str(ipaddress.ip_address(re.split(r"[,;]", value.strip())[1].strip()))
 
 
 def route_text(route: Route, family: Family) -> str:
@@ -104,15 +125,21 @@ def route_text(route: Route, family: Family) -> str:
 
 
 def apply_routes(kf: KeyFile, group: str, family: Family, wanted: list[Route],
-                 warn: Callable[[str], None]) -> None:  # fmt: skip
+                 gateway: str | None, warn: Callable[[str], None]) -> None:  # fmt: skip
     """Keep the group's routes the model has (as written), remove the others (and their
-    options, named when there were any), add the new ones after the highest index."""
+    options, named when there were any), add the new ones after the highest index.  A
+    default route stays while it says the model's gateway."""
     wanted = list(wanted)
     top = 0
     for n, _o, key in _route_keys(kf, group):
         top = max(top, n)
         options = kf.get(group, f"{key}_options")
-        route, _why = parse_route(kf.get(group, key) or "", options, family)
+        value = kf.get(group, key) or ""
+        route, why = parse_route(value, options, family)
+        if why == DEFAULT:
+            if gateway is None or _gateway_of(value) != gateway:
+                kf.remove(group, key)
+            continue
         if route is None:
             continue
         if route in wanted:
