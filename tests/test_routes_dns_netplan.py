@@ -18,9 +18,9 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import Dns, Interface, Route
 from tests.roundtrip import edit, eth1_into_br9, unchanged_round_trip
 from tests.test_backend_netplan import NETPLAN
+from tests.test_netplan_anchors import by_device, normalise_ours
 from tests.test_roundtrip_netplan import files
 from tests.test_routes_dns_networkd import _dns, _routes, model, routes_of
-from tests.test_netplan_anchors import by_device, normalise_ours
 
 
 def test_the_xml_s_routes_and_dns_are_written_as_routes_and_nameservers() -> None:
