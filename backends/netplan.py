@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from ifsmith.backends import ReadResult
+from ifsmith.backends import netplan_routes as npr
+from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.networkd import (
     as_port,
     networkd_name_problem,
@@ -58,6 +60,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Dns,
     Family,
     FlatInterface,
     IfType,
@@ -66,6 +69,7 @@ from ifsmith.core.model import (
     LacpRate,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
@@ -73,6 +77,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "netplan"
+CARRIES = frozenset({"routes", "dns"})
 DIRECTORY = PurePosixPath("/etc/netplan")
 # Highest priority first: a file name in /run shadows the same name in /etc and /lib.
 SEARCH_PATH = (PurePosixPath("/run/netplan"), DIRECTORY, PurePosixPath("/lib/netplan"))
@@ -106,6 +111,7 @@ _COMMON = {
     "gateway4",
     "gateway6",
     "routes",
+    "nameservers",
     "mtu",
     "macaddress",
     "optional",
@@ -152,6 +158,7 @@ _OWNED = (
     "addresses",
     "gateway4",
     "gateway6",
+    "nameservers",
 )
 # netplan's ID rule: POSIX [[:alnum:][:punct:]] in the C locale, i.e. printable ASCII
 # without the space.
@@ -773,7 +780,7 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
         data = config.definitions[member].data
         ip_keys = [
             k
-            for k in ("dhcp4", "dhcp6", "addresses", "gateway4", "gateway6")
+            for k in ("dhcp4", "dhcp6", "addresses", "gateway4", "gateway6", "nameservers")
             if data.get(k) not in (None, [], *_FALSE)
         ]
         if ip_keys:
@@ -790,7 +797,7 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
-        return iface if top else replace(iface, start_mode=None, protocols=())
+        return iface if top else replace(iface, start_mode=None, protocols=(), dns=None)
 
     return ReadResult([nest(i, True) for i in records if i not in master_of], problems)
 
@@ -868,8 +875,16 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
         bridge=bridge,
         vlan=vlan,
         label=config.labels.get(name),
+        dns=_dns(d, problems),
     )
     return rec
+
+
+def _dns(d: Definition, problems: list[str]) -> Dns | None:
+    try:
+        return npr.read_dns(d.id, d.data.get("nameservers"), problems)
+    except ValueError as e:
+        raise NetplanError(str(e)) from None
 
 
 def _nm_protocols(
@@ -991,18 +1006,28 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
     routes = data.get("routes") or []
     if not isinstance(routes, list):
         raise NetplanError(f"{d.id}: routes must be a list")
+    statics: dict[Family, list[Route]] = {Family.IPV4: [], Family.IPV6: []}
     for route in routes:
         if not isinstance(route, dict):
             raise NetplanError(f"{d.id}: a route must be a mapping")
         to = str(route.get("to", ""))
-        if to in ("default", "0.0.0.0/0", "::/0") and set(route) == {"to", "via"}:
+        if npr.is_default_gateway(route):
             via = _ip(d, "routes.via", route["via"])
             version = ipaddress.ip_address(via).version
             if to != "default" and ipaddress.ip_network(to).version != version:
                 raise NetplanError(f"{d.id}: route to {to} via {via}: families differ")
             gateways.setdefault(version, via)
-        else:
-            problems.append(f"{d.id}: route {dict(route)!r} is not modelled; ignored")
+            continue
+        static, why = npr.entry_route(route)
+        if static is None:
+            problems.append(f"{d.id}: route {dict(route)!r}: {why}; kept as written")
+            continue
+        family = Family.IPV6 if ":" in static.address else Family.IPV4
+        if npr.attributes(route):
+            problems.append(f"{d.id}: route {static}: {', '.join(npr.attributes(route))} not"
+                            " modelled; read without, kept as written")  # fmt: skip
+        if static not in statics[family]:
+            statics[family].append(static)
     ll = data.get("link-local")
     ll_list = ["ipv6"] if ll is None else [str(x) for x in ll] if isinstance(ll, list) else []
     if "ipv4" in ll_list:
@@ -1034,7 +1059,7 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
                 gateway=gateways.get(version),
             )
         )
-    return tuple(out)
+    return tuple(nr.with_routes(out, statics))
 
 
 # ---------------------------------------------------------------------------------------
@@ -1109,6 +1134,7 @@ def definition_keys(
     if fi.master is not None:
         keys["link-local"] = []
         return keys
+    keys["nameservers"] = _nameservers(name, iface.dns)
     v4, v6 = iface.ipv4, iface.ipv6
     addresses: list[Quoted] = []
     keys["dhcp4"] = _yes(True) if v4 is not None and v4.dhcp else None
@@ -1126,6 +1152,17 @@ def definition_keys(
             addresses.append(Quoted(f"{text}/{a.prefix}"))
     keys["addresses"] = addresses or None
     return keys
+
+
+def _nameservers(name: str, dns: Dns | None) -> dict[str, Any] | None:
+    if not dns:
+        return None
+    out: dict[str, Any] = {}
+    if dns.servers:
+        out["addresses"] = [Quoted(_check_ip(name, "DNS server", a)) for a in dns.servers]
+    if dns.search:
+        out["search"] = [Quoted(check_token(name, "search domain", d)) for d in dns.search]
+    return out
 
 
 def _bond_params(
@@ -1164,10 +1201,17 @@ def _bond_params(
 
 
 def _gateway_routes(
-    name: str, iface: Interface, routes: list[Any], is_port: bool
+    name: str,
+    iface: Interface,
+    routes: list[Any],
+    is_port: bool,
+    warn: Callable[[str], None] | None = None,
 ) -> list[Any] | None:
-    """Routes with the default routes (``to``/``via`` only) made the model's gateways: one
-    that stays is kept where it stands, others kept as they are."""
+    """Routes with the default routes (``to``/``via`` only) made the model's gateways and
+    the static routes the model's: one that stays is kept where it stands, new ones follow;
+    routes ifsmith does not model are kept as they are."""
+    statics = [] if is_port else nr.wanted_routes(iface.protocols)
+    routes = npr.static_routes(routes, statics, None if is_port else warn)
     wanted = []
     if not is_port:
         for proto in (iface.ipv4, iface.ipv6):
@@ -1186,6 +1230,13 @@ def _gateway_routes(
             wanted.remove(via)
         kept.append(r)
     kept += [{"to": Plain("default"), "via": Quoted(via)} for via in wanted]
+    for route in statics:
+        entry: dict[str, Any] = {"to": Quoted(check_token(name, "route", route.destination))}
+        if route.gateway is not None:
+            entry["via"] = Quoted(_check_ip(name, "route gateway", route.gateway))
+        if route.metric is not None:
+            entry["metric"] = Plain(str(int(route.metric)))
+        kept.append(entry)
     return kept or None
 
 
@@ -1366,7 +1417,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         body = copy.deepcopy(found.data) if found is not None else edit.body(None, section, ident)
         routes = list(body.get("routes") or []) or None
         if not already:
-            routes = _gateway_routes(name, iface, routes or [], port)
+            routes = _gateway_routes(name, iface, routes or [], port, warn)
         _apply(body, keys, routes)
         if not port:
             _peerdns(body, iface, _renderer(config, body), warn)
@@ -1377,6 +1428,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             if port and not already and fi.master in works:  # a NIC becoming a port
                 was = _protocols(found, [])
                 port_losses(was, masters.get(fi.master), warn)
+                top = masters.get(fi.master)
+                theirs = (top.protocols, top.dns) if top is not None else ((), None)
+                nr.losses(was, _dns(found, []), theirs, warn)
                 hand_over(work.body, works[fi.master].body, fi.master, warn)
         config.labels.pop(name, None)
         if iface.label is not None:
@@ -1404,18 +1458,11 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
 def hand_over(
     port: dict[str, Any], master: dict[str, Any], master_name: str, warn: Callable[[str], None]
 ) -> None:
-    """A port keeps no IP settings: its ``nameservers`` and routes other than the default
-    move to its master where that does not set them; where it does, a warning names what
-    went.  Addresses and gateways are the model's (``port_losses`` names them)."""
-    mine = port.pop("nameservers", None)
-    theirs = master.get("nameservers")
-    if mine and not theirs:
-        master["nameservers"] = mine
-    elif mine and mine != theirs:
-        warn(
-            f"nameservers {_flow_text(mine)} removed (a port has no IP settings); "
-            f"{master_name} has {_flow_text(theirs)}"
-        )
+    """A port keeps no IP settings.  Addresses, gateways, static routes and DNS are the
+    model's, the master's to say (``port_losses`` names what it does not take); a route
+    ifsmith does not model moves to the master, unless that routes its destination
+    otherwise: then a warning names it."""
+    port.pop("nameservers", None)
     routes = port.pop("routes", None)
     if not isinstance(routes, list):
         return
@@ -1437,7 +1484,16 @@ def hand_over(
 
 
 # What an existing port's definition says about its own IP (the model has none for a port).
-_PORT_OWN = ("link-local", "dhcp4", "dhcp6", "accept-ra", "addresses", "gateway4", "gateway6")
+_PORT_OWN = (
+    "link-local",
+    "dhcp4",
+    "dhcp6",
+    "accept-ra",
+    "addresses",
+    "gateway4",
+    "gateway6",
+    "nameservers",
+)
 
 
 def _with_unmodelled_members(d: Definition, config: Config, wanted: list[Any]) -> list[Any]:

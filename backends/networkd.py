@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult
+from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -34,6 +35,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Dns,
     Family,
     FlatInterface,
     IfType,
@@ -42,6 +44,7 @@ from ifsmith.core.model import (
     LacpRate,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
@@ -49,6 +52,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "networkd"
+CARRIES = frozenset({"routes", "dns"})
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
 SEARCH_PATH = (
@@ -273,9 +277,9 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
-        if not top and as_port(iface).protocols:
+        if not top and (as_port(iface).protocols or iface.dns or nr.wanted_routes(iface.protocols)):
             problems.append(f"{name}: IP settings of a port are not modelled; kept as written")
-        return iface if top else replace(iface, start_mode=None, protocols=())
+        return iface if top else replace(iface, start_mode=None, protocols=(), dns=None)
 
     tops = [n for n, r in records.items() if r.master is None]
     return ReadResult([nest(n, True, frozenset()) for n in tops], problems)
@@ -328,6 +332,7 @@ def _record(
     rec = _Read(Interface(iftype, name))
     start = StartMode.ONBOOT
     protocols: tuple[Protocol, ...] = ()
+    dns = None
     if network is not None:
         nw = network.view
         mtu = _num(network, "Link", "MTUBytes", parse_bytes, problems) or mtu
@@ -341,6 +346,7 @@ def _record(
         rec.primary = parse_bool(nw.get("Network", "PrimarySlave")) is True
         rec.vlans = nw.get_list("Network", "VLAN")
         protocols = _protocols(network, problems)
+        dns = nr.read_dns(network.view, str(network.path), problems)
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
@@ -355,6 +361,7 @@ def _record(
         bridge=bridge,
         vlan=vlan,
         label=_label((network, netdev), problems),
+        dns=dns,
     )
     return rec
 
@@ -496,7 +503,8 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
                 gateway=gws[0] if gws else None,
             )
         )
-    return tuple(out)
+    routes = nr.read_routes(nw, str(u.path), problems)
+    return tuple(nr.with_routes(out, routes))
 
 
 # ---------------------------------------------------------------------------------------
@@ -677,6 +685,9 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
             s[(section, "UseDNS")] = [_yes(proto.peerdns)]
     if v6 is not None:
         s[("Network", "IPv6AcceptRA")] = [_yes(v6.autoconf)]
+    dns = iface.dns or Dns()
+    s[("Network", "DNS")] = [_ip(name, "DNS server", a) for a in dns.servers]
+    s[("Network", "Domains")] = [check_token(name, "search domain", d) for d in dns.search]
     return s
 
 
@@ -684,6 +695,8 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
 _LISTS: dict[tuple[str, str], Callable[[str], object]] = {
     ("Network", "Address"): lambda v: _address(v) or v,
     ("Network", "Gateway"): lambda v: _canonical_ip(v),
+    ("Network", "DNS"): nr.canonical_dns,
+    ("Network", "Domains"): lambda v: tuple(d.rstrip(".") for d in v.split()),
 }
 
 
@@ -745,17 +758,23 @@ def _lines_of(uf: UnitFile, key: tuple[str, str]) -> list[str]:
     return [ln.text for s in uf.named(key[0]) for ln in s.lines if ln.key == key[1]]
 
 
-def _owned_sections(uf: UnitFile, settings: Settings, warn: Callable[[str], None]) -> None:
+def _owned_sections(
+    uf: UnitFile, settings: Settings, routes: list[Route], warn: Callable[[str], None]
+) -> None:
     """Keep ``[Address]``/``[Route]`` sections that say what we say; drop the ones that differ.
 
     A kept section is left as the admin wrote it (``Label=``, ``Metric=`` stay) and our own
     line for it is left out.  A dropped one with settings beyond the address or gateway is
-    named in a warning; sections ifsmith does not model (other routes, pools) stay.
+    named in a warning; sections ifsmith does not model (other routes, pools) stay.  The
+    static routes found in the file are taken off ``routes``: what is left is to be added.
     """
     addresses = settings[("Network", "Address")]
     gateways = settings[("Network", "Gateway")]
     keep = []
     for sec in uf.sections:
+        if sec.name == "Route" and not nr.keep_route_section(sec, routes, warn):
+            nr.carry_comments(sec, keep, uf)
+            continue
         if sec.name == "Address":
             value = next(iter(sec.values("Address")[-1:]), "")
             address = _address(value)
@@ -789,31 +808,32 @@ def _default_gateway(sec: Section) -> str | None:
     return gw if gw and dest in ("", "0.0.0.0/0", "::/0", "default") else None
 
 
-# Unmodelled [Network] settings that belong to an interface with addresses, not to a port.
+# [Network] lists that belong to an interface with addresses, not to a port.
 _HANDED_OVER = ("DNS", "Domains")
 
 
 def hand_over(
     port: UnitFile, master: UnitFile, master_name: str, warn: Callable[[str], None]
 ) -> None:
-    """A port keeps no IP settings: its ``DNS=``, ``Domains=`` and routes other than the
-    default move to its master's .network where that does not set them; where it does,
-    a warning names what went.  Addresses and gateways are the model's (see
-    ``port_losses``)."""
+    """A port keeps no IP settings.  What the model holds of them (addresses, gateways,
+    static routes, DNS) is the master's to say (see ``port_losses``); what it does not
+    hold — a ``DNS=``/``Domains=`` entry or a ``[Route]`` ifsmith does not model — moves to
+    the master's .network, unless the master routes that destination otherwise: then a
+    warning names what went."""
     for key in _HANDED_OVER:
-        mine = port.get_list("Network", key)
         if not any(k == key for s in port.named("Network") for k in s.keys()):
             continue
+        mine = nr.unmodelled(port, key)
         port.remove("Network", key)
         theirs = master.get_list("Network", key)
-        if not theirs and mine:
-            master.set_all("Network", key, [" ".join(mine)])
-        elif mine and sorted(theirs) != sorted(mine):
-            warn(
-                f"{key}={' '.join(mine)} removed (a port has no IP settings); "
-                f"{master_name} has {key}={' '.join(theirs)}"
-            )
-    routes = [s for s in port.sections if s.name == "Route" and _default_gateway(s) is None]
+        missing = [t for t in mine if t not in theirs]
+        if missing:
+            master.set_all("Network", key, [*_lines_of_key(master, key), " ".join(missing)])
+    routes = [
+        s
+        for s in port.sections
+        if s.name == "Route" and _default_gateway(s) is None and nr.section_route(s)[1]
+    ]
     port.sections = [s for s in port.sections if s.name not in ("Address", "Route")]
     for sec in routes:
         dest = next(iter(sec.values("Destination")[-1:]), "")
@@ -834,6 +854,10 @@ def hand_over(
         ):
             master.sections[-1].lines.append(Line("\n"))
         master.sections.append(sec)
+
+
+def _lines_of_key(uf: UnitFile, key: str) -> list[str]:
+    return [ln.value for s in uf.named("Network") for ln in s.lines if ln.key == key]
 
 
 def port_losses(
@@ -996,14 +1020,24 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 master = found.view.get("Network", kind) if found is not None else None
                 if master and master not in netdevs:
                     del settings[("Network", kind)]  # not a configured master: not modelled
-            _owned_sections(nw, settings, warn)
+            routes = nr.wanted_routes(iface.protocols)
+            _owned_sections(nw, settings, routes, warn)
+            for key in ("DNS", "Domains"):
+                values = settings[("Network", key)]
+                settings[("Network", key)] = nr.dns_lines(None if new else nw, key, values)
         elif found is not None and not already:  # a NIC becoming a port
-            port_losses(_protocols(found, []), masters.get(fi.master), warn)
+            was = _protocols(found, [])
+            port_losses(was, masters.get(fi.master), warn)
+            top = masters.get(fi.master)
+            theirs = (top.protocols, top.dns) if top is not None else ((), None)
+            nr.losses(was, nr.read_dns(found.view, "", []), theirs, warn)
             hand_over(nw, out.files[rendered[fi.master]], fi.master, warn)
         if port and found is not None and fi.name in implicit_primaries:
             del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
         apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
+        if fi.master is None:
+            nr.add_route_sections(nw, routes, name)
         if (
             new
             and found_nd is not None
@@ -1099,7 +1133,7 @@ def as_port(iface: Interface) -> Interface:
         for p in iface.protocols
         if p.dhcp or p.addresses or p.gateway
     )
-    return replace(iface, start_mode=None, protocols=kept)
+    return replace(iface, start_mode=None, protocols=kept, dns=None)
 
 
 def _dropin_warnings(

@@ -23,6 +23,8 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult
+from ifsmith.backends import networkd_routes as nr
+from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
 from ifsmith.core.checks import name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -50,6 +52,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "nm-keyfile"
+CARRIES = frozenset({"routes", "dns"})
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
 MODE = 0o600
@@ -263,7 +266,7 @@ def interfaces_of(items: list[Profile], problems: list[str]) -> ReadResult:
             problems.append(f"{name}: ports {[s.name for s in subs]} of a {iface.type} ignored")
         if top:
             return iface
-        return replace(iface, start_mode=None, protocols=())
+        return replace(iface, start_mode=None, protocols=(), dns=None)
 
     tops = [n for n in by_name if n not in masters or masters[n] not in by_name]
     return ReadResult([nest(n, True, frozenset()) for n in tops], problems)
@@ -346,6 +349,7 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         bridge=bridge,
         vlan=vlan,
         label=label if isinstance(label, str) else None,
+        dns=nkr.read_dns(p.keyfile, str(p.path), problems),
     )
 
 
@@ -409,9 +413,12 @@ def _protocols(p: Profile, problems: list[str]) -> tuple[Protocol, ...]:
     for family, group in ((Family.IPV4, "ipv4"), (Family.IPV6, "ipv6")):
         method = p.get(group, "method") or "auto"  # NetworkManager normalises to auto
         if method in ("disabled", "ignore"):
+            for key in [k for k in p.keyfile.keys(group) if nkr.ROUTE_KEY.match(k)]:
+                problems.append(f"{p.path}: {group}.{key} with method {method} is not used")
             continue
         addresses, gateway = _addresses(p, group, family, problems)
         gateway = p.get(group, "gateway") or gateway
+        gateway = gateway or nkr.default_gateway(p.keyfile, group, family)
         peerdns = _bool(p.get(group, "ignore-auto-dns"))
         dhcp = method == "dhcp" or (family == Family.IPV4 and method == "auto")
         autoconf = family == Family.IPV6 and method == "auto"
@@ -427,6 +434,7 @@ def _protocols(p: Profile, problems: list[str]) -> tuple[Protocol, ...]:
                 peerdns=None if peerdns is None else not peerdns,
                 addresses=tuple(addresses),
                 gateway=gateway,
+                routes=tuple(nkr.read_routes(p.keyfile, group, family, str(p.path), problems)),
             )
         )
     return tuple(out)
@@ -512,13 +520,17 @@ Keys = dict[tuple[str, str], str | None]  # (group, key) → value; None = remov
 
 
 def profile_keys(
-    fi: FlatInterface, warn: Callable[[str], None], gateway_keys: frozenset[str] = frozenset()
+    fi: FlatInterface,
+    warn: Callable[[str], None],
+    gateway_keys: frozenset[str] = frozenset(),
+    search_groups: frozenset[str] = frozenset(),
 ) -> Keys:
     """What the keyfile of one device says, key by key (None: the key must not be there).
 
     A key left out is one the model is silent about: the profile keeps what it has.
     ``gateway_keys`` names the groups (``ipv4``, ``ipv6``) whose profile writes its gateway
-    as ``gateway=`` rather than beside the first address.
+    as ``gateway=`` rather than beside the first address; ``search_groups`` those that hold
+    ``dns-search`` (static routes are not keys: ``nkr.apply_routes`` merges them).
     """
     iface = fi.interface
     name = _check_name(iface.name, "interface name", iface.name)
@@ -569,7 +581,28 @@ def profile_keys(
         keys[("vlan", "flags")] = "0" if vlan.reorder_hdr is False else "1"
     if fi.master is None:
         keys.update(_ip_keys(name, iface, warn, gateway_keys))
+        enabled = {
+            g: keys.get((g, "method")) not in ("disabled", "ignore") for g in ("ipv4", "ipv6")
+        }
+        keys.update(nkr.dns_keys(iface.dns, enabled, search_groups, _dns_value(name), warn))
+        for family, group in nkr.GROUPS:
+            proto = iface.protocol(family)
+            if proto is not None and proto.routes and not enabled[group]:
+                for route in proto.routes:
+                    warn(f"route {route} not written: NetworkManager takes no routes with"
+                         f" {group} method disabled (no address or DHCP)")  # fmt: skip
     return keys
+
+
+def _dns_value(owner: str) -> Callable[[str], str]:
+    """A DNS server or search domain fit for a keyfile list (no separators, no spaces)."""
+
+    def check(value: str) -> str:
+        if not value or any(c in value for c in ";,\\") or any(c.isspace() for c in value):
+            raise UnsafeValue(f"{owner}: DNS value {value!r} cannot be written in a keyfile list")
+        return value
+
+    return check
 
 
 def _bond_keys(name: str, bond: Bond) -> Keys:
@@ -714,12 +747,27 @@ def _give_up_ip(kf: KeyFile, port: str, master: str, warn: Callable[[str], None]
             key = entry.key
             if key is None or key in _PORT_IRRELEVANT or _ADDRESS_KEY.match(key):
                 continue
+            if _modelled(kf, group, key):
+                continue  # the model's: the master says it (``nr.losses`` names what goes)
             if _MOVABLE.match(key):
                 moves.append(_Move(port, master, group, key, entry.raw))
             else:
                 warn(f"a port has no {group} settings: {group}.{key}={unescape(entry.raw)} dropped")
         kf.remove_group(group)
     return moves
+
+
+def _modelled(kf: KeyFile, group: str, key: str) -> bool:
+    """A route or DNS key whose whole value the model holds."""
+    family = Family.IPV4 if group == "ipv4" else Family.IPV6
+    m = nkr.OPTIONS_KEY.match(key)
+    route_key = m.group(1) if m else key
+    if nkr.ROUTE_KEY.match(route_key):
+        value = kf.get(group, route_key) or ""
+        return nkr.parse_route(value, kf.get(group, f"{route_key}_options"), family)[0] is not None
+    if key in ("dns", "dns-search"):
+        return not nkr.unmodelled(kf, group, family, key)
+    return False
 
 
 def _take_over(kf: KeyFile, move: _Move, warn: Callable[[str], None]) -> None:
@@ -771,6 +819,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     warnings: list[RenderWarning] = []
     edited: dict[str, tuple[PurePosixPath, KeyFile]] = {}
     moves: list[_Move] = []
+    masters = {i.name: i for top in interfaces for i, _m in top.walk()}
     for fi in flatten(list(interfaces)):
         name = fi.name
 
@@ -783,17 +832,26 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             kf, path = profile.keyfile, profile.path
             _set_label(kf, fi.interface.label)
             gateway_keys = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "gateway"))
-            was = _keys_of(defined.get(name), gateway_keys)
+            search_groups = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "dns-search"))
+            was = _keys_of(defined.get(name), gateway_keys, search_groups)
         else:
             kf = _new_keyfile(name, fi.interface.label)
             path = DIRECTORY / create_filename(name)
             if path in taken:
                 path = DIRECTORY / create_filename(f"{name}-{profile_uuid(name)[:8]}")
-            gateway_keys = frozenset()
-        keys = profile_keys(fi, warn, gateway_keys)
+            gateway_keys = search_groups = frozenset()
+        keys = profile_keys(fi, warn, gateway_keys, search_groups)
         if fi.master is not None and (was is None or was.get(("connection", "master")) is None):
+            before = defined.get(name)
+            if before is not None and before.master is None:
+                top = masters.get(fi.master)
+                theirs = (top.protocols, top.dns) if top is not None else ((), None)
+                nr.losses(before.interface.protocols, before.interface.dns, theirs, warn)
             moves += _give_up_ip(kf, name, fi.master, warn)
+        kept_dns = _unmodelled_dns(kf) if fi.master is None else {}
         _apply(kf, keys, was, fi.interface.type)
+        if fi.master is None:
+            _merge_routes_and_dns(kf, fi.interface, kept_dns, warn)
         if (
             profile is None
             and fi.interface.type == IfType.ETHERNET
@@ -811,12 +869,62 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
 
 
-def _keys_of(defined: FlatInterface | None, gateway_keys: frozenset[str]) -> Keys | None:
+def _ip_keys_present(kf: KeyFile, prefixes: tuple[str, ...]) -> bool:
+    """Does [ipv4] or [ipv6] hold a key starting so (one pass: 4,094 profiles render)."""
+    return any(
+        e.key is not None and e.key.startswith(prefixes)
+        for g in kf.groups
+        if g.name in ("ipv4", "ipv6")
+        for e in g.entries
+    )
+
+
+def _unmodelled_dns(kf: KeyFile) -> dict[tuple[str, str], list[str]]:
+    if not _ip_keys_present(kf, ("dns",)):
+        return {}
+    return {
+        (group, key): nkr.unmodelled(kf, group, family, key)
+        for family, group in nkr.GROUPS
+        for key in ("dns", "dns-search")
+    }
+
+
+def _merge_routes_and_dns(
+    kf: KeyFile,
+    iface: Interface,
+    kept_dns: dict[tuple[str, str], list[str]],
+    warn: Callable[[str], None],
+) -> None:
+    """The model's static routes merged into the groups; DNS entries ifsmith does not model
+    put back where an edit of the list dropped them."""
+    if not any(p.routes for p in iface.protocols) and not _ip_keys_present(kf, ("route",)):
+        return _restore_dns(kf, kept_dns)
+    for family, group in nkr.GROUPS:
+        proto = iface.protocol(family)
+        method = kf.get(group, "method") or "auto"
+        if method in ("disabled", "ignore"):
+            continue
+        routes = list(proto.routes) if proto else []
+        nkr.apply_routes(kf, group, family, routes, proto.gateway if proto else None, warn)
+    _restore_dns(kf, kept_dns)
+
+
+def _restore_dns(kf: KeyFile, kept_dns: dict[tuple[str, str], list[str]]) -> None:
+    for (group, key), tokens in kept_dns.items():
+        now = kf.get(group, key)
+        missing = [t for t in tokens if t not in nkr._list(now)]
+        if missing and (kf.get(group, "method") or "auto") not in ("disabled", "ignore"):
+            kf.set(group, key, (now or "") + "".join(f"{t};" for t in missing))
+
+
+def _keys_of(
+    defined: FlatInterface | None, gateway_keys: frozenset[str], search_groups: frozenset[str]
+) -> Keys | None:
     """The keys a profile's own reading renders to: the baseline a change is measured from."""
     if defined is None:
         return None
     try:
-        return profile_keys(defined, lambda _message: None, gateway_keys)
+        return profile_keys(defined, lambda _message: None, gateway_keys, search_groups)
     except UnsafeValue:
         return None
 

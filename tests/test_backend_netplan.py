@@ -19,6 +19,7 @@ from ifsmith.core.model import (
     Bond,
     BondMode,
     Bridge,
+    Dns,
     Family,
     IfType,
     Interface,
@@ -26,6 +27,7 @@ from ifsmith.core.model import (
     LacpRate,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
@@ -132,7 +134,12 @@ network:
 def test_render_edits_a_definition_where_it_stands_and_keeps_the_rest() -> None:
     path = PurePosixPath("/etc/netplan/50-cloud-init.yaml")
     view = MemoryFiles({path: EXISTING})
-    iface = eth("eth0", protocols=(v4("192.0.2.7/24", gateway="192.0.2.1"),))
+    # The file's route and DNS are the model's (issue 10): kept where they stand.
+    proto = replace(
+        v4("192.0.2.7/24", gateway="192.0.2.1"),
+        routes=(Route("198.51.100.0", 24, "192.0.2.254"),),
+    )
+    iface = eth("eth0", protocols=(proto,), dns=Dns(("192.0.2.53",)))
     rendering = netplan.render([iface], view)
     assert list(rendering.files) == [path]
     text = rendering.files[path].decode()

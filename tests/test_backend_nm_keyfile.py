@@ -20,6 +20,7 @@ from ifsmith.core.model import (
     Bond,
     BondMode,
     Bridge,
+    Dns,
     Family,
     IfType,
     Interface,
@@ -188,7 +189,12 @@ org.example.owner=ops
 
 def test_merge_keeps_uuid_id_comments_and_unknown_keys_byte_identical() -> None:
     path = DIR / "Uplink.nmconnection"
-    new = eth("eth0", mtu=9000, protocols=(v4("10.0.0.3/24", gateway="10.0.0.1"),))
+    new = eth(
+        "eth0",
+        mtu=9000,
+        protocols=(v4("10.0.0.3/24", gateway="10.0.0.1"),),
+        dns=Dns(("10.0.0.53",)),  # the profile's DNS, in the model since issue 10
+    )
     rendering = nm_keyfile.render([new], MemoryFiles({path: MERGE_BASE}))
     assert list(rendering.files) == [path]
     after = rendering.files[path].decode().splitlines()

@@ -18,8 +18,10 @@ import pytest
 
 from ifsmith.backends import netplan, networkd, nm_keyfile
 from ifsmith.backends.keyfile_ini import KeyFile
+from ifsmith.backends.nm_keyfile_routes import parse_route
 from ifsmith.backends.systemd_ini import UnitFile
 from ifsmith.core.files import MemoryFiles
+from ifsmith.core.model import Family
 
 ANCHORS = Path(__file__).resolve().parents[1].parent / "shared" / "anchors"
 GENERATOR = ANCHORS / "netplan/extracted/generator"
@@ -82,6 +84,13 @@ def _norm_value(section: str, key: str, value: str) -> str:
             return value
     if key == "MACAddress":
         return value.lower()
+    if key in ("DNS", "Destination"):  # 1234::FFFF, a destination with host bits
+        try:
+            if key == "DNS":
+                return str(ipaddress.ip_address(value))
+            return str(ipaddress.ip_network(value, strict=False))
+        except ValueError:
+            return value
     return _bool_or(value)
 
 
@@ -101,7 +110,10 @@ def unit_settings(data: bytes) -> Settings:
                 )
                 continue
         for key in dict.fromkeys(section.keys()):
-            for value in section.values(key):
+            values = section.values(key)
+            if (section.name, key) in (("Network", "DNS"), ("Network", "Domains")):
+                values = [w for v in values for w in v.split()]  # one line or one per value
+            for value in values:
                 if (section.name, key) in NETWORKD_NETPLAN_ONLY:
                     continue
                 out.setdefault((section.name, key), []).append(
@@ -282,6 +294,8 @@ NM_GROUPS = ("connection", "ethernet", "bond", "bridge", "vlan", "ipv4", "ipv6")
 # - [bridge] stp: netplan leaves it out (NetworkManager's default: on) when the YAML does;
 #   we write it always.  [vlan] flags: we write NetworkManager's default (1) explicitly.
 # - [bond] mode: we write balance-rr (the default) explicitly.
+# - dns-search: netplan writes it in [ipv4] and [ipv6]; we write it once, in the first
+#   enabled group (NetworkManager uses both groups' domains).
 NM_DEFAULTS_OURS = {
     ("bridge", "stp"),
     ("vlan", "flags"),
@@ -300,10 +314,20 @@ def keyfile_settings(data: bytes) -> dict[tuple[str, str], str]:
             if (group, key) in NM_NETPLAN_ONLY:
                 continue
             value = kf.get(group, key) or ""
+            if key == "dns":
+                value = ";".join(str(ipaddress.ip_address(v)) for v in value.split(";") if v)
+            if key == "dns-search":  # ours in the first enabled group, netplan's in both
+                out[("ip", key)] = value
+                continue
             if re.match(r"^(address|route)\d+$", key) or key == "gateway":
                 parts = value.split(",")
                 if key.startswith("route") and parts[0] in ("0.0.0.0/0", "::/0"):
                     out[(group, "gateway")] = str(ipaddress.ip_address(parts[1]))
+                    continue
+                if key.startswith("route"):
+                    family = Family.IPV4 if group == "ipv4" else Family.IPV6
+                    route, _why = parse_route(value, kf.get(group, f"{key}_options"), family)
+                    out[(group, key)] = str(route)
                     continue
                 if key.startswith("address") and len(parts) == 2:
                     out[(group, "gateway")] = str(ipaddress.ip_address(parts[1]))

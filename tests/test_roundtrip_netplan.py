@@ -393,11 +393,18 @@ def test_a_nic_becoming_a_port_hands_nameservers_and_routes_to_its_bridge() -> N
 def test_a_port_s_address_and_gateway_its_master_does_not_take_are_named() -> None:
     rendering = netplan.render([bridged(address=False)], UPLINK)
     messages = [w.message for w in rendering.warnings if w.interface == "enp3s0"]
-    assert any("address 192.0.2.10/24 removed" in m for m in messages), messages
-    assert any("gateway 192.0.2.1 removed" in m for m in messages), messages
+    for lost in (
+        "address 192.0.2.10/24",
+        "gateway 192.0.2.1",
+        "route 10.50.0.0/16 via 192.0.2.254",
+        "DNS server 192.0.2.53",
+        "search domain example.com",
+    ):
+        assert any(f"{lost} removed" in m for m in messages), (lost, messages)
 
 
-def test_nameservers_the_master_sets_otherwise_are_named_not_merged() -> None:
+def test_nameservers_the_model_gives_the_master_replace_what_its_file_said() -> None:
+    """The definition is the truth: br0's DNS is enp3s0's (moved with its addressing)."""
     text = (UPLINK.files[DIR / "01-netcfg.yaml"]).decode() + (
         "  bridges:\n    br0:\n      interfaces: []\n"
         "      nameservers:\n        addresses: [9.9.9.9]\n"
@@ -405,9 +412,12 @@ def test_nameservers_the_master_sets_otherwise_are_named_not_merged() -> None:
     view = files({"01-netcfg.yaml": text})
     rendering = netplan.render([bridged(address=True)], view)
     config = netplan.load(MemoryFiles({**view.files, **rendering.files}))
-    assert config.definitions["br0"].data["nameservers"] == {"addresses": ["9.9.9.9"]}
-    (warning,) = [w for w in rendering.warnings if "nameservers" in w.message]
-    assert "192.0.2.53" in warning.message and "9.9.9.9" in warning.message
+    assert config.definitions["br0"].data["nameservers"] == {
+        "addresses": ["192.0.2.53"],
+        "search": ["example.com"],
+    }
+    assert "nameservers" not in config.definitions["enp3s0"].data
+    assert not [w for w in rendering.warnings if "DNS" in w.message]
 
 
 def test_an_existing_port_s_own_address_stays() -> None:

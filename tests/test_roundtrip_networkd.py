@@ -17,7 +17,7 @@ import pytest
 from ifsmith.backends import networkd
 from ifsmith.backends.systemd_ini import UnitFile
 from ifsmith.core.files import MemoryFiles, Rendering, unified_diff
-from ifsmith.core.model import BondMode, Bridge, Family, Interface, IpAddress, Vlan
+from ifsmith.core.model import BondMode, Bridge, Dns, Family, Interface, IpAddress, Vlan
 from ifsmith.core.xmlio import parse, to_xml
 
 DIR = networkd.DIRECTORY
@@ -269,14 +269,16 @@ UPLINK = files(
 
 
 def bridge_over(nic: Interface, address: bool) -> Interface:
-    """The NIC as the port of a new bridge br0, which takes (or not) its address and gateway."""
-    port = replace(nic, start_mode=None, protocols=())
+    """The NIC as the port of a new bridge br0, which takes (or not) its addressing: addresses,
+    gateway, routes and DNS (as ``iface-bridge`` does)."""
+    port = replace(nic, start_mode=None, protocols=(), dns=None)
     return Interface(
         nic.type.BRIDGE,
         "br0",
         start_mode=nic.start_mode,
         protocols=nic.protocols if address else (),
         bridge=Bridge(stp=False, ports=(port,)),
+        dns=nic.dns if address else None,
     )
 
 
@@ -308,11 +310,20 @@ def test_a_nic_becoming_a_port_hands_dns_domains_and_routes_to_its_bridge() -> N
 def test_a_port_s_address_and_gateway_its_master_does_not_take_are_named() -> None:
     rendering = networkd.render([bridged(address=False)], UPLINK)
     messages = [w.message for w in rendering.warnings if w.interface == "eno1"]
-    assert any("address 192.0.2.10/24 removed" in m for m in messages), messages
-    assert any("gateway 192.0.2.1 removed" in m for m in messages), messages
+    for lost in (
+        "address 192.0.2.10/24",
+        "gateway 192.0.2.1",
+        "route 10.50.0.0/16 via 192.0.2.254",
+        "DNS server 192.0.2.53",
+        "DNS server 192.0.2.54",
+        "search domain example.com",
+    ):
+        assert any(f"{lost} removed" in m for m in messages), (lost, messages)
 
 
-def test_dns_the_master_sets_otherwise_is_named_not_merged() -> None:
+def test_dns_the_model_gives_the_master_replaces_what_its_file_said() -> None:
+    """The definition is the truth: br0's DNS is eno1's (moved with its addressing); the
+    DNS= line br0's file had is replaced, and the port's DNS lines go."""
     view = Tree(
         {
             **UPLINK.files,
@@ -322,11 +333,32 @@ def test_dns_the_master_sets_otherwise_is_named_not_merged() -> None:
     )
     rendering = networkd.render([bridged(address=True)], view)
     master = UnitFile.parse(rendering.files[DIR / "10-br0.network"])
-    assert master.get_list("Network", "DNS") == ["9.9.9.9"]
+    assert master.get_list("Network", "DNS") == ["192.0.2.53", "192.0.2.54"]
     assert master.get("Network", "Domains") == "example.com"
-    (warning,) = [w for w in rendering.warnings if "DNS" in w.message]
-    assert "DNS=192.0.2.53 192.0.2.54 removed" in warning.message
-    assert "DNS=9.9.9.9" in warning.message
+    port = UnitFile.parse(rendering.files[DIR / "10-eno1.network"])
+    assert port.get("Network", "DNS") is None and port.get("Network", "Domains") is None
+    assert not [w for w in rendering.warnings if "DNS" in w.message]
+
+
+def test_dns_entries_ifsmith_does_not_model_move_to_the_master_as_written() -> None:
+    view = files(
+        {
+            "10-eno1.network": (
+                "[Match]\nName=eno1\n\n[Network]\nAddress=192.0.2.10/24\n"
+                "DNS=192.0.2.53 192.0.2.9#dns.example\nDomains=example.com ~corp\n\n"
+                "[Route]\nDestination=10.60.0.0/16\nGateway=192.0.2.254\nTable=100\n"
+            ),
+        }
+    )
+    (eno1,) = networkd.read_files(view)
+    assert eno1.dns == Dns(("192.0.2.53",), ("example.com",))
+    rendering = networkd.render([bridge_over(eno1, True)], view)
+    master = UnitFile.parse(rendering.files[DIR / "10-ifsmith-br0.network"])
+    assert master.get_list("Network", "DNS") == ["192.0.2.53", "192.0.2.9#dns.example"]
+    assert master.get_list("Network", "Domains") == ["example.com", "~corp"]
+    (route,) = master.named("Route")
+    assert route.values("Table") == ["100"]
+    assert rendering.warnings == ()
 
 
 def test_an_active_backup_bond_without_primary_slave_stays_without() -> None:

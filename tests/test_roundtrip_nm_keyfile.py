@@ -435,7 +435,8 @@ def test_a_nic_that_becomes_a_port_moves_dns_and_routes_to_its_master() -> None:
     assert "uplink.nmconnection: -dns=192.0.2.53;192.0.2.54;" in lines
 
 
-def test_a_port_dns_the_master_sets_otherwise_is_a_warning_naming_both() -> None:
+def test_the_dns_the_model_gives_the_master_replaces_what_its_profile_said() -> None:
+    """The definition is the truth: br9's DNS is eth1's, moved with its addressing."""
     files = profiles(uplink=STATIC_ROUTES)
     br9 = (
         "[connection]\nid=br9\ntype=bridge\ninterface-name=br9\n\n"
@@ -444,12 +445,10 @@ def test_a_port_dns_the_master_sets_otherwise_is_a_warning_naming_both() -> None
     files.update(profiles(br9=br9))
     _lines, rendering = edit(nm_keyfile, files, eth1_into_br9)
     master = KeyFile.parse(rendering.files[DIR / "br9.nmconnection"])
-    assert master.get("ipv4", "dns") == "9.9.9.9;"
+    assert master.get("ipv4", "dns") == "192.0.2.53;192.0.2.54;"
     assert master.get("ipv4", "dns-search") == "example.com;"
-    assert [str(w) for w in rendering.warnings] == [
-        "warning: nm-keyfile: br9: ipv4.dns=192.0.2.53;192.0.2.54; of eth1 not moved here: "
-        "br9 has ipv4.dns=9.9.9.9;"
-    ]
+    assert master.get("ipv4", "route1") == "203.0.113.0/24,192.0.2.254"
+    assert rendering.warnings == ()
 
 
 def test_port_dns_into_a_master_without_ip_is_a_warning() -> None:
@@ -462,11 +461,11 @@ def test_port_dns_into_a_master_without_ip_is_a_warning() -> None:
     files = {**profiles(uplink=STATIC), **profiles(**VLAN_ON_BOND_UNDER_BRIDGE)}
     _lines, rendering = edit(nm_keyfile, files, into_bond)
     assert KeyFile.parse(rendering.files[DIR / "uplink.nmconnection"]).group("ipv4") is None
+    lost = "removed: a port has no IP settings, and its master does not take it"
     assert sorted(str(w) for w in rendering.warnings) == [
-        "warning: nm-keyfile: bond1: ipv4.dns-search=example.com; of eth1 dropped: "
-        "bond1 has ipv4 disabled",
-        "warning: nm-keyfile: bond1: ipv4.dns=192.0.2.53;192.0.2.54; of eth1 dropped: "
-        "bond1 has ipv4 disabled",
+        f"warning: nm-keyfile: eth1: DNS server 192.0.2.53 {lost}",
+        f"warning: nm-keyfile: eth1: DNS server 192.0.2.54 {lost}",
+        f"warning: nm-keyfile: eth1: search domain example.com {lost}",
     ]
 
 
