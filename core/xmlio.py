@@ -13,8 +13,10 @@ The parser is hardened: no DTD, no entities, no network access, no huge trees.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +26,13 @@ from lxml import etree
 
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.model import (
+    BOND_MS_MAX,
+    FORWARD_DELAY_MAX,
+    LINK_SPEED_MAX,
+    MTU_MAX,
+    MTU_MIN,
+    VLAN_TAG_MAX,
+    VLAN_TAG_MIN,
     ArpMon,
     ArpValidate,
     Bond,
@@ -42,7 +51,9 @@ from ifsmith.core.model import (
     StartMode,
     Vlan,
     XmitHashPolicy,
+    prefix_max,
 )
+from ifsmith.core.names import shown, xml_unsafe
 
 NS = "https://ifsmith.dev/xml/interface/1"
 _X = "{" + NS + "}"
@@ -90,9 +101,11 @@ def parse(data: bytes | str, source: str = "<input>") -> list[Interface]:
     root = load_tree(data, source)
     ctx = _Ctx(source)
     if root.tag == "interfaces":
+        _known(ctx, root, (), ("interface",))
         return [_parse_top(ctx, el) for el in _children(root, "interface")]
     if root.tag != "interface":
-        raise XmlError(f"{source}:{root.sourceline}: expected <interface>, found <{root.tag}>")
+        found = _qname(root, root.tag)
+        raise XmlError(f"{source}:{root.sourceline}: expected <interface>, found <{found}>")
     return [_parse_top(ctx, root)]
 
 
@@ -119,13 +132,30 @@ class _Ctx:
 
     def error(self, el: etree._Element, message: str) -> XmlError:
         name = el.get("name")
-        where = f"<{_local(el.tag)}>" if name is None else f"<{_local(el.tag)} name='{name}'>"
+        tag = _qname(el, el.tag)
+        where = f"<{tag}>" if name is None else f"<{tag} name='{_value(name)}'>"
         return XmlError(f"{self.source}:{el.sourceline}: {where}: {message}")
 
 
 def _local(tag: object) -> str:
     text = str(tag)
     return text.split("}", 1)[1] if text.startswith("{") else text
+
+
+def _qname(el: etree._Element, key: object) -> str:
+    """A tag or attribute name as the document wrote it (``ifsmith:min-links``)."""
+    text = str(key)
+    if not text.startswith("{"):
+        return text
+    uri, local = text[1:].split("}", 1)
+    prefix = next((p for p, u in el.nsmap.items() if u == uri and p), None)
+    return f"{prefix}:{local}" if prefix else text
+
+
+def _value(text: str, limit: int = 40) -> str:
+    """A value from the document, safe to print and not too long to read."""
+    text = shown(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _line(el: etree._Element) -> int | None:
@@ -156,18 +186,40 @@ def _enum(ctx: _Ctx, el: etree._Element, attr: str, kind: Callable[[str], _E]) -
     except ValueError:
         members: list[object] = list(kind) if isinstance(kind, enum.EnumMeta) else []
         allowed = ", ".join(str(v) for v in members)
-        raise ctx.error(el, f"invalid {attr}='{value}' (expected one of: {allowed})") from None
+        raise ctx.error(
+            el, f"invalid {_qname(el, attr)}='{_value(value)}' (expected one of: {allowed})"
+        ) from None
 
 
-def _uint(ctx: _Ctx, el: etree._Element, attr: str, *, required: bool = False) -> int | None:
+_DIGITS = re.compile(r"\s*0*([0-9]+)\s*")
+
+
+def _uint(
+    ctx: _Ctx,
+    el: etree._Element,
+    attr: str,
+    low: int,
+    high: int,
+    *,
+    required: bool = False,
+    why: str = "",
+) -> int | None:
+    """An integer attribute within its real range (``why`` says where the range comes from)."""
     value = el.get(attr)
     if value is None:
         if required:
-            raise ctx.error(el, f"missing attribute '{attr}'")
+            raise ctx.error(el, f"missing attribute '{_qname(el, attr)}'")
         return None
-    if not value.strip().isdigit():
-        raise ctx.error(el, f"{attr}='{value}' is not a non-negative integer")
-    return int(value)
+    name = _qname(el, attr)
+    found = _DIGITS.fullmatch(value)
+    if found is None:
+        raise ctx.error(el, f"{name}='{_value(value)}' is not a non-negative integer")
+    digits = found.group(1)
+    # Compare the length first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        note = f" ({why})" if why else ""
+        raise ctx.error(el, f"{name}='{_value(value)}' is outside {low}-{high}{note}")
+    return int(digits)
 
 
 def _yesno(ctx: _Ctx, el: etree._Element, attr: str, yes: str, no: str) -> bool | None:
@@ -178,14 +230,54 @@ def _yesno(ctx: _Ctx, el: etree._Element, attr: str, yes: str, no: str) -> bool 
         return True
     if value == no:
         return False
-    raise ctx.error(el, f"invalid {attr}='{value}' (expected '{yes}' or '{no}')")
+    raise ctx.error(
+        el, f"invalid {_qname(el, attr)}='{_value(value)}' (expected '{yes}' or '{no}')"
+    )
+
+
+def _known(
+    ctx: _Ctx,
+    el: etree._Element,
+    attrs: Iterable[str] = (),
+    children: Iterable[str] = (),
+) -> None:
+    """Refuse what the model would lose: an attribute, a child element or text that this
+    element does not carry (an ``ifsmith:`` extension of a later version, a typo, an element
+    of another namespace).  libvirt's own parser skips such things without a word."""
+    allowed = set(attrs)
+    for attr in el.attrib:
+        if attr not in allowed:
+            value = _value(str(el.get(attr)))
+            raise ctx.error(
+                el, f"unknown attribute {_qname(el, attr)}='{value}' (ifsmith does not carry it)"
+            )
+    tags = set(children)
+    _refuse_text(ctx, el, el.text)
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag not in tags:
+            inside = _qname(el, el.tag)
+            raise ctx.error(
+                child, f"unknown element inside <{inside}> (ifsmith does not carry it)"
+            )
+        _refuse_text(ctx, el, child.tail)
+
+
+def _refuse_text(ctx: _Ctx, el: etree._Element, text: str | None) -> None:
+    if text is not None and text.strip():
+        raise ctx.error(el, f"text '{_value(text.strip())}' is not part of the format")
 
 
 def _parse_top(ctx: _Ctx, el: etree._Element) -> Interface:
     return _parse_interface(ctx, el, top=True)
 
 
+_INTERFACE_CHILDREN = ("start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan")
+
+
 def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
+    _known(ctx, el, ("type", "name", _X + "label"), _INTERFACE_CHILDREN)
     type_ = _enum(ctx, el, "type", IfType)
     if type_ is None:
         raise ctx.error(el, "missing attribute 'type' (ethernet, bond, bridge or vlan)")
@@ -202,11 +294,11 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
                 raise ctx.error(sub, f"<{sub.tag}> is only allowed on the top-level interface")
     if mac is not None and type_ is not IfType.ETHERNET:
         raise ctx.error(mac, "<mac> is only allowed on an ethernet interface")
-    iface = Interface(
+    return Interface(
         type=type_,
         name=name,
-        start_mode=_enum(ctx, start, "mode", StartMode) if start is not None else None,
-        mtu=_uint(ctx, mtu, "size", required=True) if mtu is not None else None,
+        start_mode=_parse_start(ctx, start) if start is not None else None,
+        mtu=_parse_mtu(ctx, mtu) if mtu is not None else None,
         mac=_parse_mac(ctx, mac) if mac is not None else None,
         link=_parse_link(ctx, link) if link is not None else None,
         protocols=tuple(_parse_protocol(ctx, p) for p in _children(el, "protocol")),
@@ -216,19 +308,21 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         label=el.get(_X + "label"),
         line=_line(el),
     )
-    _refuse_unknown(ctx, el, {"start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan"})
-    return iface
 
 
-def _refuse_unknown(ctx: _Ctx, el: etree._Element, known: set[str]) -> None:
-    for child in el:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag not in known:
-            raise ctx.error(child, f"unknown element inside <{_local(el.tag)}>")
+def _parse_start(ctx: _Ctx, el: etree._Element) -> StartMode | None:
+    _known(ctx, el, ("mode",))
+    return _enum(ctx, el, "mode", StartMode)
+
+
+def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
+    _known(ctx, el, ("size",))
+    why = "IPv4's minimum to the largest Ethernet MTU"
+    return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
 
 
 def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
+    _known(ctx, el, ("address",))
     address = el.get("address")
     if address is None:
         raise ctx.error(el, "missing attribute 'address'")
@@ -236,10 +330,15 @@ def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
 
 
 def _parse_link(ctx: _Ctx, el: etree._Element) -> Link:
-    return Link(state=_enum(ctx, el, "state", LinkState), speed=_uint(ctx, el, "speed"))
+    _known(ctx, el, ("state", "speed"))
+    return Link(
+        state=_enum(ctx, el, "state", LinkState),
+        speed=_uint(ctx, el, "speed", 0, LINK_SPEED_MAX, why="Mbit/s, 32 bits"),
+    )
 
 
 def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
+    _known(ctx, el, ("family",), ("dhcp", "autoconf", "ip", "route"))
     family = _enum(ctx, el, "family", Family)
     if family is None:
         raise ctx.error(el, "missing attribute 'family' (ipv4 or ipv6)")
@@ -248,18 +347,24 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
     route = _child(ctx, el, "route")
     if autoconf is not None and family is Family.IPV4:
         raise ctx.error(autoconf, "<autoconf/> is only allowed for family='ipv6'")
+    if dhcp is not None:
+        _known(ctx, dhcp, ("peerdns",))
+    if autoconf is not None:
+        _known(ctx, autoconf)
     addresses = []
     for ip in _children(el, "ip"):
+        _known(ctx, ip, ("address", "prefix"))
         address = ip.get("address")
         if address is None:
             raise ctx.error(ip, "missing attribute 'address'")
-        addresses.append(IpAddress(address, _uint(ctx, ip, "prefix")))
+        prefix = _uint(ctx, ip, "prefix", 0, prefix_max(family), why=str(family))
+        addresses.append(IpAddress(address, prefix))
     gateway = None
     if route is not None:
+        _known(ctx, route, ("gateway",))
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
-    _refuse_unknown(ctx, el, {"dhcp", "autoconf", "ip", "route"})
     return Protocol(
         family=family,
         dhcp=dhcp is not None,
@@ -279,11 +384,12 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
         return None
     if type_ is not IfType.BOND:
         raise ctx.error(bond, f"<bond> inside an interface of type '{type_}'")
+    attrs = ("mode", _X + "xmit-hash-policy", _X + "lacp-rate", _X + "primary")
+    _known(ctx, bond, attrs, ("miimon", "arpmon", "interface"))
     miimon = _child(ctx, bond, "miimon")
     arpmon = _child(ctx, bond, "arpmon")
     if miimon is not None and arpmon is not None:
         raise ctx.error(arpmon, "a bond takes <miimon> or <arpmon>, not both")
-    _refuse_unknown(ctx, bond, {"miimon", "arpmon", "interface"})
     return Bond(
         mode=_enum(ctx, bond, "mode", BondMode),
         miimon=_parse_miimon(ctx, miimon) if miimon is not None else None,
@@ -296,27 +402,36 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
     )
 
 
+_MS = "milliseconds; the bonding driver's limit"
+
+
 def _parse_miimon(ctx: _Ctx, el: etree._Element) -> MiiMon:
+    _known(ctx, el, ("freq", "downdelay", "updelay", "carrier"))
     return MiiMon(
-        freq=_uint(ctx, el, "freq", required=True) or 0,
-        downdelay=_uint(ctx, el, "downdelay") or 0,
-        updelay=_uint(ctx, el, "updelay") or 0,
+        freq=_uint(ctx, el, "freq", 0, BOND_MS_MAX, required=True, why=_MS) or 0,
+        downdelay=_uint(ctx, el, "downdelay", 0, BOND_MS_MAX, why=_MS) or 0,
+        updelay=_uint(ctx, el, "updelay", 0, BOND_MS_MAX, why=_MS) or 0,
         carrier=_enum(ctx, el, "carrier", Carrier),
         line=_line(el),
     )
 
 
 def _parse_arpmon(ctx: _Ctx, el: etree._Element) -> ArpMon:
+    _known(ctx, el, ("interval", "target", "validate", _X + "targets"))
+    interval = _uint(ctx, el, "interval", 0, BOND_MS_MAX, required=True, why=_MS) or 0
     target = el.get("target")
     if target is None:
         raise ctx.error(el, "missing attribute 'target'")
     extra = (el.get(_X + "targets") or "").split()
     return ArpMon(
-        interval=_uint(ctx, el, "interval", required=True) or 0,
+        interval=interval,
         targets=(target, *extra),
         validate=_enum(ctx, el, "validate", ArpValidate),
         line=_line(el),
     )
+
+
+_SECONDS = re.compile(r"\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
 
 
 def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None:
@@ -327,16 +442,21 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
         return None
     if type_ is not IfType.BRIDGE:
         raise ctx.error(bridge, f"<bridge> inside an interface of type '{type_}'")
+    _known(ctx, bridge, ("stp", "delay"), ("interface",))
     delay_text = bridge.get("delay")
     delay = None
     if delay_text is not None:
-        try:
-            delay = float(delay_text)
-        except ValueError:
-            raise ctx.error(bridge, f"delay='{delay_text}' is not a number of seconds") from None
-        if not 0 <= delay < 1e6:
-            raise ctx.error(bridge, f"delay='{delay_text}' is out of range")
-    _refuse_unknown(ctx, bridge, {"interface"})
+        shown_delay = _value(delay_text)
+        if _SECONDS.fullmatch(delay_text) is None:
+            raise ctx.error(bridge, f"delay='{shown_delay}' is not a number of seconds")
+        whole = delay_text.strip().split(".", 1)[0].lstrip("0")
+        if len(whole) > len(str(int(FORWARD_DELAY_MAX))) or float(delay_text) > FORWARD_DELAY_MAX:
+            raise ctx.error(
+                bridge,
+                f"delay='{shown_delay}' is outside 0-{format_seconds(FORWARD_DELAY_MAX)} "
+                "(seconds; the kernel keeps a 32-bit count of centiseconds)",
+            )
+        delay = float(delay_text)
     return Bridge(
         stp=_yesno(ctx, bridge, "stp", "on", "off"),
         delay=delay,
@@ -353,13 +473,18 @@ def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
         return None
     if type_ is not IfType.VLAN:
         raise ctx.error(vlan, f"<vlan> inside an interface of type '{type_}'")
+    _known(ctx, vlan, ("tag", _X + "reorder-hdr"), ("interface",))
+    why = "0 and 4095 are reserved by 802.1Q"
+    tag = _uint(ctx, vlan, "tag", VLAN_TAG_MIN, VLAN_TAG_MAX, required=True, why=why) or 0
     parent_el = _child(ctx, vlan, "interface")
-    parent = parent_el.get("name") if parent_el is not None else None
-    if parent_el is not None and parent is None:
-        raise ctx.error(parent_el, "the VLAN's parent <interface> needs a name")
-    _refuse_unknown(ctx, vlan, {"interface"})
+    parent = None
+    if parent_el is not None:
+        _known(ctx, parent_el, ("name",))
+        parent = parent_el.get("name")
+        if parent is None:
+            raise ctx.error(parent_el, "the VLAN's parent <interface> needs a name")
     return Vlan(
-        tag=_uint(ctx, vlan, "tag", required=True) or 0,
+        tag=tag,
         parent=parent,
         reorder_hdr=_yesno(ctx, vlan, _X + "reorder-hdr", "on", "off"),
         line=_line(vlan),
@@ -370,8 +495,22 @@ def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
 # Formatting: libvirt's virInterfaceDefDevFormat and friends, element by element.
 
 
-def _q(value: str) -> str:
-    """An attribute value as libvirt's virBufferEscapeString writes it (single quotes)."""
+_NAME = "interface name"
+
+
+def _q(value: str, what: str = "value") -> str:
+    """An attribute value as libvirt's virBufferEscapeString writes it (single quotes).
+
+    A character XML 1.0 cannot carry at all (ESC and the other C0 controls, which a kernel
+    interface name may hold) is refused with the value shown escaped, never written into
+    a document no reader accepts."""
+    bad = xml_unsafe(value)
+    if bad is not None:
+        hint = " (rename it: ip link set dev OLD name NEW)" if what == _NAME else ""
+        raise XmlError(
+            f"cannot write the {what} '{shown(value)}' as XML: it holds {shown(bad)}, "
+            f"a character XML cannot carry{hint}"
+        )
     # Whitespace other than a space must be a character reference, or a parser turns it
     # into a space (attribute-value normalisation) and a label would not round-trip.
     return _escape(
@@ -410,6 +549,52 @@ def to_document(interfaces: Sequence[Interface]) -> str:
     return "\n".join(out.lines) + "\n"
 
 
+def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
+    """The interface as libvirt's format alone can say it, and what that leaves out (one
+    line each, e.g. ``bond0: ifsmith:lacp-rate='fast'``)."""
+    left: list[str] = []
+
+    def strip(sub: Interface) -> Interface:
+        changes: dict[str, object] = {}
+        where = shown(sub.name)
+        if sub.label is not None:
+            left.append(f"{where}: ifsmith:label='{shown(sub.label)}'")
+            changes["label"] = None
+        if sub.bond is not None:
+            bond = sub.bond
+            dropped = {
+                "xmit-hash-policy": bond.xmit_hash_policy,
+                "lacp-rate": bond.lacp_rate,
+                "primary": bond.primary_slave,
+            }
+            left.extend(
+                f"{where}: ifsmith:{k}='{shown(str(v))}'" for k, v in dropped.items() if v
+            )
+            arpmon = bond.arpmon
+            if arpmon is not None and len(arpmon.targets) > 1:
+                extra = " ".join(arpmon.targets[1:])
+                left.append(f"{where}: ifsmith:targets='{shown(extra)}'")
+                arpmon = dataclasses.replace(arpmon, targets=arpmon.targets[:1])
+            changes["bond"] = dataclasses.replace(
+                bond,
+                xmit_hash_policy=None,
+                lacp_rate=None,
+                primary_slave=None,
+                arpmon=arpmon,
+                slaves=tuple(strip(s) for s in bond.slaves),
+            )
+        if sub.bridge is not None:
+            ports = tuple(strip(p) for p in sub.bridge.ports)
+            changes["bridge"] = dataclasses.replace(sub.bridge, ports=ports)
+        if sub.vlan is not None and sub.vlan.reorder_hdr is not None:
+            on = "on" if sub.vlan.reorder_hdr else "off"
+            left.append(f"{where}: ifsmith:reorder-hdr='{on}'")
+            changes["vlan"] = dataclasses.replace(sub.vlan, reorder_hdr=None)
+        return dataclasses.replace(sub, **changes) if changes else sub  # type: ignore[arg-type]
+
+    return strip(iface), left
+
+
 def _uses_extensions(iface: Interface) -> bool:
     for sub, _master in iface.walk():
         if sub.label is not None:
@@ -427,7 +612,7 @@ def _uses_extensions(iface: Interface) -> bool:
 
 
 def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> None:
-    attrs = f"type='{iface.type}' name='{_q(iface.name)}'"
+    attrs = f"type='{iface.type}' name='{_q(iface.name, _NAME)}'"
     if ns:
         attrs = f"xmlns:ifsmith='{NS}' " + attrs
     if iface.label is not None:
@@ -514,7 +699,7 @@ def _format_bond(out: _Out, bond: Bond) -> None:
     if bond.lacp_rate is not None:
         text += f" ifsmith:lacp-rate='{bond.lacp_rate}'"
     if bond.primary_slave is not None:
-        text += f" ifsmith:primary='{_q(bond.primary_slave)}'"
+        text += f" ifsmith:primary='{_q(bond.primary_slave, _NAME)}'"
     out.add(text + ">")
     out.depth += 1
     if bond.miimon is not None:
@@ -551,7 +736,7 @@ def _format_vlan(out: _Out, vlan: Vlan) -> None:
         return
     out.add(text + ">")
     out.depth += 1
-    out.add(f"<interface name='{_q(vlan.parent)}'/>")
+    out.add(f"<interface name='{_q(vlan.parent, _NAME)}'/>")
     out.depth -= 1
     out.add("</vlan>")
 
@@ -589,8 +774,28 @@ def schema_problems(data: bytes, schema: Path | None = None) -> list[tuple[int, 
     for el in targets:
         rng = _load_schema(path, el.get("type") or "")
         if not rng.validate(etree.ElementTree(el)):
-            problems.extend((e.line, e.message) for e in rng.error_log)
+            problems.extend(_schema_problem(el, e) for e in rng.error_log)
     return problems
+
+
+_NAMED = re.compile(r"[Ee]lement (\S+?)[, ]|element (\S+)$|attribute (\S+) for element (\S+)")
+
+
+def _schema_problem(top: etree._Element, entry: etree._LogEntry) -> tuple[int, str]:
+    """One RelaxNG complaint led by the element it is about and that element's line (libxml2
+    reports some with line 0 and no path: the element is then found by its name)."""
+    found: etree._Element | None = None
+    if entry.path:
+        hits = top.getroottree().xpath(entry.path)
+        found = hits[0] if isinstance(hits, list) and hits else None
+    match = _NAMED.search(entry.message)
+    tag = next((g for g in (match.groups()[::-1] if match else ()) if g), None)
+    if found is None and tag is not None:
+        found = next((e for e in top.iter() if isinstance(e.tag, str) and _local(e.tag) == tag), None)
+    if not isinstance(found, etree._Element):
+        found = top
+    line = entry.line or found.sourceline or top.sourceline or 0
+    return line, f"<{_qname(found, found.tag)}>: {entry.message} (RelaxNG schema)"
 
 
 _SCHEMAS: dict[tuple[Path, str], etree.RelaxNG] = {}
