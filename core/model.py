@@ -16,7 +16,6 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-
 # The real ranges of the model's numbers: what the kernel accepts.  The XML parser checks
 # them before anything else (core.xmlio), core.checks again for values built elsewhere.
 U32_MAX = 2**32 - 1

@@ -38,7 +38,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_format(args: argparse.Namespace, host: Host) -> int:
-    from ifsmith.core.xmlio import parse_file, to_document, without_extensions
+    from ifsmith.core.xmlio import parse_file, to_document
+    from ifsmith.core.xmlschema import without_extensions
 
     interfaces = parse_file(args.file)
     if args.libvirt:
@@ -70,7 +71,8 @@ def _validate_one(name: str, known: set[str], *, offline: bool) -> bool:
     from ifsmith.core.checks import check
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.names import shown
-    from ifsmith.core.xmlio import parse, schema_problems
+    from ifsmith.core.xmlio import parse
+    from ifsmith.core.xmlschema import schema_problems
 
     try:
         data = sys.stdin.buffer.read() if name == "-" else _read(name)
