@@ -26,10 +26,24 @@ def shown(name: str) -> str:
     that are not UTF-8 and backslashes escaped as Python's repr does (``a\\x1bb``)."""
     if name.isprintable() and "\\" not in name:
         return name
+    return _escaped(name, keep="")
+
+
+def shown_text(text: str) -> str:
+    """A message as it may reach a terminal: like ``shown``, but lines and tabs stay and a
+    backslash is left alone (a message is not a name that must read back unambiguously)."""
+    if text.isprintable():
+        return text
+    return _escaped(text, keep="\n\t\\")
+
+
+def _escaped(text: str, keep: str) -> str:
     out = []
-    for ch in name:
+    for ch in text:
         code = ord(ch)
-        if ch == "\\":
+        if ch in keep:
+            out.append(ch)
+        elif ch == "\\":
             out.append("\\\\")
         elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
             out.append(f"\\x{code - 0xDC00:02x}")
@@ -72,7 +86,7 @@ def name_problem(name: str) -> str | None:
     if name in RESERVED:
         return (
             f"the kernel refuses the interface name '{name}' "
-            "(it names the sysctl directory net.ipv4.conf." + name + ")"
+            "(a /proc/sys/net/*/conf directory has that name)"
         )
     if "%" in name:
         return (

@@ -507,10 +507,12 @@ def _q(value: str, what: str = "value") -> str:
     bad = xml_unsafe(value)
     if bad is not None:
         hint = " (rename it: ip link set dev OLD name NEW)" if what == _NAME else ""
-        raise XmlError(
-            f"cannot write the {what} '{shown(value)}' as XML: it holds {shown(bad)}, "
-            f"a character XML cannot carry{hint}"
+        held = (
+            f"the byte {shown(bad)}, which is not UTF-8"
+            if 0xDC80 <= ord(bad) <= 0xDCFF
+            else f"{shown(bad)}, a character XML cannot carry"
         )
+        raise XmlError(f"cannot write the {what} '{shown(value)}' as XML: it holds {held}{hint}")
     # Whitespace other than a space must be a character reference, or a parser turns it
     # into a space (attribute-value normalisation) and a label would not round-trip.
     return _escape(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
+from ifsmith.core.names import shown
 
 if TYPE_CHECKING:
     from ifsmith.backends import Backend
@@ -289,8 +290,8 @@ def list_inactive(args: argparse.Namespace, host: Host) -> int:
     print(f"{'NAME':<16} {'TYPE':<9} {'START':<8} {'MASTER':<16} ADDRESSES")
     for r in rows:
         print(
-            f"{r['name']:<16} {r['type']:<9} {r['start'] or '-':<8} "
-            f"{r['master'] or '-':<16} {' '.join(r['addresses']) or '-'}"
+            f"{shown(r['name']):<16} {r['type']:<9} {r['start'] or '-':<8} "
+            f"{shown(r['master'] or '-'):<16} {' '.join(r['addresses']) or '-'}"
         )
     return 0
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
+from ifsmith.core.names import shown
 
 if TYPE_CHECKING:
     from ifsmith.core.model import Interface, LiveHost
@@ -535,7 +536,8 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
-    print(f"{summary['id']}: {summary['state']} ({summary['action']} {' '.join(summary['names'])})")
+    names = " ".join(shown(n) for n in summary["names"])
+    print(f"{summary['id']}: {summary['state']} ({summary['action']} {names})")
     if summary["watchdog"] == "dead":
         print(f"  its watchdog is dead (pid {current.meta.get('watchdog_pid', 'never recorded')}): "
               "nothing will confirm or roll back this change; run `ifsmith recover`")  # fmt: skip
@@ -559,7 +561,8 @@ def cmd_history(args: argparse.Namespace, host: Host) -> int:
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
-        print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {' '.join(r['names'])}"
+        names = " ".join(shown(n) for n in r["names"])
+        print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {names}"
               + (f"  ({r['reason']})" if r["reason"] else "")
               + ("  (its watchdog is dead: run `ifsmith recover`)"
                  if r["watchdog"] == "dead" else ""))  # fmt: skip
