@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
-from ifsmith.core.names import shown
+from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:
     from ifsmith.backends import Backend
@@ -121,7 +121,7 @@ def render_for(
     except UnsafeValue as exc:
         raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
     for warning in rendering.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     return rendering
 
 
@@ -209,7 +209,7 @@ def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
         )
     rendering = backend.undefine(args.names, files)
     for warning in rendering.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     return _write(host, rendering)
 
 

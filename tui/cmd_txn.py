@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
-from ifsmith.core.names import shown
+from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:
     from ifsmith.core.model import Interface, LiveHost
@@ -311,7 +311,7 @@ def _render(
     # definitions are rendered on top: iface-unbridge's port is written, not undefined.
     gone = backend.undefine(remove, HostFiles(host))
     for warning in gone.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     rendering = render_for(backend, desired, host, RenderedFiles(HostFiles(host), gone))
     files = {**{p: b for p, b in gone.files.items() if p not in rendering.removed},
              **rendering.files}  # fmt: skip
