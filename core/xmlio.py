@@ -376,14 +376,26 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
     )
 
 
-def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
-    bond = _child(ctx, el, "bond")
-    if bond is None:
-        if type_ is IfType.BOND:
-            raise ctx.error(el, "a bond needs a <bond> element with its slaves")
+def _typed_child(
+    ctx: _Ctx, el: etree._Element, type_: IfType, owner: IfType, missing: str
+) -> etree._Element | None:
+    """The <bond>, <bridge> or <vlan> child (named as ``owner``), required in an interface
+    of that type and refused in any other."""
+    found = _child(ctx, el, str(owner))
+    if found is None:
+        if type_ is owner:
+            raise ctx.error(el, missing)
         return None
-    if type_ is not IfType.BOND:
-        raise ctx.error(bond, f"<bond> inside an interface of type '{type_}'")
+    if type_ is not owner:
+        raise ctx.error(found, f"<{owner}> inside an interface of type '{type_}'")
+    return found
+
+
+def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
+    missing = "a bond needs a <bond> element with its slaves"
+    bond = _typed_child(ctx, el, type_, IfType.BOND, missing)
+    if bond is None:
+        return None
     attrs = ("mode", _X + "xmit-hash-policy", _X + "lacp-rate", _X + "primary")
     _known(ctx, bond, attrs, ("miimon", "arpmon", "interface"))
     miimon = _child(ctx, bond, "miimon")
@@ -435,13 +447,10 @@ _SECONDS = re.compile(r"\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
 
 
 def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None:
-    bridge = _child(ctx, el, "bridge")
+    missing = "a bridge needs a <bridge> element (it may be empty)"
+    bridge = _typed_child(ctx, el, type_, IfType.BRIDGE, missing)
     if bridge is None:
-        if type_ is IfType.BRIDGE:
-            raise ctx.error(el, "a bridge needs a <bridge> element (it may be empty)")
         return None
-    if type_ is not IfType.BRIDGE:
-        raise ctx.error(bridge, f"<bridge> inside an interface of type '{type_}'")
     _known(ctx, bridge, ("stp", "delay"), ("interface",))
     delay_text = bridge.get("delay")
     delay = None
@@ -466,13 +475,9 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
 
 
 def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
-    vlan = _child(ctx, el, "vlan")
+    vlan = _typed_child(ctx, el, type_, IfType.VLAN, "a vlan needs a <vlan tag='…'> element")
     if vlan is None:
-        if type_ is IfType.VLAN:
-            raise ctx.error(el, "a vlan needs a <vlan tag='…'> element")
         return None
-    if type_ is not IfType.VLAN:
-        raise ctx.error(vlan, f"<vlan> inside an interface of type '{type_}'")
     _known(ctx, vlan, ("tag", _X + "reorder-hdr"), ("interface",))
     why = "0 and 4095 are reserved by 802.1Q"
     tag = _uint(ctx, vlan, "tag", VLAN_TAG_MIN, VLAN_TAG_MAX, required=True, why=why) or 0

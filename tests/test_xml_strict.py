@@ -4,13 +4,13 @@ checked against their real range first, as an admin meets it on the command line
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.netns import can_make_netns, make_netns
+from tests.test_cli_xml import ifsmith
 
 NS = "xmlns:ifsmith='https://ifsmith.dev/xml/interface/1'"
 
@@ -29,15 +29,6 @@ def netns() -> Iterator[str]:
 def samples(anchors: Path) -> Path:
     """libvirt's own interface samples (tests/interfaceschemadata)."""
     return anchors / "libvirt/tests/interfaceschemadata"
-
-
-def ifsmith(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ifsmith.tui.cli", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-    )
 
 
 def bridge(bridge_attrs: str = "", inner: str = "", top: str = "") -> str:
