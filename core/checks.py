@@ -13,19 +13,28 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ifsmith.core.model import (
+    BOND_MS_MAX,
+    FORWARD_DELAY_MAX,
+    MTU_MAX,
+    MTU_MIN,
     PRIMARY_MODES,
+    STP_FORWARD_DELAY_MAX,
+    STP_FORWARD_DELAY_MIN,
+    VLAN_TAG_MAX,
+    VLAN_TAG_MIN,
+    Bond,
     BondMode,
     Family,
     IfType,
     Interface,
     Protocol,
+    prefix_max,
 )
+from ifsmith.core.names import IFNAMSIZ, name_problem, shown
+
+__all__ = ["IFNAMSIZ", "MTU_MAX", "MTU_MIN", "Problem", "check", "errors", "name_problem"]
 
 Severity = Literal["error", "warning"]
-
-MTU_MIN = 68
-MTU_MAX = 65535
-IFNAMSIZ = 16  # including the terminating NUL: names are 1-15 bytes
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,8 @@ class Problem:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        where = f"{self.interface} (line {self.line})" if self.line else self.interface
+        name = shown(self.interface)
+        where = f"{name} (line {self.line})" if self.line else name
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{prefix}{where}: {self.message}"
 
@@ -44,21 +54,6 @@ class Problem:
 def errors(problems: Sequence[Problem]) -> list[Problem]:
     """Only the problems that make a document invalid."""
     return [p for p in problems if p.severity == "error"]
-
-
-def name_problem(name: str) -> str | None:
-    """Why the kernel would refuse this interface name, or None when it is fine."""
-    raw = name.encode("utf-8", errors="surrogateescape")
-    if not raw:
-        return "an interface name cannot be empty"
-    if len(raw) >= IFNAMSIZ:
-        return f"interface name '{name}' is {len(raw)} bytes; the kernel allows at most 15"
-    if name in (".", ".."):
-        return f"'{name}' is not a valid interface name"
-    for ch in name:
-        if ch == "/" or ch == ":" or ch.isspace() or ord(ch) < 0x20 or ch == "\x7f":
-            return f"interface name '{name}' contains {ch!r}, which the kernel refuses"
-    return None
 
 
 def mac_problem(mac: str) -> str | None:
@@ -77,16 +72,20 @@ def mac_problem(mac: str) -> str | None:
     return None
 
 
-def check(interfaces: Sequence[Interface], known_names: Collection[str] = ()) -> list[Problem]:
+def check(
+    interfaces: Sequence[Interface], known_names: Collection[str] = (), *, offline: bool = False
+) -> list[Problem]:
     """Every semantic problem of a set of interface definitions.
 
     ``known_names`` are interfaces that exist elsewhere (live or in the configuration), so a
     VLAN's parent may be one of them instead of being defined in the same document.
+    ``offline``: the documents are for another machine (validate, render, diff for a
+    --root), so a VLAN parent found nowhere is a warning, not an error.
     """
-    return list(_check(interfaces, set(known_names)))
+    return list(_check(interfaces, set(known_names), offline))
 
 
-def _check(interfaces: Sequence[Interface], known: set[str]) -> Iterator[Problem]:
+def _check(interfaces: Sequence[Interface], known: set[str], offline: bool) -> Iterator[Problem]:
     defined: dict[str, Interface] = {}
     owner: dict[str, tuple[str, str]] = {}  # subordinate → (master, "slave" | "port")
     for top in interfaces:
@@ -130,8 +129,10 @@ def _check(interfaces: Sequence[Interface], known: set[str]) -> Iterator[Problem
             if parent is not None and parent not in defined and parent not in known:
                 yield Problem(
                     iface.name,
-                    f"VLAN parent {parent} is neither defined here nor present on the host",
+                    f"VLAN parent {shown(parent)} is neither defined here nor present on "
+                    + ("this host; it must exist on the target" if offline else "the host"),
                     iface.vlan.line if iface.vlan else iface.line,
+                    "warning" if offline else "error",
                 )
             if parent is not None and parent == iface.name:
                 yield Problem(iface.name, "a VLAN cannot be its own parent", iface.line)
@@ -175,10 +176,48 @@ def _check_interface(iface: Interface, master: Interface | None) -> Iterator[Pro
                 )
             if port.name == iface.name:
                 yield Problem(iface.name, "a bridge cannot be its own port", port.line)
-    if iface.vlan is not None and not 0 <= iface.vlan.tag <= 4094:
-        yield Problem(iface.name, f"VLAN tag {iface.vlan.tag} is outside 0-4094", iface.vlan.line)
+    if iface.vlan is not None and not VLAN_TAG_MIN <= iface.vlan.tag <= VLAN_TAG_MAX:
+        yield Problem(
+            iface.name,
+            f"VLAN tag {iface.vlan.tag} is outside {VLAN_TAG_MIN}-{VLAN_TAG_MAX} "
+            "(0 and 4095 are reserved by 802.1Q)",
+            iface.vlan.line,
+        )
+    if iface.bridge is not None:
+        yield from _check_delay(iface)
     if iface.vlan is not None and iface.vlan.parent is None:
         yield Problem(iface.name, "the VLAN names no parent interface", iface.vlan.line)
+
+
+def _check_delay(iface: Interface) -> Iterator[Problem]:
+    bridge = iface.bridge
+    if bridge is None or bridge.delay is None:
+        return
+    delay, line = bridge.delay, bridge.line or iface.line
+    if not 0 <= delay <= FORWARD_DELAY_MAX:
+        yield Problem(
+            iface.name,
+            f"forward delay {delay:g} s is outside 0-{FORWARD_DELAY_MAX:.2f} s "
+            "(the kernel keeps a 32-bit count of centiseconds)",
+            line,
+        )
+        return
+    if abs(delay * 100 - round(delay * 100)) > 1e-6:
+        yield Problem(
+            iface.name,
+            f"forward delay {delay:g} s is finer than the kernel's 0.01 s; "
+            f"it becomes {round(delay * 100) / 100:g} s",
+            line,
+            "warning",
+        )
+    if bridge.stp and not STP_FORWARD_DELAY_MIN <= delay <= STP_FORWARD_DELAY_MAX:
+        yield Problem(
+            iface.name,
+            f"forward delay {delay:g} s is outside {STP_FORWARD_DELAY_MIN:g}-"
+            f"{STP_FORWARD_DELAY_MAX:g} s, which the kernel requires while STP is on",
+            line,
+            "warning",
+        )
 
 
 def _check_bond(iface: Interface) -> Iterator[Problem]:
@@ -214,6 +253,13 @@ def _check_bond(iface: Interface) -> Iterator[Problem]:
                 iface.name,
                 f"the kernel does not support ARP monitoring in mode {bond.mode}; use miimon",
                 arp.line,
+            )
+    for what, value, mon_line in _bond_numbers(bond):
+        if not 0 <= value <= BOND_MS_MAX:
+            yield Problem(
+                iface.name,
+                f"{what} {value} ms is outside 0-{BOND_MS_MAX} (the bonding driver's limit)",
+                mon_line or line,
             )
     if bond.miimon is not None:
         mii = bond.miimon
@@ -255,6 +301,19 @@ def _check_bond(iface: Interface) -> Iterator[Problem]:
             )
 
 
+def _bond_numbers(bond: Bond) -> list[tuple[str, int, int | None]]:
+    """The bond's millisecond values, each with its name and line."""
+    found = []
+    if bond.miimon is not None:
+        mii = bond.miimon
+        for what, value in (("miimon freq", mii.freq), ("updelay", mii.updelay)):
+            found.append((what, value, mii.line))
+        found.append(("downdelay", mii.downdelay, mii.line))
+    if bond.arpmon is not None:
+        found.append(("arpmon interval", bond.arpmon.interval, bond.arpmon.line))
+    return found
+
+
 def _is_address(text: str, family: Family) -> bool:
     if "%" in text:
         # Python accepts any IPv6 scope id ("fe80::1%anything"), and whatever follows the
@@ -269,7 +328,7 @@ def _is_address(text: str, family: Family) -> bool:
 
 def _check_protocol(iface: Interface, proto: Protocol) -> Iterator[Problem]:
     line = proto.line or iface.line
-    max_prefix = 32 if proto.family is Family.IPV4 else 128
+    max_prefix = prefix_max(proto.family)
     networks = []
     for ip in proto.addresses:
         if not _is_address(ip.address, proto.family):

@@ -16,6 +16,25 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+# The real ranges of the model's numbers: what the kernel accepts.  The XML parser checks
+# them before anything else (core.xmlio), core.checks again for values built elsewhere.
+U32_MAX = 2**32 - 1
+INT_MAX = 2**31 - 1
+MTU_MIN, MTU_MAX = 68, 65535  # IPv4's minimum; ETH_MAX_MTU
+VLAN_TAG_MIN, VLAN_TAG_MAX = 1, 4094  # 0 and 4095 are reserved (802.1Q)
+# miimon, updelay, downdelay, arp_interval (ms): bonding's bond_intmax_tbl, 0..INT_MAX.
+BOND_MS_MAX = INT_MAX
+LINK_SPEED_MAX = U32_MAX  # Mbit/s, ethtool's u32
+# A bridge's forward delay travels as a u32 count of centiseconds (IFLA_BR_FORWARD_DELAY);
+# with STP on the kernel accepts only 2-30 s (BR_MIN/MAX_FORWARD_DELAY).
+FORWARD_DELAY_MAX = U32_MAX / 100
+STP_FORWARD_DELAY_MIN, STP_FORWARD_DELAY_MAX = 2.0, 30.0
+
+
+def prefix_max(family: Family) -> int:
+    """The longest prefix of a family: 32 for IPv4, 128 for IPv6."""
+    return 32 if family is Family.IPV4 else 128
+
 
 class IfType(enum.StrEnum):
     ETHERNET = "ethernet"

@@ -5,8 +5,9 @@ has them.  Output is canonical and byte-identical to libvirt's formatter
 (``virInterfaceDefFormat``): two-space indent, single-quoted attributes, and the element
 order libvirt writes.  What libvirt does not model (bond xmit_hash_policy and lacp_rate,
 extra ARP targets, VLAN reorder_hdr, a label) is written as attributes in the ``ifsmith:``
-namespace; ``strip_extensions`` removes them for tools that validate against libvirt's
-schema.
+namespace; ``core.xmlschema`` removes them for tools that validate against libvirt's
+schema.  What the model does not carry (an unknown attribute, element or text) is refused
+with its name and line, never dropped; numbers are checked against their real range first.
 
 The parser is hardened: no DTD, no entities, no network access, no huge trees.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -24,6 +26,13 @@ from lxml import etree
 
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.model import (
+    BOND_MS_MAX,
+    FORWARD_DELAY_MAX,
+    LINK_SPEED_MAX,
+    MTU_MAX,
+    MTU_MIN,
+    VLAN_TAG_MAX,
+    VLAN_TAG_MIN,
     ArpMon,
     ArpValidate,
     Bond,
@@ -44,7 +53,9 @@ from ifsmith.core.model import (
     StartMode,
     Vlan,
     XmitHashPolicy,
+    prefix_max,
 )
+from ifsmith.core.names import shown, xml_unsafe
 
 NS = "https://ifsmith.dev/xml/interface/1"
 _X = "{" + NS + "}"
@@ -92,9 +103,11 @@ def parse(data: bytes | str, source: str = "<input>") -> list[Interface]:
     root = load_tree(data, source)
     ctx = _Ctx(source)
     if root.tag == "interfaces":
+        _known(ctx, root, (), ("interface",))
         return [_parse_top(ctx, el) for el in _children(root, "interface")]
     if root.tag != "interface":
-        raise XmlError(f"{source}:{root.sourceline}: expected <interface>, found <{root.tag}>")
+        found = _qname(root, root.tag)
+        raise XmlError(f"{source}:{root.sourceline}: expected <interface>, found <{found}>")
     return [_parse_top(ctx, root)]
 
 
@@ -121,13 +134,30 @@ class _Ctx:
 
     def error(self, el: etree._Element, message: str) -> XmlError:
         name = el.get("name")
-        where = f"<{_local(el.tag)}>" if name is None else f"<{_local(el.tag)} name='{name}'>"
+        tag = _qname(el, el.tag)
+        where = f"<{tag}>" if name is None else f"<{tag} name='{_value(name)}'>"
         return XmlError(f"{self.source}:{el.sourceline}: {where}: {message}")
 
 
 def _local(tag: object) -> str:
     text = str(tag)
     return text.split("}", 1)[1] if text.startswith("{") else text
+
+
+def _qname(el: etree._Element, key: object) -> str:
+    """A tag or attribute name as the document wrote it (``ifsmith:min-links``)."""
+    text = str(key)
+    if not text.startswith("{"):
+        return text
+    uri, local = text[1:].split("}", 1)
+    prefix = next((p for p, u in el.nsmap.items() if u == uri and p), None)
+    return f"{prefix}:{local}" if prefix else text
+
+
+def _value(text: str, limit: int = 40) -> str:
+    """A value from the document, safe to print and not too long to read."""
+    text = shown(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _line(el: etree._Element) -> int | None:
@@ -158,18 +188,40 @@ def _enum(ctx: _Ctx, el: etree._Element, attr: str, kind: Callable[[str], _E]) -
     except ValueError:
         members: list[object] = list(kind) if isinstance(kind, enum.EnumMeta) else []
         allowed = ", ".join(str(v) for v in members)
-        raise ctx.error(el, f"invalid {attr}='{value}' (expected one of: {allowed})") from None
+        raise ctx.error(
+            el, f"invalid {_qname(el, attr)}='{_value(value)}' (expected one of: {allowed})"
+        ) from None
 
 
-def _uint(ctx: _Ctx, el: etree._Element, attr: str, *, required: bool = False) -> int | None:
+_DIGITS = re.compile(r"\s*0*([0-9]+)\s*")
+
+
+def _uint(
+    ctx: _Ctx,
+    el: etree._Element,
+    attr: str,
+    low: int,
+    high: int,
+    *,
+    required: bool = False,
+    why: str = "",
+) -> int | None:
+    """An integer attribute within its real range (``why`` says where the range comes from)."""
     value = el.get(attr)
     if value is None:
         if required:
-            raise ctx.error(el, f"missing attribute '{attr}'")
+            raise ctx.error(el, f"missing attribute '{_qname(el, attr)}'")
         return None
-    if not value.strip().isdigit():
-        raise ctx.error(el, f"{attr}='{value}' is not a non-negative integer")
-    return int(value)
+    name = _qname(el, attr)
+    found = _DIGITS.fullmatch(value)
+    if found is None:
+        raise ctx.error(el, f"{name}='{_value(value)}' is not a non-negative integer")
+    digits = found.group(1)
+    # Compare the length first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(high)) or not low <= int(digits) <= high:
+        note = f" ({why})" if why else ""
+        raise ctx.error(el, f"{name}='{_value(value)}' is outside {low}-{high}{note}")
+    return int(digits)
 
 
 def _yesno(ctx: _Ctx, el: etree._Element, attr: str, yes: str, no: str) -> bool | None:
@@ -180,14 +232,56 @@ def _yesno(ctx: _Ctx, el: etree._Element, attr: str, yes: str, no: str) -> bool 
         return True
     if value == no:
         return False
-    raise ctx.error(el, f"invalid {attr}='{value}' (expected '{yes}' or '{no}')")
+    raise ctx.error(
+        el, f"invalid {_qname(el, attr)}='{_value(value)}' (expected '{yes}' or '{no}')"
+    )
+
+
+def _known(
+    ctx: _Ctx,
+    el: etree._Element,
+    attrs: Iterable[str] = (),
+    children: Iterable[str] = (),
+) -> None:
+    """Refuse what the model would lose: an attribute, a child element or text that this
+    element does not carry (an ``ifsmith:`` extension of a later version, a typo, an element
+    of another namespace).  libvirt's own parser skips such things without a word."""
+    allowed = set(attrs)
+    for attr in el.attrib:
+        if attr not in allowed:
+            value = _value(str(el.get(attr)))
+            raise ctx.error(
+                el, f"unknown attribute {_qname(el, attr)}='{value}' (ifsmith does not carry it)"
+            )
+    tags = set(children)
+    _refuse_text(ctx, el, el.text)
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag not in tags:
+            inside = _qname(el, el.tag)
+            raise ctx.error(
+                child, f"unknown element inside <{inside}> (ifsmith does not carry it)"
+            )
+        _refuse_text(ctx, el, child.tail)
+
+
+def _refuse_text(ctx: _Ctx, el: etree._Element, text: str | None) -> None:
+    if text is not None and text.strip():
+        raise ctx.error(el, f"text '{_value(text.strip())}' is not part of the format")
 
 
 def _parse_top(ctx: _Ctx, el: etree._Element) -> Interface:
     return _parse_interface(ctx, el, top=True)
 
 
+_INTERFACE_CHILDREN = (
+    "start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan", _X + "dns",
+)  # fmt: skip
+
+
 def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
+    _known(ctx, el, ("type", "name", _X + "label", _X + "mac"), _INTERFACE_CHILDREN)
     type_ = _enum(ctx, el, "type", IfType)
     if type_ is None:
         raise ctx.error(el, "missing attribute 'type' (ethernet, bond, bridge or vlan)")
@@ -210,11 +304,11 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
     xmac = el.get(_X + "mac")
     if xmac is not None and type_ is IfType.ETHERNET:
         raise ctx.error(el, "an ethernet's MAC is libvirt's <mac address=...>, not ifsmith:mac")
-    iface = Interface(
+    return Interface(
         type=type_,
         name=name,
-        start_mode=_enum(ctx, start, "mode", StartMode) if start is not None else None,
-        mtu=_uint(ctx, mtu, "size", required=True) if mtu is not None else None,
+        start_mode=_parse_start(ctx, start) if start is not None else None,
+        mtu=_parse_mtu(ctx, mtu) if mtu is not None else None,
         mac=_parse_mac(ctx, mac) if mac is not None else xmac,
         link=_parse_link(ctx, link) if link is not None else None,
         protocols=tuple(_parse_protocol(ctx, p) for p in _children(el, "protocol")),
@@ -225,31 +319,13 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         line=_line(el),
         dns=_parse_dns(ctx, el, top),
     )
-    _refuse_unknown(
-        ctx, el, {"start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan", _X + "dns"}
-    )
-    return iface
-
-
-def _parse_route(ctx: _Ctx, el: etree._Element) -> Route:
-    address = el.get("address")
-    if address is None:
-        raise ctx.error(el, "missing attribute 'address' (the destination network)")
-    prefix = _uint(ctx, el, "prefix", required=True)
-    assert prefix is not None
-    return Route(
-        address=address,
-        prefix=prefix,
-        gateway=el.get("gateway"),
-        metric=_uint(ctx, el, "metric"),
-        line=_line(el),
-    )
 
 
 def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
     dns = _child(ctx, el, _X + "dns")
     if dns is None:
         return None
+    _known(ctx, dns, ("servers", "search"))
     if not top:
         raise ctx.error(dns, "<dns> is only allowed on the top-level interface")
     servers = tuple((dns.get("servers") or "").split())
@@ -259,15 +335,35 @@ def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
     return Dns(servers=servers, search=search, line=_line(dns))
 
 
-def _refuse_unknown(ctx: _Ctx, el: etree._Element, known: set[str]) -> None:
-    for child in el:
-        if not isinstance(child.tag, str):
-            continue
-        if child.tag not in known:
-            raise ctx.error(child, f"unknown element inside <{_local(el.tag)}>")
+def _parse_route(ctx: _Ctx, el: etree._Element, family: Family) -> Route:
+    _known(ctx, el, ("address", "prefix", "gateway", "metric"))
+    address = el.get("address")
+    if address is None:
+        raise ctx.error(el, "missing attribute 'address' (the destination network)")
+    prefix = _uint(ctx, el, "prefix", 0, prefix_max(family), required=True, why=str(family))
+    assert prefix is not None
+    return Route(
+        address=address,
+        prefix=prefix,
+        gateway=el.get("gateway"),
+        metric=_uint(ctx, el, "metric", 0, 2**32 - 1, why="32 bits"),
+        line=_line(el),
+    )
+
+
+def _parse_start(ctx: _Ctx, el: etree._Element) -> StartMode | None:
+    _known(ctx, el, ("mode",))
+    return _enum(ctx, el, "mode", StartMode)
+
+
+def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
+    _known(ctx, el, ("size",))
+    why = "IPv4's minimum to the largest Ethernet MTU"
+    return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
 
 
 def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
+    _known(ctx, el, ("address",))
     address = el.get("address")
     if address is None:
         raise ctx.error(el, "missing attribute 'address'")
@@ -275,10 +371,15 @@ def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
 
 
 def _parse_link(ctx: _Ctx, el: etree._Element) -> Link:
-    return Link(state=_enum(ctx, el, "state", LinkState), speed=_uint(ctx, el, "speed"))
+    _known(ctx, el, ("state", "speed"))
+    return Link(
+        state=_enum(ctx, el, "state", LinkState),
+        speed=_uint(ctx, el, "speed", 0, LINK_SPEED_MAX, why="Mbit/s, 32 bits"),
+    )
 
 
 def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
+    _known(ctx, el, ("family",), ("dhcp", "autoconf", "ip", "route", _X + "route"))
     family = _enum(ctx, el, "family", Family)
     if family is None:
         raise ctx.error(el, "missing attribute 'family' (ipv4 or ipv6)")
@@ -287,20 +388,26 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
     route = _child(ctx, el, "route")
     if autoconf is not None and family is Family.IPV4:
         raise ctx.error(autoconf, "<autoconf/> is only allowed for family='ipv6'")
+    if dhcp is not None:
+        _known(ctx, dhcp, ("peerdns",))
+    if autoconf is not None:
+        _known(ctx, autoconf)
     addresses = []
     for ip in _children(el, "ip"):
+        _known(ctx, ip, ("address", "prefix"))
         address = ip.get("address")
         if address is None:
             raise ctx.error(ip, "missing attribute 'address'")
-        addresses.append(IpAddress(address, _uint(ctx, ip, "prefix")))
+        prefix = _uint(ctx, ip, "prefix", 0, prefix_max(family), why=str(family))
+        addresses.append(IpAddress(address, prefix))
     gateway = None
     if route is not None:
+        _known(ctx, route, ("gateway",))
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
-    _refuse_unknown(ctx, el, {"dhcp", "autoconf", "ip", "route", _X + "route"})
     return Protocol(
-        routes=tuple(_parse_route(ctx, r) for r in _children(el, _X + "route")),
+        routes=tuple(_parse_route(ctx, r, family) for r in _children(el, _X + "route")),
         family=family,
         dhcp=dhcp is not None,
         peerdns=_yesno(ctx, dhcp, "peerdns", "yes", "no") if dhcp is not None else None,
@@ -311,19 +418,32 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
     )
 
 
-def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
-    bond = _child(ctx, el, "bond")
-    if bond is None:
-        if type_ is IfType.BOND:
-            raise ctx.error(el, "a bond needs a <bond> element with its slaves")
+def _typed_child(
+    ctx: _Ctx, el: etree._Element, type_: IfType, owner: IfType, missing: str
+) -> etree._Element | None:
+    """The <bond>, <bridge> or <vlan> child (named as ``owner``), required in an interface
+    of that type and refused in any other."""
+    found = _child(ctx, el, str(owner))
+    if found is None:
+        if type_ is owner:
+            raise ctx.error(el, missing)
         return None
-    if type_ is not IfType.BOND:
-        raise ctx.error(bond, f"<bond> inside an interface of type '{type_}'")
+    if type_ is not owner:
+        raise ctx.error(found, f"<{owner}> inside an interface of type '{type_}'")
+    return found
+
+
+def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
+    missing = "a bond needs a <bond> element with its slaves"
+    bond = _typed_child(ctx, el, type_, IfType.BOND, missing)
+    if bond is None:
+        return None
+    attrs = ("mode", _X + "xmit-hash-policy", _X + "lacp-rate", _X + "primary")
+    _known(ctx, bond, attrs, ("miimon", "arpmon", "interface"))
     miimon = _child(ctx, bond, "miimon")
     arpmon = _child(ctx, bond, "arpmon")
     if miimon is not None and arpmon is not None:
         raise ctx.error(arpmon, "a bond takes <miimon> or <arpmon>, not both")
-    _refuse_unknown(ctx, bond, {"miimon", "arpmon", "interface"})
     return Bond(
         mode=_enum(ctx, bond, "mode", BondMode),
         miimon=_parse_miimon(ctx, miimon) if miimon is not None else None,
@@ -336,47 +456,58 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
     )
 
 
+_MS = "milliseconds; the bonding driver's limit"
+
+
 def _parse_miimon(ctx: _Ctx, el: etree._Element) -> MiiMon:
+    _known(ctx, el, ("freq", "downdelay", "updelay", "carrier"))
     return MiiMon(
-        freq=_uint(ctx, el, "freq", required=True) or 0,
-        downdelay=_uint(ctx, el, "downdelay") or 0,
-        updelay=_uint(ctx, el, "updelay") or 0,
+        freq=_uint(ctx, el, "freq", 0, BOND_MS_MAX, required=True, why=_MS) or 0,
+        downdelay=_uint(ctx, el, "downdelay", 0, BOND_MS_MAX, why=_MS) or 0,
+        updelay=_uint(ctx, el, "updelay", 0, BOND_MS_MAX, why=_MS) or 0,
         carrier=_enum(ctx, el, "carrier", Carrier),
         line=_line(el),
     )
 
 
 def _parse_arpmon(ctx: _Ctx, el: etree._Element) -> ArpMon:
+    _known(ctx, el, ("interval", "target", "validate", _X + "targets"))
+    interval = _uint(ctx, el, "interval", 0, BOND_MS_MAX, required=True, why=_MS) or 0
     target = el.get("target")
     if target is None:
         raise ctx.error(el, "missing attribute 'target'")
     extra = (el.get(_X + "targets") or "").split()
     return ArpMon(
-        interval=_uint(ctx, el, "interval", required=True) or 0,
+        interval=interval,
         targets=(target, *extra),
         validate=_enum(ctx, el, "validate", ArpValidate),
         line=_line(el),
     )
 
 
+_SECONDS = re.compile(r"\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
+
+
 def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None:
-    bridge = _child(ctx, el, "bridge")
+    missing = "a bridge needs a <bridge> element (it may be empty)"
+    bridge = _typed_child(ctx, el, type_, IfType.BRIDGE, missing)
     if bridge is None:
-        if type_ is IfType.BRIDGE:
-            raise ctx.error(el, "a bridge needs a <bridge> element (it may be empty)")
         return None
-    if type_ is not IfType.BRIDGE:
-        raise ctx.error(bridge, f"<bridge> inside an interface of type '{type_}'")
+    _known(ctx, bridge, ("stp", "delay"), ("interface",))
     delay_text = bridge.get("delay")
     delay = None
     if delay_text is not None:
-        try:
-            delay = float(delay_text)
-        except ValueError:
-            raise ctx.error(bridge, f"delay='{delay_text}' is not a number of seconds") from None
-        if not 0 <= delay < 1e6:
-            raise ctx.error(bridge, f"delay='{delay_text}' is out of range")
-    _refuse_unknown(ctx, bridge, {"interface"})
+        shown_delay = _value(delay_text)
+        if _SECONDS.fullmatch(delay_text) is None:
+            raise ctx.error(bridge, f"delay='{shown_delay}' is not a number of seconds")
+        whole = delay_text.strip().split(".", 1)[0].lstrip("0")
+        if len(whole) > len(str(int(FORWARD_DELAY_MAX))) or float(delay_text) > FORWARD_DELAY_MAX:
+            raise ctx.error(
+                bridge,
+                f"delay='{shown_delay}' is outside 0-{format_seconds(FORWARD_DELAY_MAX)} "
+                "(seconds; the kernel keeps a 32-bit count of centiseconds)",
+            )
+        delay = float(delay_text)
     return Bridge(
         stp=_yesno(ctx, bridge, "stp", "on", "off"),
         delay=delay,
@@ -386,20 +517,21 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
 
 
 def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
-    vlan = _child(ctx, el, "vlan")
+    vlan = _typed_child(ctx, el, type_, IfType.VLAN, "a vlan needs a <vlan tag='…'> element")
     if vlan is None:
-        if type_ is IfType.VLAN:
-            raise ctx.error(el, "a vlan needs a <vlan tag='…'> element")
         return None
-    if type_ is not IfType.VLAN:
-        raise ctx.error(vlan, f"<vlan> inside an interface of type '{type_}'")
+    _known(ctx, vlan, ("tag", _X + "reorder-hdr"), ("interface",))
+    why = "0 and 4095 are reserved by 802.1Q"
+    tag = _uint(ctx, vlan, "tag", VLAN_TAG_MIN, VLAN_TAG_MAX, required=True, why=why) or 0
     parent_el = _child(ctx, vlan, "interface")
-    parent = parent_el.get("name") if parent_el is not None else None
-    if parent_el is not None and parent is None:
-        raise ctx.error(parent_el, "the VLAN's parent <interface> needs a name")
-    _refuse_unknown(ctx, vlan, {"interface"})
+    parent = None
+    if parent_el is not None:
+        _known(ctx, parent_el, ("name",))
+        parent = parent_el.get("name")
+        if parent is None:
+            raise ctx.error(parent_el, "the VLAN's parent <interface> needs a name")
     return Vlan(
-        tag=_uint(ctx, vlan, "tag", required=True) or 0,
+        tag=tag,
         parent=parent,
         reorder_hdr=_yesno(ctx, vlan, _X + "reorder-hdr", "on", "off"),
         line=_line(vlan),
@@ -410,8 +542,24 @@ def _parse_vlan(ctx: _Ctx, el: etree._Element, type_: IfType) -> Vlan | None:
 # Formatting: libvirt's virInterfaceDefDevFormat and friends, element by element.
 
 
-def _q(value: str) -> str:
-    """An attribute value as libvirt's virBufferEscapeString writes it (single quotes)."""
+_NAME = "interface name"
+
+
+def _q(value: str, what: str = "value") -> str:
+    """An attribute value as libvirt's virBufferEscapeString writes it (single quotes).
+
+    A character XML 1.0 cannot carry at all (ESC and the other C0 controls, which a kernel
+    interface name may hold) is refused with the value shown escaped, never written into
+    a document no reader accepts."""
+    bad = xml_unsafe(value)
+    if bad is not None:
+        hint = " (rename it: ip link set dev OLD name NEW)" if what == _NAME else ""
+        held = (
+            f"the byte {shown(bad)}, which is not UTF-8"
+            if 0xDC80 <= ord(bad) <= 0xDCFF
+            else f"{shown(bad)}, a character XML cannot carry"
+        )
+        raise XmlError(f"cannot write the {what} '{shown(value)}' as XML: it holds {held}{hint}")
     # Whitespace other than a space must be a character reference, or a parser turns it
     # into a space (attribute-value normalisation) and a label would not round-trip.
     return _escape(
@@ -469,7 +617,7 @@ def _uses_extensions(iface: Interface) -> bool:
 
 
 def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> None:
-    attrs = f"type='{iface.type}' name='{_q(iface.name)}'"
+    attrs = f"type='{iface.type}' name='{_q(iface.name, _NAME)}'"
     if ns:
         attrs = f"xmlns:ifsmith='{NS}' " + attrs
     if iface.label is not None:
@@ -576,7 +724,7 @@ def _format_bond(out: _Out, bond: Bond) -> None:
     if bond.lacp_rate is not None:
         text += f" ifsmith:lacp-rate='{bond.lacp_rate}'"
     if bond.primary_slave is not None:
-        text += f" ifsmith:primary='{_q(bond.primary_slave)}'"
+        text += f" ifsmith:primary='{_q(bond.primary_slave, _NAME)}'"
     out.add(text + ">")
     out.depth += 1
     if bond.miimon is not None:
@@ -613,81 +761,9 @@ def _format_vlan(out: _Out, vlan: Vlan) -> None:
         return
     out.add(text + ">")
     out.depth += 1
-    out.add(f"<interface name='{_q(vlan.parent)}'/>")
+    out.add(f"<interface name='{_q(vlan.parent, _NAME)}'/>")
     out.depth -= 1
     out.add("</vlan>")
-
-
-# ---------------------------------------------------------------------------------------
-# Schemas.
-
-
-SCHEMA_DIR = Path(__file__).parent / "schema"
-
-
-def strip_extensions(data: bytes) -> bytes:
-    """The document without ifsmith's namespace: what libvirt's own schema validates."""
-    root = load_tree(data)
-    for el in list(root.iter()):
-        if isinstance(el.tag, str) and el.tag.startswith(_X):
-            parent = el.getparent()
-            if parent is not None:
-                _drop_keeping_layout(parent, el)
-            continue
-        for attr in list(el.attrib):
-            if str(attr).startswith(_X):
-                del el.attrib[attr]
-    etree.cleanup_namespaces(root)
-    return bytes(etree.tostring(root))
-
-
-def _drop_keeping_layout(parent: etree._Element, el: etree._Element) -> None:
-    """Remove EL, and the indentation before it, so the rest keeps its layout."""
-    previous = el.getprevious()
-    if previous is not None:
-        previous.tail = el.tail
-    else:
-        parent.text = el.tail
-    parent.remove(el)
-
-
-def schema_problems(data: bytes, schema: Path | None = None) -> list[tuple[int, str]]:
-    """(line, message) for every place the document breaks a RelaxNG schema (ours by default).
-
-    Each top-level interface is judged against its own type's pattern (when the schema has
-    one), so a VLAN is not reported as "expecting a bond element".
-    """
-    root = load_tree(data)
-    path = schema or SCHEMA_DIR / "interface.rng"
-    targets: Iterable[etree._Element] = (
-        _children(root, "interface") if root.tag == "interfaces" else [root]
-    )
-    problems: list[tuple[int, str]] = []
-    for el in targets:
-        rng = _load_schema(path, el.get("type") or "")
-        if not rng.validate(etree.ElementTree(el)):
-            problems.extend((e.line, e.message) for e in rng.error_log)
-    return problems
-
-
-_SCHEMAS: dict[tuple[Path, str], etree.RelaxNG] = {}
-
-
-def _load_schema(path: Path, type_: str) -> etree.RelaxNG:
-    """The schema, narrowed to one interface type where it defines ``<type>-top``."""
-    key = (path, type_)
-    if key not in _SCHEMAS:
-        # The schema is our own (or a test oracle); its includes resolve beside it.
-        tree = etree.parse(str(path))
-        rng_ns = "{http://relaxng.org/ns/structure/1.0}"
-        defined = {d.get("name") for d in tree.getroot().iter(rng_ns + "define")}
-        start = tree.getroot().find(rng_ns + "start")
-        if f"{type_}-top" in defined and start is not None:
-            for child in list(start):
-                start.remove(child)
-            etree.SubElement(start, rng_ns + "ref", name=f"{type_}-top")
-        _SCHEMAS[key] = etree.RelaxNG(tree)
-    return _SCHEMAS[key]
 
 
 def address_family(address: str) -> Family | None:

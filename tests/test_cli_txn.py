@@ -17,7 +17,8 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
-from ifsmith.core.xmlio import parse, strip_extensions, to_xml
+from ifsmith.core.xmlio import parse, to_xml
+from ifsmith.core.xmlschema import strip_extensions
 from ifsmith.tui.cli import main
 from ifsmith.tui.cmd_txn import _activation, _settle, bridge_of
 from tests.netns import can_make_netns, ip, make_netns

@@ -13,7 +13,8 @@ from ifsmith import backends
 from ifsmith.core.checks import check, errors
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import Dns, Family, IfType, Interface, IpAddress, Protocol, Route
-from ifsmith.core.xmlio import XmlError, parse, schema_problems, strip_extensions, to_xml
+from ifsmith.core.xmlio import XmlError, parse, to_xml
+from ifsmith.core.xmlschema import schema_problems, strip_extensions
 
 DOC = """\
 <interface xmlns:ifsmith='https://ifsmith.dev/xml/interface/1' type='ethernet' name='eth0'>

@@ -164,8 +164,13 @@ async def test_vlan_name_follows_parent_and_tag_and_the_tag_is_checked(tmp_path:
         await pilot.press("5", "0", "0", "0")
         await wait_for(pilot, lambda: form.query_one("#name", Input).value == "eth2.5000")
         assert ok_disabled(app)
-        assert error_of(app, "tag") == "VLAN tag 5000 is outside 0-4094"
-        await pilot.press("backspace", "backspace")
+        reserved = "(0 and 4095 are reserved by 802.1Q)"
+        assert error_of(app, "tag") == f"VLAN tag 5000 is outside 1-4094 {reserved}"
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "0")
+        zero = f"VLAN tag 0 is outside 1-4094 {reserved}"
+        await wait_for(pilot, lambda: error_of(app, "tag") == zero)
+        assert ok_disabled(app)
+        await pilot.press("backspace", "5", "0")
         await wait_for(pilot, lambda: form.query_one("#name", Input).value == "eth2.50")
         await wait_for(pilot, lambda: not ok_disabled(app))
         await pilot.press("ctrl+s")

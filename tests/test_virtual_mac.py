@@ -15,7 +15,8 @@ import pytest
 from ifsmith.backends import available, get
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import Bond, BondMode, Bridge, IfType, Interface, StartMode, Vlan
-from ifsmith.core.xmlio import XmlError, parse, schema_problems, strip_extensions, to_xml
+from ifsmith.core.xmlio import XmlError, parse, to_xml
+from ifsmith.core.xmlschema import schema_problems, strip_extensions
 from ifsmith.tui.cmd_txn import bridge_of
 
 MAC = "52:54:00:12:34:56"

@@ -21,14 +21,8 @@ from ifsmith.core.model import (
     Vlan,
     XmitHashPolicy,
 )
-from ifsmith.core.xmlio import (
-    XmlError,
-    parse,
-    schema_problems,
-    strip_extensions,
-    to_document,
-    to_xml,
-)
+from ifsmith.core.xmlio import XmlError, parse, to_document, to_xml
+from ifsmith.core.xmlschema import schema_problems, strip_extensions
 
 
 def libvirt_samples(anchors: Path) -> list[Path]:

@@ -98,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--sandbox makes its own namespace and root: drop --netns/--root")
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.host import Host
+    from ifsmith.core.names import shown_text
 
     host = Host.from_options(args.root, args.netns)
     try:
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_tui(args, host)
         return int(args.func(args, host) or 0)
     except IfsmithError as exc:
-        print(f"ifsmith: {exc}", file=sys.stderr)
+        print(f"ifsmith: {shown_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("ifsmith: interrupted", file=sys.stderr)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
+from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:
     from ifsmith.backends import Backend
@@ -91,14 +92,17 @@ def missing_module(backend: str, exc: ModuleNotFoundError) -> str:
     )
 
 
-def load_valid(path: str, host: Host) -> list[Interface]:
-    """Parse and check an XML file; refuse it (exit 1) with every problem listed."""
+def load_valid(path: str, host: Host, *, offline: bool = False) -> list[Interface]:
+    """Parse and check an XML file; refuse it (exit 1) with every problem listed.
+
+    ``offline``: the files are for another machine, so a VLAN parent found nowhere is a
+    warning (``core.checks.check``)."""
     from ifsmith.core.checks import check, errors
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.xmlio import parse_file
 
     interfaces = parse_file(path)
-    problems = check(interfaces, _known_names(host))
+    problems = check(interfaces, _known_names(host), offline=offline)
     for problem in problems:
         if problem.severity == "warning":
             print(f"{path}: {problem}", file=sys.stderr)
@@ -132,7 +136,7 @@ def render_for(
     except UnsafeValue as exc:
         raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
     for warning in rendering.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     return rendering
 
 
@@ -152,13 +156,15 @@ def boot_off_warnings(
     return warn(interfaces, defined, live, clients)
 
 
-def files_for(args: argparse.Namespace, host: Host) -> tuple[Backend, list[Interface]]:
+def files_for(
+    args: argparse.Namespace, host: Host, *, offline: bool = False
+) -> tuple[Backend, list[Interface]]:
     """The backend and the document's interfaces, checked, with the files' start modes
     kept where the document is silent; warnings on stderr."""
     from ifsmith.core.files import HostFiles
 
     backend = resolve_backend(args.backend, host)
-    interfaces = load_valid(args.file, host)
+    interfaces = load_valid(args.file, host, offline=offline)
     from ifsmith.core.definition import keep_defined as keep
 
     defined = backend.read_report(HostFiles(host)).interfaces
@@ -171,7 +177,8 @@ def files_for(args: argparse.Namespace, host: Host) -> tuple[Backend, list[Inter
 def cmd_render(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.files import write_rendering
 
-    backend, interfaces = files_for(args, host)
+    # Rendering changes nothing here: the files may be for another machine.
+    backend, interfaces = files_for(args, host, offline=True)
     rendering = render_for(backend, interfaces, host)
     if args.out:
         out = Host(root=Path(args.out))
@@ -190,14 +197,16 @@ def cmd_render(args: argparse.Namespace, host: Host) -> int:
 def cmd_diff(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.files import HostFiles, unified_diff
 
-    backend, interfaces = files_for(args, host)
+    backend, interfaces = files_for(args, host, offline=True)
     rendering = render_for(backend, interfaces, host)
     sys.stdout.write(unified_diff(rendering, HostFiles(host)))
     return 0
 
 
 def cmd_define(args: argparse.Namespace, host: Host) -> int:
-    backend, interfaces = files_for(args, host)
+    # Into another machine's tree (--root without --netns) a VLAN parent cannot be looked up.
+    offline = not (host.is_real_root or host.netns)
+    backend, interfaces = files_for(args, host, offline=offline)
     return _write(host, render_for(backend, interfaces, host))
 
 
@@ -215,7 +224,7 @@ def cmd_undefine(args: argparse.Namespace, host: Host) -> int:
         )
     rendering = backend.undefine(args.names, files)
     for warning in rendering.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     result = _write(host, rendering)
     for line in still_running(args.names, host):
         print(line, file=sys.stderr)
@@ -329,8 +338,8 @@ def list_inactive(args: argparse.Namespace, host: Host) -> int:
     print(f"{'NAME':<16} {'TYPE':<9} {'START':<8} {'MASTER':<16} ADDRESSES")
     for r in rows:
         print(
-            f"{r['name']:<16} {r['type']:<9} {r['start'] or '-':<8} "
-            f"{r['master'] or '-':<16} {' '.join(r['addresses']) or '-'}"
+            f"{shown(r['name']):<16} {r['type']:<9} {r['start'] or '-':<8} "
+            f"{shown(r['master'] or '-'):<16} {' '.join(r['addresses']) or '-'}"
         )
     return 0
 

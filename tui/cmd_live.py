@@ -12,6 +12,7 @@ from typing import Any
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.model import LiveHost, LiveLink
+from ifsmith.core.names import shown, shown_text
 
 
 def register(sub: Any) -> None:
@@ -121,9 +122,8 @@ def cmd_list(args: argparse.Namespace, host: Host) -> int:
         # Link-local addresses are on every up link: the table shows the ones set on purpose.
         addresses = " ".join(str(a) for a in lnk.addresses if a.scope != "link") or "-"
         state = str(lnk.operstate)
-        rows.append(
-            [lnk.name, type_label(lnk), state, lnk.mac or "-", lnk.master or "-", addresses]
-        )
+        master = shown(lnk.master) if lnk.master else "-"
+        rows.append([shown(lnk.name), type_label(lnk), state, lnk.mac or "-", master, addresses])
     sys.stdout.write(table(rows))
     return 0
 
@@ -149,9 +149,10 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     note = definition.running_note(args.name, live)
     if definition.find(defined, args.name) is None:
         note = f"{note}; no definition in the files: derived from the live state"
+    text = to_xml(definition.with_live(iface, live))  # refuses a name XML cannot carry
     # A comment before the root element: every XML reader (libvirt's too) skips it.
-    sys.stdout.write(f"<!-- {_comment(note)} -->\n" if note else "")
-    sys.stdout.write(to_xml(definition.with_live(iface, live)))
+    sys.stdout.write(f"<!-- {_comment(shown_text(note))} -->\n" if note else "")
+    sys.stdout.write(text)
     return 0
 
 
@@ -196,7 +197,7 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
     if not report:
         print("nothing is defined or running that could differ")
     for name, lines in report.items():
-        print(f"{name}: {'differs' if lines else 'agrees'}")
+        print(f"{shown(name)}: {'differs' if lines else 'agrees'}")
         for line in lines:
-            print(f"  {line}")
+            print(f"  {shown_text(line)}")
     return 1 if differ else 0

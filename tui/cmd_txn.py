@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
+from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:
     from ifsmith.core.model import Interface, LiveHost
@@ -325,7 +326,7 @@ def _render(
     # definitions are rendered on top: iface-unbridge's port is written, not undefined.
     gone = backend.undefine(remove, HostFiles(host))
     for warning in gone.warnings:
-        print(str(warning), file=sys.stderr)
+        print(shown_text(str(warning)), file=sys.stderr)
     rendering = render_for(backend, desired, host, RenderedFiles(HostFiles(host), gone))
     files = {**{p: b for p, b in gone.files.items() if p not in rendering.removed},
              **rendering.files}  # fmt: skip
@@ -550,7 +551,8 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
     if args.json:
         print(json.dumps(summary))
         return 0
-    print(f"{summary['id']}: {summary['state']} ({summary['action']} {' '.join(summary['names'])})")
+    names = " ".join(shown(n) for n in summary["names"])
+    print(f"{summary['id']}: {summary['state']} ({summary['action']} {names})")
     if summary["watchdog"] == "dead":
         print(f"  its watchdog is dead (pid {current.meta.get('watchdog_pid', 'never recorded')}): "
               "nothing will confirm or roll back this change; run `ifsmith recover`")  # fmt: skip
@@ -574,7 +576,8 @@ def cmd_history(args: argparse.Namespace, host: Host) -> int:
         return 0
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
-        print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {' '.join(r['names'])}"
+        names = " ".join(shown(n) for n in r["names"])
+        print(f"{r['id']}  {when}  {r['state']:<12} {r['action']} {names}"
               + (f"  ({r['reason']})" if r["reason"] else "")
               + ("  (its watchdog is dead: run `ifsmith recover`)"
                  if r["watchdog"] == "dead" else ""))  # fmt: skip

@@ -31,61 +31,67 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--live",
         action="store_true",
-        help="also accept VLAN parents that exist in the (--netns) namespace",
+        help="judge against the (--netns) namespace: a VLAN parent found neither in the file "
+        "nor there is then an error (without --live, a warning)",
     )
     p.set_defaults(func=cmd_validate)
 
 
 def cmd_format(args: argparse.Namespace, host: Host) -> int:
-    from ifsmith.core.xmlio import parse_file, strip_extensions, to_document
+    from ifsmith.core.xmlio import parse_file, to_document
+    from ifsmith.core.xmlschema import without_extensions
 
-    text = to_document(parse_file(args.file))
+    interfaces = parse_file(args.file)
     if args.libvirt:
-        text = strip_extensions(text.encode()).decode() + "\n"
-    sys.stdout.write(text)
+        stripped = [without_extensions(i) for i in interfaces]
+        interfaces = [iface for iface, _left in stripped]
+        for _iface, left in stripped:
+            for what in left:
+                print(f"warning: --libvirt leaves out {what}", file=sys.stderr)
+    sys.stdout.write(to_document(interfaces))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace, host: Host) -> int:
-    from ifsmith.core.checks import check
-    from ifsmith.core.errors import IfsmithError
-    from ifsmith.core.xmlio import load_tree, parse, schema_problems
+    """Every file judged on its own: its meaning first (element and line), then the schema.
 
+    Without --live nothing is known of the target, so a VLAN parent found nowhere is a
+    warning; with --live the (--netns) namespace is the target and it is an error."""
     known = set(args.known)
     if args.live:
         from ifsmith.core.live import snapshot
 
         known |= {link.name for link in snapshot(host).links}
-    failed = False
-    for name in args.files:
-        try:
-            data = sys.stdin.buffer.read() if name == "-" else _read(name)
-            load_tree(data, name)
-            structural = schema_problems(data)
-        except IfsmithError as exc:
-            print(exc, file=sys.stderr)
-            failed = True
-            continue
-        for line, message in structural:
-            print(f"{name}:{line}: {message}", file=sys.stderr)
-        if structural:
-            failed = True
-            # Meaning can still be judged when the parser accepts the document.
-        try:
-            interfaces = parse(data, name)
-        except IfsmithError as exc:
-            if not structural:
-                print(exc, file=sys.stderr)
-            failed = True
-            continue
-        problems = check(interfaces, known)
-        for problem in problems:
-            print(f"{name}: {problem}", file=sys.stderr)
-            failed |= problem.severity == "error"
-        if not failed:
-            names = ", ".join(i.name for i in interfaces)
-            print(f"{name}: valid ({names})")
-    return 1 if failed else 0
+    results = [_validate_one(name, known, offline=not args.live) for name in args.files]
+    return 0 if all(results) else 1
+
+
+def _validate_one(name: str, known: set[str], *, offline: bool) -> bool:
+    """Print what is wrong with one file (or that it is valid); True when it is valid."""
+    from ifsmith.core.checks import check
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.names import shown
+    from ifsmith.core.xmlio import parse
+    from ifsmith.core.xmlschema import schema_problems
+
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else _read(name)
+        interfaces = parse(data, name)
+    except IfsmithError as exc:
+        print(exc, file=sys.stderr)
+        return False
+    valid = True
+    for problem in check(interfaces, known, offline=offline):
+        print(f"{name}: {problem}", file=sys.stderr)
+        valid &= problem.severity != "error"
+    # The schema is a second opinion: the parser above already refuses what it cannot carry.
+    for line, message in schema_problems(data):
+        print(f"{name}:{line}: {message}", file=sys.stderr)
+        valid = False
+    if valid:
+        names = ", ".join(shown(i.name) for i in interfaces)
+        print(f"{name}: valid ({names})")
+    return valid
 
 
 def _read(name: str) -> bytes:
