@@ -266,7 +266,7 @@ class IfsmithApp(App[int]):
         self, names: list[str], detected: str | None, defined: list[Interface], problems: list[str]
     ) -> None:
         self.backend_names = names
-        if self.backend == LIVE_ONLY:  # unless chosen already on the Changes screen
+        if self.backend == LIVE_ONLY:  # the detected stack: Apply writes its files first
             self.backend = detected or LIVE_ONLY
         if detected is not None:
             self.defined = defined
@@ -651,37 +651,21 @@ class IfsmithApp(App[int]):
             return
         self.prepare_apply(self.pending, self.backend)
 
-    @work(thread=True, exclusive=True, group="apply")
     def prepare_apply(self, pending: Pending, backend: str) -> None:
-        """Plan and find the probe targets off the UI thread, then ask."""
-        from ifsmith.core.definition import boot_off_warnings
-        from ifsmith.core.errors import IfsmithError
-        from ifsmith.core.plan import make_plan
-        from ifsmith.core.probe import discover
+        """Ask at once: the dialog plans, finds the probe targets and renders the files of
+        the backend chosen there (BACKEND, the detected stack, first) in its workers."""
         from ifsmith.tui.screens.apply import ApplyConfirm
-        from ifsmith.tui.screens.changes import render_pending
-
-        live = self.source.snapshot()
-        steps: list[str] = []
-        problem = ""
-        try:
-            steps = list(make_plan(pending.definitions, live, remove=pending.deletions).describe())
-            if backend != LIVE_ONLY:
-                render_pending(self.host, backend, pending)
-        except (IfsmithError, ValueError) as exc:
-            problem = str(exc)
-        targets = discover(self.host, live)
-        clients = [t.address for t in targets if t.why == "ssh client"]
-        warnings = boot_off_warnings(pending.definitions, self.defined, live, clients)
 
         def confirmed(choice: ApplyChoice | None) -> None:
-            if choice is not None:
-                extra = [*targets, *choice.extra]
-                self.start_apply(pending, backend, live, extra, choice.confirm_timeout)
+            if choice is not None and choice.live is not None:
+                targets = [*choice.targets, *choice.extra]
+                self.start_apply(pending, choice.backend, choice.live, targets,
+                                 choice.confirm_timeout)  # fmt: skip
 
-        self.call_from_thread(
-            self.push_screen, ApplyConfirm(steps, backend, targets, problem, warnings), confirmed
-        )
+        detected = None if backend == LIVE_ONLY else backend
+        dialog = ApplyConfirm(self.host, pending, self.backend_names, detected,
+                              self.source.snapshot, self.defined)  # fmt: skip
+        self.push_screen(dialog, confirmed)
 
     @work(thread=True, exclusive=True, group="apply")
     def start_apply(
@@ -712,7 +696,7 @@ class IfsmithApp(App[int]):
                 backend=None if backend == LIVE_ONLY else backend,
                 activate=activation(backend, self.host),
                 confirm_timeout=timeout,
-                settle=settle_for(defs),
+                settle=settle_for(defs, before=live),
                 probes=[t.to_json() for t in unique(targets)],
                 remove=pending.deletions,
             )
