@@ -436,6 +436,15 @@ class IfsmithApp(App[int]):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
+        from ifsmith.tui.screens.apply import apply_dialog
+        from ifsmith.tui.screens.changes import review_screen
+
+        for screen in (review_screen(self), apply_dialog(self, self.backend)):  # Review, Apply
+            if not screen.is_attached:
+                await AwaitMount(screen, self._register(self, screen))
+                if not (self.screen_stack and screen.is_running):
+                    return  # the app is closing
+                screen._refresh_layout(self.size)
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
@@ -560,9 +569,9 @@ class IfsmithApp(App[int]):
         self.notify(f"{name}: removal pending; {port.name} takes its addresses")
 
     def action_changes(self) -> None:
-        from ifsmith.tui.screens.changes import ChangesScreen
+        from ifsmith.tui.screens.changes import review_screen
 
-        self.push_screen(ChangesScreen(self.host, self.backend_names, self.backend))
+        self.push_screen(review_screen(self))
 
     def action_drift(self) -> None:
         from ifsmith.tui.screens.dialogs import TextDialog
@@ -654,7 +663,7 @@ class IfsmithApp(App[int]):
     def prepare_apply(self, pending: Pending, backend: str) -> None:
         """Ask at once: the dialog plans, finds the probe targets and renders the files of
         the backend chosen there (BACKEND, the detected stack, first) in its workers."""
-        from ifsmith.tui.screens.apply import ApplyConfirm
+        from ifsmith.tui.screens.apply import apply_dialog
 
         def confirmed(choice: ApplyChoice | None) -> None:
             if choice is not None and choice.live is not None:
@@ -662,10 +671,7 @@ class IfsmithApp(App[int]):
                 self.start_apply(pending, choice.backend, choice.live, targets,
                                  choice.confirm_timeout)  # fmt: skip
 
-        detected = None if backend == LIVE_ONLY else backend
-        dialog = ApplyConfirm(self.host, pending, self.backend_names, detected,
-                              self.source.snapshot, self.defined)  # fmt: skip
-        self.push_screen(dialog, confirmed)
+        self.push_screen(apply_dialog(self, backend), confirmed)
 
     @work(thread=True, exclusive=True, group="apply")
     def start_apply(

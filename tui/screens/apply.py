@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -53,10 +53,14 @@ def prepare(host: Host, live: LiveHost, pending: Pending, defined: list[Interfac
         steps = list(make_plan(pending.definitions, live, remove=pending.deletions).describe())
     except (IfsmithError, ValueError) as exc:
         problem = str(exc)
-    targets = discover(host, live)
+    found: list[str] = []
+    try:
+        targets = discover(host, live)
+    except (IfsmithError, OSError) as exc:
+        targets, found = [], [f"the probe targets could not be found: {exc}"]
     clients = [t.address for t in targets if t.why == "ssh client"]
     warnings = boot_off_warnings(pending.definitions, defined, live, clients)
-    return Preparation(live, steps, targets, list(warnings), problem)
+    return Preparation(live, steps, targets, [*found, *warnings], problem)
 
 
 @dataclass(frozen=True)
@@ -85,28 +89,58 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     def __init__(
         self,
         host: Host,
+        snapshot: Callable[[], LiveHost],
         pending: Pending,
         backend_names: Sequence[str],
         detected: str | None,
-        snapshot: Callable[[], LiveHost],
         defined: Sequence[Interface] = (),
     ) -> None:
         super().__init__()
         self.host = host
+        self.snapshot = snapshot
+        self.options_shown: list[tuple[str, str]] = []
+        self.opening = 0  # counts the openings: a worker's answer to an earlier one is dropped
+        self.load(pending, backend_names, detected, defined)
+
+    def load(
+        self,
+        pending: Pending,
+        backend_names: Sequence[str],
+        detected: str | None,
+        defined: Sequence[Interface] = (),
+    ) -> ApplyConfirm:
+        """Ready the (kept) dialog for another opening: nothing planned or rendered yet,
+        the detected stack's files chosen, the fields at their defaults."""
         self.pending = pending
         self.backend_names = list(backend_names)
         self.detected = detected
         self.backend = detected or LIVE_ONLY
-        self.snapshot = snapshot
         self.defined = list(defined)
         self.preparation: Preparation | None = None
         # Per backend: the rendering's problem ("" when none) and its warnings.
         self.renderings: dict[str, tuple[str, list[str]]] = {LIVE_ONLY: ("", [])}
+        self.opening += 1
+        if self.is_mounted:
+            select = self.query_one("#apply-backend", Select)
+            options = self.backend_options()
+            if options != self.options_shown:
+                select.set_options(options)
+                self.options_shown = options
+            with self.prevent(Select.Changed, Input.Changed):
+                select.value = self.backend
+                self.query_one("#extra", Input).value = ""
+                self.query_one("#timeout", Input).value = "30"
+            self.refresh_state()
+        return self
 
-    def compose(self) -> ComposeResult:
+    def backend_options(self) -> list[tuple[str, str]]:
         options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
         if self.backend not in dict(options):
             options.insert(0, (self.backend, self.backend))
+        return options
+
+    def compose(self) -> ComposeResult:
+        options = self.options_shown = self.backend_options()
         with Vertical(id="apply-box", classes="dialog"):
             yield Static("Apply the pending changes?", classes="dialog-title")
             with VerticalScroll(id="apply-body"):
@@ -127,21 +161,24 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 yield Button("Apply", id="apply", variant="warning", compact=True, disabled=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    def on_mount(self) -> None:
-        self.plan()
-        self.render_backend(self.backend)
+    def on_screen_resume(self) -> None:
+        # Each opening (the dialog is kept between them; ``load`` reset it): plan and
+        # render afresh.
+        self.plan(self.opening, self.pending, self.defined)
+        self.render_backend(self.opening, self.backend)
 
     @work(thread=True, exclusive=True, group="apply-plan")
-    def plan(self) -> None:
-        preparation = prepare(self.host, self.snapshot(), self.pending, self.defined)
-        self.app.call_from_thread(self.planned, preparation)
+    def plan(self, opening: int, pending: Pending, defined: list[Interface]) -> None:
+        preparation = prepare(self.host, self.snapshot(), pending, defined)
+        self.app.call_from_thread(self.planned, opening, preparation)
 
-    def planned(self, preparation: Preparation) -> None:
-        self.preparation = preparation
-        self.refresh_state()
+    def planned(self, opening: int, preparation: Preparation) -> None:
+        if opening == self.opening:
+            self.preparation = preparation
+            self.refresh_state()
 
     @work(thread=True, group="apply-render")
-    def render_backend(self, backend: str) -> None:
+    def render_backend(self, opening: int, backend: str) -> None:
         """Render the pending set for BACKEND once (a refusal is a problem shown)."""
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.files import UnsafeValue
@@ -153,9 +190,11 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
             result = ("", warnings)
         except (IfsmithError, UnsafeValue, ValueError) as exc:
             result = (f"{backend}: refused: {exc}", [])
-        self.app.call_from_thread(self.rendered, backend, result)
+        self.app.call_from_thread(self.rendered, opening, backend, result)
 
-    def rendered(self, backend: str, result: tuple[str, list[str]]) -> None:
+    def rendered(self, opening: int, backend: str, result: tuple[str, list[str]]) -> None:
+        if opening != self.opening:
+            return
         self.renderings[backend] = result
         if backend == self.backend:
             self.refresh_state()
@@ -215,7 +254,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     def backend_chosen(self, event: Select.Changed) -> None:
         if isinstance(event.value, str) and event.value != self.backend:
             self.backend = event.value
-            self.render_backend(event.value)
+            self.render_backend(self.opening, event.value)
             self.refresh_state()
 
     def choice(self) -> ApplyChoice | str:
@@ -251,6 +290,27 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+APPLY = "apply-confirm"  # the name the kept Apply dialog is installed under
+
+
+def apply_dialog(app: App[Any], backend: str) -> ApplyConfirm:
+    """The app's one Apply dialog, loaded with its pending set, backends and detected
+    stack (BACKEND; LIVE_ONLY when none was found): made and installed on first use."""
+    pending: Pending = getattr(app, "pending", Pending())
+    names: list[str] = getattr(app, "backend_names", [])
+    defined: list[Interface] = getattr(app, "defined", [])
+    detected = None if backend == LIVE_ONLY else backend
+    if app.is_screen_installed(APPLY):
+        dialog = app.get_screen(APPLY)
+        assert isinstance(dialog, ApplyConfirm)
+        return dialog.load(pending, names, detected, defined)
+    host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
+    source = getattr(app, "source")  # noqa: B009
+    dialog = ApplyConfirm(host, source.snapshot, pending, names, detected, defined)
+    app.install_screen(dialog, APPLY)
+    return dialog
 
 
 STATE_WORDS = {

@@ -7,12 +7,13 @@ first.  Discarding a change here updates the app's pending set at once.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -61,11 +62,17 @@ def files_diff(host: Host, backend_name: str, pending: Pending) -> RenderableTyp
     diff = unified_diff(rendering, HostFiles(host))
     parts: list[RenderableType] = [Text(str(w), style="yellow") for w in rendering.warnings]
     parts.append(
-        Syntax(diff, "diff", theme="ansi_dark", word_wrap=True)
+        highlighted(diff, "diff")
         if diff
         else Text("the files on disk already say this", style="dim")
     )
     return Group(*parts)
+
+
+def highlighted(code: str, lexer: str) -> Text:
+    """CODE coloured as Syntax does, as plain Text: made once (in a worker), it is not
+    lexed again each time the screen lays it out or draws it."""
+    return Syntax(code, lexer, theme="ansi_dark").highlight(code)
 
 
 class ChangesScreen(ModalScreen[None]):
@@ -91,6 +98,28 @@ class ChangesScreen(ModalScreen[None]):
         # Per backend, the diff for one pending set (a new set starts afresh).
         self.diffs: dict[str, RenderableType] = {}
         self.diffs_of: Pending | None = None
+        self.xml_of: Pending | None = None
+
+    def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
+        """Ready the (kept) screen for another opening: the preview starts again from the
+        detected stack's files."""
+        self.backend_names = backend_names
+        self.backend = backend
+        if self.is_mounted:
+            select = self.query_one("#backend", Select)
+            options = self.backend_options()
+            if options != self.options_shown:
+                select.set_options(options)
+                self.options_shown = options
+            with self.prevent(Select.Changed):
+                select.value = backend
+        return self
+
+    def backend_options(self) -> list[tuple[str, str]]:
+        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
+        if self.backend not in dict(options):
+            options.insert(0, (self.backend, self.backend))
+        return options
 
     @property
     def pending(self) -> Pending:
@@ -103,20 +132,24 @@ class ChangesScreen(ModalScreen[None]):
                 yield OptionList(id="change-list", compact=True)
                 with Vertical(id="backend-box"):
                     yield Label("preview files of")
-                    options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
-                    if self.backend not in dict(options):
-                        options.insert(0, (self.backend, self.backend))
+                    self.options_shown = self.backend_options()
                     yield Select(
-                        options, value=self.backend, id="backend", compact=True, allow_blank=False
+                        self.options_shown,
+                        value=self.backend,
+                        id="backend",
+                        compact=True,
+                        allow_blank=False,
                     )
                     yield Label("(a preview: Apply asks)", id="backend-hint")
             with VerticalScroll(id="changes-body"):
                 yield Static(id="deletions")
-                yield Static(id="xml")
+                # The files first: switching the backend shows its effect at once.
                 yield Static(id="diff")
+                yield Static(id="xml")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        # At every opening (the screen is kept between them): the pending set as it is.
         self.refresh_changes()
 
     def refresh_changes(self) -> None:
@@ -133,20 +166,23 @@ class ChangesScreen(ModalScreen[None]):
         self.query_one("#deletions", Static).update(
             Text("deleted: " + ", ".join(deletions), style="bold red") if deletions else ""
         )
-        self.query_one("#xml", Static).update(
-            Text("rendering…", style="dim") if self.pending.definitions else ""
-        )
-        self.show_xml(self.pending)
+        if self.xml_of is not self.pending:
+            self.xml_of = None
+            self.query_one("#xml", Static).update(
+                Text("rendering…", style="dim") if self.pending.definitions else ""
+            )
+            self.show_xml(self.pending)
         self.refresh_diff()
 
     @work(thread=True, exclusive=True, group="changes-xml")
     def show_xml(self, pending: Pending) -> None:
         xml = pending_xml(pending)
-        shown = Syntax(xml, "xml", theme="ansi_dark", word_wrap=True) if xml else ""
+        shown = highlighted(xml, "xml") if xml else ""
         self.app.call_from_thread(self._xml_ready, pending, shown)
 
     def _xml_ready(self, pending: Pending, shown: RenderableType) -> None:
         if pending is self.pending:
+            self.xml_of = pending
             self.query_one("#xml", Static).update(shown)
 
     def refresh_diff(self) -> None:
@@ -158,9 +194,9 @@ class ChangesScreen(ModalScreen[None]):
             self.diffs, self.diffs_of = {}, self.pending
         cached = self.diffs.get(self.backend)
         if cached is not None:
-            diff.update(Group(Text(f"\n{self.backend}:", style="bold"), cached))
+            diff.update(Group(Text(f"{self.backend}:", style="bold"), cached, Text("")))
             return
-        diff.update(Text(f"\n{self.backend}: rendering…", style="dim"))
+        diff.update(Text(f"{self.backend}: rendering…\n", style="dim"))
         self.render_diff(self.backend, self.pending)
 
     @work(thread=True, group="changes-diff")
@@ -212,3 +248,21 @@ class ChangesScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+REVIEW = "review"  # the name the kept Review screen is installed under
+
+
+def review_screen(app: App[Any]) -> ChangesScreen:
+    """The app's one Review screen: made (and installed, so closing keeps it) on first
+    use, loaded with the app's backends and detected stack for each opening."""
+    names: list[str] = getattr(app, "backend_names", [])
+    backend: str = getattr(app, "backend", LIVE_ONLY)
+    if app.is_screen_installed(REVIEW):
+        screen = app.get_screen(REVIEW)
+        assert isinstance(screen, ChangesScreen)
+        return screen.load(names, backend)
+    host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
+    screen = ChangesScreen(host, names, backend)
+    app.install_screen(screen, REVIEW)
+    return screen
