@@ -17,8 +17,9 @@ between ESC[?2026h and ESC[?2026l, and it times
           v0a..v9a, defined in an ifupdown file under a --root of its own): `c` (Review),
           switching Review's backend (to netifrc, then back to ifupdown), and `a` (the Apply
           dialog), each timed twice: to the frame that shows the screen ("shown") and to
-          the one that completes it (the files' diff, the plan) ("complete").
-                                                                      budget: <= 100 ms
+          the one that completes it (the files' diff, the plan) ("complete"); beside
+          each, the CPU time the TUI's UI thread spent (review_ui_cpu_ms: on a loaded
+          machine the wall time measures the neighbours too).    budget: <= 100 ms
 Each figure is the best of --repeat runs, the app idle before each key.
 The TUI runs with its own defaults (ESCDELAY 10 ms: a lone ESC is the Escape key once
 10 ms pass without the rest of a sequence; TEXTUAL_FPS 240).  The forms are composed in
@@ -220,20 +221,26 @@ def review_root(root: Path) -> Path:
     return xml
 
 
-def measure_review(ns: str, repeat: int) -> dict[str, list[float]]:
+def measure_review(
+    ns: str, repeat: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """Review, its backend switch and Apply with PENDING changes: seconds to the frame
     that shows each screen and to the one that completes it, best of ``repeat`` runs."""
     import tempfile
 
     out: dict[str, list[float]] = {}
+    cpu_out: dict[str, list[float]] = {}
 
     def timed(name: str, term: Terminal, key: str, shown: bytes, complete: bytes) -> None:
         term.settle()
         term.step = name
+        cpu = ui_cpu(term.pid)
         sent = time.perf_counter()
         os.write(term.fd, KEYS.get(key, key.encode()))
         out.setdefault(f"{name}: shown", []).append(term.frame_after(sent, shown) - sent)
+        cpu_out.setdefault(f"{name}: shown", []).append(ui_cpu(term.pid) - cpu)
         out.setdefault(f"{name}: complete", []).append(term.frame_after(sent, complete) - sent)
+        cpu_out.setdefault(f"{name}: complete", []).append(ui_cpu(term.pid) - cpu)
 
     with tempfile.TemporaryDirectory(prefix="ifsu-bench-root-") as tmp:
         xml = review_root(Path(tmp))
@@ -260,7 +267,15 @@ def measure_review(ns: str, repeat: int) -> dict[str, list[float]]:
                 term.send("escape")
             finally:
                 term.close()
-    return out
+    return out, cpu_out
+
+
+def ui_cpu(pid: int) -> float:
+    """CPU seconds the TUI's UI thread (its main thread) has used: on a loaded machine a
+    key's wall time measures the neighbours too, this only the TUI's own work."""
+    with open(f"/proc/{pid}/task/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> int:
@@ -276,7 +291,7 @@ def main() -> int:
     with make_netns("ifsu-bench-") as ns:
         build(ns, args.pairs)
         got = None if args.only_review else measure(ns, args.repeat)
-        review = measure_review(ns, args.repeat)
+        review, review_cpu = measure_review(ns, args.repeat)
 
     def best_ms(times: dict[str, list[float]]) -> dict[str, float]:
         return {k: round(min(v) * 1000, 1) for k, v in times.items()}
@@ -301,8 +316,10 @@ def main() -> int:
     result.update(
         pending_changes=PENDING,
         review_ms=reviews,
+        review_ui_cpu_ms=best_ms(review_cpu),
         slowest_review_ms=slowest_review,
         review_budget_ms=REVIEW_BUDGET * 1000,
+        load_average=os.getloadavg()[0],
         ok=ok,
     )
     print(json.dumps(result))
