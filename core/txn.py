@@ -714,8 +714,12 @@ def _watch(host: Host, txn: Txn) -> int:
     applied_at = time.time()
     settle = float(txn.meta.get("settle", 3.0))
     timeout = float(txn.meta.get("confirm_timeout", 30.0))
-    txn.save(state="applied", applied=applied_at,
-             deadline=applied_at + max(timeout, settle))  # fmt: skip
+    # Two phases: "settling" until the probes pass (they must by settle_deadline), then
+    # "confirming": the confirm window starts only then, whole, however long the settle
+    # took (an STP bridge forwards only after twice its forward delay).
+    txn.save(state="applied", applied=applied_at, phase="settling",
+             settle_deadline=applied_at + settle,
+             **_stp_forwarding(txn, applied_at))  # fmt: skip
     txn.log("applied; probing")
     # Settle: every baseline target must answer again before the window ends.
     waiting = list(judged)
@@ -735,10 +739,12 @@ def _watch(host: Host, txn: Txn) -> int:
         lost = ", ".join(str(t) for t in waiting)
         rollback(host, txn, f"lost connectivity to {lost}")
         return 0
-    txn.save(probes_ok=True)
+    passed = time.time()
+    deadline = passed + max(timeout, 0.0)
+    txn.save(probes_ok=True, probes_passed=passed, phase="confirming", deadline=deadline)
+    txn.log(f"probes pass after {passed - applied_at:.1f} s; confirm within {timeout:g} s")
     if timeout <= 0:
         return _commit(txn)
-    deadline = float(txn.meta["deadline"])
     while time.time() < deadline:
         if (txn.dir / "confirm").exists():
             return _commit(txn)
@@ -748,6 +754,22 @@ def _watch(host: Host, txn: Txn) -> int:
         time.sleep(0.05)
     rollback(host, txn, f"not confirmed within {timeout:g} s")
     return 0
+
+
+def _stp_forwarding(txn: Txn, applied_at: float) -> dict[str, float]:
+    """When the STP bridges the change makes start forwarding ({"stp_forwarding": time}),
+    for the front ends' settle countdown; {} when none waits for STP."""
+    from ifsmith.core.settle import stp_forwarding
+    from ifsmith.core.xmlio import parse
+
+    if txn.meta.get("action") not in ("apply", "start"):
+        return {}
+    try:
+        desired = parse((txn.dir / "desired.xml").read_bytes(), "desired.xml")
+        seconds = stp_forwarding(desired, txn.before())
+    except (OSError, ValueError, IfsmithError):
+        return {}
+    return {"stp_forwarding": applied_at + seconds} if seconds else {}
 
 
 def _commit(txn: Txn) -> int:

@@ -68,7 +68,7 @@ async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: st
 async def apply_with_probe(app: IfsmithApp, pilot: Pilot[int]) -> None:
     await pilot.press("a")
     await wait_for(
-        pilot, lambda: isinstance(app.screen, ApplyConfirm) and bool(app.screen.query("#extra"))
+        pilot, lambda: isinstance(app.screen, ApplyConfirm) and app.screen.ready, limit=20
     )
     app.screen.query_one("#extra", Input).value = "192.0.2.2"
     app.screen.query_one("#extra", Input).focus()

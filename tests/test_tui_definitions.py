@@ -194,7 +194,7 @@ async def test_apply_warns_when_boot_activation_goes_off_the_default_route(
         assert bond0 is not None
         app.set_pending(Pending().define(dataclasses.replace(bond0, start_mode=StartMode.NONE)))
         await pilot.press("a")
-        await wait_for(pilot, lambda: isinstance(app.screen, ApplyConfirm))
+        await wait_for(pilot, lambda: isinstance(app.screen, ApplyConfirm) and app.screen.ready)
         summary = str(app.screen.query_one("#apply-summary", Static).render())
         assert "warning: bond0: boot activation turned off" in summary
         assert "the ipv4 default route" in summary

@@ -93,6 +93,13 @@ async def bridge_bond0_then_review(app: IfsmithApp, pilot: Pilot[int]) -> None:
     app.backend = "ifupdown"
     await pilot.press("c")
     await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
+    # The diff and the XML are rendered in threads: the picture is of them done.
+    screen = app.screen
+    assert isinstance(screen, ChangesScreen)
+    await wait_for(
+        pilot, lambda: screen.xml_of is app.pending and screen.diffs.get("ifupdown") is not None
+    )
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x36"])

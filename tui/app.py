@@ -253,7 +253,7 @@ class IfsmithApp(SessionApp):
         self, names: list[str], detected: str | None, defined: list[Interface], problems: list[str]
     ) -> None:
         self.backend_names = names
-        if self.backend == LIVE_ONLY:  # unless chosen already on the Changes screen
+        if self.backend == LIVE_ONLY:  # the detected stack: Apply writes its files first
             self.backend = detected or LIVE_ONLY
         if detected is not None:
             self.defined = defined
@@ -468,6 +468,15 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
+        from ifsmith.tui.screens.apply import apply_dialog
+        from ifsmith.tui.screens.changes import review_screen
+
+        for screen in (review_screen(self), apply_dialog(self, self.backend)):  # Review, Apply
+            if not screen.is_attached:
+                await AwaitMount(screen, self._register(self, screen))
+                if not (self.screen_stack and screen.is_running):
+                    return  # the app is closing
+                screen._refresh_layout(self.size)
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
@@ -603,9 +612,9 @@ class IfsmithApp(SessionApp):
         self.notify(f"{name}: removal pending; {port.name} takes its addresses")
 
     def action_changes(self) -> None:
-        from ifsmith.tui.screens.changes import ChangesScreen
+        from ifsmith.tui.screens.changes import review_screen
 
-        self.push_screen(ChangesScreen(self.host, self.backend_names, self.backend))
+        self.push_screen(review_screen(self))
 
     def action_drift(self) -> None:
         from ifsmith.tui.screens.dialogs import TextDialog
@@ -728,37 +737,18 @@ class IfsmithApp(SessionApp):
             return
         self.prepare_apply(self.pending, self.backend)
 
-    @work(thread=True, exclusive=True, group="apply")
     def prepare_apply(self, pending: Pending, backend: str) -> None:
-        """Plan and find the probe targets off the UI thread, then ask."""
-        from ifsmith.core.definition import boot_off_warnings
-        from ifsmith.core.errors import IfsmithError
-        from ifsmith.core.plan import make_plan
-        from ifsmith.core.probe import discover
-        from ifsmith.tui.screens.apply import ApplyConfirm
-        from ifsmith.tui.screens.changes import render_pending
-
-        live = self.source.snapshot()
-        steps: list[str] = []
-        problem = ""
-        try:
-            steps = list(make_plan(pending.definitions, live, remove=pending.deletions).describe())
-            if backend != LIVE_ONLY:
-                render_pending(self.host, backend, pending)
-        except (IfsmithError, ValueError) as exc:
-            problem = str(exc)
-        targets = discover(self.host, live)
-        clients = [t.address for t in targets if t.why == "ssh client"]
-        warnings = boot_off_warnings(pending.definitions, self.defined, live, clients)
+        """Ask at once: the dialog plans, finds the probe targets and renders the files of
+        the backend chosen there (BACKEND, the detected stack, first) in its workers."""
+        from ifsmith.tui.screens.apply import apply_dialog
 
         def confirmed(choice: ApplyChoice | None) -> None:
-            if choice is not None:
-                extra = [*targets, *choice.extra]
-                self.start_apply(pending, backend, live, extra, choice.confirm_timeout)
+            if choice is not None and choice.live is not None:
+                targets = [*choice.targets, *choice.extra]
+                self.start_apply(pending, choice.backend, choice.live, targets,
+                                 choice.confirm_timeout)  # fmt: skip
 
-        self.call_from_thread(
-            self.push_screen, ApplyConfirm(steps, backend, targets, problem, warnings), confirmed
-        )
+        self.push_screen(apply_dialog(self, backend), confirmed)
 
     @work(thread=True, exclusive=True, group="apply")
     def start_apply(
@@ -789,7 +779,7 @@ class IfsmithApp(SessionApp):
                 backend=None if backend == LIVE_ONLY else backend,
                 activate=activation(backend, self.host),
                 confirm_timeout=timeout,
-                settle=settle_for(defs),
+                settle=settle_for(defs, before=live),
                 probes=[t.to_json() for t in unique(targets)],
                 remove=pending.deletions,
             )

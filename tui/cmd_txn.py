@@ -373,13 +373,9 @@ def _daemons_running(host: Host) -> set[str]:
 
 def _settle(requested: float, desired: list[Interface]) -> float:
     """A bridge with STP on forwards only after listening and learning: wait that long."""
-    longest = requested
-    for top in desired:
-        for iface, _master in top.walk():
-            br = iface.bridge
-            if br is not None and br.stp:
-                longest = max(longest, 2 * (br.delay if br.delay is not None else 15.0) + 2)
-    return longest
+    from ifsmith.core.settle import settle_window
+
+    return settle_window(desired, requested)
 
 
 def _ask(question: str) -> bool:
@@ -530,6 +526,7 @@ def _summary(t: Txn, host: Host) -> dict[str, Any]:
         "backend": m.get("backend"),
         "created": m.get("created"),
         "seconds_left": left,
+        "phase": m.get("phase") if t.state == "applied" else None,  # settling | confirming
         "watchdog": watchdog,  # of an unfinished transaction: running, dead or unknown
         "probes": m.get("results", {}),
         "reason": m.get("reason"),
@@ -556,6 +553,10 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
     if summary["watchdog"] == "dead":
         print(f"  its watchdog is dead (pid {current.meta.get('watchdog_pid', 'never recorded')}): "
               "nothing will confirm or roll back this change; run `ifsmith recover`")  # fmt: skip
+    elif summary["phase"] == "settling":
+        print(f"  settling: the probes must pass within "
+              f"{max(0.0, float(current.meta['settle_deadline']) - time.time()):.0f} s; then "
+              f"{float(current.meta.get('confirm_timeout', 30)):g} s to confirm")  # fmt: skip
     elif summary["seconds_left"] is not None:
         print(f"  rolls back in {summary['seconds_left']:.0f} s unless confirmed")
     for target, ok in summary["probes"].items():

@@ -14,16 +14,53 @@ from typing import Any
 
 from rich.text import Text
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from ifsmith.core.host import Host
-from ifsmith.core.model import Interface
+from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
+from ifsmith.tui.pending import Pending
+from ifsmith.tui.screens.changes import LIVE_ONLY, render_pending
+
+
+@dataclass(frozen=True)
+class Preparation:
+    """What the dialog shows before the admin decides: the live state it planned from,
+    the plan's steps (or why there is none), the probe targets, warnings."""
+
+    live: LiveHost
+    steps: list[str]
+    targets: list[Target]
+    warnings: list[str]
+    problem: str = ""
+
+
+def prepare(host: Host, live: LiveHost, pending: Pending, defined: list[Interface]) -> Preparation:
+    """Plan the pending set against LIVE and find the probe targets (slow: a worker's)."""
+    from ifsmith.core.definition import boot_off_warnings
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.plan import make_plan
+    from ifsmith.core.probe import discover
+
+    steps: list[str] = []
+    problem = ""
+    try:
+        steps = list(make_plan(pending.definitions, live, remove=pending.deletions).describe())
+    except (IfsmithError, ValueError) as exc:
+        problem = str(exc)
+    found: list[str] = []
+    try:
+        targets = discover(host, live)
+    except (IfsmithError, OSError) as exc:
+        targets, found = [], [f"the probe targets could not be found: {exc}"]
+    clients = [t.address for t in targets if t.why == "ssh client"]
+    warnings = boot_off_warnings(pending.definitions, defined, live, clients)
+    return Preparation(live, steps, targets, [*found, *warnings], problem)
 
 
 @dataclass(frozen=True)
@@ -32,10 +69,18 @@ class ApplyChoice:
 
     extra: tuple[Target, ...]
     confirm_timeout: float
+    backend: str = LIVE_ONLY  # the files written: a backend's name, or LIVE_ONLY
+    live: LiveHost | None = None  # the state the plan was made from
+    targets: tuple[Target, ...] = ()  # the discovered probe targets
 
 
 class ApplyConfirm(ModalScreen[ApplyChoice | None]):
-    """The plan, the files' backend, the probe targets; Apply or Cancel."""
+    """The plan, the backend whose files are written, the probe targets; Apply or Cancel.
+
+    The dialog shows at once; the plan and probe targets (``prepare``, given the live
+    state from ``snapshot``) and each backend's rendering are worked out in threads.
+    The backend starts as the detected stack; the admin may choose another here, and the
+    dialog then says it is not the detected one.  (Review's backend is only a preview.)"""
 
     CSS_PATH = "apply.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -43,54 +88,174 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
 
     def __init__(
         self,
-        steps: list[str],
-        backend: str,
-        targets: list[Target],
-        problem: str = "",
-        warnings: Sequence[str] = (),
+        host: Host,
+        snapshot: Callable[[], LiveHost],
+        pending: Pending,
+        backend_names: Sequence[str],
+        detected: str | None,
+        defined: Sequence[Interface] = (),
     ) -> None:
         super().__init__()
-        self.steps = steps
-        self.backend = backend
-        self.targets = targets
-        self.problem = problem
-        self.warnings = list(warnings)
+        self.host = host
+        self.snapshot = snapshot
+        self.options_shown: list[tuple[str, str]] = []
+        self.opening = 0  # counts the openings: a worker's answer to an earlier one is dropped
+        self.load(pending, backend_names, detected, defined)
+
+    def load(
+        self,
+        pending: Pending,
+        backend_names: Sequence[str],
+        detected: str | None,
+        defined: Sequence[Interface] = (),
+    ) -> ApplyConfirm:
+        """Ready the (kept) dialog for another opening: nothing planned or rendered yet,
+        the detected stack's files chosen, the fields at their defaults."""
+        self.pending = pending
+        self.backend_names = list(backend_names)
+        self.detected = detected
+        self.backend = detected or LIVE_ONLY
+        self.defined = list(defined)
+        self.preparation: Preparation | None = None
+        # Per backend: the rendering's problem ("" when none) and its warnings.
+        self.renderings: dict[str, tuple[str, list[str]]] = {LIVE_ONLY: ("", [])}
+        self.opening += 1
+        if self.is_mounted:
+            select = self.query_one("#apply-backend", Select)
+            options = self.backend_options()
+            if options != self.options_shown:
+                select.set_options(options)
+                self.options_shown = options
+            with self.prevent(Select.Changed, Input.Changed):
+                select.value = self.backend
+                self.query_one("#extra", Input).value = ""
+                self.query_one("#timeout", Input).value = "30"
+            self.refresh_state()
+        return self
+
+    def backend_options(self) -> list[tuple[str, str]]:
+        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
+        if self.backend not in dict(options):
+            options.insert(0, (self.backend, self.backend))
+        return options
 
     def compose(self) -> ComposeResult:
+        options = self.options_shown = self.backend_options()
         with Vertical(id="apply-box", classes="dialog"):
             yield Static("Apply the pending changes?", classes="dialog-title")
             with VerticalScroll(id="apply-body"):
-                text = Text()
-                text.append("Plan\n", style="bold")
-                for step in self.steps or ["no change to the live state"]:
-                    text.append(f"  {step}\n")
-                for warning in self.warnings:
-                    text.append(f"warning: {warning}\n", style="bold yellow")
-                text.append(f"Files: {self.backend}\n", style="bold")
-                text.append("Probes judged after the change\n", style="bold")
-                for target in self.targets:
-                    text.append(f"  {target}\n")
-                if not self.targets:
-                    text.append(
-                        "  none found: add one below, or nothing is judged\n", style="yellow"
-                    )
-                yield Static(text, id="apply-summary")
+                yield Static(Text("planning…", style="dim"), id="apply-summary")
+                with Horizontal(classes="dialog-line"):
+                    yield Label("write files of", classes="caption")
+                    yield Select(options, value=self.backend, id="apply-backend",
+                                 compact=True, allow_blank=False)  # fmt: skip
+                yield Static(self.backend_note(), id="apply-backend-note")
                 with Horizontal(classes="dialog-line"):
                     yield Label("also probe", classes="caption")
                     yield Input(placeholder="HOST[:PORT] ...", id="extra", compact=True)
                 with Horizontal(classes="dialog-line"):
                     yield Label("keep within s", classes="caption")
                     yield Input("30", id="timeout", compact=True)
-                yield Label(self.problem, id="apply-problem")
+                yield Label("", id="apply-problem")
             with Horizontal(classes="dialog-buttons"):
-                yield Button(
-                    "Apply",
-                    id="apply",
-                    variant="warning",
-                    compact=True,
-                    disabled=bool(self.problem),
-                )
+                yield Button("Apply", id="apply", variant="warning", compact=True, disabled=True)
                 yield Button("Cancel", id="cancel", compact=True)
+
+    def on_screen_resume(self) -> None:
+        # Each opening (the dialog is kept between them; ``load`` reset it): plan and
+        # render afresh.
+        self.plan(self.opening, self.pending, self.defined)
+        self.render_backend(self.opening, self.backend)
+
+    @work(thread=True, exclusive=True, group="apply-plan")
+    def plan(self, opening: int, pending: Pending, defined: list[Interface]) -> None:
+        preparation = prepare(self.host, self.snapshot(), pending, defined)
+        self.app.call_from_thread(self.planned, opening, preparation)
+
+    def planned(self, opening: int, preparation: Preparation) -> None:
+        if opening == self.opening:
+            self.preparation = preparation
+            self.refresh_state()
+
+    @work(thread=True, group="apply-render")
+    def render_backend(self, opening: int, backend: str) -> None:
+        """Render the pending set for BACKEND once (a refusal is a problem shown)."""
+        from ifsmith.core.errors import IfsmithError
+        from ifsmith.core.files import UnsafeValue
+
+        if backend in self.renderings:
+            return
+        try:
+            warnings = [str(w) for w in render_pending(self.host, backend, self.pending).warnings]
+            result = ("", warnings)
+        except (IfsmithError, UnsafeValue, ValueError) as exc:
+            result = (f"{backend}: refused: {exc}", [])
+        self.app.call_from_thread(self.rendered, opening, backend, result)
+
+    def rendered(self, opening: int, backend: str, result: tuple[str, list[str]]) -> None:
+        if opening != self.opening:
+            return
+        self.renderings[backend] = result
+        if backend == self.backend:
+            self.refresh_state()
+
+    def backend_note(self) -> Text:
+        """Whether the chosen files are the detected stack's; marked when they are not."""
+        if self.backend == self.detected:
+            return Text("  the detected network stack", style="dim")
+        detected = self.detected or "none found"
+        if self.backend == LIVE_ONLY:
+            return Text(f"  ! no files written: the change is lost at reboot "
+                        f"(detected stack: {detected})", style="bold yellow")  # fmt: skip
+        return Text(f"  ! NOT the detected network stack (that is: {detected})",
+                    style="bold yellow")  # fmt: skip
+
+    def summary(self) -> Text:
+        text = Text()
+        prep = self.preparation
+        if prep is None:
+            text.append("planning…\n", style="dim")
+            return text
+        text.append("Plan\n", style="bold")
+        for step in prep.steps or ["no change to the live state"]:
+            text.append(f"  {step}\n")
+        _problem, rendering_warnings = self.renderings.get(self.backend, ("", []))
+        for warning in [*prep.warnings, *rendering_warnings]:
+            text.append(f"warning: {warning}\n", style="bold yellow")
+        text.append("Probes judged after the change\n", style="bold")
+        for target in prep.targets:
+            text.append(f"  {target}\n")
+        if not prep.targets:
+            text.append("  none found: add one below, or nothing is judged\n", style="yellow")
+        return text
+
+    @property
+    def ready(self) -> bool:
+        """Planned and rendered for the chosen backend (whether it can be applied or not)."""
+        return self.preparation is not None and self.backend in self.renderings
+
+    def problem(self) -> str:
+        """Why Apply cannot be taken now ("" when it can)."""
+        if not self.ready:
+            return ""
+        assert self.preparation is not None
+        choice = self.choice()
+        return (self.preparation.problem or self.renderings[self.backend][0]
+                or (choice if isinstance(choice, str) else ""))  # fmt: skip
+
+    def refresh_state(self) -> None:
+        self.query_one("#apply-summary", Static).update(self.summary())
+        self.query_one("#apply-backend-note", Static).update(self.backend_note())
+        problem = self.problem()
+        self.query_one("#apply-problem", Label).update(problem)
+        self.query_one("#apply", Button).disabled = not self.ready or bool(problem)
+
+    @on(Select.Changed, "#apply-backend")
+    def backend_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str) and event.value != self.backend:
+            self.backend = event.value
+            self.render_backend(self.opening, event.value)
+            self.refresh_state()
 
     def choice(self) -> ApplyChoice | str:
         """The settled choice, or why it cannot be taken."""
@@ -102,28 +267,50 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
             timeout = float(self.query_one("#timeout", Input).value)
         except ValueError:
             return "the confirm window must be a number of seconds"
-        if timeout < 0:
-            return "the confirm window cannot be negative"
-        return ApplyChoice(extra, timeout)
+        if not 0 <= timeout < 1e6:
+            return "the confirm window must be 0 or more seconds"
+        prep = self.preparation
+        return ApplyChoice(extra, timeout, self.backend, prep.live if prep else None,
+                           tuple(prep.targets) if prep else ())  # fmt: skip
 
     @on(Input.Changed)
     def typed(self) -> None:
-        if self.problem:
-            return
-        choice = self.choice()
-        self.query_one("#apply-problem", Label).update(choice if isinstance(choice, str) else "")
-        self.query_one("#apply", Button).disabled = isinstance(choice, str)
+        self.refresh_state()
 
     @on(Button.Pressed, "#apply")
     @on(Input.Submitted)
     def apply(self) -> None:
+        if not self.ready:
+            self.notify("still planning: a moment", severity="warning")
+            return
         choice = self.choice()
-        if not self.problem and not isinstance(choice, str):
+        if not self.problem() and not isinstance(choice, str):
             self.dismiss(choice)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+APPLY = "apply-confirm"  # the name the kept Apply dialog is installed under
+
+
+def apply_dialog(app: App[Any], backend: str) -> ApplyConfirm:
+    """The app's one Apply dialog, loaded with its pending set, backends and detected
+    stack (BACKEND; LIVE_ONLY when none was found): made and installed on first use."""
+    pending: Pending = getattr(app, "pending", Pending())
+    names: list[str] = getattr(app, "backend_names", [])
+    defined: list[Interface] = getattr(app, "defined", [])
+    detected = None if backend == LIVE_ONLY else backend
+    if app.is_screen_installed(APPLY):
+        dialog = app.get_screen(APPLY)
+        assert isinstance(dialog, ApplyConfirm)
+        return dialog.load(pending, names, detected, defined)
+    host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
+    source = getattr(app, "source")  # noqa: B009
+    dialog = ApplyConfirm(host, source.snapshot, pending, names, detected, defined)
+    app.install_screen(dialog, APPLY)
+    return dialog
 
 
 STATE_WORDS = {
@@ -158,10 +345,12 @@ def progress_text(meta: dict[str, Any], now: float) -> Text:
     if not results and state not in FINAL:
         text.append("  no probe targets\n", style="dim")
     if state == "applied" and meta.get("probes_ok") and meta.get("deadline"):
-        left = max(0, int(float(meta["deadline"]) - now + 0.999))
+        left = seconds_left(meta["deadline"], now)
         text.append(
             f"\nProbes pass. Rolls back in {left} s unless you keep it.\n", style="bold yellow"
         )
+    elif state == "applied" and meta.get("settle_deadline"):
+        text.append("\n" + settling_words(meta, now) + "\n", style="bold")
     if state == "rolled-back":
         text.append(f"\nWhy: {meta.get('reason', 'unknown')}\n", style="bold")
         if meta.get("rollback_seconds") is not None:
@@ -171,6 +360,26 @@ def progress_text(meta: dict[str, Any], now: float) -> Text:
     if state == "committed":
         text.append("\nThe change is kept.\n")
     return text
+
+
+def seconds_left(when: object, now: float) -> int:
+    """Whole seconds until WHEN (a time), rounded up; 0 once past."""
+    return max(0, int(float(str(when)) - now + 0.999))
+
+
+def settling_words(meta: dict[str, Any], now: float) -> str:
+    """The settle phase with its own countdown: the STP bridges' ports forwarding, else
+    the deadline for the probes; then how long the confirm window will be."""
+    window = float(meta.get("confirm_timeout", 30.0))
+    then = f"then {window:g} s to keep it" if window > 0 else "then it is kept"
+    forwarding = meta.get("stp_forwarding")
+    if forwarding is not None and float(forwarding) > now:
+        return f"Waiting for STP: ports forward in {seconds_left(forwarding, now)} s; {then}."
+    left = seconds_left(meta["settle_deadline"], now)
+    return f"Waiting for the probes to pass (rolls back in {left} s if not); {then}."
+
+
+FINAL_TITLES = {"committed": "Committed", "rolled-back": "Rolled back", "failed": "Failed"}
 
 
 class ApplyProgress(ModalScreen[str]):
@@ -192,7 +401,7 @@ class ApplyProgress(ModalScreen[str]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="progress-box", classes="dialog"):
-            yield Static("Applying", classes="dialog-title")
+            yield Static("Applying", id="progress-title", classes="dialog-title")
             with VerticalScroll(id="progress-body"):
                 yield Static(id="progress")
             with Horizontal(classes="dialog-buttons"):
@@ -232,9 +441,18 @@ class ApplyProgress(ModalScreen[str]):
         self.meta = meta
         self.query_one("#progress", Static).update(progress_text(meta, self.now()))
         final = self.final
-        self.query_one("#keep", Button).disabled = final or not meta.get("probes_ok")
-        self.query_one("#revert", Button).disabled = final
-        self.query_one("#close", Button).disabled = not final
+        state = str(meta.get("state"))
+        self.query_one("#progress-title", Static).update(FINAL_TITLES.get(state, "Applying"))
+        keep, revert = self.query_one("#keep", Button), self.query_one("#revert", Button)
+        # Once final there is nothing to keep or revert: the buttons go, Close takes focus.
+        keep.display = revert.display = not final
+        keep.disabled = final or not meta.get("probes_ok")
+        revert.disabled = final
+        close = self.query_one("#close", Button)
+        if final and close.disabled:
+            close.disabled = False
+            close.focus()
+        close.disabled = not final
 
     @on(Button.Pressed, "#keep")
     def action_keep(self) -> None:
@@ -280,12 +498,10 @@ def activation(backend: str, host: Host) -> str:
     return "kernel"
 
 
-def settle_for(desired: list[Interface], requested: float = 2.0) -> float:
+def settle_for(
+    desired: list[Interface], requested: float = 2.0, before: LiveHost | None = None
+) -> float:
     """A bridge with STP forwards only after listening and learning: wait that long."""
-    longest = requested
-    for top in desired:
-        for iface, _master in top.walk():
-            br = iface.bridge
-            if br is not None and br.stp:
-                longest = max(longest, 2 * (br.delay if br.delay is not None else 15.0) + 2)
-    return longest
+    from ifsmith.core.settle import settle_window
+
+    return settle_window(desired, requested, before)

@@ -7,12 +7,13 @@ first.  Discarding a change here updates the app's pending set at once.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
+from textual import on, work
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -61,15 +62,25 @@ def files_diff(host: Host, backend_name: str, pending: Pending) -> RenderableTyp
     diff = unified_diff(rendering, HostFiles(host))
     parts: list[RenderableType] = [Text(str(w), style="yellow") for w in rendering.warnings]
     parts.append(
-        Syntax(diff, "diff", theme="ansi_dark", word_wrap=True)
+        highlighted(diff, "diff")
         if diff
         else Text("the files on disk already say this", style="dim")
     )
     return Group(*parts)
 
 
+def highlighted(code: str, lexer: str) -> Text:
+    """CODE coloured as Syntax does, as plain Text: made once (in a worker), it is not
+    lexed again each time the screen lays it out or draws it."""
+    return Syntax(code, lexer, theme="ansi_dark").highlight(code)
+
+
 class ChangesScreen(ModalScreen[None]):
-    """Review the pending changes: XML, files per backend, discard one or all, apply."""
+    """Review the pending changes: XML, files per backend, discard one or all, apply.
+
+    The backend chosen here is a preview: it never changes which files Apply writes (the
+    Apply dialog says that, and lets the admin choose there).  The screen shows at once;
+    each backend's diff is rendered once per pending set, in a thread, and kept."""
 
     CSS_PATH = "changes.tcss"
     BINDINGS = [
@@ -84,6 +95,31 @@ class ChangesScreen(ModalScreen[None]):
         self.host = host
         self.backend_names = backend_names
         self.backend = backend
+        # Per backend, the diff for one pending set (a new set starts afresh).
+        self.diffs: dict[str, RenderableType] = {}
+        self.diffs_of: Pending | None = None
+        self.xml_of: Pending | None = None
+
+    def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
+        """Ready the (kept) screen for another opening: the preview starts again from the
+        detected stack's files."""
+        self.backend_names = backend_names
+        self.backend = backend
+        if self.is_mounted:
+            select = self.query_one("#backend", Select)
+            options = self.backend_options()
+            if options != self.options_shown:
+                select.set_options(options)
+                self.options_shown = options
+            with self.prevent(Select.Changed):
+                select.value = backend
+        return self
+
+    def backend_options(self) -> list[tuple[str, str]]:
+        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
+        if self.backend not in dict(options):
+            options.insert(0, (self.backend, self.backend))
+        return options
 
     @property
     def pending(self) -> Pending:
@@ -95,22 +131,29 @@ class ChangesScreen(ModalScreen[None]):
             with Horizontal(id="changes-top"):
                 yield OptionList(id="change-list", compact=True)
                 with Vertical(id="backend-box"):
-                    yield Label("files for")
-                    options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
+                    yield Label("preview files of")
+                    self.options_shown = self.backend_options()
                     yield Select(
-                        options, value=self.backend, id="backend", compact=True, allow_blank=False
+                        self.options_shown,
+                        value=self.backend,
+                        id="backend",
+                        compact=True,
+                        allow_blank=False,
                     )
+                    yield Label("(a preview: Apply asks)", id="backend-hint")
             with VerticalScroll(id="changes-body"):
                 yield Static(id="deletions")
-                yield Static(id="xml")
+                # The files first: switching the backend shows its effect at once.
                 yield Static(id="diff")
+                yield Static(id="xml")
         yield Footer()
 
-    def on_mount(self) -> None:
+    def on_screen_resume(self) -> None:
+        # At every opening (the screen is kept between them): the pending set as it is.
         self.refresh_changes()
 
     def refresh_changes(self) -> None:
-        """Show the pending set as it is now."""
+        """Show the pending set as it is now (XML and diff follow from a thread)."""
         changes = self.query_one("#change-list", OptionList)
         highlighted = changes.highlighted
         changes.clear_options()
@@ -123,29 +166,56 @@ class ChangesScreen(ModalScreen[None]):
         self.query_one("#deletions", Static).update(
             Text("deleted: " + ", ".join(deletions), style="bold red") if deletions else ""
         )
-        xml = pending_xml(self.pending)
-        self.query_one("#xml", Static).update(
-            Syntax(xml, "xml", theme="ansi_dark", word_wrap=True) if xml else ""
-        )
+        if self.xml_of is not self.pending:
+            self.xml_of = None
+            self.query_one("#xml", Static).update(
+                Text("rendering…", style="dim") if self.pending.definitions else ""
+            )
+            self.show_xml(self.pending)
         self.refresh_diff()
+
+    @work(thread=True, exclusive=True, group="changes-xml")
+    def show_xml(self, pending: Pending) -> None:
+        xml = pending_xml(pending)
+        shown = highlighted(xml, "xml") if xml else ""
+        self.app.call_from_thread(self._xml_ready, pending, shown)
+
+    def _xml_ready(self, pending: Pending, shown: RenderableType) -> None:
+        if pending is self.pending:
+            self.xml_of = pending
+            self.query_one("#xml", Static).update(shown)
 
     def refresh_diff(self) -> None:
         diff = self.query_one("#diff", Static)
         if not self.pending:
             diff.update("")
             return
-        diff.update(
-            Group(
-                Text(f"\n{self.backend}:", style="bold"),
-                files_diff(self.host, self.backend, self.pending),
-            )
-        )
+        if self.diffs_of is not self.pending:
+            self.diffs, self.diffs_of = {}, self.pending
+        cached = self.diffs.get(self.backend)
+        if cached is not None:
+            diff.update(Group(Text(f"{self.backend}:", style="bold"), cached, Text("")))
+            return
+        diff.update(Text(f"{self.backend}: rendering…\n", style="dim"))
+        self.render_diff(self.backend, self.pending)
+
+    @work(thread=True, group="changes-diff")
+    def render_diff(self, backend: str, pending: Pending) -> None:
+        shown = files_diff(self.host, backend, pending)
+        self.app.call_from_thread(self._diff_ready, backend, pending, shown)
+
+    def _diff_ready(self, backend: str, pending: Pending, shown: RenderableType) -> None:
+        if pending is not self.diffs_of:
+            return  # rendered for a set that has changed since
+        self.diffs[backend] = shown
+        if backend == self.backend and pending is self.pending:
+            self.refresh_diff()
 
     @on(Select.Changed, "#backend")
     def backend_chosen(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str):
+        # A preview only: what Apply writes is chosen in the Apply dialog.
+        if isinstance(event.value, str) and event.value != self.backend:
             self.backend = event.value
-            self.app.backend = event.value  # type: ignore[attr-defined]
             self.refresh_diff()
 
     def action_discard(self) -> None:
@@ -158,8 +228,19 @@ class ChangesScreen(ModalScreen[None]):
             self.refresh_changes()
 
     def action_discard_all(self) -> None:
-        self.app.discard_all()  # type: ignore[attr-defined]
-        self.refresh_changes()
+        from ifsmith.tui.screens.ask import Ask
+
+        n = len(self.pending)
+        if not n:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.discard_all()  # type: ignore[attr-defined]
+                self.refresh_changes()
+
+        what = f"all {n} pending changes" if n > 1 else "the pending change"
+        self.app.push_screen(Ask(f"Drop {what}? This cannot be undone.", "Drop"), answered)
 
     def action_apply(self) -> None:
         self.dismiss(None)
@@ -167,3 +248,21 @@ class ChangesScreen(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+REVIEW = "review"  # the name the kept Review screen is installed under
+
+
+def review_screen(app: App[Any]) -> ChangesScreen:
+    """The app's one Review screen: made (and installed, so closing keeps it) on first
+    use, loaded with the app's backends and detected stack for each opening."""
+    names: list[str] = getattr(app, "backend_names", [])
+    backend: str = getattr(app, "backend", LIVE_ONLY)
+    if app.is_screen_installed(REVIEW):
+        screen = app.get_screen(REVIEW)
+        assert isinstance(screen, ChangesScreen)
+        return screen.load(names, backend)
+    host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
+    screen = ChangesScreen(host, names, backend)
+    app.install_screen(screen, REVIEW)
+    return screen

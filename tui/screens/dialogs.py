@@ -35,7 +35,7 @@ class BridgeThis(ModalScreen[tuple[str, bool] | None]):
             with Horizontal(classes="dialog-line"):
                 yield Label("bridge name", classes="caption")
                 yield Input(default, id="bridge-name", compact=True)
-            yield Tick("spanning tree (STP)", False, id="bridge-stp", compact=True)
+            yield Tick("spanning tree (STP)", True, id="bridge-stp", compact=True)
             yield Label("", id="dialog-problem")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK", id="ok", variant="primary", compact=True)
