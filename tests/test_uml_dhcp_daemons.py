@@ -68,7 +68,8 @@ printf '[Match]\\nName=eth0\\n\\n[Network]\\nDHCP=ipv4\\n' > /etc/systemd/networ
 chown -R systemd-network /run/systemd/netif
 dbus-daemon --system --fork
 start_daemon() { /lib/systemd/systemd-networkd >> /run/daemon.log 2>&1 & DAEMON=$!; }
-stop_daemon() { kill $DAEMON; wait $DAEMON 2>/dev/null; rm -rf /run/systemd/netif/leases/*; }
+stop_daemon() { kill $DAEMON; wait $DAEMON 2>/dev/null
+                rm -rf /run/systemd/netif/leases/* /run/systemd/netif/links/*; }
 BACKEND=networkd
 """
 
@@ -95,7 +96,8 @@ dbus-daemon --system --fork
 printf '{nm_conf}' > /run/nm.conf
 start_daemon() { NetworkManager --debug --config=/run/nm.conf >> /run/daemon.log 2>&1 &
                  DAEMON=$!; }
-stop_daemon() { kill $DAEMON; wait $DAEMON 2>/dev/null; rm -f /var/lib/NetworkManager/*.lease; }
+stop_daemon() { kill $DAEMON; wait $DAEMON 2>/dev/null; rm -f /var/lib/NetworkManager/*.lease
+                rm -rf /run/NetworkManager/*; }
 BACKEND=nm-keyfile
 """
 
@@ -104,6 +106,7 @@ start_daemon
 wait_for 'dyn4 eth0' 60 || { cat /run/daemon.log; exit 1; }
 echo "@@mac $(cat /sys/class/net/eth0/address)"
 state -before
+nmcli -f DHCP4 device show eth0 2>/dev/null | sed 's/^/@@nmcli /'
 ping -D -n -i 0.1 10.55.0.1 > /run/ping.log 2>&1 &
 PING=$!
 wait_for 'grep -q "icmp_seq=" /run/ping.log' 10 || { finish; exit 1; }
@@ -130,6 +133,8 @@ finish
 # The next boot: no daemon, no bridge, no lease remembered; the files bring br0 up again.
 stop_daemon
 ip link del br0
+ip addr flush dev eth0
+ip link set eth0 down
 start_daemon
 wait_for 'dyn4 br0' 60
 echo "@@t-rebooted $(now)"
