@@ -19,7 +19,7 @@ from typing import NamedTuple, Protocol, cast
 
 from ifsmith.core.files import FileView, Rendering, RenderWarning, write_atomic
 from ifsmith.core.host import Host
-from ifsmith.core.model import Family, Interface
+from ifsmith.core.model import Family, Interface, LiveHost
 
 # Command-line name → module, in detection order: a daemon's own format before the
 # files it may also read (netplan renders for networkd/NM, so it is checked first).
@@ -111,6 +111,17 @@ def dhcp_clients(backend: Backend, host: Host, name: str) -> list[DhcpClient]:
     if clients is None:
         return []
     return list(clients(host, name))
+
+
+def dhcp_identity(backend: Backend, host: Host, iface: Interface, live: LiveHost) -> Interface:
+    """IFACE with the DHCPv4 client identity (``Protocol.client_id`` / ``iaid``) its
+    running client asks with, where its definition names none and the backend's daemon
+    derives it from the interface (networkd's IAID): the bridge that takes the NIC's lease
+    must ask as the NIC did (core/dhcpid.py)."""
+    carry = getattr(backend, "dhcp_identity", None)
+    if carry is None:
+        return iface
+    return cast(Interface, carry(host, iface, live))
 
 
 def carry_duid(heir: DhcpClient, donor: DhcpClient) -> bool:

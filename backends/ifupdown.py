@@ -27,10 +27,10 @@ import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult
+from ifsmith.backends import DhcpClient, ReadResult, ifupdown_state
 from ifsmith.core.files import (
     FileView,
     HostFiles,
@@ -1909,6 +1909,17 @@ def _post_order(iface: Interface) -> Iterable[Interface]:
     for sub in iface.subordinates:
         yield from _post_order(sub)
     yield iface
+
+
+def run_state_paths(host: Host, names: Sequence[str]) -> list[Path]:
+    """ifupdown's state files for NAMES (backends/ifupdown_state.py)."""
+    return ifupdown_state.state_paths(host, names)
+
+
+def mark_run_state(host: Host, up: Sequence[str], down: Sequence[str]) -> list[str]:
+    """Record in ifupdown's state what the kernel activator brought up or took down, as
+    ``ifup``/``ifdown`` would; what changed, one line each."""
+    return ifupdown_state.mark(host, up, down)
 
 
 def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:

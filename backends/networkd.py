@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import ReadResult, networkd_dhcpid
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
@@ -42,6 +42,7 @@ from ifsmith.core.model import (
     Interface,
     IpAddress,
     LacpRate,
+    LiveHost,
     MiiMon,
     Protocol,
     Route,
@@ -493,6 +494,9 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
         present = on_dhcp or mine or gws or (version == 6 and (ll6 or autoconf))
         if not present:
             continue
+        cid, iaid = (None, None)
+        if on_dhcp and version == 4:
+            cid, iaid = networkd_dhcpid.read_identity(nw, str(u.path), problems)
         out.append(
             Protocol(
                 family,
@@ -501,6 +505,8 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
                 autoconf=autoconf,
                 addresses=mine,
                 gateway=gws[0] if gws else None,
+                client_id=cid,
+                iaid=iaid,
             )
         )
     routes = nr.read_routes(nw, str(u.path), problems)
@@ -652,6 +658,7 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
         ("DHCP", "UseDNS"): [],
         ("DHCPv4", "UseDNS"): [],
         ("DHCPv6", "UseDNS"): [],
+        **{key: [] for key in networkd_dhcpid.KEYS},
     }
     if fi.start_mode == StartMode.NONE:
         s[("Link", "ActivationPolicy")] = ["manual"]
@@ -683,6 +690,10 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
         if proto.peerdns is not None:
             section = "DHCPv4" if proto.family == Family.IPV4 else "DHCPv6"
             s[(section, "UseDNS")] = [_yes(proto.peerdns)]
+        if proto.dhcp and proto.family == Family.IPV4:
+            s.update(
+                networkd_dhcpid.identity_settings(proto.client_id, proto.iaid, iface.mac, warn)
+            )
     if v6 is not None:
         s[("Network", "IPv6AcceptRA")] = [_yes(v6.autoconf)]
     dns = iface.dns or Dns()
@@ -1119,9 +1130,11 @@ _PORT_OWN = (
     ("DHCP", "UseDNS"),
     ("DHCPv4", "UseDNS"),
     ("DHCPv6", "UseDNS"),
+    *networkd_dhcpid.KEYS,
 )
 # A new port's link-local addressing goes off even though the model has no IP for it.
-_PORT_FORCED = frozenset({("Network", "LinkLocalAddressing")})
+# and its DHCP client's identity goes with DHCP= (to the master, through the model).
+_PORT_FORCED = frozenset({("Network", "LinkLocalAddressing"), *networkd_dhcpid.KEYS})
 
 
 def as_port(iface: Interface) -> Interface:
@@ -1221,6 +1234,12 @@ def _daemon_running(netns: str | None) -> bool:
             if (st.st_dev, st.st_ino) == (want.st_dev, want.st_ino):
                 return True
     return False
+
+
+def dhcp_identity(host: Host, iface: Interface, live: LiveHost) -> Interface:
+    """IFACE with the DHCPv4 client identity its running client uses where its files
+    name none (see backends/networkd_dhcpid.py)."""
+    return networkd_dhcpid.with_running_identity(host, iface, live)
 
 
 def activate(host: Host, names: Sequence[str]) -> list[list[str]]:

@@ -27,6 +27,7 @@ from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
 from ifsmith.core.checks import name_problem
+from ifsmith.core.dhcpid import client_id_problem, iaid_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
@@ -426,6 +427,7 @@ def _protocols(p: Profile, problems: list[str]) -> tuple[Protocol, ...]:
             problems.append(f"{p.path}: {group}.method={method} not modelled; read as manual")
         if family == Family.IPV4 and method == "link-local":
             continue
+        cid, iaid = _dhcp_identity(p, problems) if dhcp and family == Family.IPV4 else (None, None)
         out.append(
             Protocol(
                 family,
@@ -435,9 +437,24 @@ def _protocols(p: Profile, problems: list[str]) -> tuple[Protocol, ...]:
                 addresses=tuple(addresses),
                 gateway=gateway,
                 routes=tuple(nkr.read_routes(p.keyfile, group, family, str(p.path), problems)),
+                client_id=cid,
+                iaid=iaid,
             )
         )
     return tuple(out)
+
+
+def _dhcp_identity(p: Profile, problems: list[str]) -> tuple[str | None, str | None]:
+    """``ipv4.dhcp-client-id`` and ``ipv4.dhcp-iaid`` (core/dhcpid.py); a value the
+    model cannot hold (a client-id sent as text) stays as written, with a warning."""
+    out: list[str | None] = []
+    for key, problem in (("dhcp-client-id", client_id_problem), ("dhcp-iaid", iaid_problem)):
+        value = p.get("ipv4", key)
+        if value is not None and problem(value) is not None:
+            problems.append(f"{p.path}: ipv4.{key}={value} not modelled; left as written")
+            value = None
+        out.append(value.lower() if value is not None else None)
+    return out[0], out[1]
 
 
 def _addresses(
@@ -672,6 +689,11 @@ def _ip_keys(
         # its ignore-auto-dns.
         if proto.peerdns is not None:
             keys[(group, "ignore-auto-dns")] = "false" if proto.peerdns else "true"
+        if family == Family.IPV4 and proto.dhcp:
+            # The DHCP client's identity (core/dhcpid.py): NetworkManager takes the model's
+            # kinds and bytes as they are.
+            keys[(group, "dhcp-client-id")] = proto.client_id
+            keys[(group, "dhcp-iaid")] = proto.iaid
     return keys
 
 
@@ -720,7 +742,7 @@ def _apply(kf: KeyFile, keys: Keys, was: Keys | None, iface_type: IfType) -> Non
 # host's addressing: when a NIC becomes a port they move to its master's profile.
 _MOVABLE = re.compile(
     r"^(dns(-search|-options|-priority)?|route\d+(_options)?|route-metric|"
-    r"route-table|routing-rule\d+|dhcp-hostname|dhcp-client-id|may-fail|"
+    r"route-table|routing-rule\d+|dhcp-hostname|dhcp-client-id|dhcp-iaid|may-fail|"
     r"never-default)$"
 )
 # Keys that only describe how the port itself would have been addressed: nothing to keep.

@@ -183,6 +183,12 @@ class Protocol:
     gateway: str | None = None
     line: int | None = field(default=None, compare=False)
     routes: tuple[Route, ...] = ()  # ifsmith extension
+    # The DHCPv4 client's identity (ifsmith:client-id / ifsmith:iaid on <dhcp>), as the
+    # stack's files name it: a client identifier kind (mac, duid, ...) or its exact bytes
+    # (hex, colon-separated), and the IAID a DUID-based identifier is made with.  None:
+    # the stack's default.  Carried to the bridge that takes a DHCP NIC's lease.
+    client_id: str | None = None
+    iaid: str | None = None
 
 
 @dataclass(frozen=True)

@@ -825,6 +825,7 @@ def activate(host: Host, txn: Txn) -> None:
         _fault("mid-activation")
     kernel.apply(host, plan)
     _follow_dhcp(host, txn)
+    _follow_run_state(host, txn)
 
 
 def _follow_dhcp(host: Host, txn: Txn) -> None:
@@ -867,6 +868,55 @@ def _follow_dhcp(host: Host, txn: Txn) -> None:
                 _run_client(host, txn, client.start)
                 started.append([name, client.family.value])
                 txn.save(dhcp_started=started)
+
+
+def _follow_run_state(host: Host, txn: Txn) -> None:
+    """Without a daemon, the stack's record of what is up follows the change as its own
+    tools would keep it (ifupdown's /run/network/ifstate: else a later ``ifdown br0``
+    finds br0 "not configured" and leaves its dhclient running).  The files are saved in
+    the journal first ("run_state"); a rollback puts them back."""
+    from ifsmith import backends
+    from ifsmith.core.xmlio import parse
+
+    action = txn.meta.get("action")
+    if action not in ("apply", "start", "stop") or not txn.meta.get("backend"):
+        return
+    backend = backends.get(str(txn.meta["backend"]))
+    paths_of = getattr(backend, "run_state_paths", None)
+    mark = getattr(backend, "mark_run_state", None)
+    if paths_of is None or mark is None:
+        return
+    up: list[str] = []
+    down = [str(n) for n in txn.meta.get("remove", [])]
+    if action == "stop":
+        down += [str(n) for n in txn.meta.get("names", [])]
+    else:
+        for top in parse((txn.dir / "desired.xml").read_bytes(), "desired.xml"):
+            up += [iface.name for iface, _master in top.walk()]
+    try:
+        saved: dict[str, str | None] = {}
+        for path in paths_of(host, [*up, *down]):
+            try:
+                saved[str(path)] = path.read_text()
+            except FileNotFoundError:
+                saved[str(path)] = None
+        txn.save(run_state=saved)
+        for line in mark(host, up, down):
+            txn.log(f"{txn.meta['backend']} state: {line}")
+    except OSError as exc:  # bookkeeping: the change itself stands
+        txn.log(f"{txn.meta['backend']} state not recorded: {exc}")
+
+
+def _undo_run_state(host: Host, txn: Txn) -> None:
+    """Rollback: the stack's state files as they were before the change."""
+    for path, text in (txn.meta.get("run_state") or {}).items():
+        try:
+            if text is None:
+                Path(path).unlink(missing_ok=True)
+            else:
+                write_atomic(Path(path), str(text).encode(), 0o644, exact=True)
+        except OSError as exc:
+            txn.log(f"{path}: not restored ({exc})")
 
 
 def _undo_dhcp(host: Host, txn: Txn, key: str) -> None:
@@ -1044,6 +1094,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         # Clients after the kernel: the session first (a client's stop takes a second).
         _undo_dhcp(host, txn, "dhcp_started")
         _undo_dhcp(host, txn, "dhcp_stopped")
+        _undo_run_state(host, txn)
     except Exception as exc:
         problems.append(f"live state: not restored ({exc})")
     if not distro:

@@ -389,7 +389,7 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
     if autoconf is not None and family is Family.IPV4:
         raise ctx.error(autoconf, "<autoconf/> is only allowed for family='ipv6'")
     if dhcp is not None:
-        _known(ctx, dhcp, ("peerdns",))
+        _known(ctx, dhcp, ("peerdns", _X + "client-id", _X + "iaid"))
     if autoconf is not None:
         _known(ctx, autoconf)
     addresses = []
@@ -406,6 +406,7 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
+    client_id, iaid = _dhcp_identity(ctx, dhcp, family) if dhcp is not None else (None, None)
     return Protocol(
         routes=tuple(_parse_route(ctx, r, family) for r in _children(el, _X + "route")),
         family=family,
@@ -415,7 +416,27 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         addresses=tuple(addresses),
         gateway=gateway,
         line=_line(el),
+        client_id=client_id,
+        iaid=iaid,
     )
+
+
+def _dhcp_identity(
+    ctx: _Ctx, dhcp: etree._Element, family: Family
+) -> tuple[str | None, str | None]:
+    """``ifsmith:client-id`` and ``ifsmith:iaid`` of a ``<dhcp>`` (DHCPv4 only)."""
+    from ifsmith.core.dhcpid import client_id_problem, iaid_problem
+
+    out: list[str | None] = []
+    for attr, problem in (("client-id", client_id_problem), ("iaid", iaid_problem)):
+        value = dhcp.get(_X + attr)
+        if value is not None and family is not Family.IPV4:
+            raise ctx.error(dhcp, f"ifsmith:{attr} is only allowed for family='ipv4'")
+        why = problem(value) if value is not None else None
+        if why is not None:
+            raise ctx.error(dhcp, f"ifsmith:{attr}: {why}")
+        out.append(value.lower() if value is not None else None)
+    return out[0], out[1]
 
 
 def _typed_child(
@@ -604,6 +625,8 @@ def _uses_extensions(iface: Interface) -> bool:
             return True
         if sub.dns or any(p.routes for p in sub.protocols):
             return True
+        if any(p.client_id is not None or p.iaid is not None for p in sub.protocols):
+            return True
         if sub.bond is not None and (
             sub.bond.xmit_hash_policy is not None
             or sub.bond.lacp_rate is not None
@@ -666,10 +689,12 @@ def _format_protocol(out: _Out, proto: Protocol) -> None:
     if proto.autoconf:
         out.add("<autoconf/>")
     if proto.dhcp:
-        if proto.peerdns is None:
-            out.add("<dhcp/>")
-        else:
-            out.add(f"<dhcp peerdns='{'yes' if proto.peerdns else 'no'}'/>")
+        attrs = "" if proto.peerdns is None else f" peerdns='{'yes' if proto.peerdns else 'no'}'"
+        if proto.client_id is not None:
+            attrs += f" ifsmith:client-id='{_q(proto.client_id)}'"
+        if proto.iaid is not None:
+            attrs += f" ifsmith:iaid='{_q(proto.iaid)}'"
+        out.add(f"<dhcp{attrs}/>")
     for ip in proto.addresses:
         prefix = f" prefix='{ip.prefix}'" if ip.prefix else ""
         out.add(f"<ip address='{_q(ip.address)}'{prefix}/>")

@@ -697,11 +697,26 @@ def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
         raise IfsmithError(f"{args.interface} is a bridge already")
     link = live.link(args.interface)
     mac = link.mac if link is not None else None
+    iface = _with_dhcp_identity(args, host, iface, live)
     bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay, mac)
     bad = errors(check([bridged]))
     if bad:
         raise IfsmithError("\n".join(str(p) for p in bad))
     return apply_definitions(args, host, [bridged])
+
+
+def _with_dhcp_identity(
+    args: argparse.Namespace, host: Host, iface: Interface, live: LiveHost
+) -> Interface:
+    """IFACE with the DHCP client identity its running client uses (see
+    backends.dhcp_identity), so the bridge asks for the lease as the NIC did."""
+    from ifsmith import backends
+    from ifsmith.tui.cmd_files import resolve_backend
+
+    name = getattr(args, "backend", "auto")
+    if name == "auto" and backends.detect(host) is None:
+        return iface
+    return backends.dhcp_identity(resolve_backend(name, host), host, iface, live)
 
 
 def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
