@@ -14,7 +14,7 @@ import ipaddress
 import re
 
 from ifsmith.core.files import UnsafeValue
-from ifsmith.core.model import Dns, Family, Route
+from ifsmith.core.model import Dns, Family, Interface, Route
 
 _METRIC_WORDS = frozenset({"metric", "preference", "priority"})
 _DOMAIN = re.compile(
@@ -107,3 +107,16 @@ def safe_search(owner: str, dns: Dns) -> list[str]:
         if not _DOMAIN.match(domain):
             raise UnsafeValue(f"{owner}: DNS search domain {domain!r} is not a domain name")
     return list(dns.search)
+
+
+def lost_on_enslaving(was: Interface, top: Interface | None) -> list[str]:
+    """The routes and DNS settings of WAS, a NIC becoming a slave or port, that TOP (the
+    top of its new tree) does not take over: each to be named, never dropped silently."""
+    protocols = top.protocols if top is not None else ()
+    routes = {r for p in protocols for r in p.routes}
+    dns = top.dns if top is not None and top.dns else Dns()
+    lost = [f"route {r}" for p in was.protocols for r in p.routes if r not in routes]
+    if was.dns:
+        lost += [f"DNS server {s}" for s in was.dns.servers if s not in dns.servers]
+        lost += [f"DNS search domain {d}" for d in was.dns.search if d not in dns.search]
+    return lost

@@ -120,7 +120,8 @@ def with_addresses(iface: Interface, family: Family, *addresses: IpAddress) -> I
 
 
 def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> list[Interface]:
-    """Story 1: a NIC becomes the port of a new bridge that takes its addressing."""
+    """Story 1: a NIC becomes the port of a new bridge that takes its addressing, routes
+    and DNS (as ``iface-bridge`` does)."""
     old = named(interfaces, nic)
     port = Interface(IfType.ETHERNET, nic, mac=old.mac)
     return [
@@ -130,6 +131,7 @@ def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> l
             start_mode=old.start_mode,
             mtu=old.mtu,
             protocols=old.protocols,
+            dns=old.dns,
             bridge=Bridge(stp=False, ports=(port,)),
         )
     ]
