@@ -737,7 +737,8 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
 
 
 def undefine(names: Sequence[str], existing: FileView) -> Rendering:
-    """Remove the files of these interfaces and of their slaves and ports."""
+    """Remove the files (ifcfg, route, route6) of these interfaces and of their slaves and
+    ports."""
     files = ifcfg_files(existing)
     by = _by_device(files)
     removed: set[PurePosixPath] = set()
@@ -753,6 +754,7 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
         if f.path in removed:
             continue
         removed.add(f.path)
+        removed |= {DIR / f"{k}-{name}" for k in KINDS if existing.read(DIR / f"{k}-{name}")}
         todo.extend(g.device for g in files
                     if name in (g.shell.get("MASTER"), g.shell.get("BRIDGE")))  # fmt: skip
     return Rendering(NAME, removed=frozenset(removed), warnings=tuple(warnings))

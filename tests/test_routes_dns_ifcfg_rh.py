@@ -236,3 +236,10 @@ def test_the_kernel_takes_the_route_lines() -> None:
     got = {(r["dst"], r.get("gateway"), r.get("metric")) for r in v4}
     assert {("10.20.0.0/16", "192.0.2.254", 100), ("198.51.100.0/24", None, None)} <= got
     assert any(r["dst"] == "2001:db8:1::/48" and r.get("gateway") == "fe80::1" for r in v6)
+
+
+def test_undefine_removes_the_route_files_with_the_interface() -> None:
+    rendering = ifcfg_rh.undefine(["eth0"], files(IP_FORM))
+    assert rendering.removed == {
+        DIR / "ifcfg-eth0", DIR / "route-eth0", DIR / "route6-eth0"
+    }  # fmt: skip
