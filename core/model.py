@@ -368,13 +368,17 @@ class LiveBridge:
 
 @dataclass(frozen=True)
 class LiveRoute:
-    """A route: only default routes are read for the model, with their gateway."""
+    """A route of the main table: a default route, or a route to a network that someone
+    (an admin, a daemon, a lease) added — the kernel's own subnet routes are not read."""
 
     family: Family
     dst: str  # "default" or "a.b.c.d/n"
     gateway: str | None
     ifname: str | None
     metric: int | None = None
+    # Who added it, from rtm_protocol: "static" (ip route, networkd, NetworkManager …),
+    # "dhcp" (a lease's classless routes) or "ra" (a router advertisement).
+    origin: str = "static"
 
 
 @dataclass(frozen=True)
@@ -419,6 +423,13 @@ class LiveHost:
 
     def by_name(self) -> dict[str, LiveLink]:
         return {lnk.name: lnk for lnk in self.links}
+
+    def static_routes(self, ifname: str) -> list[LiveRoute]:
+        """The routes to networks through one link that are not a lease's or an RA's."""
+        return [
+            r for r in self.routes
+            if r.ifname == ifname and r.dst != "default" and r.origin == "static"
+        ]  # fmt: skip
 
     def gateways(self, ifname: str) -> dict[Family, str]:
         """Default gateways through one link, by family."""

@@ -212,10 +212,12 @@ def run_transaction(
 
         clients = _ssh_clients(args, host, before)
         warnings = boot_off_warnings(desired, defined, before, clients)
+    activate_mode = _activation(args.activate, backend_name, host)
+    if activate_mode == "kernel" and action == "apply":
+        warnings = [*warnings, *_resolver_notes(desired, defined or [])]
     targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings)
     if targets is None:
         return 1
-    activate_mode = _activation(args.activate, backend_name, host)
     settle = _settle(args.settle, desired)
     request = txnmod.Request(
         action=action,
@@ -230,6 +232,19 @@ def run_transaction(
         remove=remove or [],
     )
     return start_and_follow(args, host, request, before)
+
+
+def _resolver_notes(desired: Sequence[Interface], defined: Sequence[Interface]) -> list[str]:
+    """DNS settings the kernel activator writes to the files but does not put into the
+    resolver: said, so nobody waits for them to work."""
+    before = {i.name: i.dns for i in defined}
+    return [
+        f"{i.name}: DNS ({' '.join([*i.dns.servers, *i.dns.search])}) is written to the files;"
+        " the kernel activator does not change the running resolver: it takes effect when"
+        " the stack next brings the interface up"
+        for i in desired
+        if i.dns and i.dns != before.get(i.name)
+    ]
 
 
 def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
