@@ -26,6 +26,7 @@ from pathlib import PurePosixPath
 from ifsmith.backends.bash import ShellFile, quote_bash
 from ifsmith.backends.route_text import (
     family_of,
+    merge_in_place,
     parse_route,
     route_words,
     safe_search,
@@ -171,16 +172,8 @@ def merge_routes(text: str | None, routes: tuple[Route, ...], name: str) -> str 
     if key_form(text):
         assert text is not None
         return _merge_key_form(text, routes, name)
-    wanted = {r.destination: r for r in routes}
-    lines: list[str] = []
-    for line in (text or "").splitlines():
-        route = parse_route(line.split(), name)
-        if route is None:
-            lines.append(line)
-        elif route.destination in wanted:
-            now = wanted.pop(route.destination)
-            lines.append(line if now == route else _ip_line(name, now))
-    lines += [_ip_line(name, r) for r in wanted.values()]
+    lines = merge_in_place((text or "").splitlines(), lambda ln: parse_route(ln.split(), name),
+                           lambda r: _ip_line(name, r), routes)  # fmt: skip
     if not any(ln.strip() and not ln.lstrip().startswith("#") for ln in lines):
         return None
     return "\n".join(lines) + "\n"
@@ -192,17 +185,8 @@ def _ip_line(name: str, route: Route) -> str:
 
 def _merge_key_form(text: str, routes: tuple[Route, ...], name: str) -> str | None:
     sh = ShellFile.parse(text, f"route-{name}")
-    wanted = {r.destination: r for r in routes}
     old = _slots(sh)
-    slots: list[dict[str, str]] = []
-    for slot in old:
-        route = _slot_route(slot)
-        if route is None:
-            slots.append(slot)
-        elif route.destination in wanted:
-            now = wanted.pop(route.destination)
-            slots.append(slot if now == route else _slot(name, now))
-    slots += [_slot(name, r) for r in wanted.values()]
+    slots = merge_in_place(old, _slot_route, lambda r: _slot(name, r), routes)
     for n in range(max(len(old), len(slots))):
         slot = slots[n] if n < len(slots) else {}
         for f in _FIELDS:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from ifsmith.core.files import UnsafeValue
 from ifsmith.core.model import Dns, Family, Interface, Route
 
+_T = TypeVar("_T")
 _METRIC_WORDS = frozenset({"metric", "preference", "priority"})
 _DOMAIN = re.compile(
     r"^(?=.{1,253}$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
@@ -65,6 +68,25 @@ def parse_route(words: list[str], dev: str | None) -> Route | None:
         else:
             return None
     return Route(str(net.network_address), net.prefixlen, gateway, metric)
+
+
+def merge_in_place(
+    items: list[_T], route_of: Callable[[_T], Route | None], make: Callable[[Route], _T],
+    routes: Iterable[Route], keep: bool = False,
+) -> list[_T]:  # fmt: skip
+    """A file's lines (or numbered slots) with ROUTES: each route in the place of the item it
+    replaces (by destination), unchanged items as they are, the items that are no route the
+    model holds kept, the other routes' items dropped (kept with KEEP), new routes last."""
+    wanted = {r.destination: r for r in routes}
+    out = []
+    for item in items:
+        route = route_of(item)
+        if route is None or (keep and route.destination not in wanted):
+            out.append(item)
+        elif route.destination in wanted:
+            now = wanted.pop(route.destination)
+            out.append(item if now == route else make(now))
+    return out + [make(r) for r in wanted.values()]
 
 
 def route_words(owner: str, route: Route) -> list[str]:

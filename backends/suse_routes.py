@@ -22,7 +22,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import PurePosixPath
 
 from ifsmith.backends.bash import ShellFile, quote_double
-from ifsmith.backends.route_text import parse_route, route_words, safe_search, safe_servers
+from ifsmith.backends.route_text import (
+    merge_in_place,
+    parse_route,
+    route_words,
+    safe_search,
+    safe_servers,
+)
 from ifsmith.core.files import FileView
 from ifsmith.core.model import Dns, FlatInterface, Interface, Route
 
@@ -72,16 +78,8 @@ def merge_lines(
     """The file's lines with the routes, each in the place of the line it replaces (by
     destination); the lines the model does not hold kept, and with KEEP (a file no
     definition read) every line."""
-    wanted = {r.destination: r for r in routes}
-    out = []
-    for line in lines:
-        route = parse_line(line, name)
-        if route is None or (keep and route.destination not in wanted):
-            out.append(line)
-        elif route.destination in wanted:
-            now = wanted.pop(route.destination)
-            out.append(line if now == route else route_line(name, now))
-    return out + [route_line(name, r) for r in wanted.values()]
+    return merge_in_place(lines, lambda ln: parse_line(ln, name),
+                          lambda r: route_line(name, r), routes, keep)  # fmt: skip
 
 
 def read_routes(text: str, name: str, path: PurePosixPath, problems: list[str]) -> list[Route]:

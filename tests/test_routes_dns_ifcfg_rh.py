@@ -21,7 +21,7 @@ from ifsmith.core.model import Dns, Interface, Route
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.cmd_txn import bridge_of
 from tests.netns import can_make_netns, ip, make_netns
-from tests.test_routes_dns_ifupdown import DOC
+from tests.test_routes_dns_xml import DOC
 
 DIR = PurePosixPath("/etc/sysconfig/network-scripts")
 IFCFG = b"""\

@@ -18,7 +18,8 @@ from ifsmith.core.files import MemoryFiles, Rendering, UnsafeValue
 from ifsmith.core.model import Dns, Interface, Route
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.cmd_txn import bridge_of
-from tests.test_routes_dns_ifupdown import DOC
+from tests.test_routes_dns_ifcfg_rh import changed
+from tests.test_routes_dns_xml import DOC
 
 DIR = PurePosixPath("/etc/sysconfig/network")
 CONFIG = DIR / "config"
@@ -44,18 +45,6 @@ def files() -> MemoryFiles:
 
 def named(view: MemoryFiles, name: str) -> Interface:
     return next(i for i in ifcfg_suse.read_files(view) if i.name == name)
-
-
-def changed(rendering: Rendering, view: MemoryFiles) -> dict[str, list[str]]:
-    out = {}
-    for path, data in rendering.files.items():
-        before = (view.read(path) or b"").decode().splitlines()
-        after = data.decode().splitlines()
-        lines = [f"-{ln}" for ln in before if ln not in after]
-        lines += [f"+{ln}" for ln in after if ln not in before]
-        if lines:
-            out[path.name] = lines
-    return out
 
 
 def ours(rendering: Rendering) -> list[str]:

@@ -4,7 +4,6 @@ they changed, moved with a NIC that becomes a port, refused when unsafe, run by 
 
 from __future__ import annotations
 
-import difflib
 import os
 import shutil
 import subprocess
@@ -15,11 +14,13 @@ import pytest
 
 from ifsmith import backends
 from ifsmith.backends import ifupdown
-from ifsmith.core.files import MemoryFiles, Rendering, UnsafeValue, write_rendering
+from ifsmith.core.files import MemoryFiles, UnsafeValue, write_rendering
 from ifsmith.core.host import Host
 from ifsmith.core.model import Dns, Interface, Route
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.cmd_txn import bridge_of
+from tests.test_roundtrip_ifupdown import diff_lines
+from tests.test_routes_dns_xml import DOC
 
 ETC = PurePosixPath("/etc/network/interfaces")
 IFUP = shutil.which("ifup") or "/usr/sbin/ifup"
@@ -45,22 +46,6 @@ iface eth0 inet6 static
     up ip -6 route add 2001:db8:1::/48 via fe80::1 dev eth0
 """
 
-DOC = """\
-<interface xmlns:ifsmith='https://ifsmith.dev/xml/interface/1' type='ethernet' name='eth0'>
-  <start mode='onboot'/>
-  <protocol family='ipv4'>
-    <ip address='192.0.2.10' prefix='24'/>
-    <route gateway='192.0.2.1'/>
-    <ifsmith:route address='10.20.0.0' prefix='16' gateway='192.0.2.254' metric='100'/>
-    <ifsmith:route address='198.51.100.0' prefix='24'/>
-  </protocol>
-  <protocol family='ipv6'>
-    <ip address='2001:db8::10' prefix='64'/>
-    <ifsmith:route address='2001:db8:1::' prefix='48' gateway='fe80::1'/>
-  </protocol>
-  <ifsmith:dns servers='192.0.2.53 2001:db8::53' search='example.com corp.example.com'/>
-</interface>
-"""
 
 
 def files(text: str = HOST) -> MemoryFiles:
@@ -69,19 +54,6 @@ def files(text: str = HOST) -> MemoryFiles:
 
 def eth0(view: MemoryFiles) -> Interface:
     return next(i for i in ifupdown.read_files(view) if i.name == "eth0")
-
-
-def diff(rendering: Rendering, view: MemoryFiles) -> list[str]:
-    out: list[str] = []
-    for path, data in sorted(rendering.files.items()):
-        before = (view.read(path) or b"").decode().splitlines(keepends=True)
-        after = data.decode().splitlines(keepends=True)
-        out += [
-            line
-            for line in difflib.unified_diff(before, after, n=0)
-            if line[:1] in "-+" and not line.startswith(("---", "+++"))
-        ]
-    return out
 
 
 def test_import_reads_routes_and_dns_and_leaves_what_the_model_does_not_hold() -> None:
@@ -99,13 +71,13 @@ def test_import_reads_routes_and_dns_and_leaves_what_the_model_does_not_hold() -
 
 def test_an_unchanged_round_trip_writes_nothing() -> None:
     view = files()
-    assert diff(backends.render(ifupdown, [eth0(view)], view), view) == []
+    assert diff_lines(backends.render(ifupdown, [eth0(view)], view), view) == []
     via_xml = parse(DOC)[0]
     first = backends.render(ifupdown, [via_xml], MemoryFiles())
     assert first.warnings == ()
     written = MemoryFiles(dict(first.files))
     assert ifupdown.read_files(written) == [via_xml]
-    assert diff(backends.render(ifupdown, [via_xml], written), written) == []
+    assert diff_lines(backends.render(ifupdown, [via_xml], written), written) == []
 
 
 def test_one_field_edits_change_only_their_lines() -> None:
@@ -115,37 +87,37 @@ def test_one_field_edits_change_only_their_lines() -> None:
     # A route's metric: its line is edited in place, its down line stays.
     routes = (replace(iface.ipv4.routes[0], metric=200), iface.ipv4.routes[1])
     metric = replace(iface, protocols=(replace(iface.ipv4, routes=routes), *iface.protocols[1:]))
-    assert diff(ifupdown.render([metric], view), view) == [
+    assert diff_lines(ifupdown.render([metric], view), view) == [
         "-    up ip route add 10.20.0.0/16 via 192.0.2.254 metric 100 dev eth0\n",
         "+    up ip route add 10.20.0.0/16 via 192.0.2.254 metric 200 dev eth0\n",
     ]
     # A route removed: its up and down lines go, nothing else.
     gone = replace(iface, protocols=(replace(iface.ipv4, routes=routes[1:]), *iface.protocols[1:]))
-    assert diff(ifupdown.render([gone], view), view) == [
+    assert diff_lines(ifupdown.render([gone], view), view) == [
         "-    up ip route add 10.20.0.0/16 via 192.0.2.254 metric 100 dev eth0\n",
         "-    down ip route del 10.20.0.0/16 via 192.0.2.254 dev eth0\n",
     ]
     # A route added: one line at the end of the inet stanza.
     added = (*iface.ipv4.routes, Route("10.30.0.0", 16, "192.0.2.254"))
     more = replace(iface, protocols=(replace(iface.ipv4, routes=added), *iface.protocols[1:]))
-    lines = diff(ifupdown.render([more], view), view)
+    lines = diff_lines(ifupdown.render([more], view), view)
     assert lines == ["+    up ip route add 10.30.0.0/16 via 192.0.2.254 dev eth0\n"]
     text = ifupdown.render([more], view).files[ETC].decode()
     assert "tune eth0\n    up ip route add 10.30.0.0/16" in text
     # A DNS server more: only the servers line; the search list keeps its dns-domain line.
     dns = replace(iface, dns=replace(iface.dns, servers=(*iface.dns.servers, "192.0.2.55")))
-    assert diff(ifupdown.render([dns], view), view) == [
+    assert diff_lines(ifupdown.render([dns], view), view) == [
         "-    dns-nameservers 192.0.2.53 192.0.2.54\n",
         "+    dns-nameservers 192.0.2.53 192.0.2.54 192.0.2.55\n",
     ]
     # Another search list: resolvconf's dns-search replaces the dns-domain line.
     search = replace(iface, dns=replace(iface.dns, search=("example.com", "corp.example.com")))
-    assert diff(ifupdown.render([search], view), view) == [
+    assert diff_lines(ifupdown.render([search], view), view) == [
         "-    dns-domain corp.example.com\n",
         "+    dns-search example.com corp.example.com\n",
     ]
     # No DNS at all: its lines go.
-    assert diff(ifupdown.render([replace(iface, dns=None)], view), view) == [
+    assert diff_lines(ifupdown.render([replace(iface, dns=None)], view), view) == [
         "-    dns-nameservers 192.0.2.53 192.0.2.54\n",
         "-    dns-domain corp.example.com\n",
     ]

@@ -5,7 +5,6 @@ refused, and read back by /bin/sh as netifrc sources them."""
 
 from __future__ import annotations
 
-import difflib
 import shutil
 import subprocess
 from dataclasses import replace
@@ -15,11 +14,12 @@ import pytest
 
 from ifsmith import backends
 from ifsmith.backends import netifrc
-from ifsmith.core.files import MemoryFiles, Rendering, UnsafeValue
+from ifsmith.core.files import MemoryFiles, UnsafeValue
 from ifsmith.core.model import Dns, Interface, Route
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.cmd_txn import bridge_of
-from tests.test_routes_dns_ifupdown import DOC
+from tests.test_roundtrip_ifupdown import diff_lines
+from tests.test_routes_dns_xml import DOC
 
 CONF = PurePosixPath("/etc/conf.d/net")
 
@@ -46,16 +46,6 @@ def eth0(view: MemoryFiles) -> Interface:
     return next(i for i in netifrc.read_files(view) if i.name == "eth0")
 
 
-def diff(rendering: Rendering, view: MemoryFiles) -> list[str]:
-    before = (view.read(CONF) or b"").decode().splitlines(keepends=True)
-    after = rendering.files[CONF].decode().splitlines(keepends=True)
-    return [
-        line
-        for line in difflib.unified_diff(before, after, n=0)
-        if line[:1] in "-+" and not line.startswith(("---", "+++"))
-    ]
-
-
 def test_import_reads_routes_and_dns() -> None:
     iface = eth0(files())
     assert iface.ipv4 is not None and iface.ipv6 is not None
@@ -71,7 +61,7 @@ def test_import_reads_routes_and_dns() -> None:
 
 def test_an_unchanged_round_trip_writes_nothing() -> None:
     view = files()
-    assert diff(backends.render(netifrc, [eth0(view)], view), view) == []
+    assert diff_lines(backends.render(netifrc, [eth0(view)], view), view) == []
     wanted = parse(DOC)[0]
     first = backends.render(netifrc, [wanted], MemoryFiles())
     assert [w for w in first.warnings if "route" in w.message or "DNS" in w.message] == []
@@ -88,19 +78,19 @@ def test_one_field_edits_change_only_their_variable() -> None:
     assert iface.ipv4 is not None and iface.dns is not None
     routes = (replace(iface.ipv4.routes[0], metric=200), iface.ipv4.routes[1])
     metric = replace(iface, protocols=(replace(iface.ipv4, routes=routes), *iface.protocols[1:]))
-    assert diff(netifrc.render([metric], view), view) == [
+    assert diff_lines(netifrc.render([metric], view), view) == [
         "-10.20.0.0/16 via 192.0.2.254 metric 100\n",
         "+10.20.0.0/16 via 192.0.2.254 metric 200\n",
     ]
     after = netifrc.render([metric], view).files[CONF].decode()
     assert eth0(MemoryFiles({CONF: after.encode()})) == metric
     dns = replace(iface, dns=replace(iface.dns, servers=("192.0.2.55",)))
-    assert diff(netifrc.render([dns], view), view) == [
+    assert diff_lines(netifrc.render([dns], view), view) == [
         '-dns_servers_eth0="192.0.2.53 192.0.2.54"\n',
         '+dns_servers_eth0="192.0.2.55"\n',
     ]
     search = replace(iface, dns=replace(iface.dns, search=("example.com", "corp.example.com")))
-    assert diff(netifrc.render([search], view), view) == [
+    assert diff_lines(netifrc.render([search], view), view) == [
         '-dns_domain_eth0="corp.example.com"\n',
         '+dns_search_eth0="example.com corp.example.com"\n',
     ]
