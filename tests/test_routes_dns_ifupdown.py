@@ -4,6 +4,7 @@ they changed, moved with a NIC that becomes a port, refused when unsafe, run by 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,11 +20,13 @@ from ifsmith.core.host import Host
 from ifsmith.core.model import Dns, Interface, Route
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.cmd_txn import bridge_of
+from tests.netns import can_make_netns, ip, make_netns
 from tests.test_roundtrip_ifupdown import diff_lines
 from tests.test_routes_dns_xml import DOC
 
 ETC = PurePosixPath("/etc/network/interfaces")
 IFUP = shutil.which("ifup") or "/usr/sbin/ifup"
+IFDOWN = shutil.which("ifdown") or "/usr/sbin/ifdown"
 
 HOST = """\
 auto lo
@@ -195,3 +198,34 @@ def test_ifup_runs_the_route_commands(tmp_path: Path) -> None:
     # What resolvconf's hook gets (IF_DNS_NAMESERVERS, IF_DNS_SEARCH).
     assert "dns-nameservers: 192.0.2.53 2001:db8::53" in query
     assert "dns-search: example.com corp.example.com" in query
+
+
+def test_ifup_in_a_namespace_makes_the_routes_and_ifdown_takes_them(tmp_path: Path) -> None:
+    """The real ifup (hook scripts off: no resolvconf outside user-mode Linux) brings eth0
+    up in a namespace of ours: the kernel's table has the model's routes, with their
+    metrics; ifdown leaves none (so no ``down … del`` lines are needed)."""
+    reason = can_make_netns() or (None if os.path.exists(IFUP) else "ifup is not installed")
+    if reason:
+        pytest.skip(f"n/a: {reason}")
+    rendering = ifupdown.render(parse(DOC), MemoryFiles())
+    config = tmp_path / "interfaces"
+    config.write_bytes(rendering.files[PurePosixPath("/etc/network/interfaces.d/eth0")])
+    state = tmp_path / "state"
+    state.mkdir()
+    tool = ["--no-scripts", "-i", str(config), "--state-dir", str(state), "eth0"]
+    with make_netns("rd2-up-") as ns:
+        ip("link", "add", "eth0", "type", "veth", "peer", "name", "peer0", netns=ns)
+        ip("link", "set", "peer0", "up", netns=ns)
+        up = subprocess.run(["ip", "netns", "exec", ns, IFUP, *tool],
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert up.returncode == 0, up.stderr
+        v4 = json.loads(ip("-j", "-4", "route", "show", "dev", "eth0", netns=ns))
+        v6 = json.loads(ip("-j", "-6", "route", "show", "dev", "eth0", netns=ns))
+        down = subprocess.run(["ip", "netns", "exec", ns, IFDOWN, *tool],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert down.returncode == 0, down.stderr
+        after = json.loads(ip("-j", "route", "show", "dev", "eth0", netns=ns))
+    got = {(r["dst"], r.get("gateway"), r.get("metric")) for r in v4}
+    assert {("10.20.0.0/16", "192.0.2.254", 100), ("198.51.100.0/24", None, None)} <= got
+    assert any(r["dst"] == "2001:db8:1::/48" and r.get("gateway") == "fe80::1" for r in v6)
+    assert after == []
