@@ -631,7 +631,8 @@ def nest(devices: dict[str, Listed], problems: list[str], where: str) -> list[In
     """Put listed slaves and ports inside their masters; the rest is the top level.
 
     A listed name with no configuration of its own becomes a bare ethernet, as in the XML.
-    Subordinates keep no start mode, MTU or addressing: they inherit the top level's.
+    Subordinates keep no start mode, MTU, addressing, routes or DNS: they inherit the top
+    level's.
     """
     owner: dict[str, str] = {}
     for name, dev in devices.items():
@@ -650,7 +651,8 @@ def nest(devices: dict[str, Listed], problems: list[str], where: str) -> list[In
         if dev.primary in subs:
             subs.remove(dev.primary)
             subs.insert(0, dev.primary)
-        nested = tuple(replace(build(s, seen | {name}), start_mode=None, mtu=None, protocols=())
+        nested = tuple(replace(build(s, seen | {name}), start_mode=None, mtu=None, protocols=(),
+                               dns=None)
                        for s in subs)  # fmt: skip
         iface = dev.iface
         if iface.bond is not None:

@@ -34,6 +34,14 @@ from ifsmith.backends.bash import (
 from ifsmith.backends.bash import (
     nest as nest_listed,
 )
+from ifsmith.backends.ifcfg_routes import (
+    KINDS,
+    key_form,
+    merge_routes,
+    put_dns,
+    with_routes_and_dns,
+)
+from ifsmith.backends.route_text import lost_on_enslaving
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
@@ -59,6 +67,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import format_seconds
 
 NAME = "ifcfg-rh"
+CARRIES = frozenset({"routes", "dns"})  # see backends.render; the files: ifcfg_routes
 
 _Put = Callable[[str, str | None], None]
 _Bad = Callable[[str, str], None]  # (key, why): a problem with one key's value
@@ -140,7 +149,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
 
     A device's file changes only where its definition changes: the file is rendered from
     what it defines and from what is wanted, and only the keys that differ are written.
-    A NIC that becomes a slave or port gives its DNS and routes to its master.
+    Routes go to route-IF/route6-IF and DNS to DNS1…/DOMAIN (see ``ifcfg_routes``); a NIC
+    that becomes a slave or port leaves them to its master's definition, and gives it the
+    route lines the model does not hold.
     """
     flat = flatten(list(interfaces))
     for f in flat:
@@ -170,14 +181,38 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             shell = known.shell if known is not None else ShellFile(str(path))
             render_device(shell, f, warnings)
         shells[f.name], paths[f.name] = shell, path
-    files: dict[PurePosixPath, bytes] = {}  # route files moved to a master
+    files: dict[PurePosixPath, bytes] = {}  # route files
     removed: set[PurePosixPath] = set()
+    _route_files(flat, existing, files, removed)
+    tops = {i.name: i for i in interfaces}
     for f in flat:
         was = defined.get(f.name)
         if f.master is not None and was is not None and was.master is None:
-            removed |= _hand_over(f, shells, existing, files, warnings)
+            removed |= _hand_over(f, shells, existing, files, warnings, removed)
+            for what in lost_on_enslaving(was.interface, tops.get(f.top)):
+                warnings.append(RenderWarning(f.name, f"{what} removed: a slave or port has "
+                                              f"no routes or DNS, and {f.top} does not take "
+                                              "it over", NAME))  # fmt: skip
     files.update({paths[name]: shell.to_bytes() for name, shell in shells.items()})
     return Rendering(NAME, files, removed=frozenset(removed), warnings=tuple(warnings))
+
+
+def _route_files(
+    flat: list[FlatInterface], existing: FileView, files: dict[PurePosixPath, bytes],
+    removed: set[PurePosixPath],
+) -> None:  # fmt: skip
+    """route-IF and route6-IF of every device, changed only where their routes change."""
+    for f in flat:
+        for kind, family in KINDS.items():
+            path = DIR / f"{kind}-{f.name}"
+            data = existing.read(path)
+            old = data.decode("utf-8", errors="surrogateescape") if data is not None else None
+            proto = f.interface.protocol(family) if f.master is None else None
+            new = merge_routes(old, proto.routes if proto is not None else (), f.name)
+            if new is None and old is not None:
+                removed.add(path)
+            elif new is not None and new != old:
+                files[path] = new.encode("utf-8", errors="surrogateescape")
 
 
 # What a NIC's file says about the host's addressing beyond the model: DNS servers and
@@ -186,8 +221,8 @@ _DNS_KEY = re.compile(r"DNS\d+|DOMAIN")
 
 
 def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileView,
-               files: dict[PurePosixPath, bytes],
-               warnings: list[RenderWarning]) -> set[PurePosixPath]:  # fmt: skip
+               files: dict[PurePosixPath, bytes], warnings: list[RenderWarning],
+               gone: set[PurePosixPath]) -> set[PurePosixPath]:  # fmt: skip
     """Move a new slave's or port's DNS keys and route files to its master."""
     assert f.master is not None
     port, master = shells[f.name], shells[f.master]
@@ -208,15 +243,17 @@ def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileVie
             master.set(key, value, quote_bash, f"{f.master}: {key}")
     removed: set[PurePosixPath] = set()
     for kind in ("route", "route6"):
+        # What is left of the port's file: the lines the model does not hold.
         path, target = DIR / f"{kind}-{f.name}", DIR / f"{kind}-{f.master}"
-        data = existing.read(path)
+        data = None if path in gone else files.pop(path, None) or existing.read(path)
         if data is None:
             continue
         removed.add(path)
         text = data.decode("utf-8", errors="surrogateescape")
         moved = re.sub(rf"(\bdev\s+){re.escape(f.name)}\b", rf"\g<1>{f.master}", text)
-        if existing.read(target) is None and target not in files:
-            files[target] = moved.encode("utf-8", errors="surrogateescape")
+        ours = files.get(target)
+        if existing.read(target) is None and (ours is None or not key_form(text)):
+            files[target] = (ours or b"") + moved.encode("utf-8", errors="surrogateescape")
         else:
             warn(f"routes of {f.name} not moved here ({target} exists): "
                  + "; ".join(ln.strip() for ln in text.splitlines() if ln.strip()))  # fmt: skip
@@ -242,6 +279,7 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
     _render_mac(shell, iface, put)
     _render_ipv4(shell, iface if f.master is None else None, put)
     _render_ipv6(shell, iface if f.master is None else None, put)
+    put_dns(shell, name, iface.dns if f.master is None else None, put)
     _render_bond(shell, iface, put)
     put("STP", None if iface.bridge is None else {True: "on", False: "off", None: None}[
         iface.bridge.stp])  # fmt: skip
@@ -439,6 +477,7 @@ def _read(found: list[IfcfgFile]) -> ReadResult:
         dev = device_from_file(f, problems)
         if dev is None:
             continue
+        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems)
         if dev.iface.name in devices:
             problems.append(f"{f.path}: {dev.iface.name} is also described by "
                             f"{devices[dev.iface.name].file.path}; ignored")  # fmt: skip
@@ -708,7 +747,8 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
 
 
 def undefine(names: Sequence[str], existing: FileView) -> Rendering:
-    """Remove the files of these interfaces and of their slaves and ports."""
+    """Remove the files (ifcfg, route, route6) of these interfaces and of their slaves and
+    ports."""
     files = ifcfg_files(existing)
     by = _by_device(files)
     removed: set[PurePosixPath] = set()
@@ -724,6 +764,7 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
         if f.path in removed:
             continue
         removed.add(f.path)
+        removed |= {DIR / f"{k}-{name}" for k in KINDS if existing.read(DIR / f"{k}-{name}")}
         todo.extend(g.device for g in files
                     if name in (g.shell.get("MASTER"), g.shell.get("BRIDGE")))  # fmt: skip
     return Rendering(NAME, removed=frozenset(removed), warnings=tuple(warnings))

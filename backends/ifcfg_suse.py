@@ -3,7 +3,8 @@
 wicked reads these files itself, with no escape processing (a quote runs to the next
 identical quote), while older scripts ``source`` them: every value is written
 ``KEY='value'`` and a value that would need escaping is refused.  Default gateways go to
-``ifroute-NAME`` (``default GATEWAY - NAME``), other routes there are kept.
+``ifroute-NAME`` (``default GATEWAY - NAME``) with the static routes (``suse_routes``); the
+lines the model does not hold are kept.  DNS is host-wide (netconfig's config file).
 """
 
 from __future__ import annotations
@@ -27,6 +28,17 @@ from ifsmith.backends.bash import (
     slot_names,
 )
 from ifsmith.backends.ifcfg_rh import merged_bond_options, read_bond_options
+from ifsmith.backends.route_text import family_of, lost_on_enslaving
+from ifsmith.backends.suse_routes import (
+    CONFIG,
+    dns_owner,
+    global_route_problems,
+    merge_lines,
+    parse_line,
+    read_dns,
+    render_dns,
+)
+from ifsmith.backends.suse_routes import read_routes as read_ifroute
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
@@ -44,6 +56,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family, format_seconds
 
 NAME = "ifcfg-suse"
+CARRIES = frozenset({"routes", "dns"})  # see backends.render and suse_routes
 DIR = PurePosixPath("/etc/sysconfig/network")
 ROUTES = DIR / "routes"
 LABEL = "# ifsmith-label: "
@@ -88,8 +101,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         check_name(f.name)
     listed = [n for n in existing.listdir(DIR) if n.startswith("ifcfg-")]
     parsed: dict[PurePosixPath, ShellFile] = {}  # each file parsed once, by the reading
-    defined = ({d.name: d for d in flatten(_read(existing, parsed).interfaces)}
-               if listed else {})  # fmt: skip
+    tops = _read(existing, parsed).interfaces if listed else []
+    defined = {d.name: d for d in flatten(tops)}
+    wanted = {i.name: i for i in interfaces}
     files: dict[PurePosixPath, bytes] = {}
     removed: set[PurePosixPath] = set()
     warnings: list[RenderWarning] = []
@@ -111,16 +125,25 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if data is not None or not shell.is_empty():
             files[path] = shell.to_bytes()
         if f.master is None and (was is None or _gateways(was) != _gateways(f)):
-            route = _render_routes(f.interface, existing)
+            route = _render_routes(f.interface, existing, keep=was is None)
             if route is not None:
                 files[route[0]] = route[1]
         if f.master is not None and was is not None and was.master is None:
             removed |= _hand_over_routes(f, existing, files, warnings)
+            for what in lost_on_enslaving(was.interface, wanted.get(f.top)):
+                warnings.append(RenderWarning(f.name, f"{what} removed: a slave or port has "
+                                              f"no routes or DNS, and {f.top} does not take "
+                                              "it over", NAME))  # fmt: skip
+    config, note = render_dns(interfaces, flat, tops, existing)
+    if config is not None and note is not None:
+        files[CONFIG] = config
+        warnings.append(RenderWarning(interfaces[0].name if interfaces else "", note, NAME))
     return Rendering(NAME, files, removed=frozenset(removed), warnings=tuple(warnings))
 
 
-def _gateways(f: FlatInterface) -> list[str | None]:
-    return [p.gateway for p in f.interface.protocols]
+def _gateways(f: FlatInterface) -> list[object]:
+    """What ifroute-IF says of the interface: its default gateways and static routes."""
+    return [(p.gateway, p.routes) for p in f.interface.protocols]
 
 
 def _hand_over_routes(f: FlatInterface, existing: FileView, files: dict[PurePosixPath, bytes],
@@ -132,9 +155,11 @@ def _hand_over_routes(f: FlatInterface, existing: FileView, files: dict[PurePosi
     if data is None:
         return set()
     text = data.decode("utf-8", errors="surrogateescape")
-    # Default routes are the model's gateways: they moved with the addressing already.
+    # Default routes are the model's gateways and the static routes are the model's: they
+    # moved with the addressing already (or are named as lost).
     lines = [ln for ln in text.splitlines()
-             if ln.strip() and not ln.lstrip().startswith("#") and not _is_default(ln)]  # fmt: skip
+             if ln.strip() and not ln.lstrip().startswith("#") and not _is_default(ln)
+             and parse_line(ln, f.name) is None]  # fmt: skip
     moved = []
     for line in lines:
         words = line.split()
@@ -258,11 +283,14 @@ def _render_addresses(shell: ShellFile, iface: Interface | None, put: _Put) -> N
             shell.remove(key)
 
 
-def _render_routes(iface: Interface, existing: FileView) -> tuple[PurePosixPath, bytes] | None:
+def _render_routes(
+    iface: Interface, existing: FileView, keep: bool = False
+) -> tuple[PurePosixPath, bytes] | None:
     path = DIR / f"ifroute-{iface.name}"
     old = existing.read(path)
     gateways = [p.gateway for p in iface.protocols if p.gateway]
-    if old is None and not gateways:
+    routes = [r for p in iface.protocols for r in p.routes]
+    if old is None and not gateways and not routes:
         return None
     lines = [] if old is None else old.decode("utf-8", errors="surrogateescape").splitlines()
     new: dict[Family | None, str] = {}
@@ -278,6 +306,7 @@ def _render_routes(iface: Interface, existing: FileView) -> tuple[PurePosixPath,
         elif (family := address_family(words[1]) if len(words) > 1 else None) in new:
             kept.append(new.pop(family))
     kept += new.values()
+    kept = merge_lines(kept, routes, iface.name, keep)
     return path, "".join(ln + "\n" for ln in kept).encode("utf-8", errors="surrogateescape")
 
 
@@ -327,6 +356,7 @@ def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadRes
         if dev is not None:
             devices[name] = dev
     gateways = _read_routes(existing, devices, problems)
+    _read_static_routes(existing, devices, problems)
     for name, gws in gateways.items():
         dev = devices[name]
         protos = list(dev.iface.protocols)
@@ -337,7 +367,39 @@ def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadRes
             else:
                 protos[i] = replace(protos[i], gateway=gw)
         dev.iface = replace(dev.iface, protocols=tuple(protos))
-    return ReadResult(nest(devices, problems, str(DIR)), problems)
+    tops = nest(devices, problems, str(DIR))
+    owner = dns_owner(tops)
+    dns = read_dns(existing)
+    if owner is not None and dns:
+        tops = [replace(t, dns=dns) if t is owner else t for t in tops]
+    return ReadResult(tops, problems)
+
+
+def _read_static_routes(existing: FileView, devices: dict[str, Listed],
+                        problems: list[str]) -> None:  # fmt: skip
+    """Each device's ifroute-IF routes into its protocols (the host-wide routes file's
+    are reported)."""
+    data = existing.read(ROUTES)
+    if data is not None:
+        global_route_problems(data.decode("utf-8", "replace"), ROUTES, problems)
+    for name, dev in devices.items():
+        path = DIR / f"ifroute-{name}"
+        data = existing.read(path)
+        if data is None:
+            continue
+        routes = read_ifroute(data.decode("utf-8", "replace"), name, path, problems)
+        protos = list(dev.iface.protocols)
+        for family in (Family.IPV4, Family.IPV6):
+            mine = tuple(r for r in routes if family_of(r) == family)
+            if not mine:
+                continue
+            i = next((k for k, p in enumerate(protos) if p.family == family), None)
+            if i is None:
+                protos.append(Protocol(family, routes=mine))
+            else:
+                protos[i] = replace(protos[i], routes=mine)
+        protos.sort(key=lambda p: p.family != Family.IPV4)
+        dev.iface = replace(dev.iface, protocols=tuple(protos))
 
 
 def _reporter(problems: list[str], where: str) -> _Why:

@@ -10,11 +10,13 @@ Rendering edits the stanzas of the named interfaces wherever they live (the main
 sourced one), keeps every other line byte for byte, keeps options it does not model, and puts
 new interfaces into ``/etc/network/interfaces.d/<name>``.  Within a stanza it edits only the
 lines of fields whose value differs from what the files say, in the spelling they have, so
-an unchanged round trip writes nothing.  A NIC that becomes a slave or port hands its
-``dns-*`` and route lines to the top of its tree.  ``mtu``/``hwaddress`` go where ifupdown 0.8
-applies them: methods that ignore them (``inet dhcp``: mtu, but for a bridge's, which
-bridge-utils applies to its ports; ``inet6 auto``: both) get an ``ip link set`` command
-instead, which the reader reads back.
+an unchanged round trip writes nothing.  Static routes are ``up ip route add … dev NAME``
+lines and DNS resolvconf's ``dns-nameservers``/``dns-search`` (issue 10), read into the model;
+a NIC that becomes a slave or port hands the route and ``dns-*`` lines the model does not
+hold to the top of its tree (the modelled ones are the top's own, in its interface).
+``mtu``/``hwaddress`` go where ifupdown 0.8 applies them: methods that ignore them
+(``inet dhcp``: mtu, but for a bridge's, which bridge-utils applies to its ports;
+``inet6 auto``: both) get an ``ip link set`` command instead, which the reader reads back.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import DhcpClient, ReadResult, ifupdown_state
+from ifsmith.backends.route_text import (
+    family_of,
+    parse_route,
+    route_words,
+    safe_search,
+    safe_servers,
+)
 from ifsmith.core.files import (
     FileView,
     HostFiles,
@@ -48,6 +57,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Dns,
     Family,
     IfType,
     Interface,
@@ -55,12 +65,14 @@ from ifsmith.core.model import (
     LacpRate,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
 )
 
 NAME = "ifupdown"
+CARRIES = frozenset({"routes", "dns"})  # see backends.render
 INTERFACES = PurePosixPath("/etc/network/interfaces")
 INTERFACES_D = PurePosixPath("/etc/network/interfaces.d")
 
@@ -158,6 +170,34 @@ _ROUTE_COMMAND = re.compile(
 )
 _COMMAND_KEYS = frozenset({"pre-up", "up", "post-up", "down", "pre-down", "post-down"})
 _ADDRESS_KEYS = frozenset({"address", "netmask", "gateway", "autoconf", "dhcp"})
+# resolvconf's keys the model holds (dns-domain reads as the search list when there is none;
+# dns-sortlist, dns-options … stay the stanza's own lines).
+_DNS_KEYS = frozenset({"dns-nameservers", "dns-nameserver", "dns-search", "dns-domain"})
+_ROUTE_FIELDS = {"routes4": Family.IPV4, "routes6": Family.IPV6}
+_MODELLED_LINES = frozenset({"dns", *_ROUTE_FIELDS})
+_IP = frozenset({"ip", "/sbin/ip", "/bin/ip", "/usr/sbin/ip", "/usr/bin/ip"})
+
+
+def _route_command(key: str, value: str, name: str) -> tuple[str, Route] | None:
+    """``up ip route add DEST [via GW] [metric N] [dev NAME]`` (or ``post-up``), or its
+    ``down ip route del …``, as ("add" or "del", the route) when the model holds every word."""
+    words = value.split()
+    if len(words) < 4 or words[0] not in _IP:
+        return None
+    at = 2 if words[1] in ("-4", "-6") else 1
+    if words[at : at + 1] != ["route"]:
+        return None
+    verb = words[at + 1] if len(words) > at + 1 else ""
+    if verb == "add" and key in ("up", "post-up"):
+        kind = "add"
+    elif verb in ("del", "delete") and key in ("down", "pre-down", "post-down"):
+        kind = "del"
+    else:
+        return None
+    route = parse_route(words[at + 2 :], name)
+    if route is None or (at == 2 and words[1] != ("-6" if ":" in route.address else "-4")):
+        return None
+    return kind, route
 
 
 def _key(word: str) -> str:
@@ -449,12 +489,12 @@ def _read_config(cfg: Config) -> ReadResult:
         )
         if top:
             return replace(iface, start_mode=starts.get(name, StartMode.NONE))
-        if iface.protocols:
+        if iface.protocols or iface.dns:
             problems.append(
-                f"{name}: addresses on a port or slave are not modelled "
+                f"{name}: addresses, routes and DNS on a port or slave are not modelled "
                 f"(libvirt's nested interfaces carry none); ignored"
             )
-        return replace(iface, start_mode=None, protocols=())
+        return replace(iface, start_mode=None, protocols=(), dns=None)
 
     out = [nest(name, True) for name in built if name not in masters]
     return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
@@ -655,6 +695,7 @@ def _interface(
         vlan=vlan,
         label=label if isinstance(label, str) else None,
         line=dev.stanzas[0][0].head.lineno,
+        dns=_dns(dev),
     )
 
 
@@ -826,6 +867,12 @@ def _protocols(dev: _Device, problems: list[str]) -> tuple[Protocol, ...]:
                     continue
                 acc = v4 if gw.version == 4 else v6
                 acc.gateway = acc.gateway or str(gw)
+            elif o.key in ("up", "post-up"):
+                routed = _route_command(o.key, o.value, dev.name)
+                if routed is not None:
+                    acc = v6 if family_of(routed[1]) == Family.IPV6 else v4
+                    acc.present = True
+                    acc.routes.append(replace(routed[1], line=o.line.lineno))
     out = []
     if v4.present:
         out.append(v4.protocol(Family.IPV4))
@@ -841,6 +888,7 @@ class _ProtoAcc:
     autoconf: bool = False
     addresses: list[IpAddress] = field(default_factory=list)
     gateway: str | None = None
+    routes: list[Route] = field(default_factory=list)
 
     def protocol(self, family: Family) -> Protocol:
         return Protocol(
@@ -849,7 +897,27 @@ class _ProtoAcc:
             autoconf=self.autoconf,
             addresses=tuple(dict.fromkeys(self.addresses)),
             gateway=self.gateway,
+            routes=tuple(self.routes),
         )
+
+
+def _dns(dev: _Device) -> Dns | None:
+    """resolvconf's ``dns-nameservers`` (or ``dns-nameserver``, one a line) and
+    ``dns-search`` of the device's stanzas, in order; ``dns-domain`` is the search list
+    where there is no ``dns-search`` (the C library's resolver lets a search line win)."""
+    servers: list[str] = []
+    search: list[str] = []
+    domain: list[str] = []
+    first: int | None = None
+    for _st, options in dev.stanzas:
+        for o in options:
+            if o.key in _DNS_KEYS:
+                first = first or o.line.lineno
+                {"dns-search": search, "dns-domain": domain}.get(o.key, servers).extend(
+                    o.value.split()
+                )
+    dns = Dns(tuple(dict.fromkeys(servers)), tuple(search or domain[:1]), first)
+    return dns or None
 
 
 def _opt(options: list[Option], key: str) -> str | None:
@@ -1160,6 +1228,9 @@ def _new_specs(block: _Block) -> list[_Spec]:
         else:
             target.options.insert(0, (key, value))
     specs[0].options[:0] = front
+    for fld, lines in _addressing_lines(block).items():
+        family = {"routes4": "inet", "routes6": "inet6"}.get(fld)
+        next((s for s in specs if s.family == family), specs[0]).options += lines
     specs[0].options += hooks
     return specs
 
@@ -1291,8 +1362,11 @@ def _fields(iface: Interface, master: Interface | None) -> dict[str, object]:
         "mac": iface.mac.lower() if iface.mac else None,
         "master": master.name if master is not None and master.type == IfType.BOND else None,
         # Subordinates carry no addresses (the reader and _block both leave them out).
-        "ipv4": iface.ipv4 if master is None else None,
-        "ipv6": iface.ipv6 if master is None else None,
+        "ipv4": _unrouted(iface.ipv4) if master is None else None,
+        "ipv6": _unrouted(iface.ipv6) if master is None else None,
+        "routes4": iface.ipv4.routes if master is None and iface.ipv4 else (),
+        "routes6": iface.ipv6.routes if master is None and iface.ipv6 else (),
+        "dns": iface.dns if master is None and iface.dns else None,
         "slaves": tuple(s.name for s in bond.slaves) if bond else None,
         "bond-mode": bond.mode if bond else None,
         "miimon": bond.miimon if bond else None,
@@ -1307,6 +1381,34 @@ def _fields(iface: Interface, master: Interface | None) -> dict[str, object]:
     }
 
 
+def _unrouted(proto: Protocol | None) -> Protocol | None:
+    """The protocol's addressing: its routes are fields of their own (their own lines)."""
+    return replace(proto, routes=()) if proto is not None else None
+
+
+def _addressing_lines(block: _Block) -> dict[str, list[tuple[str, str]]]:
+    """The route and resolver lines of each field, as this module writes them: routes as
+    ``up ip route add … dev NAME`` (the kernel drops them with the address, so no ``down``
+    line), DNS as resolvconf's ``dns-nameservers`` and ``dns-search``."""
+    iface, name = block.iface, block.name
+    out: dict[str, list[tuple[str, str]]] = {"dns": [], "routes4": [], "routes6": []}
+    if block.master is not None:
+        return out
+    for fld, family in _ROUTE_FIELDS.items():
+        proto = iface.protocol(family)
+        for route in proto.routes if proto is not None else ():
+            out[fld].append(
+                ("up", " ".join(["ip route add", *route_words(name, route), "dev", name]))
+            )
+    if iface.dns:
+        servers, search = safe_servers(name, iface.dns), safe_search(name, iface.dns)
+        if servers:
+            out["dns"].append(("dns-nameservers", " ".join(servers)))
+        if search:
+            out["dns"].append(("dns-search", " ".join(search)))
+    return out
+
+
 def _changed(old: tuple[Interface, Interface | None] | None, block: _Block) -> set[str]:
     new = _fields(block.iface, block.master)
     if old is None:
@@ -1318,6 +1420,12 @@ def _changed(old: tuple[Interface, Interface | None] | None, block: _Block) -> s
 
 def _field_of(name: str, family: str | None, key: str, value: str) -> str | None:
     """The field an option line of ``name``'s stanza writes, or None when it is not ours."""
+    if key in _DNS_KEYS:
+        return "dns"
+    if key in _COMMAND_KEYS:
+        routed = _route_command(key, value, name)
+        if routed is not None:
+            return "routes6" if family_of(routed[1]) == Family.IPV6 else "routes4"
     if key in _ADDRESS_KEYS:
         return "ipv6" if family == "inet6" else "ipv4"
     if key in _FIELD_OF_KEY:
@@ -1393,7 +1501,9 @@ class _Merge:
             if _fields(was, None)["ipv6" if st.family == "inet6" else "ipv4"] is None:
                 continue
             for opt in st.options:
-                if _addressing(opt):
+                if _field_of(block.name, st.family, opt.key, opt.value) in _MODELLED_LINES:
+                    self.editor.delete(opt.line)  # in the model: the top's own say
+                elif _addressing(opt):
                     value = self._retarget(opt.value, block.name, block.top)
                     self.moved.setdefault(block.top, []).append(
                         _Moved(block.name, opt.key, value, opt.line.words[0])
@@ -1416,18 +1526,35 @@ class _Merge:
         have = {str(a) for p in protocols for a in p.addresses}
         gateways = {p.gateway for p in protocols if p.gateway}
         dhcp = {p.family for p in protocols if p.dhcp}
-        for proto in was.protocols:
-            lost = [str(a) for a in proto.addresses if str(a) not in have]
-            if proto.gateway and proto.gateway not in gateways:
-                lost.append(f"gateway {proto.gateway}")
-            if proto.dhcp and proto.family not in dhcp:
-                lost.append(f"{proto.family} DHCP")
+        routes = {r for p in protocols for r in p.routes}
+        dns = top.dns if top is not None and top.dns else None
+        servers, search = (dns.servers, dns.search) if dns else ((), ())
+        lost_dns: list[str] = []
+        if was.dns:
+            lost_dns = [f"DNS server {s}" for s in was.dns.servers if s not in servers]
+            lost_dns += [f"DNS search domain {d}" for d in was.dns.search if d not in search]
+        for proto in (*was.protocols, None):
+            if proto is None:
+                lost = lost_dns
+            else:
+                lost = self._lost(proto, have, gateways, dhcp, routes)
             for what in lost:
                 self.warn(
                     block.name,
                     f"{what} removed: a slave or port carries no addressing, "
                     f"and {block.top} does not take it over",
                 )
+
+    @staticmethod
+    def _lost(
+        proto: Protocol, have: set[str], gateways: set[str], dhcp: set[Family], routes: set[Route]
+    ) -> list[str]:
+        lost = [str(a) for a in proto.addresses if str(a) not in have]
+        if proto.gateway and proto.gateway not in gateways:
+            lost.append(f"gateway {proto.gateway}")
+        if proto.dhcp and proto.family not in dhcp:
+            lost.append(f"{proto.family} DHCP")
+        return lost + [f"route {r}" for r in proto.routes if r not in routes]
 
     # -- one interface's stanzas ---------------------------------------------------------
 
@@ -1618,6 +1745,10 @@ class _Merge:
         for fld in _LINK_FIELDS:
             if fld in changed:
                 self._link_field(block, fld, own, kept, methods, fresh, extra)
+        addressing = _addressing_lines(block)
+        for fld in addressing:
+            if fld in changed:
+                self._addressing_field(block, fld, addressing[fld], kept, fresh, extra)
         extra[id(first)] += [(m.word, m.value) for m in self._moved_here(block, own)]
         for st in kept:
             if extra.get(id(st)):
@@ -1701,6 +1832,93 @@ class _Merge:
         for _st, o in pool:
             self.editor.delete(o.line)
 
+    def _addressing_field(
+        self,
+        block: _Block,
+        fld: str,
+        wanted: list[tuple[str, str]],
+        kept: list[Stanza],
+        fresh: list[_Spec],
+        extra: dict[int, list[tuple[str, str]]],
+    ) -> None:
+        """Replace the route or resolver lines of one changed field: lines that still say a
+        wanted route (in whatever spelling, with their ``down … del`` lines) stay, a route
+        whose gateway or metric changed is edited in place, the rest added or removed."""
+        name = block.name
+        lines = [
+            (st, o)
+            for st in kept
+            for o in st.options
+            if _field_of(name, st.family, o.key, o.value) == fld
+        ]
+        family = {"routes4": "inet", "routes6": "inet6"}.get(fld)
+        targets: list[Stanza | _Spec] = [*kept, *fresh]
+        target = next((t for t in targets if (t.family or "inet") == family), targets[0])
+        if fld == "dns":
+            self._dns_lines(block, wanted, lines, target, extra)
+            return
+        routes = [o for _, o in lines]
+        parsed = {id(o): _route_command(o.key, o.value, name) for o in routes}
+        adds = [o for o in routes if (parsed[id(o)] or ("", None))[0] == "add"]
+        dels = [o for o in routes if (parsed[id(o)] or ("", None))[0] == "del"]
+        want = [_route_command(k, v, name) for k, v in wanted]
+        left: list[tuple[tuple[str, str], Route]] = []
+        for line, routed in zip(wanted, want, strict=True):
+            assert routed is not None
+            match = next((o for o in adds if parsed[id(o)] == routed), None)
+            if match is not None:
+                adds.remove(match)
+            else:
+                left.append((line, routed[1]))
+        for (key, value), route in left:
+            same = next((o for o in adds if _dest(parsed[id(o)]) == route.destination), None)
+            if same is None:
+                extra.setdefault(id(target), []).append((key, value))
+                continue
+            adds.remove(same)
+            physical = self.cfg.files[same.line.path]
+            self.editor.edit(
+                same.line.path, same.line.first, same.line.last,
+                [_option_line(same, value, physical)],
+            )  # fmt: skip
+        destinations = {routed[1].destination for routed in want if routed is not None}
+        for o in adds + [o for o in dels if _dest(parsed[id(o)]) not in destinations]:
+            self.editor.delete(o.line)
+
+    def _dns_lines(
+        self,
+        block: _Block,
+        wanted: list[tuple[str, str]],
+        lines: list[tuple[Stanza, Option]],
+        target: Stanza | _Spec,
+        extra: dict[int, list[tuple[str, str]]],
+    ) -> None:
+        """The servers and the search list, each rewritten only when it differs."""
+        for key, spellings in (
+            ("dns-nameservers", ("dns-nameservers", "dns-nameserver")),
+            ("dns-search", ("dns-search", "dns-domain")),
+        ):
+            value = next((v for k, v in wanted if k == key), None)
+            mine = [o for _, o in lines if o.key in spellings]
+            searched = [o for o in mine if o.key == "dns-search"] or mine[:1]
+            now = " ".join(w for o in (mine if key == "dns-nameservers" else searched)
+                           for w in o.value.split())  # fmt: skip
+            if value == (now or None):
+                continue
+            if value is not None and mine:
+                physical = self.cfg.files[mine[0].line.path]
+                raw = physical[mine[0].line.first]
+                lead = raw[: len(raw) - len(raw.lstrip())]
+                self.editor.edit(
+                    mine[0].line.path, mine[0].line.first, mine[0].line.last,
+                    [f"{lead}{key} {value}\n"],
+                )  # fmt: skip
+                mine = mine[1:]
+            elif value is not None:
+                extra.setdefault(id(target), []).append((key, value))
+            for o in mine:
+                self.editor.delete(o.line)
+
     def release_old_slaves(self, blocks: list[_Block]) -> None:
         """A slave left out of its rendered bond loses the ``bond-master`` line naming it."""
         rendered = {b.name for b in blocks}
@@ -1771,6 +1989,10 @@ class _Merge:
             editor.edit(path, st.end, st.end, left)
 
 
+def _dest(routed: tuple[str, Route] | None) -> str | None:
+    return routed[1].destination if routed is not None else None
+
+
 def _method(st: Stanza) -> str:
     """The stanza's method; ``iface eth0`` alone (ifupdown-ng style) by its options."""
     return st.method or ("static" if st.value("address") is not None else "manual")
@@ -1834,12 +2056,13 @@ def undefine(names: Sequence[str], existing: FileView) -> Rendering:
     for st in cfg.stanzas:
         if st.device in doomed:
             _delete_stanza(editor, st)
-            # Resolver and route lines are not in the model: nothing carries them
+            # Resolver and route lines the model does not hold: nothing carries them
             # elsewhere, so their loss is named.
             warnings += [
                 RenderWarning(st.name, f"'{o.key} {o.value}' removed with its stanza", NAME)
                 for o in st.options
                 if _addressing(o)
+                and _field_of(st.device, st.family, o.key, o.value) not in _MODELLED_LINES
             ]
     for line in cfg.starts:
         if line.words[0] in _START_WORDS or line.words[0] == "auto":

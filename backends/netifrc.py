@@ -6,6 +6,9 @@ Lists are newline-separated inside one double-quoted value (``config_eth0="a\\nb
 
 - addresses/DHCP: ``config_X`` ("192.0.2.5/24", "dhcp", "dhcpv6", "null");
   gateways: ``routes_X`` ("default via GW"); peerdns off: ``dhcp_X="nodns"``
+- static routes: more ``routes_X`` lines ("10.20.0.0/16 via 192.0.2.254 metric 100", either
+  family; netifrc adds ``dev X``); DNS: ``dns_servers_X``, ``dns_search_X`` (space-separated;
+  ``dns_domain_X`` reads as the search list where there is no ``dns_search_X``)
 - ``mtu_X``, ``mac_X`` (macchanger module)
 - bond (net/bonding.sh): ``slaves_X``, and each sysfs option as ``<option>_X``:
   ``mode_X``, ``miimon_X``, ``arp_ip_target_X`` (space-separated), ``primary_X``…
@@ -35,16 +38,26 @@ from ifsmith.backends.bash import (
     quote_double,
 )
 from ifsmith.backends.ifcfg_rh import BOND_OPTIONS, bond_options, read_bond_options
+from ifsmith.backends.route_text import (
+    family_of,
+    lost_on_enslaving,
+    parse_route,
+    route_words,
+    safe_search,
+    safe_servers,
+)
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
     Bridge,
+    Dns,
     Family,
     FlatInterface,
     IfType,
     Interface,
     IpAddress,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     flatten,
@@ -52,6 +65,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family
 
 NAME = "netifrc"
+CARRIES = frozenset({"routes", "dns"})  # see backends.render
 CONF = PurePosixPath("/etc/conf.d/net")
 INITD = PurePosixPath("/etc/init.d")
 RUNLEVELS = (PurePosixPath("/etc/runlevels/default"), PurePosixPath("/etc/runlevels/boot"))
@@ -118,16 +132,22 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         carry_changes(sh, before, after, quote_double, str(CONF), labels)
     else:
         _render_all(sh, flat, warnings, owners)
+    tops = {i.name: i for i in interfaces}
     for f in flat:
         was = defined.get(f.name)
         if f.master is not None and was is not None and was.master is None:
             _hand_over(sh, original, f.name, f.master, warnings)
+            for what in lost_on_enslaving(was.interface, tops.get(f.top)):
+                warnings.append(RenderWarning(f.name, f"{what} removed: a slave or port has "
+                                              f"no routes or DNS, and {f.top} does not take "
+                                              "it over", NAME))  # fmt: skip
     warnings += _start_mode_warnings(flat, existing)
     return Rendering(NAME, {CONF: sh.to_bytes()}, warnings=tuple(warnings))
 
 
-# A NIC's variables about the host's addressing beyond the model: when it becomes a
-# slave or port they belong to its master.
+# A NIC's variables about the host's addressing beyond the model (its route lines the
+# model does not hold, dns_options): when it becomes a slave or port they belong to its
+# master.
 _HANDED_OVER = ("routes", "dns_servers", "dns_search", "dns_domain", "dns_options")
 
 
@@ -183,7 +203,8 @@ def render_device(sh: ShellFile, f: FlatInterface, warnings: list[RenderWarning]
     sh.set_comment(label_prefix(f.name), iface.label, first=False)
     top = iface if f.master is None else None
     put("config", _config(top))
-    put("routes", _routes(sh.get(f"routes_{v}"), top))
+    put("routes", _routes(sh.get(f"routes_{v}"), top, f.name))
+    _put_dns(sh, v, top, put)
     dhcp_opts = [w for w in (sh.get(f"dhcp_{v}") or "").split() if w != "nodns"]
     if top is not None and top.ipv4 is not None and top.ipv4.dhcp and top.ipv4.peerdns is False:
         dhcp_opts.append("nodns")
@@ -212,15 +233,48 @@ def _config(iface: Interface | None) -> str:
     return "\n".join(lines) or "null"
 
 
-def _routes(old: str | None, iface: Interface | None) -> str | None:
-    lines = [ln for ln in (old or "").split("\n") if ln.strip() and not _is_default(ln)]
+def _routes(old: str | None, iface: Interface | None, name: str) -> str | None:
+    """The default routes and the model's routes, each in the place of the file's line it
+    replaces (a route by its destination); the file's lines the model does not hold
+    (``-net … gw …``, a ``table``) stay as written."""
+    defaults: list[str] = []
+    wanted: dict[str, str] = {}  # destination → line
     for p in iface.protocols if iface is not None else ():
         if p.gateway:
             if address_family(p.gateway) is None:
                 raise UnsafeValue(f"{iface.name if iface else ''}: gateway {p.gateway!r} "
                                   "is not an IP address")  # fmt: skip
-            lines.append(f"default via {p.gateway}")
-    return "\n".join(lines) or None
+            defaults.append(f"default via {p.gateway}")
+        for r in p.routes:
+            wanted.setdefault(r.destination, " ".join(route_words(name, r)))
+    lines: list[str] = []
+    for line in (old or "").split("\n"):
+        if not line.strip():
+            continue
+        route = parse_route(line.split(), name)
+        if _is_default(line):
+            if defaults:
+                lines.append(defaults.pop(0))
+        elif route is None:
+            lines.append(line)
+        elif route.destination in wanted:
+            now = wanted.pop(route.destination)
+            lines.append(line if parse_route(now.split(), name) == route else now)
+    return "\n".join([*lines, *defaults, *wanted.values()]) or None
+
+
+def _put_dns(sh: ShellFile, v: str, top: Interface | None, put: _Put) -> None:
+    """``dns_servers_X`` and ``dns_search_X`` (netifrc's system module); a file's own
+    ``dns_domain_X`` stays while it says the search list."""
+    dns = top.dns if top is not None and top.dns else Dns()
+    name = top.name if top is not None else v
+    put("dns_servers", " ".join(safe_servers(name, dns)) or None)
+    search = safe_search(name, dns)
+    domain = sh.get(f"dns_domain_{v}")
+    if sh.get(f"dns_search_{v}") is None and domain is not None and search == domain.split()[:1]:
+        return
+    put("dns_search", " ".join(search) or None)
+    put("dns_domain", None)
 
 
 def _is_default(line: str) -> bool:
@@ -425,7 +479,7 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _S
     def bad(key: str, why: str) -> None:
         problems.append(f"{CONF}:{sh.line_of(key)}: {key}: {why}")
 
-    protocols = _read_config(sh, v, bad)
+    protocols = _read_config(sh, v, bad, name)
     mtu_text = sh.get(f"mtu_{v}")
     mtu = int(mtu_text) if mtu_text and mtu_text.isdigit() else None
     if mtu_text and mtu is None:
@@ -442,8 +496,12 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _S
             start = StartMode.ONBOOT
         elif service in services.scripts:
             start = StartMode.NONE
+    servers = tuple((sh.get(f"dns_servers_{v}") or "").split())
+    search = (sh.get(f"dns_search_{v}") or "").split()
+    search = search or (sh.get(f"dns_domain_{v}") or "").split()[:1]
     iface = Interface(IfType.ETHERNET, name, start_mode=start, mtu=mtu, mac=mac,
-                      protocols=protocols, label=sh.comment_value(label_prefix(name)))  # fmt: skip
+                      protocols=protocols, label=sh.comment_value(label_prefix(name)),
+                      dns=Dns(servers, tuple(search)) or None)  # fmt: skip
     dev = Listed(iface)
     if sh.get(f"slaves_{v}") is not None:
         opts = " ".join(
@@ -470,7 +528,9 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _S
     return dev
 
 
-def _read_config(sh: ShellFile, v: str, bad: Callable[[str, str], None]) -> tuple[Protocol, ...]:
+def _read_config(
+    sh: ShellFile, v: str, bad: Callable[[str, str], None], name: str
+) -> tuple[Protocol, ...]:
     key = f"config_{v}"
     addresses: dict[Family, list[IpAddress]] = {Family.IPV4: [], Family.IPV6: []}
     dhcp = {Family.IPV4: False, Family.IPV6: False}
@@ -495,23 +555,28 @@ def _read_config(sh: ShellFile, v: str, bad: Callable[[str, str], None]) -> tupl
             prefix = ip.network.prefixlen if "/" in word else None
             addresses[family].append(IpAddress(str(ip.ip), prefix))
     gateways: dict[Family, str] = {}
+    routes: dict[Family, list[Route]] = {Family.IPV4: [], Family.IPV6: []}
     for line in (sh.get(f"routes_{v}") or "").split("\n"):
         words = line.split()
         if words and _is_default(line) and len(words) >= 3 and words[1] in ("via", "gw"):
             gw_family = address_family(words[2])
             if gw_family is not None:
                 gateways[gw_family] = words[2]
+        route = parse_route(words, name)
+        if route is not None:
+            routes[family_of(route)].append(route)
     nodns = "nodns" in (sh.get(f"dhcp_{v}") or "").split()
     out = []
     for family in (Family.IPV4, Family.IPV6):
-        if dhcp[family] or addresses[family] or family in gateways:
+        if dhcp[family] or addresses[family] or family in gateways or routes[family]:
             out.append(Protocol(
                 family, dhcp=dhcp[family],
                 peerdns=(False if nodns else None) if family == Family.IPV4 and dhcp[family]
                 else None,
                 # The kernel does SLAAC by default and netifrc does not turn it off.
                 autoconf=family == Family.IPV6,
-                addresses=tuple(addresses[family]), gateway=gateways.get(family)))  # fmt: skip
+                addresses=tuple(addresses[family]), gateway=gateways.get(family),
+                routes=tuple(routes[family])))  # fmt: skip
     return tuple(out)
 
 

@@ -131,6 +131,7 @@ def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> l
             start_mode=old.start_mode,
             mtu=old.mtu,
             protocols=old.protocols,
+            dns=old.dns,
             bridge=Bridge(stp=False, ports=(port,)),
             dns=old.dns,
         )

@@ -22,6 +22,7 @@ from ifsmith.core.model import (
     Interface,
     IpAddress,
     Protocol,
+    Route,
     StartMode,
     Vlan,
 )
@@ -174,7 +175,8 @@ def test_merge_keeps_unmodeled_keys_comments_and_other_routes() -> None:
     })  # fmt: skip
     eth = Interface(IfType.ETHERNET, "eth0", start_mode=StartMode.ONBOOT,
                     protocols=(Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.5", 24),),
-                                        gateway="192.0.2.1"),))  # fmt: skip
+                                        gateway="192.0.2.1",
+                                        routes=(Route("10.1.0.0", 16, "10.0.0.1"),)),))  # fmt: skip
     rendering = ifcfg_suse.render([eth], files)
     # The new address takes the old one's key (IPADDR_0): one line changes.
     assert rendering.files[DIR / "ifcfg-eth0"] == (

@@ -24,6 +24,7 @@ from ifsmith.core.model import (
     IpAddress,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
 )
@@ -141,7 +142,8 @@ def test_reads_netifrc_spellings() -> None:
     v100 = got["bond0.100"]
     assert v100.vlan == Vlan(100, "bond0") and v100.start_mode == StartMode.ONBOOT
     assert v100.ipv4 == Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.5", 24),),
-                                 gateway="192.0.2.1")  # fmt: skip
+                                 gateway="192.0.2.1",
+                                 routes=(Route("10.0.0.0", 8, "192.0.2.254"),))  # fmt: skip
     assert v100.ipv6 == Protocol(Family.IPV6, autoconf=True,
                                  addresses=(IpAddress("2001:db8::5", 64),),
                                  gateway="2001:db8::1")  # fmt: skip

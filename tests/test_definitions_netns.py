@@ -259,11 +259,10 @@ def test_iface_unbridge_gives_the_lease_and_the_route_back_to_the_nic(office: Ho
     assert office.ifsmith("iface-bridge", "eth0", "br0", "--no-stp", *common).returncode == 0
     unbridged = office.ifsmith("iface-unbridge", "br0", *common)
     assert unbridged.returncode == 0, unbridged.stdout + unbridged.stderr
-    # DNS is not in the model yet: the bridge's resolver line goes, and says so.
-    assert (
-        "warning: ifupdown: br0: 'dns-nameservers 10.55.0.1' removed with its stanza"
-        in unbridged.stderr
-    )
+    # The bridge's resolver setting goes back to the NIC with the rest of its addressing.
+    assert "removed with its stanza" not in unbridged.stderr
+    eth0 = (office.root / "etc/network/interfaces.d/eth0").read_text()
+    assert "iface eth0 inet dhcp" in eth0 and "    dns-nameservers 10.55.0.1\n" in eth0, eth0
     assert office.ip_json("link", "show", "type", "bridge") == []
     on_eth0 = office.addresses("eth0")
     assert set(on_eth0) == {"10.55.0.123/24"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from ifsmith.backends import ifcfg_rh
 from ifsmith.backends.bash import ShellFile
 from ifsmith.core.files import MemoryFiles
-from ifsmith.core.model import BondMode, Family, IpAddress
+from ifsmith.core.model import BondMode, Dns, Family, Interface, IpAddress, Route
 from tests.roundtrip import (
     change,
     change_addresses,
@@ -308,14 +309,22 @@ def test_port_dns_and_routes_the_master_has_its_own_of_are_warnings_naming_them(
         **ifcfgs(ifcfg_br9="DEVICE=br9\nTYPE=Bridge\nDNS1=9.9.9.9\n"),
         DIR / "route-br9": b"198.18.0.0/15 via 192.0.2.1\n",
     }
-    _lines, rendering = edit(ifcfg_rh, files, eth1_into_br9)
+    own = (Route("198.18.0.0", 15, "192.0.2.1"),)
+
+    def own_dns_and_routes(interfaces: list[Interface]) -> list[Interface]:
+        (br9,) = eth1_into_br9(interfaces)
+        v4, *rest = br9.protocols
+        return [replace(br9, dns=Dns(("9.9.9.9",)), protocols=(replace(v4, routes=own), *rest))]
+
+    _lines, rendering = edit(ifcfg_rh, files, own_dns_and_routes)
     master = ShellFile.parse(rendering.files[DIR / "ifcfg-br9"])
     assert master.get("DNS1") == "9.9.9.9" and master.get("DNS2") is None
     assert DIR / "route-br9" not in rendering.files
-    assert [str(w) for w in rendering.warnings] == [
-        "warning: ifcfg-rh: br9: DNS1=192.0.2.53 DNS2=192.0.2.54 DOMAIN=example.com "
-        "lab.example.com of eth1 not moved here: br9 has DNS1=9.9.9.9",
-        "warning: ifcfg-rh: br9: routes of eth1 not moved here "
-        "(/etc/sysconfig/network-scripts/route-br9 exists): "
-        "203.0.113.0/24 via 192.0.2.254 dev eth1",
-    ]
+    assert rendering.removed == {DIR / "route-eth1"}
+    assert sorted(str(w) for w in rendering.warnings) == [
+        f"warning: ifcfg-rh: eth1: {what} removed: a slave or port has no routes or DNS, "
+        "and br9 does not take it over"
+        for what in ("DNS search domain example.com", "DNS search domain lab.example.com",
+                     "DNS server 192.0.2.53", "DNS server 192.0.2.54",
+                     "route 203.0.113.0/24 via 192.0.2.254")
+    ]  # fmt: skip

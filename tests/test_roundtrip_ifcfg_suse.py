@@ -234,10 +234,12 @@ def test_port_routes_the_master_has_a_file_for_are_a_warning_naming_them() -> No
     }
     _lines, rendering = edit(ifcfg_suse, files, eth1_into_br9)
     assert rendering.removed == {DIR / "ifroute-eth1"}
-    assert [str(w) for w in rendering.warnings] == [
-        "warning: ifcfg-suse: br9: routes of eth1 not moved here "
-        "(/etc/sysconfig/network/ifroute-br9 exists): 203.0.113.0/24 192.0.2.254 - eth1"
-    ]
+    # eth1's route is in br9's definition now; the file's own line (br9 had no ifcfg file,
+    # so no definition read it) stays beside it.
+    assert rendering.files[DIR / "ifroute-br9"] == (
+        b"10.9.0.0/16 - - br9\ndefault 192.0.2.1 - br9\n203.0.113.0/24 192.0.2.254 - br9\n"
+    )
+    assert not [w for w in rendering.warnings if "route" in w.message]
 
 
 def test_an_address_with_its_prefix_in_prefixlen_keeps_that_style() -> None:

@@ -374,11 +374,16 @@ MANAGEMENT = (Protocol(Family.IPV4, addresses=(IpAddress("192.0.2.10", 24),), ga
 
 def test_nic_enslaved_to_a_new_bond_hands_dns_and_routes_to_the_bond() -> None:
     files = MemoryFiles({ETC: UPLINK.encode()})
+    nic = next(i for i in ifupdown.read_files(files) if i.name == "eth0")
+    assert nic.dns is not None and nic.ipv4 is not None
+    assert [str(r) for r in nic.ipv4.routes] == ["10.9.0.0/16 via 192.0.2.9"]
+    # The bond takes the NIC's addressing, routes and DNS (as iface-bridge does for a bridge).
     bond = Interface(
         IfType.BOND,
         "bond0",
         start_mode=StartMode.ONBOOT,
-        protocols=MANAGEMENT,
+        protocols=nic.protocols,
+        dns=nic.dns,
         bond=Bond(
             mode=BondMode.LACP,
             slaves=(Interface(IfType.ETHERNET, "eth0"), Interface(IfType.ETHERNET, "eth1")),
@@ -411,6 +416,29 @@ def test_nic_enslaved_to_a_new_bond_hands_dns_and_routes_to_the_bond() -> None:
     assert changed(ifupdown.render([bond], merged), merged) == {}
 
 
+def test_a_bond_that_does_not_take_the_routes_and_dns_names_each_one() -> None:
+    files = MemoryFiles({ETC: UPLINK.encode()})
+    bond = Interface(
+        IfType.BOND,
+        "bond0",
+        start_mode=StartMode.ONBOOT,
+        protocols=MANAGEMENT,
+        bond=Bond(mode=BondMode.LACP, slaves=(Interface(IfType.ETHERNET, "eth0"),)),
+    )
+    rendering = ifupdown.render([bond], files)
+    assert diff_lines(rendering, files)[:7] == UPLINK_ADDRESSING_GOES
+    assert b"dns-" not in b"".join(rendering.files.values())
+    assert sorted(str(w) for w in rendering.warnings) == [
+        f"warning: ifupdown: eth0: {what} removed: a slave or port carries no addressing, "
+        "and bond0 does not take it over"
+        for what in (
+            "DNS search domain example.org",
+            "DNS server 192.0.2.53",
+            "route 10.9.0.0/16 via 192.0.2.9",
+        )
+    ]
+
+
 def test_nic_becoming_a_port_keeps_a_bridge_setting_and_names_the_value_it_cannot_move() -> None:
     existing = UPLINK + (
         "\nauto br0\n"
@@ -429,16 +457,18 @@ def test_nic_becoming_a_port_keeps_a_bridge_setting_and_names_the_value_it_canno
         *UPLINK_ADDRESSING_GOES,
         "-    bridge_ports eth1\n",
         "+    bridge_ports eth0 eth1\n",
-        "+    dns-search example.org\n",
-        "+    up ip route add 10.9.0.0/16 via 192.0.2.9 dev br0\n",
     ]
+    # The bridge as defined keeps its own DNS and takes none of eth0's: each is named.
     assert sorted(str(w) for w in rendering.warnings) == [
-        "warning: ifupdown: eth0: 192.0.2.10/24 removed: a slave or port carries no "
-        "addressing, and br0 does not take it over",
-        "warning: ifupdown: eth0: dns-nameservers 192.0.2.53 not moved to br0: it sets "
-        "dns-nameservers 198.51.100.53 already; removed",
-        "warning: ifupdown: eth0: gateway 192.0.2.1 removed: a slave or port carries no "
-        "addressing, and br0 does not take it over",
+        f"warning: ifupdown: eth0: {what} removed: a slave or port carries no addressing, "
+        "and br0 does not take it over"
+        for what in (
+            "192.0.2.10/24",
+            "DNS search domain example.org",
+            "DNS server 192.0.2.53",
+            "gateway 192.0.2.1",
+            "route 10.9.0.0/16 via 192.0.2.9",
+        )
     ]
 
 

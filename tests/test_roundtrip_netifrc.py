@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -10,7 +11,7 @@ from ifsmith.backends import netifrc
 from ifsmith.backends.bash import ShellFile
 from ifsmith.core import xmlio
 from ifsmith.core.files import MemoryFiles
-from ifsmith.core.model import BondMode, Bridge, Family, IfType, Interface, IpAddress
+from ifsmith.core.model import BondMode, Bridge, Dns, Family, IfType, Interface, IpAddress
 from tests.roundtrip import (
     change,
     change_addresses,
@@ -196,10 +197,17 @@ def test_a_nic_that_becomes_a_port_moves_dns_and_routes_to_its_master() -> None:
 
 def test_port_dns_the_master_sets_otherwise_is_a_warning_naming_it() -> None:
     files = conf(STATIC + 'dns_servers_br9="9.9.9.9"\n', "eth1")
-    _lines, rendering = edit(netifrc, files, eth1_into_br9)
+
+    def own_dns(interfaces: list[Interface]) -> list[Interface]:
+        return [replace(i, dns=Dns(("9.9.9.9",))) for i in eth1_into_br9(interfaces)]
+
+    _lines, rendering = edit(netifrc, files, own_dns)
     sh = ShellFile.parse(rendering.files[CONF], multiline=True)
     assert sh.get("dns_servers_br9") == "9.9.9.9" and sh.get("dns_servers_eth1") is None
-    assert [str(w) for w in rendering.warnings if "not moved" in w.message] == [
-        "warning: netifrc: br9: dns_servers_eth1=192.0.2.53 192.0.2.54 of eth1 not moved "
-        "here: br9 has dns_servers_br9"
-    ]
+    assert sh.get("dns_search_br9") is None
+    assert sorted(str(w) for w in rendering.warnings if "take it over" in w.message) == [
+        f"warning: netifrc: eth1: {what} removed: a slave or port has no routes or DNS, "
+        "and br9 does not take it over"
+        for what in ("DNS search domain example.com", "DNS server 192.0.2.53",
+                     "DNS server 192.0.2.54")
+    ]  # fmt: skip
