@@ -133,7 +133,6 @@ def nic_into_bridge(interfaces: Sequence[Interface], nic: str, bridge: str) -> l
             protocols=old.protocols,
             dns=old.dns,
             bridge=Bridge(stp=False, ports=(port,)),
-            dns=old.dns,
         )
     ]
 
