@@ -159,7 +159,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     found = ifcfg_files(existing) if existing.listdir(DIR) else []
     by = _by_device(found)
     # Read from the files parsed here (before any edit): each file is parsed once.
-    defined = {d.name: d for d in flatten(_read(found).interfaces)} if found else {}
+    defined = {d.name: d for d in flatten(_read(found, existing).interfaces)} if found else {}
     paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
@@ -465,10 +465,10 @@ def read(host: Host) -> list[Interface]:
 
 def read_report(existing: FileView) -> ReadResult:
     """Read every ifcfg file; problems are collected per line/file, never raised."""
-    return _read(ifcfg_files(existing))
+    return _read(ifcfg_files(existing), existing)
 
 
-def _read(found: list[IfcfgFile]) -> ReadResult:
+def _read(found: list[IfcfgFile], existing: FileView) -> ReadResult:
     """What the parsed files say (they are only read)."""
     problems: list[str] = []
     devices: dict[str, _Device] = {}

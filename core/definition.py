@@ -344,9 +344,9 @@ def _address_drift(iface: Interface, link: LiveLink, live: LiveHost) -> Iterator
         elif family in gateways and not dynamic_ok:
             yield f"{name}: gateway {gateways[family]} running, not defined"
         running_routes = live_routes(live, name, family)
-        for route in proto.routes if proto else ():
-            if not any(_route_defined(r, dataclasses.replace(proto, routes=(route,)))
-                       for r in running_routes):  # fmt: skip
+        for route in proto.routes if proto is not None else ():
+            alone = Protocol(family, routes=(route,))
+            if not any(_route_defined(r, alone) for r in running_routes):
                 yield f"{name}: route {route} defined, not running"
         for r in running_routes:
             if not _route_defined(r, proto):
