@@ -768,7 +768,7 @@ def _owned_sections(
     """
     addresses = settings[("Network", "Address")]
     gateways = settings[("Network", "Gateway")]
-    keep = []
+    keep: list[Section] = []
     for sec in uf.sections:
         if sec.name == "Route" and not nr.keep_route_section(sec, routes, warn):
             nr.carry_comments(sec, keep, uf)
@@ -1020,9 +1020,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
             _owned_sections(nw, settings, routes, warn)
-            for key in ("DNS", "Domains"):
-                values = settings[("Network", key)]
-                settings[("Network", key)] = nr.dns_lines(None if new else nw, key, values)
+            for dns_key in ("DNS", "Domains"):
+                values = settings[("Network", dns_key)]
+                settings[("Network", dns_key)] = nr.dns_lines(None if new else nw, dns_key, values)
         elif found is not None and not already:  # a NIC becoming a port
             was = _protocols(found, [])
             port_losses(was, masters.get(fi.master), warn)
