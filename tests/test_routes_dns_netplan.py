@@ -20,7 +20,7 @@ from tests.roundtrip import edit, eth1_into_br9, unchanged_round_trip
 from tests.test_backend_netplan import NETPLAN
 from tests.test_netplan_anchors import by_device, normalise_ours
 from tests.test_roundtrip_netplan import files
-from tests.test_routes_dns_networkd import _dns, _routes, model, routes_of
+from tests.test_routes_dns_networkd import BOTH, _dns, _routes, model, routes_of
 
 
 def test_the_xml_s_routes_and_dns_are_written_as_routes_and_nameservers() -> None:
@@ -115,7 +115,6 @@ EXISTING = files(
         ),
     }
 )
-BOTH = (Route("10.20.0.0", 16, "192.0.2.254", 100), Route("198.51.100.0", 24))
 
 
 def test_import_reads_routes_apart_from_the_default_route_and_nameservers() -> None:

@@ -15,7 +15,7 @@ from ifsmith.core.model import Dns, Family, IfType, Interface, IpAddress, Protoc
 from tests.roundtrip import edit, eth1_into_br9, unchanged_round_trip
 from tests.test_backend_nm_keyfile import _nmcli_normalise
 from tests.test_roundtrip_nm_keyfile import DIR, profiles
-from tests.test_routes_dns_networkd import _dns, _routes, model, routes_of
+from tests.test_routes_dns_networkd import BOTH, _dns, _routes, model, routes_of
 
 
 def test_the_xml_s_routes_and_dns_are_written_as_route_and_dns_keys() -> None:
@@ -61,7 +61,6 @@ UPLINK = profiles(
         "[ipv6]\naddr-gen-mode=stable-privacy\nmethod=auto\nroute1=2001:db8:1::/48,fe80::1,5\n"
     )
 )
-BOTH = (Route("10.20.0.0", 16, "192.0.2.254", 100), Route("198.51.100.0", 24))
 
 
 def test_import_and_an_unchanged_round_trip() -> None:
