@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from ifsmith import backends
 from ifsmith.backends import networkd
 from ifsmith.backends.systemd_ini import UnitFile
@@ -203,3 +205,21 @@ def test_a_nic_whose_master_does_not_take_its_routes_and_dns_names_them() -> Non
     for lost in ("route 10.20.0.0/16 via 192.0.2.254 metric 100", "DNS server 192.0.2.53",
                  "search domain example.com"):  # fmt: skip
         assert any(m.startswith(f"{lost} removed") for m in said), (lost, said)
+
+
+CARRIERS = ("networkd", "netplan", "nm-keyfile")
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), [(a, b) for a in CARRIERS for b in CARRIERS if a != b]
+)
+def test_a_migration_between_two_formats_keeps_routes_and_dns(source: str, target: str) -> None:
+    """Files of one format read, written in another, read back: the same routes and DNS."""
+    iface = model()
+    a, b = backends.get(source), backends.get(target)
+    first = MemoryFiles(dict(backends.render(a, [iface], MemoryFiles()).files))
+    (read_a,) = a.read_files(first)
+    rendering = backends.render(b, [read_a], MemoryFiles())
+    assert rendering.warnings == ()
+    (read_b,) = b.read_files(MemoryFiles(dict(rendering.files)))
+    assert routes_of(read_b) == routes_of(iface) and read_b.dns == iface.dns
