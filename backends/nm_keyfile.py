@@ -757,6 +757,32 @@ def _give_up_ip(kf: KeyFile, port: str, master: str, warn: Callable[[str], None]
     return moves
 
 
+def _renumbered(moves: list[_Move], profiles: dict[str, KeyFile]) -> list[_Move]:
+    """A port's routes that move to its master (those ifsmith does not model) take the
+    master's next free ``routeN``, their options with them: the master's own stay."""
+    out = []
+    renamed: dict[tuple[str, str, str], str] = {}
+    top: dict[tuple[str, str], int] = {}
+    for move in moves:
+        m = nkr.OPTIONS_KEY.match(move.key)
+        route_key = m.group(1) if m else move.key
+        if not nkr.ROUTE_KEY.match(route_key):
+            out.append(move)
+            continue
+        ident = (move.port, move.group, route_key)
+        if ident not in renamed:
+            kf = profiles[move.master]
+            where = (move.master, move.group)
+            if where not in top:
+                numbers = [nkr.ROUTE_KEY.match(k) for k in kf.keys(move.group)]
+                top[where] = max((int(n.group(1) or 0) for n in numbers if n), default=0)
+            top[where] += 1
+            renamed[ident] = f"route{top[where]}"
+        new = renamed[ident] + ("_options" if m else "")
+        out.append(replace(move, key=new))
+    return out
+
+
 def _modelled(kf: KeyFile, group: str, key: str) -> bool:
     """A route or DNS key whose whole value the model holds."""
     family = Family.IPV4 if group == "ipv4" else Family.IPV6
@@ -859,7 +885,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         ):
             kf.add_group("ethernet")
         edited[name] = (path, kf)
-    for move in moves:
+    for move in _renumbered(moves, {n: kf for n, (_p, kf) in edited.items()}):
 
         def warn_master(message: str, master: str = move.master) -> None:
             warnings.append(RenderWarning(master, message, NAME))

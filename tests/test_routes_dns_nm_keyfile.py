@@ -165,3 +165,18 @@ def test_a_nic_becoming_a_bridge_port_gives_its_routes_and_dns_to_the_bridge() -
     assert routes_of(br9) == routes_of(eth1) and br9.dns == eth1.dns
     for data in rendering.files.values():  # and NetworkManager takes both profiles
         KeyFile.parse(_nmcli_normalise(data))
+
+
+def test_a_port_s_unmodelled_route_moves_to_the_master_under_a_free_number() -> None:
+    view = profiles(
+        uplink="[connection]\nid=uplink\ntype=ethernet\ninterface-name=eth1\n\n"
+        "[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\n"
+        "route1=10.20.0.0/16,192.0.2.254,100\n"
+        "route2=10.60.0.0/16,192.0.2.254\nroute2_options=table=100\n"
+    )
+    _lines, rendering = edit(nm_keyfile, view, eth1_into_br9)
+    assert rendering.warnings == ()
+    master = KeyFile.parse(rendering.files[DIR / "br9.nmconnection"])
+    assert master.get("ipv4", "route1") == "10.20.0.0/16,192.0.2.254,100"  # the model's
+    assert master.get("ipv4", "route2") == "10.60.0.0/16,192.0.2.254"  # moved as written
+    assert master.get("ipv4", "route2_options") == "table=100"
