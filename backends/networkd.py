@@ -1019,6 +1019,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 if master and master not in netdevs:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
+            for dropin in found.dropins if found is not None else []:
+                for rs in nr.read_routes(dropin, "", []).values():
+                    routes = [r for r in routes if r not in rs]  # a drop-in's: it says them
             _owned_sections(nw, settings, routes, warn)
             for dns_key in ("DNS", "Domains"):
                 values = settings[("Network", dns_key)]

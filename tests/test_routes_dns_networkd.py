@@ -223,3 +223,19 @@ def test_a_migration_between_two_formats_keeps_routes_and_dns(source: str, targe
     assert rendering.warnings == ()
     (read_b,) = b.read_files(MemoryFiles(dict(rendering.files)))
     assert routes_of(read_b) == routes_of(iface) and read_b.dns == iface.dns
+
+
+def test_routes_and_dns_a_drop_in_gives_stay_in_the_drop_in() -> None:
+    view = files(
+        {
+            "20-lan.network": "[Match]\nName=eno1\n\n[Network]\nAddress=192.0.2.10/24\n",
+            "20-lan.network.d/routes.conf": (
+                "[Network]\nDNS=192.0.2.53\n\n[Route]\nDestination=10.20.0.0/16\n"
+                "Gateway=192.0.2.254\n"
+            ),
+        }
+    )
+    (eno1,) = networkd.read_files(view)
+    assert eno1.ipv4 is not None and eno1.ipv4.routes == (Route("10.20.0.0", 16, "192.0.2.254"),)
+    assert eno1.dns == Dns(("192.0.2.53",))
+    assert unchanged_round_trip(networkd, view.files) == {"direct": [], "xml": []}
