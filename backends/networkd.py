@@ -781,7 +781,7 @@ def _owned_sections(
     """
     addresses = settings[("Network", "Address")]
     gateways = settings[("Network", "Gateway")]
-    keep = []
+    keep: list[Section] = []
     for sec in uf.sections:
         if sec.name == "Route" and not nr.keep_route_section(sec, routes, warn):
             nr.carry_comments(sec, keep, uf)
@@ -1032,10 +1032,13 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 if master and master not in netdevs:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
+            for dropin in found.dropins if found is not None else []:
+                for rs in nr.read_routes(dropin, "", []).values():
+                    routes = [r for r in routes if r not in rs]  # a drop-in's: it says them
             _owned_sections(nw, settings, routes, warn)
-            for key in ("DNS", "Domains"):
-                values = settings[("Network", key)]
-                settings[("Network", key)] = nr.dns_lines(None if new else nw, key, values)
+            for dns_key in ("DNS", "Domains"):
+                values = settings[("Network", dns_key)]
+                settings[("Network", dns_key)] = nr.dns_lines(None if new else nw, dns_key, values)
         elif found is not None and not already:  # a NIC becoming a port
             was = _protocols(found, [])
             port_losses(was, masters.get(fi.master), warn)

@@ -601,7 +601,7 @@ def profile_keys(
         enabled = {
             g: keys.get((g, "method")) not in ("disabled", "ignore") for g in ("ipv4", "ipv6")
         }
-        keys.update(nkr.dns_keys(iface.dns, enabled, search_groups, _dns_value(name), warn))
+        keys.update(nkr.dns_keys(iface.dns, enabled, search_groups, nkr.dns_value(name), warn))
         for family, group in nkr.GROUPS:
             proto = iface.protocol(family)
             if proto is not None and proto.routes and not enabled[group]:
@@ -609,17 +609,6 @@ def profile_keys(
                     warn(f"route {route} not written: NetworkManager takes no routes with"
                          f" {group} method disabled (no address or DHCP)")  # fmt: skip
     return keys
-
-
-def _dns_value(owner: str) -> Callable[[str], str]:
-    """A DNS server or search domain fit for a keyfile list (no separators, no spaces)."""
-
-    def check(value: str) -> str:
-        if not value or any(c in value for c in ";,\\") or any(c.isspace() for c in value):
-            raise UnsafeValue(f"{owner}: DNS value {value!r} cannot be written in a keyfile list")
-        return value
-
-    return check
 
 
 def _bond_keys(name: str, bond: Bond) -> Keys:
@@ -769,7 +758,7 @@ def _give_up_ip(kf: KeyFile, port: str, master: str, warn: Callable[[str], None]
             key = entry.key
             if key is None or key in _PORT_IRRELEVANT or _ADDRESS_KEY.match(key):
                 continue
-            if _modelled(kf, group, key):
+            if nkr.modelled(kf, group, key):
                 continue  # the model's: the master says it (``nr.losses`` names what goes)
             if _MOVABLE.match(key):
                 moves.append(_Move(port, master, group, key, entry.raw))
@@ -779,17 +768,30 @@ def _give_up_ip(kf: KeyFile, port: str, master: str, warn: Callable[[str], None]
     return moves
 
 
-def _modelled(kf: KeyFile, group: str, key: str) -> bool:
-    """A route or DNS key whose whole value the model holds."""
-    family = Family.IPV4 if group == "ipv4" else Family.IPV6
-    m = nkr.OPTIONS_KEY.match(key)
-    route_key = m.group(1) if m else key
-    if nkr.ROUTE_KEY.match(route_key):
-        value = kf.get(group, route_key) or ""
-        return nkr.parse_route(value, kf.get(group, f"{route_key}_options"), family)[0] is not None
-    if key in ("dns", "dns-search"):
-        return not nkr.unmodelled(kf, group, family, key)
-    return False
+def _renumbered(moves: list[_Move], profiles: dict[str, KeyFile]) -> list[_Move]:
+    """A port's routes that move to its master (those ifsmith does not model) take the
+    master's next free ``routeN``, their options with them: the master's own stay."""
+    out = []
+    renamed: dict[tuple[str, str, str], str] = {}
+    top: dict[tuple[str, str], int] = {}
+    for move in moves:
+        m = nkr.OPTIONS_KEY.match(move.key)
+        route_key = m.group(1) if m else move.key
+        if not nkr.ROUTE_KEY.match(route_key):
+            out.append(move)
+            continue
+        ident = (move.port, move.group, route_key)
+        if ident not in renamed:
+            kf = profiles[move.master]
+            where = (move.master, move.group)
+            if where not in top:
+                numbers = [nkr.ROUTE_KEY.match(k) for k in kf.keys(move.group)]
+                top[where] = max((int(n.group(1) or 0) for n in numbers if n), default=0)
+            top[where] += 1
+            renamed[ident] = f"route{top[where]}"
+        new = renamed[ident] + ("_options" if m else "")
+        out.append(replace(move, key=new))
+    return out
 
 
 def _take_over(kf: KeyFile, move: _Move, warn: Callable[[str], None]) -> None:
@@ -870,10 +872,10 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                 theirs = (top.protocols, top.dns) if top is not None else ((), None)
                 nr.losses(before.interface.protocols, before.interface.dns, theirs, warn)
             moves += _give_up_ip(kf, name, fi.master, warn)
-        kept_dns = _unmodelled_dns(kf) if fi.master is None else {}
+        kept_dns = nkr.unmodelled_dns(kf) if fi.master is None else {}
         _apply(kf, keys, was, fi.interface.type)
         if fi.master is None:
-            _merge_routes_and_dns(kf, fi.interface, kept_dns, warn)
+            nkr.merge_routes_and_dns(kf, fi.interface, kept_dns, warn)
         if (
             profile is None
             and fi.interface.type == IfType.ETHERNET
@@ -881,7 +883,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         ):
             kf.add_group("ethernet")
         edited[name] = (path, kf)
-    for move in moves:
+    for move in _renumbered(moves, {n: kf for n, (_p, kf) in edited.items()}):
 
         def warn_master(message: str, master: str = move.master) -> None:
             warnings.append(RenderWarning(master, message, NAME))
@@ -889,54 +891,6 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         _take_over(edited[move.master][1], move, warn_master)
     files = {path: kf.dumps() for path, kf in edited.values()}
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings), mode=MODE)
-
-
-def _ip_keys_present(kf: KeyFile, prefixes: tuple[str, ...]) -> bool:
-    """Does [ipv4] or [ipv6] hold a key starting so (one pass: 4,094 profiles render)."""
-    return any(
-        e.key is not None and e.key.startswith(prefixes)
-        for g in kf.groups
-        if g.name in ("ipv4", "ipv6")
-        for e in g.entries
-    )
-
-
-def _unmodelled_dns(kf: KeyFile) -> dict[tuple[str, str], list[str]]:
-    if not _ip_keys_present(kf, ("dns",)):
-        return {}
-    return {
-        (group, key): nkr.unmodelled(kf, group, family, key)
-        for family, group in nkr.GROUPS
-        for key in ("dns", "dns-search")
-    }
-
-
-def _merge_routes_and_dns(
-    kf: KeyFile,
-    iface: Interface,
-    kept_dns: dict[tuple[str, str], list[str]],
-    warn: Callable[[str], None],
-) -> None:
-    """The model's static routes merged into the groups; DNS entries ifsmith does not model
-    put back where an edit of the list dropped them."""
-    if not any(p.routes for p in iface.protocols) and not _ip_keys_present(kf, ("route",)):
-        return _restore_dns(kf, kept_dns)
-    for family, group in nkr.GROUPS:
-        proto = iface.protocol(family)
-        method = kf.get(group, "method") or "auto"
-        if method in ("disabled", "ignore"):
-            continue
-        routes = list(proto.routes) if proto else []
-        nkr.apply_routes(kf, group, family, routes, proto.gateway if proto else None, warn)
-    _restore_dns(kf, kept_dns)
-
-
-def _restore_dns(kf: KeyFile, kept_dns: dict[tuple[str, str], list[str]]) -> None:
-    for (group, key), tokens in kept_dns.items():
-        now = kf.get(group, key)
-        missing = [t for t in tokens if t not in nkr._list(now)]
-        if missing and (kf.get(group, "method") or "auto") not in ("disabled", "ignore"):
-            kf.set(group, key, (now or "") + "".join(f"{t};" for t in missing))
 
 
 def _keys_of(

@@ -20,7 +20,8 @@ from tests.roundtrip import edit, eth1_into_br9, unchanged_round_trip
 from tests.test_backend_netplan import NETPLAN
 from tests.test_netplan_anchors import by_device, normalise_ours
 from tests.test_roundtrip_netplan import files
-from tests.test_routes_dns_networkd import _dns, _routes, model, routes_of
+from tests.test_routes_dns_networkd import BOTH, _dns, _routes, kernel_view, model, routes_of
+from tests.umlhost import UML
 
 
 def test_the_xml_s_routes_and_dns_are_written_as_routes_and_nameservers() -> None:
@@ -115,7 +116,6 @@ EXISTING = files(
         ),
     }
 )
-BOTH = (Route("10.20.0.0", 16, "192.0.2.254", 100), Route("198.51.100.0", 24))
 
 
 def test_import_reads_routes_apart_from_the_default_route_and_nameservers() -> None:
@@ -203,3 +203,19 @@ def test_a_nic_becoming_a_bridge_port_gives_its_routes_and_dns_to_the_bridge() -
     assert any(m.startswith("DNS server 192.0.2.53 removed") for m in said), said
 
 
+
+
+@pytest.mark.uml
+def test_our_yaml_through_netplan_and_the_real_networkd_gives_our_routes_and_dns(
+    uml: UML, uml_netns: str, tmp_path: Path
+) -> None:
+    """Our YAML → the real `netplan generate` → the real systemd-networkd (in user-mode
+    Linux): the kernel's routes and networkd's DNS are the definition's."""
+    iface = model()
+    run = _generate(tmp_path, [iface], None)
+    units = {p.name: p.read_bytes() for p in (run / "systemd/network").iterdir()}
+    seen = kernel_view(uml, uml_netns, units, iface)
+    by_dst = {r[0]: r for r in seen["routes"]}
+    assert by_dst["10.20.0.0/16"][1:3] == ["192.0.2.254", 100]
+    assert by_dst["198.51.100.0/24"][1] is None and by_dst["198.51.100.0/24"][3] == "link"
+    assert seen["link"]["DOMAINS"] == "example.com corp.example.com"

@@ -4,7 +4,12 @@ moved to the master when a NIC becomes a port; what is not modelled is kept and 
 
 from __future__ import annotations
 
+import json
+import sys
 from dataclasses import replace
+from typing import Any
+
+import pytest
 
 from ifsmith import backends
 from ifsmith.backends import networkd
@@ -13,8 +18,10 @@ from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import Dns, Family, Interface, Route
 from ifsmith.core.xmlio import parse
 from tests.roundtrip import Change, edit, eth1_into_br9, named, replaced, unchanged_round_trip
+from tests.test_backend_networkd import NETWORKD_UP
 from tests.test_roundtrip_networkd import DIR, files
 from tests.test_routes_dns_xml import DOC
+from tests.umlhost import UML
 
 
 def routes_of(iface: Interface) -> dict[Family, tuple[Route, ...]]:
@@ -203,3 +210,120 @@ def test_a_nic_whose_master_does_not_take_its_routes_and_dns_names_them() -> Non
     for lost in ("route 10.20.0.0/16 via 192.0.2.254 metric 100", "DNS server 192.0.2.53",
                  "search domain example.com"):  # fmt: skip
         assert any(m.startswith(f"{lost} removed") for m in said), (lost, said)
+
+
+CARRIERS = ("networkd", "netplan", "nm-keyfile")
+
+
+@pytest.mark.parametrize(
+    ("source", "target"), [(a, b) for a in CARRIERS for b in CARRIERS if a != b]
+)
+def test_a_migration_between_two_formats_keeps_routes_and_dns(source: str, target: str) -> None:
+    """Files of one format read, written in another, read back: the same routes and DNS."""
+    iface = model()
+    a, b = backends.get(source), backends.get(target)
+    first = MemoryFiles(dict(backends.render(a, [iface], MemoryFiles()).files))
+    (read_a,) = a.read_files(first)
+    rendering = backends.render(b, [read_a], MemoryFiles())
+    assert rendering.warnings == ()
+    (read_b,) = b.read_files(MemoryFiles(dict(rendering.files)))
+    assert routes_of(read_b) == routes_of(iface) and read_b.dns == iface.dns
+
+
+def test_routes_and_dns_a_drop_in_gives_stay_in_the_drop_in() -> None:
+    view = files(
+        {
+            "20-lan.network": "[Match]\nName=eno1\n\n[Network]\nAddress=192.0.2.10/24\n",
+            "20-lan.network.d/routes.conf": (
+                "[Network]\nDNS=192.0.2.53\n\n[Route]\nDestination=10.20.0.0/16\n"
+                "Gateway=192.0.2.254\n"
+            ),
+        }
+    )
+    (eno1,) = networkd.read_files(view)
+    assert eno1.ipv4 is not None and eno1.ipv4.routes == (Route("10.20.0.0", 16, "192.0.2.254"),)
+    assert eno1.dns == Dns(("192.0.2.53",))
+    rendering = networkd.render([eno1], view)  # (the harness's MemoryFiles has no folders)
+    assert all(view.read(p) == data for p, data in rendering.files.items())
+
+
+# ---------------------------------------------------------------------------------------
+# The real systemd-networkd (in user-mode Linux) on the files we write: the kernel's routes
+# (`ip -j route`) and the DNS networkd records for the link are the definition's.
+
+# Polls (deadline 20 s) until every expected route is in the kernel and networkd's link
+# state names the DNS servers; prints both.  Runs inside networkd's mount namespace.
+WAIT_ROUTES = """
+import json, subprocess, sys, time
+want = json.load(open(sys.argv[1]))
+index = open("/sys/class/net/eth0/ifindex").read().strip()
+deadline = time.monotonic() + 20
+def routes():
+    out = []
+    for fam in ("-4", "-6"):
+        run = subprocess.run(["ip", fam, "-j", "route", "show", "dev", "eth0"],
+                             capture_output=True, text=True)
+        for e in json.loads(run.stdout or "[]"):
+            out.append([e["dst"], e.get("gateway"), e.get("metric"), e.get("scope")])
+    return out
+def state():
+    try:
+        text = open(f"/run/systemd/netif/links/{index}").read()
+    except OSError:
+        return {}
+    return dict(ln.split("=", 1) for ln in text.splitlines() if "=" in ln)
+while True:
+    got, link = routes(), state()
+    have = [r[:3] for r in got]
+    if all(w[:3] in have for w in want["routes"]) and link.get("DNS") == want["dns"]:
+        print(json.dumps({"routes": got, "link": link}))
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        sys.exit(f"not configured after 20 s: want {want}, routes {got}, link {link}")
+    time.sleep(0.05)
+"""
+
+
+def kernel_view(
+    uml: UML, netns: str, units: dict[str, bytes], iface: Interface
+) -> dict[str, Any]:
+    """Start the real networkd on these units (a dummy eth0) and wait until it has set up
+    the interface's routes and DNS: the kernel's routes and networkd's link state."""
+    uml.run(["ip", "link", "add", "eth0", "type", "dummy"], netns=netns)
+    unit_dir = uml.shared / f"rd-units-{netns}"
+    unit_dir.mkdir()
+    for name, data in units.items():
+        (unit_dir / name).write_bytes(data)
+    want = {
+        "routes": [
+            [r.destination, r.gateway, r.metric if r.metric is not None else
+             (None if p.family == Family.IPV4 else 1024)]
+            for p in iface.protocols
+            for r in p.routes
+        ],
+        "dns": " ".join(iface.dns.servers) if iface.dns else None,
+    }  # fmt: skip
+    (uml.shared / f"rd-want-{netns}.json").write_text(json.dumps(want))
+    inside = uml.shared_inside
+    result = uml.run(
+        ["unshare", "-m", "sh", "-c", NETWORKD_UP, "-", f"{inside}/rd-units-{netns}",
+         sys.executable, WAIT_ROUTES, f"{inside}/rd-want-{netns}.json"],
+        netns=netns,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return seen
+
+
+@pytest.mark.uml
+def test_real_networkd_installs_our_routes_and_records_our_dns(uml: UML, uml_netns: str) -> None:
+    iface = model()
+    rendering = networkd.render([iface], MemoryFiles())
+    seen = kernel_view(uml, uml_netns, {p.name: b for p, b in rendering.files.items()}, iface)
+    by_dst = {r[0]: r for r in seen["routes"]}
+    assert by_dst["10.20.0.0/16"][1:3] == ["192.0.2.254", 100]
+    assert by_dst["198.51.100.0/24"][1] is None and by_dst["198.51.100.0/24"][3] == "link"
+    assert by_dst["2001:db8:1::/48"][1] == "fe80::1"
+    assert by_dst["default"][1] == "192.0.2.1"  # the gateway, beside the static routes
+    assert seen["link"]["DOMAINS"] == "example.com corp.example.com"

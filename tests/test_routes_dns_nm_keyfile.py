@@ -15,7 +15,7 @@ from ifsmith.core.model import Dns, Family, IfType, Interface, IpAddress, Protoc
 from tests.roundtrip import edit, eth1_into_br9, unchanged_round_trip
 from tests.test_backend_nm_keyfile import _nmcli_normalise
 from tests.test_roundtrip_nm_keyfile import DIR, profiles
-from tests.test_routes_dns_networkd import _dns, _routes, model, routes_of
+from tests.test_routes_dns_networkd import BOTH, _dns, _routes, model, routes_of
 
 
 def test_the_xml_s_routes_and_dns_are_written_as_route_and_dns_keys() -> None:
@@ -61,7 +61,6 @@ UPLINK = profiles(
         "[ipv6]\naddr-gen-mode=stable-privacy\nmethod=auto\nroute1=2001:db8:1::/48,fe80::1,5\n"
     )
 )
-BOTH = (Route("10.20.0.0", 16, "192.0.2.254", 100), Route("198.51.100.0", 24))
 
 
 def test_import_and_an_unchanged_round_trip() -> None:
@@ -166,3 +165,18 @@ def test_a_nic_becoming_a_bridge_port_gives_its_routes_and_dns_to_the_bridge() -
     assert routes_of(br9) == routes_of(eth1) and br9.dns == eth1.dns
     for data in rendering.files.values():  # and NetworkManager takes both profiles
         KeyFile.parse(_nmcli_normalise(data))
+
+
+def test_a_port_s_unmodelled_route_moves_to_the_master_under_a_free_number() -> None:
+    view = profiles(
+        uplink="[connection]\nid=uplink\ntype=ethernet\ninterface-name=eth1\n\n"
+        "[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\n"
+        "route1=10.20.0.0/16,192.0.2.254,100\n"
+        "route2=10.60.0.0/16,192.0.2.254\nroute2_options=table=100\n"
+    )
+    _lines, rendering = edit(nm_keyfile, view, eth1_into_br9)
+    assert rendering.warnings == ()
+    master = KeyFile.parse(rendering.files[DIR / "br9.nmconnection"])
+    assert master.get("ipv4", "route1") == "10.20.0.0/16,192.0.2.254,100"  # the model's
+    assert master.get("ipv4", "route2") == "10.60.0.0/16,192.0.2.254"  # moved as written
+    assert master.get("ipv4", "route2_options") == "table=100"
