@@ -1198,6 +1198,14 @@ def verify(before: LiveHost, after: LiveHost, names: set[str]) -> list[str]:
     return out
 
 
+def own_host(host: Host, txn: Txn) -> Host:
+    """The host a transaction changed: its journal's root, the namespace it recorded.  A
+    `recover` run without --netns must not restore a namespace's devices into this one
+    (it made a veth pair in the machine's own namespace)."""
+    recorded = txn.meta.get("host") or {}
+    return Host(root=host.root, netns=recorded.get("IFSMITH_NETNS") or host.netns)
+
+
 def recover(host: Host) -> list[str]:
     """Roll back every transaction not committed (at boot, or after a watchdog died); their
     ids."""
@@ -1212,7 +1220,8 @@ def recovered(host: Host) -> list[Txn]:
         for txn in reversed(all_txns(host)):  # newest first: each restores its own "before"
             if txn.state in FINAL:
                 continue
-            rollback(host, txn, f"recovered: the change was never confirmed ({txn.state})")
+            reason = f"recovered: the change was never confirmed ({txn.state})"
+            rollback(own_host(host, txn), txn, reason)
             done.append(txn)
         prune(host)
     return done

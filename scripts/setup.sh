@@ -38,7 +38,11 @@ fi
 python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     echo "setup: creating the virtual environment ./.venv" >&2
-    "$python" -m venv .venv
+    "$python" -m venv .venv || {
+        rm -rf .venv
+        echo "setup: $python -m venv failed: install python3-venv (as root: apt-get install python3-venv, or run this script as root)" >&2
+        exit 1
+    }
 fi
 extra=""
 [ $want_test = 1 ] && extra="[test]"

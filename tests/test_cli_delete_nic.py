@@ -102,12 +102,15 @@ def test_deleting_the_nic_with_the_gateway_rolls_back_to_the_same_device(lab: Ho
     assert [(r["gateway"], r["dev"]) for r in routes] == [("192.0.2.1", "eth0")]
 
 
-BRIDGED = """<interface type='bridge' name='br0'><start mode='onboot'/>
+NS = "xmlns:ifsmith='https://ifsmith.dev/xml/interface/1'"
+ROUTE = "<ifsmith:route address='10.20.0.0' prefix='16' gateway='192.0.2.254'/>"
+BRIDGED = f"""<interface {NS} type='bridge' name='br0'><start mode='onboot'/>
 <protocol family='ipv4'><ip address='192.0.2.5' prefix='24'/><route gateway='192.0.2.1'/>
-</protocol><bridge stp='off'><interface type='ethernet' name='eth0'/></bridge></interface>"""
-UNBRIDGED = """<interface type='ethernet' name='eth0'><start mode='onboot'/>
+{ROUTE}</protocol><bridge stp='off'><interface type='ethernet' name='eth0'/></bridge>
+</interface>"""
+UNBRIDGED = f"""<interface {NS} type='ethernet' name='eth0'><start mode='onboot'/>
 <protocol family='ipv4'><ip address='192.0.2.5' prefix='24'/><route gateway='192.0.2.1'/>
-</protocol></interface>"""
+{ROUTE}</protocol></interface>"""
 
 
 def test_unbridge_keeps_the_address_and_default_route_at_every_step(tmp_path: Path) -> None:
@@ -123,14 +126,15 @@ def test_unbridge_keeps_the_address_and_default_route_at_every_step(tmp_path: Pa
         assert steps.index("set default route (ipv4) via 192.0.2.1 dev eth0") < steps.index(
             "delete br0"
         )
-        held: list[tuple[str, set[str], set[str]]] = []
+        held: list[tuple[str, set[str], set[str], set[str]]] = []
         for op in plan.operations:
             kernel.apply(host, Plan((op,)))
             live = snapshot(host)
             on = {lnk.name for lnk in live.links
                   if any(str(a) == "192.0.2.5/24" for a in lnk.addresses)}  # fmt: skip
             via = {r.ifname or "" for r in live.routes if r.dst == "default"}
-            held.append((op.describe(), on, via))
-        assert all(on and via for _step, on, via in held), held
-        assert held[-1][1:] == ({"eth0"}, {"eth0"})  # and br0 is gone at the end
+            out = json.loads(ip("-j", "route", "show", "10.20.0.0/16", netns=ns))
+            held.append((op.describe(), on, via, {r["dev"] for r in out}))
+        assert all(on and via and static for _step, on, via, static in held), held
+        assert held[-1][1:] == ({"eth0"}, {"eth0"}, {"eth0"})  # and br0 is gone at the end
         assert snapshot(host).link("br0") is None

@@ -7,12 +7,14 @@ import argparse
 import importlib
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
-from ifsmith.core.model import LiveHost, LiveLink
 from ifsmith.core.names import shown, shown_text
+
+if TYPE_CHECKING:  # the model costs --help a tenth of a second to import
+    from ifsmith.core.model import LiveHost, LiveLink
 
 
 def register(sub: Any) -> None:
