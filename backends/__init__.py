@@ -9,6 +9,7 @@ Modules are imported only when asked for, so the command line stays fast.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple, Protocol, cast
 
-from ifsmith.core.files import FileView, Rendering, write_atomic
+from ifsmith.core.files import FileView, Rendering, RenderWarning, write_atomic
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family, Interface
 
@@ -153,6 +154,32 @@ def get(name: str) -> Backend:
         raise UnknownBackend(f"unknown backend {name!r} (known: {known})") from None
     module: ModuleType = importlib.import_module(module_name)
     return cast(Backend, module)
+
+
+# What a backend may declare in ``CARRIES`` beyond libvirt's XML (ifsmith: extensions).
+EXTENSIONS = ("routes", "dns")
+
+
+def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView) -> Rendering:
+    """``backend.render``, and a warning naming every route and DNS setting the backend
+    does not write (it declares what it does in ``CARRIES``): nothing goes silently."""
+    rendering = backend.render(interfaces, existing)
+    carries = frozenset(getattr(backend, "CARRIES", ()))
+    lost: list[RenderWarning] = []
+    for top in interfaces:
+        if "dns" not in carries and top.dns:
+            what = " ".join([*top.dns.servers, *(f"search {d}" for d in top.dns.search)])
+            lost.append(RenderWarning(top.name, f"DNS ({what}) not written: {backend.NAME} does"
+                                      " not carry resolver settings", backend.NAME))  # fmt: skip
+        if "routes" not in carries:
+            for proto in top.protocols:
+                for route in proto.routes:
+                    lost.append(RenderWarning(top.name, f"route {route} not written:"
+                                              f" {backend.NAME} does not carry static routes",
+                                              backend.NAME))  # fmt: skip
+    if not lost:
+        return rendering
+    return dataclasses.replace(rendering, warnings=(*rendering.warnings, *lost))
 
 
 def available() -> list[str]:

@@ -60,12 +60,14 @@ from ifsmith.core.live import (
 from ifsmith.core.model import ArpValidate, Family, LacpRate, XmitHashPolicy
 from ifsmith.core.plan import (
     AddAddress,
+    AddRoute,
     BondSpec,
     BridgeSpec,
     CreateLink,
     DelAddress,
     DelDefaultRoute,
     DeleteLink,
+    DelRoute,
     Op,
     Plan,
     SetBond,
@@ -86,8 +88,8 @@ RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 22, 
 IFLA_ADDRESS = 1
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_CACHEINFO = 1, 2, 4, 6
 IFA_F_NODAD = 0x02
-RTA_DST, RTA_OIF, RTA_GATEWAY = 1, 4, 5
-RT_TABLE_MAIN, RTPROT_STATIC, RTN_UNICAST = 254, 4, 1
+RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY = 1, 4, 5, 6
+RT_TABLE_MAIN, RTPROT_STATIC, RTN_UNICAST, RT_SCOPE_LINK = 254, 4, 1, 253
 IFF_UP = 0x1
 VETH_INFO_PEER = 1
 NLA_F_NESTED = 0x8000
@@ -383,6 +385,38 @@ def _route_body(net: Netlink, name: str, family: Family, gateway: str | None) ->
     return body
 
 
+def _static_route_body(net: Netlink, op: AddRoute | DelRoute, *, protocol: int) -> bytes:
+    """A route to a network through a device: gatewayed (scope universe) or, without a
+    gateway, on-link (IPv4 scope link, as ``ip route add NET dev IF``)."""
+    fam = _FAMILY[op.family]
+    r = op.route
+    scope = RT_SCOPE_LINK if r.gateway is None and op.family is Family.IPV4 else 0
+    body = _RTMSG.pack(fam, r.prefix, 0, 0, RT_TABLE_MAIN, protocol, scope, RTN_UNICAST, 0)
+    body += attr(RTA_DST, socket.inet_pton(fam, r.address))
+    body += u32(RTA_OIF, net.index(op.name))
+    if r.gateway is not None:
+        body += attr(RTA_GATEWAY, socket.inet_pton(fam, r.gateway))
+    if r.metric is not None:
+        body += u32(RTA_PRIORITY, r.metric)
+    return body
+
+
+def _add_static_route(net: Netlink, op: AddRoute) -> None:
+    body = _static_route_body(net, op, protocol=RTPROT_STATIC)
+    net.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE, body)
+
+
+def _del_static_route(net: Netlink, op: DelRoute) -> None:
+    # Protocol 0 matches whoever added it; without a metric, the kernel takes any.
+    try:
+        net.request(RTM_DELROUTE, NLM_F_ACK, _static_route_body(net, op, protocol=0))
+    except KernelError:
+        pass  # gone already (its address or device went first)
+    except OSError as exc:
+        if exc.errno not in (errno.ESRCH, errno.ENOENT, errno.ENODEV):
+            raise
+
+
 def _set_route(net: Netlink, op: SetDefaultRoute) -> None:
     body = _route_body(net, op.name, op.family, op.gateway)
     net.request(RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_REPLACE, body)
@@ -412,6 +446,8 @@ _HANDLERS: dict[type[Op], Callable[[Netlink, object], None]] = {
     DelAddress: _del_address,  # type: ignore[dict-item]
     SetDefaultRoute: _set_route,  # type: ignore[dict-item]
     DelDefaultRoute: _del_route,  # type: ignore[dict-item]
+    AddRoute: _add_static_route,  # type: ignore[dict-item]
+    DelRoute: _del_static_route,  # type: ignore[dict-item]
 }
 
 

@@ -1,9 +1,10 @@
 """Live snapshot speed against `ip`, side by side in one run (DESIGN.md budgets).
 
 Builds a namespace ifsl-bench-* with 6,000 links: 2,990 veth pairs and 20 bridges with
-five veth ports each; every tenth veth has an IPv4 address, every twentieth an IPv6 one.
+five veth ports each; every tenth veth has an IPv4 address, every twentieth an IPv6 one;
+2,000 static routes (issue 10) through the veths that are up and addressed.
 Then times, best of --repeat (default 5):
-  ip       = `ip -j link show` + `ip -j addr show`           (the reference)
+  ip       = `ip -j link show` + `ip -j addr show` + `ip -j route show`  (the reference)
   snapshot = core.live.snapshot() in this process             budget: <= 3x ip
   process  = the whole `ifsmith --netns NS list --json`       budget: <= 5x ip
 Prints one JSON object; exit 1 when a budget is missed.  Needs root; the namespace is
@@ -43,8 +44,9 @@ def best(run: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def lab_commands(links: int) -> list[str]:
-    """`ip -batch` lines for ``links`` links: veth pairs, 20 bridges, some addresses."""
+def lab_commands(links: int, routes: int = 2000) -> list[str]:
+    """`ip -batch` lines for ``links`` links: veth pairs, 20 bridges, some addresses, and
+    ``routes`` static routes."""
     bridges = 20
     pairs = (links - bridges) // 2
     commands = [f"link add v{i} type veth peer name p{i}" for i in range(pairs)]
@@ -53,6 +55,14 @@ def lab_commands(links: int) -> list[str]:
     commands += [f"addr add 10.{i // 250}.{i % 250}.1/24 dev v{i}" for i in range(0, pairs, 10)]
     commands += [f"addr add fd00:{i:x}::1/64 dev p{i} nodad" for i in range(0, pairs, 20)]
     commands += [f"link set v{i} up" for i in range(0, pairs, 7)]
+    # Static routes through veths that are up and hold an IPv4 address (every 70th).
+    carriers = list(range(0, pairs, 70))
+    commands += [
+        f"route add 172.{16 + r // 4000}.{(r // 16) % 250}.{(r % 16) * 16}/28"
+        f" via 10.{i // 250}.{i % 250}.2 dev v{i}"
+        for r in range(routes)
+        for i in [carriers[r % len(carriers)]]
+    ]
     return commands
 
 
@@ -68,19 +78,22 @@ def ifsmith_argv() -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--links", type=int, default=6000)
+    parser.add_argument("--routes", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     opts = parser.parse_args()
     if os.geteuid() != 0:
         print(json.dumps({"benchmark": "live_snapshot", "error": "needs root"}))
         return 1
     with make_netns("ifsl-bench-") as ns:
-        ip_batch(ns, lab_commands(opts.links))
-        links = len(snapshot(Host(netns=ns)).links)
+        ip_batch(ns, lab_commands(opts.links, opts.routes))
+        live = snapshot(Host(netns=ns))
+        links, routes = len(live.links), len(live.routes)
         command = [*ifsmith_argv(), "--netns", ns, "list", "--json"]
 
         def ip_json() -> None:
             subprocess.run(["ip", "-n", ns, "-j", "link", "show"], capture_output=True, check=True)
             subprocess.run(["ip", "-n", ns, "-j", "addr", "show"], capture_output=True, check=True)
+            subprocess.run(["ip", "-n", ns, "-j", "route", "show"], capture_output=True, check=True)
 
         def process() -> None:
             subprocess.run(command, capture_output=True, check=True)
@@ -91,6 +104,7 @@ def main() -> int:
     report: dict[str, object] = {
         "benchmark": "live_snapshot",
         "links": links,
+        "routes": routes,
         "repeat": opts.repeat,
         "ip_s": round(ip_s, 4),
         "snapshot_s": round(snap_s, 4),

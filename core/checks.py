@@ -147,6 +147,7 @@ def _check_top(top: Interface) -> Iterator[Problem]:
             yield Problem(top.name, f"<protocol family='{family}'> given twice", top.line)
     for proto in top.protocols:
         yield from _check_protocol(top, proto)
+    yield from dns_problems(top)
 
 
 def _check_interface(iface: Interface, master: Interface | None) -> Iterator[Problem]:
@@ -374,3 +375,112 @@ def _check_protocol(iface: Interface, proto: Protocol) -> Iterator[Problem]:
                     line,
                     "warning",
                 )
+    yield from _check_routes(iface, proto, networks)
+
+
+METRIC_MAX = 2**32 - 1
+
+
+def _check_routes(
+    iface: Interface, proto: Protocol, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]
+) -> Iterator[Problem]:
+    """Static routes: a network address of the family, a gateway the interface reaches
+    (through one of its subnets, an on-link route of its own, or IPv6 link-local), a metric
+    of 32 bits, each destination and metric once."""
+    max_prefix = 32 if proto.family is Family.IPV4 else 128
+    onlink = list(networks)
+    for route in proto.routes:
+        if route.gateway is None and _is_address(route.address, proto.family):
+            if 0 <= route.prefix <= max_prefix:
+                onlink.append(ipaddress.ip_network(route.destination, strict=False))
+    seen: set[tuple[str, int | None]] = set()
+    for route in proto.routes:
+        line = route.line or proto.line or iface.line
+        if not _is_address(route.address, proto.family):
+            yield Problem(
+                iface.name, f"route to '{route.address}' is not an {proto.family} network", line
+            )
+            continue
+        if not 0 <= route.prefix <= max_prefix:
+            yield Problem(
+                iface.name,
+                f"route {route.address}/{route.prefix}: prefix is outside 0-{max_prefix}",
+                line,
+            )
+            continue
+        net = ipaddress.ip_network(route.destination, strict=False)
+        if str(net.network_address) != str(ipaddress.ip_address(route.address)):
+            yield Problem(
+                iface.name,
+                f"route {route.destination} has host bits set; the network is {net}",
+                line,
+            )
+        if route.metric is not None and route.metric > METRIC_MAX:
+            yield Problem(
+                iface.name, f"route {route.destination}: metric {route.metric} exceeds 32 bits",
+                line,
+            )  # fmt: skip
+        key = (str(net), route.metric)
+        if key in seen:
+            yield Problem(iface.name, f"route {route} is given twice", line)
+        seen.add(key)
+        if route.gateway is None:
+            continue
+        if not _is_address(route.gateway, proto.family):
+            yield Problem(
+                iface.name,
+                f"route {route.destination}: gateway '{route.gateway}' is not an "
+                f"{proto.family} address",
+                line,
+            )
+            continue
+        gw = ipaddress.ip_address(route.gateway)
+        if proto.family is Family.IPV6 and gw.is_link_local:
+            continue
+        if any(gw in n for n in onlink):
+            continue
+        if proto.dhcp or proto.autoconf:
+            continue  # the subnet comes from the lease: not known here
+        yield Problem(
+            iface.name,
+            f"route {route.destination}: gateway {route.gateway} is not reachable through "
+            f"{iface.name} (outside {', '.join(str(n) for n in networks) or 'every subnet'}); "
+            "add an on-link route to it or an address in its subnet",
+            line,
+        )
+
+
+def dns_problems(iface: Interface) -> Iterator[Problem]:
+    """Resolver settings: addresses for servers, host names for search domains."""
+    dns = iface.dns
+    if not dns:
+        return
+    line = dns.line or iface.line
+    for server in dns.servers:
+        if not (_is_address(server, Family.IPV4) or _is_address(server, Family.IPV6)):
+            yield Problem(iface.name, f"DNS server '{server}' is not an IP address", line)
+    if len(set(dns.servers)) != len(dns.servers):
+        yield Problem(iface.name, "a DNS server is listed twice", line)
+    if len(dns.servers) > 3:
+        yield Problem(
+            iface.name,
+            f"{len(dns.servers)} DNS servers: the C library's resolver uses the first three",
+            line,
+            "warning",
+        )
+    for domain in dns.search:
+        if not _is_domain(domain):
+            yield Problem(iface.name, f"search domain '{domain}' is not a domain name", line)
+
+
+def _is_domain(text: str) -> bool:
+    name = text[:-1] if text.endswith(".") else text
+    if not name or len(name) > 253:
+        return False
+    return all(
+        0 < len(label) <= 63
+        and label[0] != "-"
+        and label[-1] != "-"
+        and all(c.isascii() and (c.isalnum() or c in "-_") for c in label)
+        for label in name.split(".")
+    )

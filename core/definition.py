@@ -18,7 +18,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 
-from ifsmith.core.live import interface_from_live
+from ifsmith.core.live import interface_from_live, live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     Family,
@@ -30,6 +30,7 @@ from ifsmith.core.model import (
     LiveHost,
     LiveLink,
     Protocol,
+    Route,
     StartMode,
     flatten,
 )
@@ -159,10 +160,34 @@ def with_running(iface: Interface, live: LiveHost) -> Interface:
         gateway = proto.gateway
         if gateway is None and not (proto.dhcp or proto.autoconf):
             gateway = gateways.get(family)
+        routes = proto.routes + tuple(
+            r for r in live_routes(live, iface.name, family) if not _route_defined(r, proto)
+        )
         protocols.append(
-            dataclasses.replace(proto, addresses=proto.addresses + extra, gateway=gateway)
+            dataclasses.replace(
+                proto, addresses=proto.addresses + extra, gateway=gateway, routes=routes
+            )
         )
     return dataclasses.replace(iface, protocols=tuple(protocols))
+
+
+def _route_key(route: Route) -> tuple[str, str | None]:
+    net = ipaddress.ip_network(route.destination, strict=False)
+    gateway = _key(route.gateway, None)[0] if route.gateway else None
+    return str(net), gateway
+
+
+def _route_defined(running: Route, proto: Protocol | None) -> bool:
+    """Is this running route one the protocol defines?  A definition without a metric
+    takes whatever metric the stack gives (NetworkManager's is the device's)."""
+    for route in proto.routes if proto is not None else ():
+        try:
+            same = _route_key(route) == _route_key(running)
+        except ValueError:
+            continue
+        if same and route.metric in (None, running.metric):
+            return True
+    return False
 
 
 def _origin_words(address: LiveAddress) -> str:
@@ -241,6 +266,14 @@ def _link_towards(live: LiveHost, address: str) -> str | None:
             if ip.version == network.version and ip in network:
                 return link.name
     family = Family.IPV4 if ip.version == 4 else Family.IPV6
+    best: tuple[int, str] | None = None  # the longest static route that holds the address
+    for r in live.routes:
+        if r.dst != "default" and r.ifname and r.family is family:
+            net = ipaddress.ip_network(r.dst, strict=False)
+            if ip in net and (best is None or net.prefixlen > best[0]):
+                best = (net.prefixlen, r.ifname)
+    if best is not None:
+        return best[1]
     return next((r.ifname for r in live.routes if r.dst == "default" and r.family is family), None)
 
 
@@ -310,6 +343,14 @@ def _address_drift(iface: Interface, link: LiveLink, live: LiveHost) -> Iterator
                 yield f"{name}: gateway {proto.gateway} defined, {now or 'none'} running"
         elif family in gateways and not dynamic_ok:
             yield f"{name}: gateway {gateways[family]} running, not defined"
+        running_routes = live_routes(live, name, family)
+        for route in proto.routes if proto else ():
+            if not any(_route_defined(r, dataclasses.replace(proto, routes=(route,)))
+                       for r in running_routes):  # fmt: skip
+                yield f"{name}: route {route} defined, not running"
+        for r in running_routes:
+            if not _route_defined(r, proto):
+                yield f"{name}: route {r} running, not defined"
 
 
 def _key(address: str, prefix: int | None) -> tuple[str, int | None]:

@@ -16,6 +16,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import ipaddress
 import os
 import socket
 import struct
@@ -47,6 +48,7 @@ from ifsmith.core.model import (
     LiveRoute,
     MiiMon,
     Protocol,
+    Route,
     Vlan,
     XmitHashPolicy,
 )
@@ -75,6 +77,8 @@ IFA_F_PERMANENT = 0x80
 IFAPROT_KERNEL_RA = 2  # an address the kernel made from a router advertisement (SLAAC)
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
 RT_TABLE_MAIN, RTN_UNICAST = 254, 1
+RTPROT_UNSPEC, RTPROT_REDIRECT, RTPROT_KERNEL, RTPROT_RA, RTPROT_DHCP = 0, 1, 2, 9, 16
+_ROUTE_ORIGIN = {RTPROT_DHCP: "dhcp", RTPROT_RA: "ra"}
 IFF_UP, IFF_LOOPBACK = 0x1, 0x8
 CLONE_NEWNET = 0x40000000
 SIOCETHTOOL, ETHTOOL_GSET = 0x8946, 0x1
@@ -377,11 +381,14 @@ def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
 
 
 def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
-    """The default route(s) of a route message: one per next hop; [] for other routes."""
-    family, dst_len, _src, _tos, table, _proto, _scope, rtype, _flags = _RTMSG.unpack_from(
+    """The route(s) of a route message, one per next hop: default routes, and routes to
+    networks added by someone other than the kernel (not its subnet routes); [] else."""
+    family, dst_len, _src, _tos, table, proto, _scope, rtype, _flags = _RTMSG.unpack_from(
         msg, _NLMSGHDR.size
     )
-    if dst_len != 0 or rtype != RTN_UNICAST or family not in (socket.AF_INET, socket.AF_INET6):
+    if rtype != RTN_UNICAST or family not in (socket.AF_INET, socket.AF_INET6):
+        return []
+    if dst_len != 0 and proto in (RTPROT_UNSPEC, RTPROT_REDIRECT, RTPROT_KERNEL):
         return []
     a = _attrs(msg, _NLMSGHDR.size + _RTMSG.size, len(msg))
     if RTA_TABLE in a:
@@ -390,6 +397,13 @@ def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
         return []
     fam = Family.IPV4 if family == socket.AF_INET else Family.IPV6
     metric = _u32(msg, a[RTA_PRIORITY]) if RTA_PRIORITY in a else None
+    dst = "default"
+    if dst_len != 0:
+        span = a.get(RTA_DST)
+        if span is None:
+            return []
+        dst = f"{socket.inet_ntop(family, msg[span[0] : span[1]])}/{dst_len}"
+    origin = _ROUTE_ORIGIN.get(proto, "static")
 
     def gateway(attrs: dict[int, tuple[int, int]]) -> str | None:
         span = attrs.get(RTA_GATEWAY)
@@ -397,7 +411,7 @@ def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
 
     if RTA_MULTIPATH not in a:
         oif = _u32(msg, a[RTA_OIF]) if RTA_OIF in a else None
-        return [(oif, LiveRoute(fam, "default", gateway(a), None, metric))]
+        return [(oif, LiveRoute(fam, dst, gateway(a), None, metric, origin))]
     # ECMP: a list of struct rtnexthop, each followed by its own attributes.
     routes: list[tuple[int | None, LiveRoute]] = []
     offset, end = a[RTA_MULTIPATH]
@@ -406,7 +420,7 @@ def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
         if length < _RTNEXTHOP.size:
             break
         hop = _attrs(msg, offset + _RTNEXTHOP.size, offset + length)
-        routes.append((oif, LiveRoute(fam, "default", gateway(hop), None, metric)))
+        routes.append((oif, LiveRoute(fam, dst, gateway(hop), None, metric, origin)))
         offset += (length + 3) & ~3
     return routes
 
@@ -638,10 +652,35 @@ def _protocols(link: LiveLink, live: LiveHost) -> tuple[Protocol, ...]:
             if a.family is family and a.scope == "global"
         )
         has_any = any(a.family is family for a in link.addresses)
-        if addrs or family in gateways or (family is Family.IPV6 and has_any):
+        routes = live_routes(live, link.name, family)
+        if addrs or routes or family in gateways or (family is Family.IPV6 and has_any):
             # An IPv6 protocol with no global address is libvirt's "link-local only".
-            protocols.append(Protocol(family, addresses=addrs, gateway=gateways.get(family)))
+            protocols.append(
+                Protocol(family, addresses=addrs, gateway=gateways.get(family), routes=routes)
+            )
     return tuple(protocols)
+
+
+# The metric the kernel gives a route added without one: IPv4 0, IPv6 1024.
+DEFAULT_METRIC = {Family.IPV4: 0, Family.IPV6: 1024}
+
+
+def live_routes(live: LiveHost, name: str, family: Family) -> tuple[Route, ...]:
+    """The static routes through a link, as the model's routes: not a lease's or a router
+    advertisement's, and without the metric the kernel gives when none is asked for."""
+    out = []
+    for r in live.static_routes(name):
+        if r.family is not family:
+            continue
+        address, _, prefix = r.dst.partition("/")
+        metric = None if r.metric in (None, DEFAULT_METRIC[family]) else r.metric
+        out.append(Route(address, int(prefix), r.gateway, metric))
+    return tuple(sorted(out, key=_route_order))
+
+
+def _route_order(route: Route) -> tuple[int, int, int, str]:
+    net = ipaddress.ip_network(route.destination, strict=False)
+    return (net.version, int(net.network_address), -net.prefixlen, route.gateway or "")
 
 
 # ---------------------------------------------------------------------------------------

@@ -133,8 +133,44 @@ class IpAddress:
 
 
 @dataclass(frozen=True)
+class Route:
+    """A static route through the interface (ifsmith extension ``<ifsmith:route>``, the
+    shape of libvirt's network-XML route): to ADDRESS/PREFIX via GATEWAY, or on-link when
+    the gateway is None.  libvirt's own ``<route gateway>`` stays the default route."""
+
+    address: str
+    prefix: int
+    gateway: str | None = None
+    metric: int | None = None
+    line: int | None = field(default=None, compare=False)
+
+    @property
+    def destination(self) -> str:
+        return f"{self.address}/{self.prefix}"
+
+    def __str__(self) -> str:
+        via = f" via {self.gateway}" if self.gateway else " on-link"
+        metric = f" metric {self.metric}" if self.metric is not None else ""
+        return f"{self.destination}{via}{metric}"
+
+
+@dataclass(frozen=True)
+class Dns:
+    """The resolver settings of a top-level interface (ifsmith extension ``<ifsmith:dns>``):
+    name servers (either family) and search domains, in order."""
+
+    servers: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()
+    line: int | None = field(default=None, compare=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.servers or self.search)
+
+
+@dataclass(frozen=True)
 class Protocol:
-    """One ``<protocol family=…>``: DHCP, SLAAC (IPv6 only), static addresses, a gateway.
+    """One ``<protocol family=…>``: DHCP, SLAAC (IPv6 only), static addresses, a gateway,
+    static routes.
 
     An IPv6 protocol with nothing set means link-local only, as in libvirt.
     """
@@ -146,6 +182,7 @@ class Protocol:
     addresses: tuple[IpAddress, ...] = ()
     gateway: str | None = None
     line: int | None = field(default=None, compare=False)
+    routes: tuple[Route, ...] = ()  # ifsmith extension
 
 
 @dataclass(frozen=True)
@@ -236,6 +273,7 @@ class Interface:
     vlan: Vlan | None = None
     label: str | None = None  # ifsmith extension: the interface's role, e.g. "storage uplink"
     line: int | None = field(default=None, compare=False)
+    dns: Dns | None = None  # ifsmith extension, top level only
 
     def protocol(self, family: Family) -> Protocol | None:
         """The ``<protocol>`` of one family, if configured."""
@@ -349,13 +387,17 @@ class LiveBridge:
 
 @dataclass(frozen=True)
 class LiveRoute:
-    """A route: only default routes are read for the model, with their gateway."""
+    """A route of the main table: a default route, or a route to a network that someone
+    (an admin, a daemon, a lease) added — the kernel's own subnet routes are not read."""
 
     family: Family
     dst: str  # "default" or "a.b.c.d/n"
     gateway: str | None
     ifname: str | None
     metric: int | None = None
+    # Who added it, from rtm_protocol: "static" (ip route, networkd, NetworkManager …),
+    # "dhcp" (a lease's classless routes) or "ra" (a router advertisement).
+    origin: str = "static"
 
 
 @dataclass(frozen=True)
@@ -400,6 +442,13 @@ class LiveHost:
 
     def by_name(self) -> dict[str, LiveLink]:
         return {lnk.name: lnk for lnk in self.links}
+
+    def static_routes(self, ifname: str) -> list[LiveRoute]:
+        """The routes to networks through one link that are not a lease's or an RA's."""
+        return [
+            r for r in self.routes
+            if r.ifname == ifname and r.dst != "default" and r.origin == "static"
+        ]  # fmt: skip
 
     def gateways(self, ifname: str) -> dict[Family, str]:
         """Default gateways through one link, by family."""

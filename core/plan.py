@@ -32,6 +32,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ifsmith.core.errors import IfsmithError
+from ifsmith.core.live import DEFAULT_METRIC, live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     ArpValidate,
@@ -43,6 +44,8 @@ from ifsmith.core.model import (
     LacpRate,
     LiveHost,
     LiveLink,
+    Protocol,
+    Route,
     StartMode,
     XmitHashPolicy,
     flatten,
@@ -126,6 +129,8 @@ class DeviceSpec:
     # Addresses that are leases, with the (valid, preferred) seconds left: they are added
     # as leases again, so they expire unless a DHCP client renews them.
     leases: dict[Addr, tuple[int, int]] = field(default_factory=dict)
+    # Per family: the exact static routes wanted (ifsmith:route), or absent = leave alone.
+    routes: dict[Family, tuple[Route, ...]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------
@@ -293,6 +298,24 @@ class DelDefaultRoute(Op):
         return f"remove default route ({self.family}){via} dev {self.name}"
 
 
+@dataclass(frozen=True)
+class AddRoute(Op):
+    family: Family
+    route: Route
+
+    def describe(self) -> str:
+        return f"add route ({self.family}) {self.route} dev {self.name}"
+
+
+@dataclass(frozen=True)
+class DelRoute(Op):
+    family: Family
+    route: Route
+
+    def describe(self) -> str:
+        return f"remove route ({self.family}) {self.route} dev {self.name}"
+
+
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
@@ -446,7 +469,31 @@ def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -
             gateways[family] = _canonical(proto.gateway)
         elif not (proto.dhcp or proto.autoconf):
             gateways[family] = None
-    return replace(spec, addresses=addresses, gateways=gateways, keep_extra=frozenset(keep))
+    routes = {
+        family: _canonical_routes(family, iface.protocol(family), subordinate)
+        for family in (Family.IPV4, Family.IPV6)
+    }
+    return replace(
+        spec, addresses=addresses, gateways=gateways, keep_extra=frozenset(keep), routes=routes
+    )
+
+
+def _canonical_routes(
+    family: Family, proto: Protocol | None, subordinate: bool
+) -> tuple[Route, ...]:
+    """The routes as the live view shows them: network address and gateway in canonical
+    form, the kernel's default metric as none, no line numbers (they are compared)."""
+    if subordinate or proto is None:
+        return ()
+    return tuple(
+        Route(
+            str(ipaddress.ip_network(r.destination, strict=False).network_address),
+            r.prefix,
+            _canonical(r.gateway) if r.gateway else None,
+            None if r.metric == DEFAULT_METRIC[family] else r.metric,
+        )
+        for r in proto.routes
+    )
 
 
 def _canonical(address: str) -> str:
@@ -518,6 +565,7 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
         addresses=addresses,
         gateways={f: gws.get(f) for f in (Family.IPV4, Family.IPV6)},
         leases=leases,
+        routes={f: live_routes(live, link.name, f) for f in (Family.IPV4, Family.IPV6)},
     )
 
 
@@ -762,8 +810,8 @@ def diff(
     # New addresses and default routes go in before old ones leave: removing a device's
     # last IPv4 address silently flushes its routes (the default route with them), so the
     # replacement default route must already be in place when the address moves.
-    route_set = [op for op in routes if isinstance(op, SetDefaultRoute)]
-    route_del = [op for op in routes if not isinstance(op, SetDefaultRoute)]
+    route_set = [op for op in routes if isinstance(op, (SetDefaultRoute, AddRoute))]
+    route_del = [op for op in routes if not isinstance(op, (SetDefaultRoute, AddRoute))]
     ops = (
         deletes + releases + creates + settings + enslave + ups + addr_add + route_set
         + addr_del + route_del + downs
@@ -940,4 +988,21 @@ def _route_ops(spec: DeviceSpec, live: LiveHost, fresh: set[str]) -> list[Op]:
             ops.append(SetDefaultRoute(spec.name, family, gateway))
         elif gateway is None and now is not None:
             ops.append(DelDefaultRoute(spec.name, family, now))
+    for family, wanted in spec.routes.items():
+        running = () if spec.name in fresh else live_routes(live, spec.name, family)
+        for route in wanted:
+            if not any(_same_route(route, r) for r in running):
+                ops.append(AddRoute(spec.name, family, route))
+        for r in running:
+            if not any(_same_route(route, r) for route in wanted):
+                ops.append(DelRoute(spec.name, family, r))
     return ops
+
+
+def _same_route(wanted: Route, running: Route) -> bool:
+    """Does the running route satisfy the wanted one?  Without a metric, any will do."""
+    return (
+        (wanted.address, wanted.prefix, wanted.gateway)
+        == (running.address, running.prefix, running.gateway)
+        and wanted.metric in (None, running.metric)
+    )

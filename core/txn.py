@@ -115,7 +115,10 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
             raw["bridge"] = LiveBridge(**raw["bridge"])
         links.append(LiveLink(**raw))
     routes = tuple(
-        LiveRoute(Family(r["family"]), r["dst"], r["gateway"], r["ifname"], r["metric"])
+        LiveRoute(
+            Family(r["family"]), r["dst"], r["gateway"], r["ifname"], r["metric"],
+            r.get("origin", "static"),
+        )
         for r in data["routes"]
     )
     return LiveHost(tuple(links), routes)

@@ -31,6 +31,7 @@ from ifsmith.core.model import (
     LINK_SPEED_MAX,
     MTU_MAX,
     MTU_MIN,
+    U32_MAX,
     VLAN_TAG_MAX,
     VLAN_TAG_MIN,
     ArpMon,
@@ -39,6 +40,7 @@ from ifsmith.core.model import (
     BondMode,
     Bridge,
     Carrier,
+    Dns,
     Family,
     IfType,
     Interface,
@@ -48,6 +50,7 @@ from ifsmith.core.model import (
     LinkState,
     MiiMon,
     Protocol,
+    Route,
     StartMode,
     Vlan,
     XmitHashPolicy,
@@ -273,11 +276,14 @@ def _parse_top(ctx: _Ctx, el: etree._Element) -> Interface:
     return _parse_interface(ctx, el, top=True)
 
 
-_INTERFACE_CHILDREN = ("start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan")
+_INTERFACE_CHILDREN = (
+    *("start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan"),
+    _X + "dns",
+)
 
 
 def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
-    _known(ctx, el, ("type", "name", _X + "label"), _INTERFACE_CHILDREN)
+    _known(ctx, el, ("type", "name", _X + "label", _X + "mac"), _INTERFACE_CHILDREN)
     type_ = _enum(ctx, el, "type", IfType)
     if type_ is None:
         raise ctx.error(el, "missing attribute 'type' (ethernet, bond, bridge or vlan)")
@@ -293,13 +299,19 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
             if sub is not None:
                 raise ctx.error(sub, f"<{sub.tag}> is only allowed on the top-level interface")
     if mac is not None and type_ is not IfType.ETHERNET:
-        raise ctx.error(mac, "<mac> is only allowed on an ethernet interface")
+        raise ctx.error(
+            mac, f"<mac> is only allowed on an ethernet interface; a {type_}'s MAC is the"
+            " ifsmith:mac attribute"
+        )
+    xmac = el.get(_X + "mac")
+    if xmac is not None and type_ is IfType.ETHERNET:
+        raise ctx.error(el, "an ethernet's MAC is libvirt's <mac address=...>, not ifsmith:mac")
     return Interface(
         type=type_,
         name=name,
         start_mode=_parse_start(ctx, start) if start is not None else None,
         mtu=_parse_mtu(ctx, mtu) if mtu is not None else None,
-        mac=_parse_mac(ctx, mac) if mac is not None else None,
+        mac=_parse_mac(ctx, mac) if mac is not None else xmac,
         link=_parse_link(ctx, link) if link is not None else None,
         protocols=tuple(_parse_protocol(ctx, p) for p in _children(el, "protocol")),
         bond=_parse_bond(ctx, el, type_),
@@ -307,6 +319,7 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         vlan=_parse_vlan(ctx, el, type_),
         label=el.get(_X + "label"),
         line=_line(el),
+        dns=_parse_dns(ctx, el, top),
     )
 
 
@@ -319,6 +332,36 @@ def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
     _known(ctx, el, ("size",))
     why = "IPv4's minimum to the largest Ethernet MTU"
     return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
+
+
+def _parse_route(ctx: _Ctx, el: etree._Element, family: Family) -> Route:
+    _known(ctx, el, ("address", "prefix", "gateway", "metric"))
+    address = el.get("address")
+    if address is None:
+        raise ctx.error(el, "missing attribute 'address' (the destination network)")
+    prefix = _uint(ctx, el, "prefix", 0, prefix_max(family), required=True, why=str(family))
+    assert prefix is not None
+    return Route(
+        address=address,
+        prefix=prefix,
+        gateway=el.get("gateway"),
+        metric=_uint(ctx, el, "metric", 0, U32_MAX, why="32 bits"),
+        line=_line(el),
+    )
+
+
+def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
+    dns = _child(ctx, el, _X + "dns")
+    if dns is None:
+        return None
+    if not top:
+        raise ctx.error(dns, "<dns> is only allowed on the top-level interface")
+    _known(ctx, dns, ("servers", "search"))
+    servers = tuple((dns.get("servers") or "").split())
+    search = tuple((dns.get("search") or "").split())
+    if not servers and not search:
+        raise ctx.error(dns, "needs servers='…' or search='…'")
+    return Dns(servers=servers, search=search, line=_line(dns))
 
 
 def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
@@ -338,7 +381,7 @@ def _parse_link(ctx: _Ctx, el: etree._Element) -> Link:
 
 
 def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
-    _known(ctx, el, ("family",), ("dhcp", "autoconf", "ip", "route"))
+    _known(ctx, el, ("family",), ("dhcp", "autoconf", "ip", "route", _X + "route"))
     family = _enum(ctx, el, "family", Family)
     if family is None:
         raise ctx.error(el, "missing attribute 'family' (ipv4 or ipv6)")
@@ -366,6 +409,7 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
     return Protocol(
+        routes=tuple(_parse_route(ctx, r, family) for r in _children(el, _X + "route")),
         family=family,
         dhcp=dhcp is not None,
         peerdns=_yesno(ctx, dhcp, "peerdns", "yes", "no") if dhcp is not None else None,
@@ -558,7 +602,9 @@ def to_document(interfaces: Sequence[Interface]) -> str:
 
 def _uses_extensions(iface: Interface) -> bool:
     for sub, _master in iface.walk():
-        if sub.label is not None:
+        if sub.label is not None or (sub.mac is not None and sub.type is not IfType.ETHERNET):
+            return True
+        if sub.dns or any(p.routes for p in sub.protocols):
             return True
         if sub.bond is not None and (
             sub.bond.xmit_hash_policy is not None
@@ -578,6 +624,8 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
         attrs = f"xmlns:ifsmith='{NS}' " + attrs
     if iface.label is not None:
         attrs += f" ifsmith:label='{_q(iface.label)}'"
+    if iface.mac is not None and iface.type is not IfType.ETHERNET:
+        attrs += f" ifsmith:mac='{_q(iface.mac)}'"
     out.add(f"<interface {attrs}>")
     out.depth += 1
     if top:
@@ -587,6 +635,8 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
             out.add(f"<mtu size='{iface.mtu}'/>")
         for proto in iface.protocols:
             _format_protocol(out, proto)
+        if iface.dns:
+            _format_dns(out, iface.dns)
     if iface.type is not IfType.BRIDGE and iface.link is not None:
         _format_link(out, iface.link)
     if iface.type is IfType.ETHERNET and iface.mac is not None:
@@ -627,8 +677,24 @@ def _format_protocol(out: _Out, proto: Protocol) -> None:
         out.add(f"<ip address='{_q(ip.address)}'{prefix}/>")
     if proto.gateway is not None:
         out.add(f"<route gateway='{_q(proto.gateway)}'/>")
+    for route in proto.routes:
+        text = f"<ifsmith:route address='{_q(route.address)}' prefix='{route.prefix}'"
+        if route.gateway is not None:
+            text += f" gateway='{_q(route.gateway)}'"
+        if route.metric is not None:
+            text += f" metric='{route.metric}'"
+        out.add(text + "/>")
     out.depth -= 1
     out.add("</protocol>")
+
+
+def _format_dns(out: _Out, dns: Dns) -> None:
+    text = "<ifsmith:dns"
+    if dns.servers:
+        text += f" servers='{_q(' '.join(dns.servers))}'"
+    if dns.search:
+        text += f" search='{_q(' '.join(dns.search))}'"
+    out.add(text + "/>")
 
 
 def _format_bridge(out: _Out, bridge: Bridge) -> None:
@@ -709,3 +775,15 @@ def address_family(address: str) -> Family | None:
     except ValueError:
         return None
     return Family.IPV4 if ip.version == 4 else Family.IPV6
+
+
+# The schema helpers live in core.xmlschema; older imports from here still find them.
+_MOVED = ("SCHEMA_DIR", "schema_problems", "strip_extensions", "without_extensions")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from ifsmith.core import xmlschema
+
+        return getattr(xmlschema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ifsmith.core.model import Interface
+from ifsmith.core.model import IfType, Interface
 from ifsmith.core.names import shown
 from ifsmith.core.xmlio import _X, _children, _local, _qname, load_tree
 
@@ -31,6 +31,18 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
         if sub.label is not None:
             left.append(f"{where}: ifsmith:label='{shown(sub.label)}'")
             changes["label"] = None
+        if sub.mac is not None and sub.type is not IfType.ETHERNET:
+            left.append(f"{where}: ifsmith:mac='{shown(sub.mac)}'")
+            changes["mac"] = None
+        if sub.dns:
+            dns = sub.dns
+            said = " ".join(f"{k}='{' '.join(v)}'" for k, v in
+                            (("servers", dns.servers), ("search", dns.search)) if v)  # fmt: skip
+            left.append(f"{where}: <ifsmith:dns {shown(said)}/>")
+            changes["dns"] = None
+        if any(p.routes for p in sub.protocols):
+            left.extend(f"{where}: <ifsmith:route> {r}" for p in sub.protocols for r in p.routes)
+            changes["protocols"] = tuple(dataclasses.replace(p, routes=()) for p in sub.protocols)
         if sub.bond is not None:
             bond = sub.bond
             dropped = {
@@ -72,12 +84,27 @@ SCHEMA_DIR = Path(__file__).parent / "schema"
 def strip_extensions(data: bytes) -> bytes:
     """The document without ifsmith's namespace: what libvirt's own schema validates."""
     root = load_tree(data)
-    for el in root.iter():
+    for el in list(root.iter()):
+        if isinstance(el.tag, str) and el.tag.startswith(_X):
+            parent = el.getparent()
+            if parent is not None:
+                _drop_keeping_layout(parent, el)
+            continue
         for attr in list(el.attrib):
             if str(attr).startswith(_X):
                 del el.attrib[attr]
     etree.cleanup_namespaces(root)
     return bytes(etree.tostring(root))
+
+
+def _drop_keeping_layout(parent: etree._Element, el: etree._Element) -> None:
+    """Remove EL, and the indentation before it, so the rest keeps its layout."""
+    previous = el.getprevious()
+    if previous is not None:
+        previous.tail = el.tail
+    else:
+        parent.text = el.tail
+    parent.remove(el)
 
 
 def schema_problems(data: bytes, schema: Path | None = None) -> list[tuple[int, str]]:

@@ -17,7 +17,7 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
-from ifsmith.core.xmlio import parse, to_xml
+from ifsmith.core.xmlio import parse, strip_extensions, to_xml
 from ifsmith.tui.cli import main
 from ifsmith.tui.cmd_txn import _activation, _settle, bridge_of
 from tests.netns import can_make_netns, ip, make_netns
@@ -201,8 +201,16 @@ ETH0_BRIDGED = """<interface type='bridge' name='br0'>
 
 
 def test_iface_bridge_builds_the_xml_as_virsh_does() -> None:
-    """The bridge keeps start, mtu and protocol; mac (bond, vlan) move into the port."""
-    assert to_xml(bridge_of(parse(ETH0)[0], "br0", True, 2.0)) == ETH0_BRIDGED
+    """The bridge keeps start, mtu and protocol; mac (bond, vlan) move into the port.
+    Beyond virsh, the bridge takes the NIC's MAC too (an ifsmith: extension)."""
+    bridged = to_xml(bridge_of(parse(ETH0)[0], "br0", True, 2.0))
+    assert bridged == ETH0_BRIDGED.replace(
+        "<interface type='bridge' name='br0'>",
+        "<interface xmlns:ifsmith='https://ifsmith.dev/xml/interface/1' type='bridge'"
+        " name='br0' ifsmith:mac='52:54:00:12:34:56'>",
+    )
+    stripped = strip_extensions(bridged.encode()).decode().replace('"', "'")
+    assert stripped.rstrip("\n") == ETH0_BRIDGED.rstrip("\n")
     no_stp = to_xml(bridge_of(parse(ETH0)[0], "br0", False, 2.0))
     assert "<bridge stp='off'>" in no_stp  # virsh writes the delay only with STP
 

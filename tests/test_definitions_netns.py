@@ -200,6 +200,7 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
 ) -> None:
     assert office.client_reaches_server()
     ip("addr", "add", "198.51.100.7/24", "dev", "eth0", netns=office.server)  # by hand
+    (nic,) = office.ip_json("link", "show", "dev", "eth0")
     bridged = office.ifsmith(
         "iface-bridge", "eth0", "br0", "--no-stp", "--yes", "--probe", "10.55.0.1",
         "--no-auto-probes", "--confirm-timeout", "0", "--activate", "kernel",
@@ -215,6 +216,15 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
     assert office.addresses("eth0") == {}
     (eth0,) = office.ip_json("link", "show", "dev", "eth0")
     assert eth0["master"] == "br0"
+    # br0 answers with the NIC's MAC, set (addr_assign_type 3, NET_ADDR_SET), not taken
+    # from its port: udev's MACAddressPolicy= leaves it, a DHCP server sees the same host.
+    (br0_link,) = office.ip_json("link", "show", "dev", "br0")
+    assert br0_link["address"] == nic["address"]
+    assign = subprocess.run(
+        ["ip", "netns", "exec", office.server, "cat", "/sys/class/net/br0/addr_assign_type"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert assign == "3"
     routes = office.ip_json("route", "show", "default")
     assert [(r["gateway"], r["dev"]) for r in routes] == [("10.55.0.1", "br0")]
     assert office.client_reaches_server()
@@ -225,6 +235,7 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
     br0 = (office.root / "etc/network/interfaces.d/br0").read_text()
     assert "auto br0" in br0 and "iface br0 inet dhcp" in br0
     assert "dns-nameservers 10.55.0.1" in br0 and "198.51.100.7" in br0
+    assert f"hwaddress {nic['address']}" in br0
     if shutil.which("ifup"):  # the real tool as the oracle: what ifup would run for br0
         state = office.root / "ifstate"
         state.mkdir()
@@ -236,6 +247,7 @@ def test_iface_bridge_of_a_dhcp_nic_keeps_the_lease_the_route_and_the_session(
         commands = ifup.stdout + ifup.stderr  # ifup --no-act prints to stderr
         assert "dhclient -4 -v $CLIENT -pf /run/dhclient.br0.pid" in commands
         assert "ip addr add 198.51.100.7/255.255.255.0" in commands
+        assert f"ip link set dev br0 address {nic['address']}" in commands
     assert office.ifsmith("check").returncode == 0, office.ifsmith("check").stdout
     # The watchdog started the client ifup would start for br0 (here the stand-in).
     assert any(call.endswith(" br0") and "-pf" in call for call in office.dhcp_calls())

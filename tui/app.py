@@ -532,7 +532,8 @@ class IfsmithApp(App[int]):
         def done(result: tuple[str, bool] | None) -> None:
             if result is not None:
                 bridge, stp = result
-                bridged = bridge_of(original, bridge, stp, None)
+                link = self.live.link(name)
+                bridged = bridge_of(original, bridge, stp, None, link.mac if link else None)
                 self.set_pending(self.pending.discard(name).define(bridged))
                 self.notify(f"{bridge}: pending, with {name} as its port")
 

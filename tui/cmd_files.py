@@ -113,11 +113,12 @@ def render_for(
 ) -> Rendering:
     """Render with the backend (over the host's files, or ``files``), turning unsafe values
     into a clear refusal."""
+    from ifsmith.backends import render
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.files import HostFiles, UnsafeValue
 
     try:
-        rendering = backend.render(interfaces, files if files is not None else HostFiles(host))
+        rendering = render(backend, interfaces, files if files is not None else HostFiles(host))
     except UnsafeValue as exc:
         raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
     for warning in rendering.warnings:

@@ -213,10 +213,12 @@ def run_transaction(
 
         clients = _ssh_clients(args, host, before)
         warnings = boot_off_warnings(desired, defined, before, clients)
+    activate_mode = _activation(args.activate, backend_name, host)
+    if activate_mode == "kernel" and action == "apply":
+        warnings = [*warnings, *_resolver_notes(desired, defined or [])]
     targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings)
     if targets is None:
         return 1
-    activate_mode = _activation(args.activate, backend_name, host)
     settle = _settle(args.settle, desired)
     request = txnmod.Request(
         action=action,
@@ -231,6 +233,19 @@ def run_transaction(
         remove=remove or [],
     )
     return start_and_follow(args, host, request, before)
+
+
+def _resolver_notes(desired: Sequence[Interface], defined: Sequence[Interface]) -> list[str]:
+    """DNS settings the kernel activator writes to the files but does not put into the
+    resolver: said, so nobody waits for them to work."""
+    before = {i.name: i.dns for i in defined}
+    return [
+        f"{i.name}: DNS ({' '.join([*i.dns.servers, *i.dns.search])}) is written to the files;"
+        " the kernel activator does not change the running resolver: it takes effect when"
+        " the stack next brings the interface up"
+        for i in desired
+        if i.dns and i.dns != before.get(i.name)
+    ]
 
 
 def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
@@ -625,6 +640,11 @@ def cmd_stop(args: argparse.Namespace, host: Host) -> int:
 def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Interface:
     """What the interface really has: its definition (the files', else derived from the
     live state, leases as DHCP) joined with the addresses and routes it runs."""
+    return _current(args, host, name)[0]
+
+
+def _current(args: argparse.Namespace, host: Host, name: str) -> tuple[Interface, LiveHost]:
+    """The current definition of NAME (see _current_definition) and the live state."""
     from ifsmith.core.definition import derive, with_running
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.live import snapshot
@@ -635,22 +655,30 @@ def _current_definition(args: argparse.Namespace, host: Host, name: str) -> Inte
         if live.link(name) is None:
             raise IfsmithError(f"no interface named {name}, defined or running")
         iface = derive(live, name)
-    return with_running(iface, live)
+    return with_running(iface, live), live
 
 
-def bridge_of(iface: Interface, bridge: str, stp: bool, delay: float | None) -> Interface:
-    """virsh iface-bridge: the bridge takes the addressing, IF becomes its bare port."""
+def bridge_of(
+    iface: Interface, bridge: str, stp: bool, delay: float | None, mac: str | None = None
+) -> Interface:
+    """virsh iface-bridge: the bridge takes the addressing, IF becomes its bare port.
+
+    The bridge keeps IF's MAC (MAC, the running one, else the one IF defines), pinned in
+    its files and set when it is made: a DHCP server (a reservation, a lease without a
+    client identifier) and the neighbours' ARP caches know the host by that MAC.  Left to
+    itself the bridge takes a random MAC, or udev's persistent one (MACAddressPolicy=), so
+    the address of a DHCP NIC would change with the move."""
     from ifsmith.core.model import Bridge, IfType, StartMode
 
     port = dataclasses.replace(
-        iface, start_mode=None, mtu=None, protocols=(), link=None, label=None
+        iface, start_mode=None, mtu=None, protocols=(), link=None, label=None, dns=None
     )
     return dataclasses.replace(
         iface,
         type=IfType.BRIDGE,
         name=bridge,
         start_mode=iface.start_mode or StartMode.ONBOOT,
-        mac=None,
+        mac=(mac or iface.mac or "").lower() or None,
         link=None,
         bond=None,
         vlan=None,
@@ -663,10 +691,12 @@ def cmd_iface_bridge(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.errors import IfsmithError
 
     require_root()
-    iface = _current_definition(args, host, args.interface)
+    iface, live = _current(args, host, args.interface)
     if iface.type.value == "bridge":
         raise IfsmithError(f"{args.interface} is a bridge already")
-    bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay)
+    link = live.link(args.interface)
+    mac = link.mac if link is not None else None
+    bridged = bridge_of(iface, args.bridge, not args.no_stp, args.delay, mac)
     bad = errors(check([bridged]))
     if bad:
         raise IfsmithError("\n".join(str(p) for p in bad))
@@ -689,5 +719,6 @@ def cmd_iface_unbridge(args: argparse.Namespace, host: Host) -> int:
         start_mode=bridge.start_mode,
         mtu=bridge.mtu,
         protocols=bridge.protocols,
+        dns=bridge.dns,
     )
     return apply_definitions(args, host, [port], remove=[args.bridge])

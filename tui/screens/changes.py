@@ -32,7 +32,7 @@ def render_pending(host: Host, backend_name: str, pending: Pending) -> Rendering
 
     backend = backends.get(backend_name)
     files = HostFiles(host)
-    rendering = backend.render(pending.definitions, files)
+    rendering = backends.render(backend, pending.definitions, files)
     if pending.deletions:
         gone = backend.undefine(pending.deletions, files)
         rendering = dataclasses.replace(
