@@ -31,6 +31,7 @@ from ifsmith.core.model import (
     LINK_SPEED_MAX,
     MTU_MAX,
     MTU_MIN,
+    U32_MAX,
     VLAN_TAG_MAX,
     VLAN_TAG_MIN,
     ArpMon,
@@ -276,8 +277,9 @@ def _parse_top(ctx: _Ctx, el: etree._Element) -> Interface:
 
 
 _INTERFACE_CHILDREN = (
-    "start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan", _X + "dns",
-)  # fmt: skip
+    *("start", "mtu", "mac", "link", "protocol", "bond", "bridge", "vlan"),
+    _X + "dns",
+)
 
 
 def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
@@ -321,18 +323,15 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
     )
 
 
-def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
-    dns = _child(ctx, el, _X + "dns")
-    if dns is None:
-        return None
-    _known(ctx, dns, ("servers", "search"))
-    if not top:
-        raise ctx.error(dns, "<dns> is only allowed on the top-level interface")
-    servers = tuple((dns.get("servers") or "").split())
-    search = tuple((dns.get("search") or "").split())
-    if not servers and not search:
-        raise ctx.error(dns, "needs servers='…' or search='…'")
-    return Dns(servers=servers, search=search, line=_line(dns))
+def _parse_start(ctx: _Ctx, el: etree._Element) -> StartMode | None:
+    _known(ctx, el, ("mode",))
+    return _enum(ctx, el, "mode", StartMode)
+
+
+def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
+    _known(ctx, el, ("size",))
+    why = "IPv4's minimum to the largest Ethernet MTU"
+    return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
 
 
 def _parse_route(ctx: _Ctx, el: etree._Element, family: Family) -> Route:
@@ -346,20 +345,23 @@ def _parse_route(ctx: _Ctx, el: etree._Element, family: Family) -> Route:
         address=address,
         prefix=prefix,
         gateway=el.get("gateway"),
-        metric=_uint(ctx, el, "metric", 0, 2**32 - 1, why="32 bits"),
+        metric=_uint(ctx, el, "metric", 0, U32_MAX, why="32 bits"),
         line=_line(el),
     )
 
 
-def _parse_start(ctx: _Ctx, el: etree._Element) -> StartMode | None:
-    _known(ctx, el, ("mode",))
-    return _enum(ctx, el, "mode", StartMode)
-
-
-def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
-    _known(ctx, el, ("size",))
-    why = "IPv4's minimum to the largest Ethernet MTU"
-    return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
+def _parse_dns(ctx: _Ctx, el: etree._Element, top: bool) -> Dns | None:
+    dns = _child(ctx, el, _X + "dns")
+    if dns is None:
+        return None
+    if not top:
+        raise ctx.error(dns, "<dns> is only allowed on the top-level interface")
+    _known(ctx, dns, ("servers", "search"))
+    servers = tuple((dns.get("servers") or "").split())
+    search = tuple((dns.get("search") or "").split())
+    if not servers and not search:
+        raise ctx.error(dns, "needs servers='…' or search='…'")
+    return Dns(servers=servers, search=search, line=_line(dns))
 
 
 def _parse_mac(ctx: _Ctx, el: etree._Element) -> str:
@@ -406,7 +408,6 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
-    client_id, iaid = _dhcp_identity(ctx, dhcp, family) if dhcp is not None else (None, None)
     return Protocol(
         routes=tuple(_parse_route(ctx, r, family) for r in _children(el, _X + "route")),
         family=family,
@@ -798,3 +799,15 @@ def address_family(address: str) -> Family | None:
     except ValueError:
         return None
     return Family.IPV4 if ip.version == 4 else Family.IPV6
+
+
+# The schema helpers live in core.xmlschema; older imports from here still find them.
+_MOVED = ("SCHEMA_DIR", "schema_problems", "strip_extensions", "without_extensions")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        from ifsmith.core import xmlschema
+
+        return getattr(xmlschema, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

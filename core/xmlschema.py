@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ifsmith.core.model import Interface
+from ifsmith.core.model import IfType, Interface
 from ifsmith.core.names import shown
 from ifsmith.core.xmlio import _X, _children, _local, _qname, load_tree
 
@@ -31,6 +31,18 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
         if sub.label is not None:
             left.append(f"{where}: ifsmith:label='{shown(sub.label)}'")
             changes["label"] = None
+        if sub.mac is not None and sub.type is not IfType.ETHERNET:
+            left.append(f"{where}: ifsmith:mac='{shown(sub.mac)}'")
+            changes["mac"] = None
+        if sub.dns:
+            dns = sub.dns
+            said = " ".join(f"{k}='{' '.join(v)}'" for k, v in
+                            (("servers", dns.servers), ("search", dns.search)) if v)  # fmt: skip
+            left.append(f"{where}: <ifsmith:dns {shown(said)}/>")
+            changes["dns"] = None
+        if any(p.routes for p in sub.protocols):
+            left.extend(f"{where}: <ifsmith:route> {r}" for p in sub.protocols for r in p.routes)
+            changes["protocols"] = tuple(dataclasses.replace(p, routes=()) for p in sub.protocols)
         if sub.bond is not None:
             bond = sub.bond
             dropped = {

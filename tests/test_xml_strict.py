@@ -90,6 +90,18 @@ UNKNOWN = {
         "<interface type='ethernet' name='eth0'>\n  <mtu size='1500'>9000</mtu>\n</interface>\n",
         ":2: <mtu>: text '9000' is not part of the format",
     ),
+    "attribute of an ifsmith route": (
+        f"<interface type='ethernet' name='eth0' {NS}>\n  <protocol family='ipv4'>\n"
+        "    <ip address='192.0.2.5' prefix='24'/>\n"
+        "    <ifsmith:route address='10.0.0.0' prefix='8' weight='3'/>\n"
+        "  </protocol>\n</interface>\n",
+        ":4: <ifsmith:route>: unknown attribute weight='3'",
+    ),
+    "attribute of ifsmith dns": (
+        f"<interface type='ethernet' name='eth0' {NS}>\n"
+        "  <ifsmith:dns servers='192.0.2.53' options='rotate'/>\n</interface>\n",
+        ":2: <ifsmith:dns>: unknown attribute options='rotate'",
+    ),
     "attribute on the <interfaces> wrapper": (
         "<interfaces version='2'>\n<interface type='ethernet' name='eth0'/>\n</interfaces>\n",
         ":1: <interfaces>: unknown attribute version='2'",
@@ -193,6 +205,20 @@ NUMBERS = {
     "forward delay not a plain number": (
         bridge("delay='1_5'"),
         ":3: <bridge>: delay='1_5' is not a number of seconds",
+    ),
+    "route metric over 32 bits": (
+        f"<interface type='ethernet' name='eth0' {NS}>\n  <protocol family='ipv6'>\n"
+        "    <ip address='2001:db8::5' prefix='64'/>\n"
+        "    <ifsmith:route address='2001:db8:1::' prefix='48' metric='4294967296'/>\n"
+        "  </protocol>\n</interface>\n",
+        ":4: <ifsmith:route>: metric='4294967296' is outside 0-4294967295",
+    ),
+    "route prefix past the family's": (
+        f"<interface type='ethernet' name='eth0' {NS}>\n  <protocol family='ipv4'>\n"
+        "    <ip address='192.0.2.5' prefix='24'/>\n"
+        "    <ifsmith:route address='10.0.0.0' prefix='64'/>\n"
+        "  </protocol>\n</interface>\n",
+        ":4: <ifsmith:route>: prefix='64' is outside 0-32",
     ),
     "link speed over 32 bits": (
         "<interface type='ethernet' name='eth0'>\n  <link speed='4294967296'/>\n</interface>\n",
@@ -340,4 +366,23 @@ def test_format_libvirt_says_what_it_leaves_out() -> None:
     assert result.stderr.splitlines() == [
         "warning: --libvirt leaves out bond0: ifsmith:xmit-hash-policy='layer3+4'",
         "warning: --libvirt leaves out bond0: ifsmith:lacp-rate='fast'",
+    ]
+
+
+def test_format_libvirt_names_routes_dns_and_a_bridge_mac_it_leaves_out() -> None:
+    doc = (
+        f"<interface type='bridge' name='br0' {NS} ifsmith:mac='52:54:00:aa:bb:cc'>\n"
+        "  <protocol family='ipv4'>\n    <ip address='192.0.2.10' prefix='24'/>\n"
+        "    <ifsmith:route address='10.20.0.0' prefix='16' gateway='192.0.2.254'/>\n"
+        "  </protocol>\n  <ifsmith:dns servers='192.0.2.53' search='example.com'/>\n"
+        "  <bridge stp='off'/>\n</interface>\n"
+    )
+    result = ifsmith("format", "--libvirt", "-", stdin=doc)
+    assert result.returncode == 0, result.stderr
+    assert "ifsmith" not in result.stdout
+    assert result.stderr.splitlines() == [
+        "warning: --libvirt leaves out br0: ifsmith:mac='52:54:00:aa:bb:cc'",
+        "warning: --libvirt leaves out br0: <ifsmith:dns servers='192.0.2.53' "
+        "search='example.com'/>",
+        "warning: --libvirt leaves out br0: <ifsmith:route> 10.20.0.0/16 via 192.0.2.254",
     ]
