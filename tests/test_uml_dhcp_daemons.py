@@ -106,7 +106,7 @@ start_daemon
 wait_for 'dyn4 eth0' 60 || { cat /run/daemon.log; exit 1; }
 echo "@@mac $(cat /sys/class/net/eth0/address)"
 state -before
-nmcli -f DHCP4 device show eth0 2>/dev/null | sed 's/^/@@nmcli /'
+nmcli -g DHCP4.OPTION device show eth0 2>/dev/null | sed 's/^/@@nmcli /'
 ping -D -n -i 0.1 10.55.0.1 > /run/ping.log 2>&1 &
 PING=$!
 wait_for 'grep -q "icmp_seq=" /run/ping.log' 10 || { finish; exit 1; }
@@ -150,17 +150,21 @@ def dhcp_server(uml: UML, uml_netns: str) -> Iterator[str]:
         yield peer
 
 
-def run(uml: UML, netns: str, server: str, start: str) -> dict[str, list[str]]:
+def run(
+    uml: UML, netns: str, server: str, start: str, nm_conf: str = NM_CONF
+) -> dict[str, list[str]]:
     script = (
         COMMON
-        + start.replace("{nm_conf}", NM_CONF).replace("{eth0_keyfile}", KEYFILE_ETH0)
+        + start.replace("{nm_conf}", nm_conf).replace("{eth0_keyfile}", KEYFILE_ETH0)
         + SCENARIO
     )
     script = script.replace("{python}", sys.executable).replace("{leases}", f"/tmp/{server}.leases")
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=netns, timeout=400)
     out = marked(result.stdout)
-    told = [line for line in result.stdout.splitlines() if not line.startswith("[")]
-    out["said"] = ["\n".join(told)[-12000:] + result.stderr[-2000:]]
+    lines = result.stdout.splitlines()
+    told = [ln for ln in lines if not ln.startswith(("[", "@@daemon", "DHCP4.", "@@nmcli"))]
+    daemon = [ln for ln in lines if ln.startswith("@@daemon")][-40:]
+    out["said"] = ["\n".join(told)[-10000:] + "\n".join(daemon) + result.stderr[-2000:]]
     assert result.returncode == 0, out["said"][0]
     return out
 
@@ -219,3 +223,15 @@ def test_networkmanager_bridge_of_a_dhcp_nic_keeps_its_lease_and_session(
 ) -> None:
     out = run(uml, uml_netns, dhcp_server, NM_START)
     print(f"\nNetworkManager: {judge(out)}")
+
+
+def test_networkmanager_with_a_global_duid_client_id_keeps_the_lease(
+    uml: UML, uml_netns: str, dhcp_server: str
+) -> None:
+    """NetworkManager.conf makes every profile's client identifier a DUID-based one
+    (``ipv4.dhcp-client-id=duid``): its IAID is the interface's, so the bridge must be
+    told the NIC's identifier."""
+    conf = NM_CONF + "[connection]\\nipv4.dhcp-client-id=duid\\n"
+    out = run(uml, uml_netns, dhcp_server, NM_START, conf)
+    print("\n" + "\n".join(out.get("nmcli", [])))
+    print(f"NetworkManager, global duid: {judge(out)}")
