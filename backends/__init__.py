@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple, Protocol, cast
 
-from ifsmith.core.files import FileView, Rendering, write_atomic
+from ifsmith.core.files import FileView, Rendering, RenderWarning, write_atomic
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family, Interface, LiveHost
 
@@ -121,6 +121,29 @@ def dhcp_identity(backend: Backend, host: Host, iface: Interface, live: LiveHost
     if carry is None:
         return iface
     return cast(Interface, carry(host, iface, live))
+
+
+def identity_warnings(
+    backend: Backend, interfaces: Sequence[Interface]
+) -> tuple[RenderWarning, ...]:
+    """A DHCP client identity (``ifsmith:client-id`` / ``ifsmith:iaid``) the backend's
+    files cannot hold: only networkd and NetworkManager write one (``WRITES_DHCP_IDENTITY``);
+    elsewhere it is named, not dropped silently."""
+    if getattr(backend, "WRITES_DHCP_IDENTITY", False):
+        return ()
+    out = []
+    for top in interfaces:
+        for iface, _master in top.walk():
+            for p in iface.protocols:
+                said = [f"{k} {v}" for k, v in (("client-id", p.client_id), ("iaid", p.iaid)) if v]
+                if said:
+                    out.append(RenderWarning(
+                        iface.name,
+                        f"the DHCP client identity ({', '.join(said)}) is not written: "
+                        f"{backend.NAME}'s files cannot say it",
+                        backend.NAME,
+                    ))  # fmt: skip
+    return tuple(out)
 
 
 def carry_duid(heir: DhcpClient, donor: DhcpClient) -> bool:

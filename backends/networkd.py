@@ -51,6 +51,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "networkd"
+WRITES_DHCP_IDENTITY = True  # [DHCPv4] ClientIdentifier= / IAID=
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
 SEARCH_PATH = (

@@ -52,6 +52,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "nm-keyfile"
+WRITES_DHCP_IDENTITY = True  # ipv4.dhcp-client-id / dhcp-iaid
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
 MODE = 0o600

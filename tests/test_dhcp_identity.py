@@ -5,6 +5,7 @@ identity the NIC's client used (networkd's IAID, from its lease file) to the bri
 from __future__ import annotations
 
 import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -197,3 +198,26 @@ def test_networkmanager_running_identity_comes_from_its_lease_options(
     # Another root is not this daemon's: nothing asked.
     assert nm_keyfile.dhcp_identity(Host(root=Path("/tmp")), eth0, live) == eth0
     assert len(calls) == 1
+
+
+def test_a_backend_that_cannot_write_the_identity_says_so(tmp_path: Path) -> None:
+    xml = tmp_path / "br0.xml"
+    xml.write_text(BRIDGE.format(attrs="ifsmith:client-id='mac' ifsmith:iaid='7'"))
+    (tmp_path / "etc/network").mkdir(parents=True)
+    (tmp_path / "etc/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ifsmith.tui.cli", "--root", str(tmp_path), "render",
+         "--backend", "ifupdown", str(xml)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (
+        "ifupdown: br0: the DHCP client identity (client-id mac, iaid 7) is not written: "
+        "ifupdown's files cannot say it" in done.stderr
+    )
+    networkd_done = subprocess.run(
+        [sys.executable, "-m", "ifsmith.tui.cli", "--root", str(tmp_path), "render",
+         "--backend", "networkd", str(xml)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "IAID=7" in networkd_done.stdout and "identity" not in networkd_done.stderr

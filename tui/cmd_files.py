@@ -116,7 +116,9 @@ def render_for(
         rendering = backend.render(interfaces, files if files is not None else HostFiles(host))
     except UnsafeValue as exc:
         raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
-    for warning in rendering.warnings:
+    from ifsmith.backends import identity_warnings
+
+    for warning in (*rendering.warnings, *identity_warnings(backend, interfaces)):
         print(str(warning), file=sys.stderr)
     return rendering
 

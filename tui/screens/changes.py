@@ -33,6 +33,10 @@ def render_pending(host: Host, backend_name: str, pending: Pending) -> Rendering
     backend = backends.get(backend_name)
     files = HostFiles(host)
     rendering = backend.render(pending.definitions, files)
+    rendering = dataclasses.replace(
+        rendering,
+        warnings=rendering.warnings + backends.identity_warnings(backend, pending.definitions),
+    )
     if pending.deletions:
         gone = backend.undefine(pending.deletions, files)
         rendering = dataclasses.replace(
