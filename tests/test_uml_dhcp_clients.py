@@ -25,7 +25,7 @@ from tests.test_uml_dhcp_bridge import (  # noqa: F401 (dhcp_server: the fixture
     run,
     session,
 )
-from tests.umlhost import UML
+from tests.umlhost import DHCP_SHELL, UML
 
 # After the committed change (tests/test_uml_dhcp_bridge.py's SETUP): br0's client binds,
 # then the admin runs ifdown br0 and ifup br0.
@@ -118,15 +118,7 @@ mount -t tmpfs tmpfs /run
 mkdir -p /var/lib/dhcp /var/lib/ifsmith
 for d in /var/lib/dhcp /var/lib/ifsmith; do mount -t tmpfs tmpfs $d; done
 umount /sys 2>/dev/null; mount -t sysfs sysfs /sys
-now() { date +%s.%N; }
-wait_for() {  # condition, seconds
-  end=$(( $(date +%s) + $2 ))
-  while [ "$(date +%s)" -le "$end" ]; do if eval "$1"; then return 0; fi; sleep 0.2; done
-  echo "timed out waiting for: $1"; return 1
-}
-clients() { for p in /proc/[0-9]*; do
-  c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in dhclient*) echo "$c";; esac
-done; }
+{shell}
 leases() {  # lease blocks for interface $1 in its lease file
   cat $(echo '{leasefile}' | sed "s/{dev}/$1/") 2>/dev/null | grep -c "interface \\"$1\\""
 }
@@ -166,6 +158,7 @@ def run_stack(uml: UML, netns: str, server: str, backend: str) -> dict[str, list
     stack, leasefile = STACKS[backend]
     script = (
         STACK_SETUP.replace("{stack}", stack)
+        .replace("{shell}", DHCP_SHELL)
         .replace("{leasefile}", leasefile)
         .replace("{python}", sys.executable)
         .replace("{leases}", f"/tmp/{server}.leases")

@@ -27,19 +27,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.test_uml_dhcp_bridge import SERVER, ipv4, marked
-from tests.umlhost import UML, dhcp_peer
+from tests.umlhost import DHCP_SHELL, UML, dhcp_peer
 
 COMMON = """
 set -u
 mount -t tmpfs tmpfs /run
 mkdir -p /run/dbus /run/systemd/network /run/systemd/netif /run/NetworkManager /run/udev
 mkdir -p /var/lib/ifsmith && mount -t tmpfs tmpfs /var/lib/ifsmith
-now() { date +%s.%N; }
-wait_for() {  # condition, seconds
-  end=$(( $(date +%s) + $2 ))
-  while [ "$(date +%s)" -le "$end" ]; do if eval "$1"; then return 0; fi; sleep 0.2; done
-  echo "timed out waiting for: $1"; return 1
-}
+{shell}
 dyn4() { ip -j -4 addr show dev $1 2>/dev/null | grep -q '"dynamic":true'; }
 state() {  # what the kernel and the server have now, under a key suffix
   for dev in eth0 br0; do
@@ -159,6 +154,7 @@ def run(
         + SCENARIO
     )
     script = script.replace("{python}", sys.executable).replace("{leases}", f"/tmp/{server}.leases")
+    script = script.replace("{shell}", DHCP_SHELL)
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=netns, timeout=400)
     out = marked(result.stdout)
     lines = result.stdout.splitlines()
