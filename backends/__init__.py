@@ -124,6 +124,29 @@ def dhcp_identity(backend: Backend, host: Host, iface: Interface, live: LiveHost
     return cast(Interface, carry(host, iface, live))
 
 
+def identity_warnings(
+    backend: Backend, interfaces: Sequence[Interface]
+) -> tuple[RenderWarning, ...]:
+    """A DHCP client identity (``ifsmith:client-id`` / ``ifsmith:iaid``) the backend's
+    files cannot hold: only networkd and NetworkManager write one (``WRITES_DHCP_IDENTITY``);
+    elsewhere it is named, not dropped silently."""
+    if getattr(backend, "WRITES_DHCP_IDENTITY", False):
+        return ()
+    out = []
+    for top in interfaces:
+        for iface, _master in top.walk():
+            for p in iface.protocols:
+                said = [f"{k} {v}" for k, v in (("client-id", p.client_id), ("iaid", p.iaid)) if v]
+                if said:
+                    out.append(RenderWarning(
+                        iface.name,
+                        f"the DHCP client identity ({', '.join(said)}) is not written: "
+                        f"{backend.NAME}'s files cannot say it",
+                        backend.NAME,
+                    ))  # fmt: skip
+    return tuple(out)
+
+
 def carry_duid(heir: DhcpClient, donor: DhcpClient) -> bool:
     """Give HEIR's dhclient the DUID of DONOR's: with the same MAC it then sends the same
     client identifier, so the server renews the same lease for the bridge or bond that
@@ -173,7 +196,8 @@ EXTENSIONS = ("routes", "dns")
 
 def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     """``backend.render``, and a warning naming every route and DNS setting the backend
-    does not write (it declares what it does in ``CARRIES``): nothing goes silently."""
+    does not write (it declares what it does in ``CARRIES``) and every DHCP client identity
+    it cannot hold (``WRITES_DHCP_IDENTITY``): nothing goes silently."""
     rendering = backend.render(interfaces, existing)
     carries = frozenset(getattr(backend, "CARRIES", ()))
     lost: list[RenderWarning] = []
@@ -188,6 +212,7 @@ def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView
                     lost.append(RenderWarning(top.name, f"route {route} not written:"
                                               f" {backend.NAME} does not carry static routes",
                                               backend.NAME))  # fmt: skip
+    lost.extend(identity_warnings(backend, interfaces))
     if not lost:
         return rendering
     return dataclasses.replace(rendering, warnings=(*rendering.warnings, *lost))

@@ -54,6 +54,7 @@ from ifsmith.core.model import (
 
 NAME = "networkd"
 CARRIES = frozenset({"routes", "dns"})
+WRITES_DHCP_IDENTITY = True  # [DHCPv4] ClientIdentifier= / IAID=
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
 SEARCH_PATH = (

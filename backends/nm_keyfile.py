@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import ReadResult, nm_dhcpid
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
@@ -44,6 +44,7 @@ from ifsmith.core.model import (
     Interface,
     IpAddress,
     LacpRate,
+    LiveHost,
     MiiMon,
     Protocol,
     StartMode,
@@ -54,6 +55,7 @@ from ifsmith.core.model import (
 
 NAME = "nm-keyfile"
 CARRIES = frozenset({"routes", "dns"})
+WRITES_DHCP_IDENTITY = True  # ipv4.dhcp-client-id / dhcp-iaid
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
 MODE = 0o600
@@ -941,6 +943,12 @@ def detect(host: Host) -> bool:
     if host.is_real_root:
         return _daemon_running()
     return any(p.ifname for p in load(HostFiles(host)).items)
+
+
+def dhcp_identity(host: Host, iface: Interface, live: LiveHost) -> Interface:
+    """IFACE with the DHCPv4 client identifier its running client uses where its profile
+    names none and the bridge would not send it anyway (see backends/nm_dhcpid.py)."""
+    return nm_dhcpid.with_running_identity(host, iface, live)
 
 
 def activate(host: Host, names: Sequence[str]) -> list[list[str]]:

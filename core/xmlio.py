@@ -408,6 +408,7 @@ def _parse_protocol(ctx: _Ctx, el: etree._Element) -> Protocol:
         gateway = route.get("gateway")
         if gateway is None:
             raise ctx.error(route, "missing attribute 'gateway'")
+    client_id, iaid = _dhcp_identity(ctx, dhcp, family) if dhcp is not None else (None, None)
     return Protocol(
         routes=tuple(_parse_route(ctx, r, family) for r in _children(el, _X + "route")),
         family=family,

@@ -4,6 +4,8 @@ identity the NIC's client used (networkd's IAID, from its lease file) to the bri
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -157,3 +159,65 @@ def test_networkmanager_leaves_a_text_client_id_as_written() -> None:
     (eth0,) = report.interfaces
     out = nm_keyfile.render([eth0], existing)
     assert list(out.files.values()) == [nic]
+
+
+NMCLI = (
+    "broadcast_address = 10.55.0.255 | dhcp_client_identifier = {cid} | "
+    "dhcp_lease_time = 120 | ip_address = 10.55.0.150\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("reported", "carried"),
+    [
+        (CLIENTID, CLIENTID),  # NetworkManager.conf: ipv4.dhcp-client-id=duid
+        ("01:52:54:00:12:34:56", None),  # its default, 01 + the MAC: the bridge sends it too
+    ],
+)
+def test_networkmanager_running_identity_comes_from_its_lease_options(
+    monkeypatch: pytest.MonkeyPatch, reported: str, carried: str | None
+) -> None:
+    from ifsmith.backends import nm_dhcpid
+
+    calls = []
+
+    def nmcli(argv: list[str], **_kw: object) -> subprocess.CompletedProcess[str]:
+        calls.append(argv)
+        escaped = reported.replace(":", "\\:")  # -g output escapes colons in values
+        return subprocess.CompletedProcess(argv, 0, NMCLI.format(cid=escaped), "")
+
+    monkeypatch.setattr(nm_dhcpid.shutil, "which", lambda _tool: "/usr/bin/nmcli")
+    monkeypatch.setattr(nm_dhcpid.subprocess, "run", nmcli)
+    eth0 = Interface(
+        type=IfType.ETHERNET, name="eth0", protocols=(Protocol(Family.IPV4, dhcp=True),)
+    )
+    live = LiveHost(links=(LiveLink(index=2, name="eth0", kind="", mac="52:54:00:12:34:56"),))
+    (proto,) = nm_keyfile.dhcp_identity(Host(), eth0, live).protocols
+    assert proto.client_id == carried
+    assert calls == [["/usr/bin/nmcli", "-g", "DHCP4.OPTION", "device", "show", "eth0"]]
+    # Another root is not this daemon's: nothing asked.
+    assert nm_keyfile.dhcp_identity(Host(root=Path("/tmp")), eth0, live) == eth0
+    assert len(calls) == 1
+
+
+def test_a_backend_that_cannot_write_the_identity_says_so(tmp_path: Path) -> None:
+    xml = tmp_path / "br0.xml"
+    xml.write_text(BRIDGE.format(attrs="ifsmith:client-id='mac' ifsmith:iaid='7'"))
+    (tmp_path / "etc/network").mkdir(parents=True)
+    (tmp_path / "etc/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "ifsmith.tui.cli", "--root", str(tmp_path), "render",
+         "--backend", "ifupdown", str(xml)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (
+        "ifupdown: br0: the DHCP client identity (client-id mac, iaid 7) is not written: "
+        "ifupdown's files cannot say it" in done.stderr
+    )
+    networkd_done = subprocess.run(
+        [sys.executable, "-m", "ifsmith.tui.cli", "--root", str(tmp_path), "render",
+         "--backend", "networkd", str(xml)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "IAID=7" in networkd_done.stdout and "identity" not in networkd_done.stderr

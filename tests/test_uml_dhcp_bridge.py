@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.umlhost import UML, dhcp_peer
+from tests.umlhost import DHCP_SHELL, UML, dhcp_peer
 
 # The server side: eth0's veth peer in the peer namespace, dnsmasq on it (2-minute leases:
 # dnsmasq's shortest, so dhclient renews after one minute).
@@ -53,15 +53,7 @@ cp -a /etc/network /run/etc-network && mount --bind /run/etc-network /etc/networ
 umount /sys 2>/dev/null; mount -t sysfs sysfs /sys
 printf 'auto lo\\niface lo inet loopback\\n\\nauto eth0\\niface eth0 inet dhcp\\n' \\
     > /etc/network/interfaces
-now() { date +%s.%N; }
-wait_for() {  # condition, seconds
-  end=$(( $(date +%s) + $2 ))
-  while [ "$(date +%s)" -le "$end" ]; do if eval "$1"; then return 0; fi; sleep 0.2; done
-  echo "timed out waiting for: $1"; return 1
-}
-clients() { for p in /proc/[0-9]*; do
-  c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in dhclient*) echo "$c";; esac
-done; }
+{shell}
 leases() { grep -c "^lease" /var/lib/dhcp/dhclient.$1.leases 2>/dev/null || echo 0; }
 state() {  # what the kernel, the processes and the server have now, under a key suffix
   echo "@@clients$1 $(clients | tr '\\n' '|')"
@@ -161,7 +153,7 @@ def ping_gaps(log: list[str]) -> tuple[float, int, int]:
 
 def run(uml: UML, netns: str, server: str, confirm: int, then: str) -> dict[str, list[str]]:
     """The scenario up to the change and THEN; the marked output, checked for success."""
-    script = (SETUP + then).replace("{python}", sys.executable)
+    script = (SETUP + then).replace("{python}", sys.executable).replace("{shell}", DHCP_SHELL)
     script = script.replace("{leases}", f"/tmp/{server}.leases").replace("{confirm}", str(confirm))
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=netns, timeout=300)
     out = marked(result.stdout)

@@ -27,19 +27,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.test_uml_dhcp_bridge import SERVER, ipv4, marked
-from tests.umlhost import UML, dhcp_peer
+from tests.umlhost import DHCP_SHELL, UML, dhcp_peer
 
 COMMON = """
 set -u
 mount -t tmpfs tmpfs /run
 mkdir -p /run/dbus /run/systemd/network /run/systemd/netif /run/NetworkManager /run/udev
 mkdir -p /var/lib/ifsmith && mount -t tmpfs tmpfs /var/lib/ifsmith
-now() { date +%s.%N; }
-wait_for() {  # condition, seconds
-  end=$(( $(date +%s) + $2 ))
-  while [ "$(date +%s)" -le "$end" ]; do if eval "$1"; then return 0; fi; sleep 0.2; done
-  echo "timed out waiting for: $1"; return 1
-}
+{shell}
 dyn4() { ip -j -4 addr show dev $1 2>/dev/null | grep -q '"dynamic":true'; }
 state() {  # what the kernel and the server have now, under a key suffix
   for dev in eth0 br0; do
@@ -106,7 +101,7 @@ start_daemon
 wait_for 'dyn4 eth0' 60 || { cat /run/daemon.log; exit 1; }
 echo "@@mac $(cat /sys/class/net/eth0/address)"
 state -before
-nmcli -f DHCP4 device show eth0 2>/dev/null | sed 's/^/@@nmcli /'
+nmcli -g DHCP4.OPTION device show eth0 2>/dev/null | sed 's/^/@@nmcli /'
 ping -D -n -i 0.1 10.55.0.1 > /run/ping.log 2>&1 &
 PING=$!
 wait_for 'grep -q "icmp_seq=" /run/ping.log' 10 || { finish; exit 1; }
@@ -150,17 +145,22 @@ def dhcp_server(uml: UML, uml_netns: str) -> Iterator[str]:
         yield peer
 
 
-def run(uml: UML, netns: str, server: str, start: str) -> dict[str, list[str]]:
+def run(
+    uml: UML, netns: str, server: str, start: str, nm_conf: str = NM_CONF
+) -> dict[str, list[str]]:
     script = (
         COMMON
-        + start.replace("{nm_conf}", NM_CONF).replace("{eth0_keyfile}", KEYFILE_ETH0)
+        + start.replace("{nm_conf}", nm_conf).replace("{eth0_keyfile}", KEYFILE_ETH0)
         + SCENARIO
     )
     script = script.replace("{python}", sys.executable).replace("{leases}", f"/tmp/{server}.leases")
+    script = script.replace("{shell}", DHCP_SHELL)
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=netns, timeout=400)
     out = marked(result.stdout)
-    told = [line for line in result.stdout.splitlines() if not line.startswith("[")]
-    out["said"] = ["\n".join(told)[-12000:] + result.stderr[-2000:]]
+    lines = result.stdout.splitlines()
+    told = [ln for ln in lines if not ln.startswith(("[", "@@daemon", "DHCP4.", "@@nmcli"))]
+    daemon = [ln for ln in lines if ln.startswith("@@daemon")][-40:]
+    out["said"] = ["\n".join(told)[-10000:] + "\n".join(daemon) + result.stderr[-2000:]]
     assert result.returncode == 0, out["said"][0]
     return out
 
@@ -219,3 +219,15 @@ def test_networkmanager_bridge_of_a_dhcp_nic_keeps_its_lease_and_session(
 ) -> None:
     out = run(uml, uml_netns, dhcp_server, NM_START)
     print(f"\nNetworkManager: {judge(out)}")
+
+
+def test_networkmanager_with_a_global_duid_client_id_keeps_the_lease(
+    uml: UML, uml_netns: str, dhcp_server: str
+) -> None:
+    """NetworkManager.conf makes every profile's client identifier a DUID-based one
+    (``ipv4.dhcp-client-id=duid``): its IAID is the interface's, so the bridge must be
+    told the NIC's identifier."""
+    conf = NM_CONF + "[connection]\\nipv4.dhcp-client-id=duid\\n"
+    out = run(uml, uml_netns, dhcp_server, NM_START, conf)
+    print("\n" + "\n".join(out.get("nmcli", [])))
+    print(f"NetworkManager, global duid: {judge(out)}")

@@ -262,6 +262,21 @@ class UML:
 # The agent (inside UML, standard library only).
 
 
+# Shell functions for the DHCP scenarios' scripts (``sh -c`` inside UML): the time, a
+# bounded wait on a condition, and the dhclient command lines that run.
+DHCP_SHELL = """
+now() { date +%s.%N; }
+wait_for() {  # condition, seconds
+  end=$(( $(date +%s) + $2 ))
+  while [ "$(date +%s)" -le "$end" ]; do if eval "$1"; then return 0; fi; sleep 0.2; done
+  echo "timed out waiting for: $1"; return 1
+}
+clients() { for p in /proc/[0-9]*; do
+  c=$(tr '\\0' ' ' < $p/cmdline 2>/dev/null); case "$c" in dhclient*) echo "$c";; esac
+done; }
+"""
+
+
 @contextlib.contextmanager
 def dhcp_peer(uml: UML, netns: str, script: str) -> Iterator[str]:
     """A peer namespace of ``netns`` set up by SCRIPT (``sh -c SCRIPT - NETNS PEER``: veths
