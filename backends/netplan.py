@@ -45,6 +45,7 @@ from ifsmith.backends.networkd import (
     port_losses,
     seconds_text,
 )
+from ifsmith.backends.nm_keyfile import nm_forward_delay
 from ifsmith.backends.systemd_ini import check_token
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.errors import IfsmithError
@@ -1228,6 +1229,21 @@ def _apply(body: dict[str, Any], keys: dict[str, Any], routes: list[Any] | None)
         body.pop("parameters", None)
 
 
+def _nm_forward_delay(
+    body: dict[str, Any], iface: Interface, renderer: str, warn: Callable[[str], None]
+) -> None:
+    """A bridge forward delay NetworkManager cannot take (outside 2 to 30 s, a fraction):
+    the nearest it can, with a warning naming the value (netplan would hand NetworkManager
+    a profile it refuses)."""
+    if renderer != "NetworkManager" or iface.bridge is None or iface.bridge.delay is None:
+        return
+    seconds, message = nm_forward_delay(iface.bridge.delay)
+    params = body.get("parameters")
+    if message is not None and isinstance(params, dict):
+        params["forward-delay"] = Plain(str(seconds))
+        warn(message)
+
+
 def _peerdns(
     body: dict[str, Any], iface: Interface, renderer: str, warn: Callable[[str], None]
 ) -> None:
@@ -1371,6 +1387,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
         if not port:
             _peerdns(body, iface, _renderer(config, body), warn)
             _nm_link_local(body, iface, _renderer(config, body))
+        _nm_forward_delay(body, iface, _renderer(config, body), warn)
         work = works[name] = _Work(found, section, ident, body)
         if found is not None:
             work.keep_what_reads_the_same(config, port)
