@@ -429,7 +429,7 @@ def _confined(files: FileView, path: PurePosixPath, line: Line, pattern: str,
     and so before any write: ``source ../../../etc/shadow``, a linked directory, a glob's
     match outside the tree."""
     landing, linked = _landing(files, path)
-    if landing == SOURCE_TREE and directory or SOURCE_TREE in landing.parents:
+    if (landing == SOURCE_TREE and directory) or SOURCE_TREE in landing.parents:
         return True
     if landing == PurePosixPath("/dev/null") and not directory:
         return False

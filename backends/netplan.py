@@ -23,7 +23,6 @@ says so).  Labels are comments ``# ifsmith-label <name>: "<json>"`` at the top o
 
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 import logging
@@ -193,7 +192,8 @@ class _Loader(_LoaderBase):
 
 
 def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
-    value = loader.construct_scalar(node)
+    # (a scalar's value is its text: BaseConstructor.construct_scalar, without the call)
+    value = node.value if isinstance(node, yaml.ScalarNode) else loader.construct_scalar(node)
     return Plain(value) if not node.style else str(value)  # the C parser says "" for plain
 
 
@@ -641,7 +641,7 @@ def load(existing: FileView) -> Config:
                     )
                 if found is None:
                     found = config.definitions[ident] = Definition(ident, iftype, {}, [])
-                _merge(found.data, copy.deepcopy(body))
+                _merge(found.data, _unshared(body))
                 found.files.append(nf)
         for section in OTHER_SECTIONS:
             if net.get(section):
@@ -1379,7 +1379,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             for key in _PORT_OWN:
                 keys.pop(key, None)
         # The definition as netplan merges it is edited, then written back to the files.
-        body = copy.deepcopy(found.data) if found is not None else edit.body(None, section, ident)
+        body = _unshared(found.data) if found is not None else edit.body(None, section, ident)
         routes = list(body.get("routes") or []) or None
         if not already:
             routes = _gateway_routes(name, iface, routes or [], port)
@@ -1519,7 +1519,7 @@ class _Work:
                 continue  # a new port's link-local goes off though the model has no IP
             if isinstance(old, dict) and isinstance(new, dict):
                 for sub in [*old, *(k for k in new if k not in old)]:
-                    trial = copy.deepcopy(self.body)
+                    trial = _unshared(self.body)
                     _restore(trial[key], old, sub)
                     if self.reading(config, trial, port) == target:
                         self.body = trial
@@ -1549,7 +1549,7 @@ class _Work:
 
 def _restore(into: dict[str, Any], before: dict[str, Any], key: str) -> None:
     if key in before:
-        into[key] = copy.deepcopy(before[key])
+        into[key] = _unshared(before[key])
     else:
         into.pop(key, None)
 

@@ -584,7 +584,8 @@ def nm_forward_delay(delay: float) -> tuple[int, str | None]:
     if seconds == delay:
         return seconds, None
     if seconds == whole:
-        return seconds, f"NetworkManager's forward-delay is whole seconds; {delay} written as {seconds}"
+        return seconds, (f"NetworkManager's forward-delay is whole seconds; {delay} written "
+                         f"as {seconds}")  # fmt: skip
     return seconds, (f"NetworkManager cannot set a bridge forward delay of {delay:g} s (its range "
                      f"is {low} to {high} s); written as {seconds}")  # fmt: skip
 

@@ -5,8 +5,10 @@ bonds with two slaves, VLANs) into an empty tree, read the files back, and rende
 same interfaces again over them (the unchanged round trip a ``define`` on a big host
 does).  Then the odd inputs a tester found quadratic: a netifrc file whose first value
 opens a quote it never closes, followed by 10,000 lines; an ifupdown file of 6,000
-stanzas read for ``list --inactive``.  Budget: 2 s of CPU time (``time.process_time``,
-so other work on the machine does not count) for each step; wall time is printed too.
+stanzas read for ``list --inactive``.  Budget, in CPU time (``time.process_time``, so
+other work on the machine counts less): 2 s for each render and read, 6 s for the
+re-render (a read and two renders: the file's own definition and the wanted one, compared
+so that only changed lines are written); wall time is printed too.
 
 Prints one JSON object; exits 1 when a step is over budget.
 Usage: python bench/scale.py [--count N] [--budget S] [--only BACKEND ...]
@@ -40,6 +42,8 @@ from ifsmith.core.model import (
 )
 
 BUDGET_S = 2.0
+# The re-render reads the files and renders twice (what they define, what is wanted).
+STEP_BUDGET = {"rerender": 3 * BUDGET_S}
 COUNT = 10_000
 
 
@@ -154,11 +158,13 @@ def run(count: int, only: list[str] | None = None) -> dict[str, Any]:
     return {"interfaces": len(flatten(ifaces)), "backends": per_backend, "odd_input": odd}
 
 
-def over_budget(report: dict[str, Any], budget: float) -> list[str]:
-    """'backend step: seconds' for every step whose CPU time is over BUDGET."""
+def over_budget(report: dict[str, Any], budget: float = BUDGET_S) -> list[str]:
+    """'backend step: seconds' for every step whose CPU time is over its budget (BUDGET,
+    scaled for the re-render)."""
     steps = list(report["backends"].items()) + list(report["odd_input"].items())
     return [f"{name} {step}: {cpu:.2f} s" for name, figures in steps
-            for step, cpu in figures["cpu"].items() if cpu > budget]  # fmt: skip
+            for step, cpu in figures["cpu"].items()
+            if cpu > STEP_BUDGET.get(step, BUDGET_S) * budget / BUDGET_S]  # fmt: skip
 
 
 def _rounded(value: Any) -> Any:
