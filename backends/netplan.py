@@ -188,7 +188,12 @@ class Quoted(str):
 
 
 class _Loader(_LoaderBase):
-    pass
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        """BaseResolver's answer without its lookups (it has no implicit or path
+        resolvers): every scalar a string; a third of the loading time on 10,000."""
+        if kind is yaml.ScalarNode:
+            return "tag:yaml.org,2002:str"
+        return "tag:yaml.org,2002:seq" if kind is yaml.SequenceNode else "tag:yaml.org,2002:map"
 
 
 def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
@@ -1013,7 +1018,7 @@ def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:
     out: list[Protocol] = []
     for family, version in ((Family.IPV4, 4), (Family.IPV6, 6)):
         dhcp = bool(_opt_bool(d, data, f"dhcp{version}"))
-        mine = tuple(a for a in parsed if ipaddress.ip_address(a.address).version == version)
+        mine = tuple(a for a in parsed if (6 if ":" in a.address else 4) == version)
         overrides = data.get(f"dhcp{version}-overrides") or {}
         peerdns = None
         if isinstance(overrides, dict):
