@@ -697,7 +697,7 @@ def _canonical_ip(text: str) -> str:
 def apply_settings(uf: UnitFile, settings: Settings) -> None:
     """Set our settings in a unit file; empty lists remove the key; sections emptied go."""
     present = {(s.name, ln.key) for s in uf.sections for ln in s.lines if ln.key is not None}
-    holding = [s for s in uf.sections if s.keys()]
+    holding = [s for s in uf.sections if any(ln.key is not None for ln in s.lines)]
     for (section, key), values in settings.items():
         if (section, key) in _LISTS:
             uf.set_each(section, key, values, _LISTS[(section, key)])
