@@ -466,7 +466,7 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
     out: list[Protocol] = []
     for family in (Family.IPV4, Family.IPV6):
         version = 4 if family == Family.IPV4 else 6
-        mine = tuple(a for a in addresses if ipaddress.ip_address(a.address).version == version)
+        mine = tuple(a for a in addresses if (6 if ":" in a.address else 4) == version)
         gws = []
         for g in gateways:
             try:
