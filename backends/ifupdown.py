@@ -43,9 +43,12 @@ from ifsmith.backends.route_text import (
 from ifsmith.core.files import (
     FileView,
     HostFiles,
+    RenderedFiles,
     Rendering,
     RenderWarning,
+    UnsafePath,
     UnsafeValue,
+    in_root,
     split_lines,
 )
 from ifsmith.core.host import Host
@@ -389,15 +392,24 @@ def _follow(cfg: Config, files: FileView, line: Line, depth: int) -> None:
     base = line.path.parent
     for pattern in words[1:]:
         full = str(base / pattern) if not pattern.startswith("/") else pattern
+        # The part without wildcards is checked before anything is listed or read.
+        fixed = PurePosixPath(*_fixed_parts(full))
+        listed = fixed != PurePosixPath(full) or words[0] == "source-directory"
+        if not _confined(files, fixed, line, pattern, directory=listed):
+            continue
         if words[0] == "source":
             cfg.source_globs.append(full)
             for path in _glob(files, full):
-                _parse_file(cfg, files, path, depth + 1)
+                if _confined(files, path, line, pattern, directory=False):
+                    _parse_file(cfg, files, path, depth + 1)
         else:
             for directory in _glob(files, full):
+                _confined(files, directory, line, pattern, directory=True)
                 cfg.source_dirs.append(directory)
                 for name in files.listdir(directory):
-                    if SOURCE_DIRECTORY_NAME.match(name):
+                    if SOURCE_DIRECTORY_NAME.match(name) and _confined(
+                        files, directory / name, line, pattern, directory=False
+                    ):
                         _parse_file(cfg, files, directory / name, depth + 1)
 
 
@@ -418,6 +430,52 @@ def _glob(files: FileView, pattern: str) -> list[PurePosixPath]:
     if not any(c in pattern for c in "*?["):
         return found
     return sorted(found)
+
+
+# What a source or source-directory line may reach: ifupdown's own tree under the root.
+SOURCE_TREE = INTERFACES.parent
+
+
+def _fixed_parts(pattern: str) -> list[str]:
+    """The leading path parts of PATTERN before the first one with a wildcard."""
+    parts = list(PurePosixPath(pattern).parts)
+    at = next((i for i, p in enumerate(parts) if any(c in p for c in "*?[")), len(parts))
+    return parts[:at]
+
+
+def _landing(files: FileView, path: PurePosixPath) -> tuple[PurePosixPath, bool]:
+    """Where PATH lands as the target system resolves it, and whether a symbolic link
+    took it there: links followed inside the root for the host's files (``in_root``),
+    '..' taken by name for files held in memory (they have no links)."""
+    view = files
+    while isinstance(view, RenderedFiles):
+        view = view.base
+    if isinstance(view, HostFiles):
+        done, links = in_root(view.host, path)
+        return done, links > 0
+    out: list[str] = []
+    for part in path.parts[1:]:
+        if part == "..":
+            out = out[:-1]
+        elif part != ".":
+            out.append(part)
+    return PurePosixPath("/", *out), False
+
+
+def _confined(files: FileView, path: PurePosixPath, line: Line, pattern: str,
+              directory: bool) -> bool:  # fmt: skip
+    """True when a sourced PATH lands inside /etc/network, False for /dev/null (Debian's
+    own examples source it: nothing to read); anything else is refused, before it is read
+    and so before any write: ``source ../../../etc/shadow``, a linked directory, a glob's
+    match outside the tree."""
+    landing, linked = _landing(files, path)
+    if (landing == SOURCE_TREE and directory) or SOURCE_TREE in landing.parents:
+        return True
+    if landing == PurePosixPath("/dev/null") and not directory:
+        return False
+    how = f"{path}, a symbolic link to {landing}," if linked else str(landing)
+    raise UnsafePath(f"{line.where()}: {line.words[0]} {pattern}: {how} is outside "
+                     f"{SOURCE_TREE}; refusing to read it")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------

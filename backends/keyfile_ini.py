@@ -30,6 +30,8 @@ _UNESCAPE = {"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
 
 def unescape(raw: str) -> str:
     """A GKeyFile string value; unknown escapes (``\\;`` in lists) are kept as written."""
+    if "\\" not in raw:
+        return raw  # (most values: nothing to undo)
     out: list[str] = []
     i = 0
     while i < len(raw):
@@ -103,13 +105,12 @@ class KeyFile:
 
     def get(self, group: str, key: str) -> str | None:
         """The unescaped value; the last duplicate wins, as in GLib."""
-        found = None
-        for g in self.groups:
+        for g in reversed(self.groups):
             if g.name == group:
-                for e in g.entries:
+                for e in reversed(g.entries):
                     if e.key == key:
-                        found = e.raw
-        return unescape(found) if found is not None else None
+                        return unescape(e.raw)
+        return None
 
     def keys(self, group: str) -> list[str]:
         out: list[str] = []

@@ -475,7 +475,7 @@ def _protocols(u: Unit, problems: list[str]) -> tuple[Protocol, ...]:
     out: list[Protocol] = []
     for family in (Family.IPV4, Family.IPV6):
         version = 4 if family == Family.IPV4 else 6
-        mine = tuple(a for a in addresses if ipaddress.ip_address(a.address).version == version)
+        mine = tuple(a for a in addresses if (6 if ":" in a.address else 4) == version)
         gws = []
         for g in gateways:
             try:
@@ -722,7 +722,7 @@ def _canonical_ip(text: str) -> str:
 def apply_settings(uf: UnitFile, settings: Settings) -> None:
     """Set our settings in a unit file; empty lists remove the key; sections emptied go."""
     present = {(s.name, ln.key) for s in uf.sections for ln in s.lines if ln.key is not None}
-    holding = [s for s in uf.sections if s.keys()]
+    holding = [s for s in uf.sections if any(ln.key is not None for ln in s.lines)]
     for (section, key), values in settings.items():
         if (section, key) in _LISTS:
             uf.set_each(section, key, values, _LISTS[(section, key)])

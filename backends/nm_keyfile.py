@@ -583,12 +583,10 @@ def profile_keys(
         keys[("bridge", "stp")] = "true" if br.stp else "false"
         delay = None
         if br.delay is not None:
-            delay = str(round(br.delay))
-            if float(delay) != br.delay:
-                warn(
-                    f"NetworkManager's forward-delay is whole seconds; {br.delay} written as "
-                    f"{delay}"
-                )
+            seconds, message = nm_forward_delay(br.delay)
+            delay = str(seconds)
+            if message is not None:
+                warn(message)
         keys[("bridge", "forward-delay")] = delay
     if iface.vlan is not None:
         vlan = iface.vlan
@@ -611,6 +609,26 @@ def profile_keys(
                     warn(f"route {route} not written: NetworkManager takes no routes with"
                          f" {group} method disabled (no address or DHCP)")  # fmt: skip
     return keys
+
+
+# NetworkManager's bridge.forward-delay: whole seconds, 2 to 30 (nm-setting-bridge.c);
+# it refuses a profile with any other value.
+NM_FORWARD_DELAY = (2, 30)
+
+
+def nm_forward_delay(delay: float) -> tuple[int, str | None]:
+    """The forward delay NetworkManager can take for DELAY seconds, and a warning naming
+    DELAY where that is not DELAY (libvirt's and virsh iface-bridge's usual 0 is one)."""
+    low, high = NM_FORWARD_DELAY
+    whole = round(delay)
+    seconds = min(max(whole, low), high)
+    if seconds == delay:
+        return seconds, None
+    if seconds == whole:
+        return seconds, (f"NetworkManager's forward-delay is whole seconds; {delay} written "
+                         f"as {seconds}")  # fmt: skip
+    return seconds, (f"NetworkManager cannot set a bridge forward delay of {delay:g} s (its range "
+                     f"is {low} to {high} s); written as {seconds}")  # fmt: skip
 
 
 def _bond_keys(name: str, bond: Bond) -> Keys:

@@ -131,11 +131,12 @@ class UnitFile:
 
     def get(self, section: str, key: str) -> str | None:
         """A single-valued setting: the last assignment wins, as in systemd."""
-        found = None
-        for s, k, v in self.settings():
-            if s == section and k == key:
-                found = v
-        return found
+        for s in reversed(self.sections):
+            if s.name == section:
+                for ln in reversed(s.lines):
+                    if ln.key == key:
+                        return ln.value
+        return None
 
     def get_list(self, section: str, key: str) -> list[str]:
         """A list setting: assignments accumulate words; an empty one resets the list."""

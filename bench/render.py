@@ -1,6 +1,8 @@
 """Render 4,094 VLANs on one parent with every backend; budget 0.5 s each.
 
-Prints one JSON object: seconds per backend and whether each is within budget.
+Prints one JSON object: CPU seconds per backend (``time.process_time``: the machine's two
+cores are shared, and other work stretches wall time), the wall seconds beside them, and
+whether each is within budget.
 Usage: python bench/render.py
 """
 
@@ -37,23 +39,27 @@ def vlans(count: int = 4094) -> list[Interface]:
     ]
 
 
-def measure(name: str, interfaces: list[Interface], repeat: int = 3) -> float:
+def measure(name: str, interfaces: list[Interface], repeat: int = 3) -> tuple[float, float]:
+    """The best CPU and the best wall seconds of REPEAT renders."""
     backend = backends.get(name)
-    best = float("inf")
+    best, best_wall = float("inf"), float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, wall = time.process_time(), time.perf_counter()
         backend.render(interfaces, MemoryFiles())
-        best = min(best, time.perf_counter() - start)
-    return best
+        best = min(best, time.process_time() - start)
+        best_wall = min(best_wall, time.perf_counter() - wall)
+    return best, best_wall
 
 
 def main() -> int:
     interfaces = vlans()
-    results = {name: round(measure(name, interfaces), 4) for name in backends.available()}
+    figures = {name: measure(name, interfaces) for name in backends.available()}
+    results = {name: round(cpu, 4) for name, (cpu, _wall) in figures.items()}
     report = {
         "benchmark": "render_4094_vlans",
         "budget_s": BUDGET_S,
         "seconds": results,
+        "wall_seconds": {name: round(wall, 4) for name, (_cpu, wall) in figures.items()},
         "within_budget": all(v <= BUDGET_S for v in results.values()),
     }
     print(json.dumps(report))

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["live_snapshot.py", "kernel_apply.py", "render.py", "tui.py"]
+BENCHMARKS = ["live_snapshot.py", "kernel_apply.py", "render.py", "scale.py", "tui.py"]
 
 
 def run(script: str) -> dict[str, object]:

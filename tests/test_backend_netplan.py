@@ -495,3 +495,22 @@ def test_real_netplan_and_networkd_build_the_xml_from_our_yaml(
     assert result.returncode == 0, result.stderr
     units = {p.name: p.read_bytes() for p in (tmp_path / "run/systemd/network").iterdir()}
     networkd_brings_up(uml, uml_netns, units, xml)
+
+
+@pytest.mark.parametrize("renderer", ["networkd", "NetworkManager"])
+def test_forward_delay_0_is_named_for_the_networkmanager_renderer(renderer: str) -> None:
+    """netplan hands NetworkManager the bridge's forward-delay as it is, and NetworkManager
+    takes only 2 to 30 s (issue 9); networkd takes 0."""
+    view = MemoryFiles({OWN: f"network:\n  version: 2\n  renderer: {renderer}\n".encode()})
+    br = Interface(IfType.BRIDGE, "br0", start_mode=StartMode.ONBOOT,
+                   bridge=Bridge(stp=False, delay=0.0))  # fmt: skip
+    rendering = netplan.render([br], view)
+    doc = netplan.load_yaml(rendering.files[OWN], str(OWN))
+    written = doc["network"]["bridges"]["br0"]["parameters"]["forward-delay"]
+    messages = [w.message for w in rendering.warnings if "forward delay" in w.message]
+    if renderer == "networkd":
+        assert (written, messages) == ("0", [])
+    else:
+        assert written == "2"
+        assert messages == ["NetworkManager cannot set a bridge forward delay of 0 s (its range "
+                            "is 2 to 30 s); written as 2"]  # fmt: skip

@@ -463,3 +463,25 @@ def test_nm_corpus_old_mac_format_and_ipv6_gateway() -> None:
 
 # ---------------------------------------------------------------------------------------
 # netplan's generator cases: its expected keyfiles against ours for the same intent.
+
+
+@pytest.mark.parametrize(("delay", "written", "named"), [
+    (0.0, "2", "a bridge forward delay of 0 s (its range is 2 to 30 s); written as 2"),
+    (45.0, "30", "a bridge forward delay of 45 s (its range is 2 to 30 s); written as 30"),
+    (2.5, "2", "whole seconds; 2.5 written as 2"),
+    (15.0, "15", None),
+])  # fmt: skip
+def test_a_forward_delay_networkmanager_cannot_take_is_named(
+    delay: float, written: str, named: str | None
+) -> None:
+    """NetworkManager takes 2 to 30 whole seconds and refuses a profile with anything else
+    (issue 9): libvirt's usual delay='0' is written as 2, with a warning naming 0."""
+    br = Interface(IfType.BRIDGE, "br0", start_mode=StartMode.ONBOOT,
+                   bridge=Bridge(stp=False, delay=delay))  # fmt: skip
+    rendering = nm_keyfile.render([br], MemoryFiles())
+    profile = KeyFile.parse(rendering.files[DIR / "br0.nmconnection"])
+    assert profile.get("bridge", "forward-delay") == written
+    messages = [w.message for w in rendering.warnings if w.interface == "br0"]
+    assert [m for m in messages if "forward" in m] == ([] if named is None else [
+        f"NetworkManager cannot set {named}" if "range" in named
+        else f"NetworkManager's forward-delay is {named}"])  # fmt: skip

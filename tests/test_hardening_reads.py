@@ -52,9 +52,11 @@ def a_link_to_dev_zero(interfaces: Path) -> str:
 
 
 def a_source_of_dev_zero(interfaces: Path) -> str:
-    dev_zero(interfaces)
-    interfaces.write_text("auto lo\niface lo inet loopback\nsource ../../dev/zero\n")
-    return "/dev/zero: not a regular file; refusing to read it"
+    """A device node inside /etc/network (a source outside it is refused before any read:
+    tests/test_source_confine.py)."""
+    os.mknod(interfaces.parent / "zero", 0o666 | stat.S_IFCHR, os.makedev(1, 5))
+    interfaces.write_text("auto lo\niface lo inet loopback\nsource zero\n")
+    return "/etc/network/zero: not a regular file; refusing to read it"
 
 
 def a_huge_file(interfaces: Path) -> str:
