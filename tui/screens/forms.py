@@ -234,6 +234,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
             mac=o.mac if o is not None else None,
             protocols=tuple(protocols),
             label=o.label if o is not None else None,
+            dns=o.dns if o is not None else None,
         )
 
     def build(self) -> Interface:
