@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import TextArea
 
@@ -25,9 +26,11 @@ from ifsmith.tui.widgets.routes import (
 class RouteList(TextArea):
     """The routes, one a line, with line numbers (the messages name lines)."""
 
+    ROWS = 4
+
     DEFAULT_CSS = """
     RouteList {
-        height: 4;
+        height: auto;
         width: 1fr;
     }
     """
@@ -41,6 +44,10 @@ class RouteList(TextArea):
             highlight_cursor_line=False,
             placeholder=hint("one a line: 10.20.0.0/16 via 192.0.2.254 metric 100"),
         )
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        # A fixed number of rows: the form's grid sizes its rows by their content.
+        return self.ROWS
 
 
 class RoutesDns:
