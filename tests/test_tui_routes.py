@@ -314,7 +314,7 @@ async def test_a_new_form_has_no_routes_and_typing_in_the_list_answers_quickly(
             await pilot.pause()
             start = time.thread_time()
             await pilot.press(key)
-            await wait_for(pilot, lambda: area.text == typed)
+            await wait_for(pilot, lambda shown=typed: area.text == shown)
             spent.append(time.thread_time() - start)
         print("UI thread ms per key:", [round(s * 1000, 1) for s in spent])
         assert max(spent) < 0.1, f"a key took {max(spent) * 1000:.0f} ms of the UI thread"
@@ -322,3 +322,18 @@ async def test_a_new_form_has_no_routes_and_typing_in_the_list_answers_quickly(
         assert error_of(app, "routes") == (
             "route line 1: IPv4 has no settings; choose an IPv4 method for 10.9.0.0/8"
         )
+
+
+async def test_in_the_routes_list_escape_still_cancels_and_tab_moves_on(tmp_path: Path) -> None:
+    with_files(tmp_path)
+    async with running(tmp_path) as (app, pilot):
+        form = await edit_bond0(app, pilot)
+        area = form.query_one("#routes", TextArea)
+        area.focus()
+        await pilot.press("tab")  # to the next field, not a tab character
+        await wait_for(pilot, lambda: app.focused is form.query_one("#dns-servers", Input))
+        assert "\t" not in area.text
+        area.focus()
+        await pilot.press("x", "escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
+        assert not app.pending
