@@ -36,6 +36,7 @@ from ifsmith.tui.source import LiveSource, NetnsSource
 from ifsmith.tui.standing import Standing, standing
 from ifsmith.tui.widgets.details import Details
 from ifsmith.tui.widgets.linktree import LinkTree, Row
+from ifsmith.tui.widgets.routes import route_facts
 from ifsmith.tui.widgets.rowlabels import (
     defined_label,
     kind_label,
@@ -837,7 +838,11 @@ def defined_details(iface: Interface | None, words: str) -> Text:
 
     text = Text()
     text.append(f"{'definition':<13}", style="bold")
-    text.append(f"{words}\n\n")
+    text.append(f"{words}\n")
+    for label, value in route_facts(iface, None):
+        text.append(f"{label:<13}", style="bold")
+        text.append(f"{value}\n")
+    text.append("\n")
     if iface is not None:
         text.append(to_xml(iface), style="cyan")
     return text
@@ -893,6 +898,9 @@ def details_text(
     for family, gateway in live.gateways(link.name).items():
         text.append(f"{'gateway':<13}", style="bold")
         text.append(f"{gateway} ({family})\n")
+    for label, value in route_facts(definition, live.static_routes(link.name)):
+        text.append(f"{label:<13}", style="bold")
+        text.append(f"{value}\n")
     text.append("\n")
     shown = with_live(definition, live) if definition is not None else None
     text.append(to_xml(shown or interface_from_live(live, link.name)), style="cyan")

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, SelectionList, Static, TextArea
 
 from ifsmith.core.checks import Problem, check
 from ifsmith.core.model import (
@@ -51,6 +51,8 @@ from ifsmith.tui.widgets.field import (
     parse_int,
     text_input,
 )
+from ifsmith.tui.widgets.routelist import RoutesDns
+from ifsmith.tui.widgets.routes import problem_field
 
 START_MODES = [("on boot", "onboot"), ("manual (none)", "none"), ("hotplug", "hotplug")]
 # A setting the loaded definition leaves out: offered so that OK keeps it left out.
@@ -83,7 +85,10 @@ NO_PRIMARY = ("(none)", "")
 NOTHING_PENDING = Pending()
 
 # What a form's filling must not report as the admin's edits.
-FILL_MESSAGES = (Input.Changed, Choice.Changed, Checkbox.Changed, SelectionList.SelectedChanged)
+FILL_MESSAGES = (
+    Input.Changed, Choice.Changed, Checkbox.Changed, SelectionList.SelectedChanged,
+    TextArea.Changed,
+)  # fmt: skip
 
 
 def offer(picker: Picker, names: list[str], chosen: Iterable[str]) -> None:
@@ -129,6 +134,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
         self.start = Choice("start", START_MODES, "onboot")
         self.mtu = text_input("mtu", "", "default")
         self.ip = [IpSettings(Family.IPV4), IpSettings(Family.IPV6)]
+        self.routes_dns = RoutesDns()  # top level: a form never edits a slave or port
         self.form_problem = Label("", id="form-problem")
         self.ok = Button("OK", id="ok", variant="primary", compact=True)
 
@@ -169,6 +175,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
                 yield from self.fields()
                 for settings in self.ip:
                     yield from settings.rows()
+                yield from self.routes_dns.rows()
             yield self.form_problem
             with Horizontal(id="buttons"):
                 yield self.ok
@@ -206,6 +213,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
             self.fill_fields()
             for settings in self.ip:
                 settings.fill(o.protocol(settings.family) if o is not None else None)
+            self.routes_dns.fill(o)
         self.query_one("#fields", VerticalScroll).scroll_home(animate=False)
         first = next((w for w in self.focus_chain if not w.disabled), None)
         self.set_focus(first)
@@ -226,7 +234,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
         protocols = [p for p in (s.protocol() for s in self.ip) if p is not None]
         start = self.choice(self.start)
         o = self.original
-        return Interface(
+        iface = Interface(
             type=self.KIND,
             name=name,
             start_mode=StartMode(start) if start else None,
@@ -234,7 +242,9 @@ class InterfaceForm(ModalScreen[Interface | None]):
             mac=o.mac if o is not None else None,
             protocols=tuple(protocols),
             label=o.label if o is not None else None,
+            dns=o.dns if o is not None else None,
         )
+        return self.routes_dns.apply(iface)
 
     def build(self) -> Interface:
         """The definition the widgets describe; FieldError for a value that does not parse."""
@@ -252,6 +262,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
     @on(Choice.Changed)
     @on(Checkbox.Changed)
     @on(SelectionList.SelectedChanged)
+    @on(TextArea.Changed)
     def changed(self) -> None:
         self.validate()
 
@@ -330,6 +341,9 @@ class InterfaceForm(ModalScreen[Interface | None]):
 
     def field_of(self, problem: Problem, iface: Interface) -> str:
         """Which row a problem belongs to: per family for addresses, else by its words."""
+        field = problem_field(problem.message)  # routes, DNS
+        if field is not None:
+            return field
         for proto in iface.protocols:
             alone = dataclasses.replace(iface, protocols=(proto,))
             bare = {
