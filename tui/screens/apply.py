@@ -25,7 +25,7 @@ from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
 from ifsmith.tui.pending import Pending
-from ifsmith.tui.screens.changes import LIVE_ONLY, render_pending
+from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, render_pending
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         self.host = host
         self.snapshot = snapshot
         self.options_shown: list[tuple[str, str]] = []
+        self.shown: dict[str, Text] = {}  # what refresh_state last put in each widget
         self.opening = 0  # counts the openings: a worker's answer to an earlier one is dropped
         self.load(pending, backend_names, detected, defined)
 
@@ -134,10 +135,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         return self
 
     def backend_options(self) -> list[tuple[str, str]]:
-        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
-        if self.backend not in dict(options):
-            options.insert(0, (self.backend, self.backend))
-        return options
+        return backend_choices(self.backend_names, self.backend)
 
     def compose(self) -> ComposeResult:
         options = self.options_shown = self.backend_options()
@@ -244,10 +242,16 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 or (choice if isinstance(choice, str) else ""))  # fmt: skip
 
     def refresh_state(self) -> None:
-        self.query_one("#apply-summary", Static).update(self.summary())
-        self.query_one("#apply-backend-note", Static).update(self.backend_note())
+        # Only what changed is updated: each update lays the dialog out again.
         problem = self.problem()
-        self.query_one("#apply-problem", Label).update(problem)
+        for selector, content in (
+            ("#apply-summary", self.summary()),
+            ("#apply-backend-note", self.backend_note()),
+            ("#apply-problem", Text(problem)),
+        ):
+            if self.shown.get(selector) != content:
+                self.shown[selector] = content
+                self.query_one(selector, Static).update(content)
         self.query_one("#apply", Button).disabled = not self.ready or bool(problem)
 
     @on(Select.Changed, "#apply-backend")

@@ -44,6 +44,15 @@ def render_pending(host: Host, backend_name: str, pending: Pending) -> Rendering
     return rendering
 
 
+def backend_choices(names: list[str], backend: str) -> list[tuple[str, str]]:
+    """A backend chooser's options: every available backend, "live only", and BACKEND
+    (first) should it be neither."""
+    options = [(n, n) for n in names] + [(LIVE_ONLY, LIVE_ONLY)]
+    if backend not in dict(options):
+        options.insert(0, (backend, backend))
+    return options
+
+
 def pending_xml(pending: Pending) -> str:
     """The pending definitions as one XML document ("" when there are none)."""
     from ifsmith.core.xmlio import to_document
@@ -116,10 +125,7 @@ class ChangesScreen(ModalScreen[None]):
         return self
 
     def backend_options(self) -> list[tuple[str, str]]:
-        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
-        if self.backend not in dict(options):
-            options.insert(0, (self.backend, self.backend))
-        return options
+        return backend_choices(self.backend_names, self.backend)
 
     @property
     def pending(self) -> Pending:
