@@ -108,19 +108,20 @@ class ChangesScreen(ModalScreen[None]):
         self.diffs: dict[str, RenderableType] = {}
         self.diffs_of: Pending | None = None
         self.xml_of: Pending | None = None
+        self.composed = False  # its widgets are mounted (load then updates them)
 
     def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
         """Ready the (kept) screen for another opening: the preview starts again from the
         detected stack's files."""
         self.backend_names = backend_names
         self.backend = backend
-        if self.is_mounted:
+        if self.composed:
             select = self.query_one("#backend", Select)
             options = self.backend_options()
-            if options != self.options_shown:
-                select.set_options(options)
-                self.options_shown = options
             with self.prevent(Select.Changed):
+                if options != self.options_shown:
+                    select.set_options(options)
+                    self.options_shown = options
                 select.value = backend
         return self
 
@@ -153,6 +154,9 @@ class ChangesScreen(ModalScreen[None]):
                 yield Static(id="diff")
                 yield Static(id="xml")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.composed = True
 
     def on_screen_resume(self) -> None:
         # At every opening (the screen is kept between them): the pending set as it is.
@@ -220,8 +224,9 @@ class ChangesScreen(ModalScreen[None]):
     @on(Select.Changed, "#backend")
     def backend_chosen(self, event: Select.Changed) -> None:
         # A preview only: what Apply writes is chosen in the Apply dialog.
-        if isinstance(event.value, str) and event.value != self.backend:
-            self.backend = event.value
+        value = event.select.value  # as it is now: a change posted earlier may be stale
+        if isinstance(value, str) and value != self.backend:
+            self.backend = value
             self.refresh_diff()
 
     def action_discard(self) -> None:
@@ -260,15 +265,21 @@ REVIEW = "review"  # the name the kept Review screen is installed under
 
 
 def review_screen(app: App[Any]) -> ChangesScreen:
-    """The app's one Review screen: made (and installed, so closing keeps it) on first
-    use, loaded with the app's backends and detected stack for each opening."""
+    """The app's one Review screen, loaded for an opening with the app's backends and
+    detected stack."""
     names: list[str] = getattr(app, "backend_names", [])
     backend: str = getattr(app, "backend", LIVE_ONLY)
+    return kept_review_screen(app).load(names, backend)
+
+
+def kept_review_screen(app: App[Any]) -> ChangesScreen:
+    """The app's one Review screen as it is (made and installed on first use: closing it
+    keeps it); ``review_screen`` loads it for an opening."""
     if app.is_screen_installed(REVIEW):
         screen = app.get_screen(REVIEW)
         assert isinstance(screen, ChangesScreen)
-        return screen.load(names, backend)
+        return screen
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
-    screen = ChangesScreen(host, names, backend)
+    screen = ChangesScreen(host, [], LIVE_ONLY)
     app.install_screen(screen, REVIEW)
     return screen
