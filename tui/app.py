@@ -437,9 +437,9 @@ class IfsmithApp(App[int]):
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
         from ifsmith.tui.screens.apply import kept_apply_dialog
-        from ifsmith.tui.screens.changes import kept_review_screen
 
-        for screen in (kept_review_screen(self), kept_apply_dialog(self)):  # Review, Apply
+        # The Apply dialog too (Review, with a footer of its own, is kept once opened).
+        for screen in (kept_apply_dialog(self),):
             if not screen.is_attached:
                 await AwaitMount(screen, self._register(self, screen))
                 if not (self.screen_stack and screen.is_running):
