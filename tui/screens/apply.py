@@ -25,7 +25,7 @@ from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
 from ifsmith.tui.pending import Pending
-from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, render_pending
+from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, kept, render_pending
 
 
 @dataclass(frozen=True)
@@ -315,17 +315,12 @@ def apply_dialog(app: App[Any], backend: str) -> ApplyConfirm:
 
 
 def kept_apply_dialog(app: App[Any]) -> ApplyConfirm:
-    """The app's one Apply dialog as it is (made and installed on first use: closing it
-    keeps it); ``apply_dialog`` loads it for an opening."""
-    if app.is_screen_installed(APPLY):
-        dialog = app.get_screen(APPLY)
-        assert isinstance(dialog, ApplyConfirm)
-        return dialog
+    """The app's one Apply dialog as it is; ``apply_dialog`` loads it for an opening."""
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
-    source = getattr(app, "source")  # noqa: B009
-    dialog = ApplyConfirm(host, source.snapshot, Pending(), [], None)
-    app.install_screen(dialog, APPLY)
-    return dialog
+    snapshot = getattr(app, "source").snapshot  # noqa: B009
+
+    return kept(app, APPLY, ApplyConfirm,
+                lambda: ApplyConfirm(host, snapshot, Pending(), [], None))  # fmt: skip
 
 
 STATE_WORDS = {

@@ -7,7 +7,8 @@ first.  Discarding a change here updates the app's pending set at once.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
@@ -16,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -273,13 +274,21 @@ def review_screen(app: App[Any]) -> ChangesScreen:
 
 
 def kept_review_screen(app: App[Any]) -> ChangesScreen:
-    """The app's one Review screen as it is (made and installed on first use: closing it
-    keeps it); ``review_screen`` loads it for an opening."""
-    if app.is_screen_installed(REVIEW):
-        screen = app.get_screen(REVIEW)
-        assert isinstance(screen, ChangesScreen)
-        return screen
+    """The app's one Review screen as it is; ``review_screen`` loads it for an opening."""
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
-    screen = ChangesScreen(host, [], LIVE_ONLY)
-    app.install_screen(screen, REVIEW)
+    return kept(app, REVIEW, ChangesScreen, lambda: ChangesScreen(host, [], LIVE_ONLY))
+
+
+_S = TypeVar("_S", bound=Screen[Any])
+
+
+def kept(app: App[Any], name: str, kind: type[_S], make: Callable[[], _S]) -> _S:
+    """The app's screen NAME, made by MAKE and installed on first use (so closing it keeps
+    it, composed, for the next opening)."""
+    if app.is_screen_installed(name):
+        screen = app.get_screen(name)
+        assert isinstance(screen, kind)
+        return screen
+    screen = make()
+    app.install_screen(screen, name)
     return screen
