@@ -78,3 +78,14 @@ def netns() -> Iterator[str]:
         pytest.skip(reason)
     with make_netns("ifsx-") as name:
         yield name
+
+
+def server_and_client(server: str, client: str) -> None:
+    """The admin's view of a server: s0 (192.0.2.1/24) in SERVER joined by a veth pair to
+    c0 (192.0.2.2/24) in CLIENT, the admin's machine; both up."""
+    ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
+       "netns", client)  # fmt: skip
+    ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
+    ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
+    ip("link", "set", "s0", "up", netns=server)
+    ip("link", "set", "c0", "up", netns=client)

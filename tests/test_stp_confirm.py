@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,14 +23,14 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.txn import Txn, all_txns
-from tests.netns import can_make_netns, ip, make_netns
+from tests.netns import can_make_netns, ip, make_netns, server_and_client
+from tests.test_txn_netns import wait_until
 
 pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
 
 DELAY = 4.0  # forward delay, seconds (the kernel's minimum with STP is 2)
 WINDOW = 6.0  # confirm window, seconds
 IFCFG_S0 = "DEVICE=s0\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.1\nPREFIX=24\n"
-PATIENCE = 60.0  # limit of polls that normally pass at once (a loaded 2-core machine)
 
 
 @dataclass
@@ -55,23 +55,10 @@ class Lab:
         return dict(json.loads(out)[0])
 
 
-def wait_until(condition: Callable[[], bool], limit: float = PATIENCE) -> None:
-    deadline = time.monotonic() + limit
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     with make_netns("ifsu-apply-stp-s") as server, make_netns("ifsu-apply-stp-c") as client:
-        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
-           "netns", client)  # fmt: skip
-        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
-        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
-        ip("link", "set", "s0", "up", netns=server)
-        ip("link", "set", "c0", "up", netns=client)
+        server_and_client(server, client)
         scripts = tmp_path / "etc/sysconfig/network-scripts"
         scripts.mkdir(parents=True)
         (scripts / "ifcfg-s0").write_text(IFCFG_S0)

@@ -21,7 +21,7 @@ from ifsmith.tui.app import IfsmithApp, make_app
 from ifsmith.tui.screens.apply import ApplyConfirm, ApplyProgress
 from ifsmith.tui.screens.forms import EthernetForm
 from ifsmith.tui.widgets.field import Choice
-from tests.netns import can_make_netns, ip, make_netns
+from tests.netns import can_make_netns, make_netns, server_and_client
 from tests.test_tui_tree import wait_for
 
 pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
@@ -30,12 +30,7 @@ pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_mak
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Host]:
     with make_netns("ifsu-s") as server, make_netns("ifsu-c") as client:
-        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
-           "netns", client)  # fmt: skip
-        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
-        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
-        ip("link", "set", "s0", "up", netns=server)
-        ip("link", "set", "c0", "up", netns=client)
+        server_and_client(server, client)
         (tmp_path / "etc").mkdir()
         yield Host(root=tmp_path, netns=server)
 

@@ -229,11 +229,13 @@ async def test_changes_screen_shows_xml_and_the_files_diff_of_the_chosen_backend
         await open_form(app, pilot, "c", ChangesScreen)
         screen = app.screen
         # The XML and the diff are rendered in threads once the screen shows.
-        await wait_for(pilot, lambda: "<interface" in plain(screen.query_one("#xml", Static)))
+        await wait_for(
+            pilot, lambda: "<interface" in plain(screen.query_one("#xml", Static)), limit=20
+        )
         xml = plain(screen.query_one("#xml", Static))
         assert "<interface type='bridge' name='brbond0'>" in xml
         assert "<ip address='192.0.2.10' prefix='24'/>" in xml
-        await wait_for(pilot, lambda: "+++" in plain(screen.query_one("#diff", Static)))
+        await wait_for(pilot, lambda: "+++" in plain(screen.query_one("#diff", Static)), limit=20)
         diff = plain(screen.query_one("#diff", Static))
         assert "+++ b/etc/network/interfaces" in diff
         assert "iface brbond0 inet static" in diff

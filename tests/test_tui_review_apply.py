@@ -31,7 +31,7 @@ from ifsmith.tui.screens.ask import Ask
 from ifsmith.tui.screens.changes import ChangesScreen
 from ifsmith.tui.screens.dialogs import BridgeThis
 from ifsmith.tui.screens.forms import BridgeForm
-from tests.netns import can_make_netns, ip, make_netns
+from tests.netns import can_make_netns, ip, make_netns, server_and_client
 from tests.test_tui_apply import edit_s0, progress
 from tests.test_tui_forms import goto, plain
 from tests.test_tui_tree import wait_for
@@ -50,12 +50,7 @@ iface s0 inet static
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Host]:
     with make_netns("ifsu-apply-s") as server, make_netns("ifsu-apply-c") as client:
-        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
-           "netns", client)  # fmt: skip
-        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
-        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
-        ip("link", "set", "s0", "up", netns=server)
-        ip("link", "set", "c0", "up", netns=client)
+        server_and_client(server, client)
         (tmp_path / "etc/network").mkdir(parents=True)
         (tmp_path / "etc/network/interfaces").write_text(INTERFACES)
         yield Host(root=tmp_path, netns=server)
@@ -67,6 +62,14 @@ def text(app: IfsmithApp, selector: str) -> str:
 
 async def detected(app: IfsmithApp, pilot: Pilot[int]) -> None:
     await wait_for(pilot, lambda: app.backend == "ifupdown" and "netifrc" in app.backend_names)
+
+
+async def review_a_new_address(app: IfsmithApp, pilot: Pilot[int]) -> None:
+    """Give s0 a second address (pending) and open Review on it."""
+    await detected(app, pilot)
+    await edit_s0(app, pilot, "static", "192.0.2.1/24 198.51.100.1/24")
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
 
 
 async def open_apply(app: IfsmithApp, pilot: Pilot[int]) -> ApplyConfirm:
@@ -90,10 +93,7 @@ async def test_review_backend_is_a_preview_and_apply_writes_the_detected_stack(
 ) -> None:
     app = make_app(host=lab, read_only=None)
     async with app.run_test(size=(100, 36)) as pilot:
-        await detected(app, pilot)
-        await edit_s0(app, pilot, "static", "192.0.2.1/24 198.51.100.1/24")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
+        await review_a_new_address(app, pilot)
         app.screen.query_one("#backend", Select).value = "netifrc"  # just to look
         await wait_for(pilot, lambda: "etc/conf.d/net" in text(app, "#diff"), limit=20)
         await pilot.press("escape")
@@ -127,10 +127,7 @@ async def test_review_backend_is_a_preview_and_apply_writes_the_detected_stack(
 async def test_discard_all_asks_first(lab: Host) -> None:
     app = make_app(host=lab, read_only=None)
     async with app.run_test(size=(80, 24)) as pilot:
-        await detected(app, pilot)
-        await edit_s0(app, pilot, "static", "192.0.2.1/24 198.51.100.1/24")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, ChangesScreen))
+        await review_a_new_address(app, pilot)
         await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, Ask))
         assert "Drop the pending change?" in text(app, "#ask-question")

@@ -31,7 +31,10 @@ from tests.test_tui_forms import fake_app, goto, started
 from tests.test_tui_tree import wait_for
 
 BOUND = 0.150  # seconds of the UI thread's CPU per key (budget: 100 ms wall, idle machine)
-RATIO = 2.0  # ... or this many times an edit form's opening, measured beside it
+# ... or this many times an edit form's opening (a kept screen too), measured beside it.
+# Review costs about one form (before: 1.7-2.2 forms, its files rendered on the UI
+# thread); the Apply dialog 1.5-2.2 (its layout: a chooser, two fields, the summary).
+RATIO = {"c": 1.6, "switch": 1.6, "a": 2.5}
 PENDING = 10
 
 
@@ -111,6 +114,7 @@ async def test_review_backend_switch_and_apply_answer_at_once(
             figures[f"switch to {backend}"] = time.thread_time() - start
         print(f"UI thread ms: edit form {form * 1000:.1f},",
               {k: round(v * 1000, 1) for k, v in figures.items()})  # fmt: skip
-        bound = max(BOUND, RATIO * form)
-        slow = {k: round(v * 1000) for k, v in figures.items() if v > bound}
-        assert not slow, f"UI thread ms over {bound * 1000:.0f} (form: {form * 1000:.0f}): {slow}"
+        bounds = {k: max(BOUND, RATIO[k.split()[0]] * form) for k in figures}
+        slow = {k: f"{v * 1000:.0f} > {bounds[k] * 1000:.0f}" for k, v in figures.items()
+                if v > bounds[k]}  # fmt: skip
+        assert not slow, f"UI thread ms (edit form: {form * 1000:.0f}): {slow}"

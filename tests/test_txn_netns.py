@@ -29,7 +29,7 @@ from ifsmith.core.live import snapshot
 from ifsmith.core.txn import FAULTS, all_txns, comparable, find
 from ifsmith.tui.cli import main
 from tests.lab_xml import CUT, KEEP
-from tests.netns import can_make_netns, ip, make_netns
+from tests.netns import can_make_netns, ip, make_netns, server_and_client
 
 pytestmark = pytest.mark.skipif(can_make_netns() is not None, reason=str(can_make_netns()))
 
@@ -72,12 +72,7 @@ class Lab:
 @pytest.fixture
 def lab(tmp_path: Path) -> Iterator[Lab]:
     with make_netns("ifst-s") as server, make_netns("ifst-c") as client:
-        ip("link", "add", "s0", "netns", server, "type", "veth", "peer", "name", "c0",
-           "netns", client)  # fmt: skip
-        ip("addr", "add", "192.0.2.1/24", "dev", "s0", netns=server)
-        ip("addr", "add", "192.0.2.2/24", "dev", "c0", netns=client)
-        ip("link", "set", "s0", "up", netns=server)
-        ip("link", "set", "c0", "up", netns=client)
+        server_and_client(server, client)
         scripts = tmp_path / "etc/sysconfig/network-scripts"
         scripts.mkdir(parents=True)
         (scripts / "ifcfg-s0").write_text(IFCFG_S0)

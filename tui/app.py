@@ -469,10 +469,10 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
-        from ifsmith.tui.screens.apply import apply_dialog
-        from ifsmith.tui.screens.changes import review_screen
+        from ifsmith.tui.screens.apply import kept_apply_dialog
 
-        for screen in (review_screen(self), apply_dialog(self, self.backend)):  # Review, Apply
+        # The Apply dialog too (Review, with a footer of its own, is kept once opened).
+        for screen in (kept_apply_dialog(self),):
             if not screen.is_attached:
                 await AwaitMount(screen, self._register(self, screen))
                 if not (self.screen_stack and screen.is_running):

@@ -25,7 +25,7 @@ from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
 from ifsmith.tui.pending import Pending
-from ifsmith.tui.screens.changes import LIVE_ONLY, render_pending
+from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, kept, render_pending
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,8 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         self.host = host
         self.snapshot = snapshot
         self.options_shown: list[tuple[str, str]] = []
+        self.shown: dict[str, Text] = {}  # what refresh_state last put in each widget
+        self.composed = False  # its widgets are mounted (load then updates them)
         self.opening = 0  # counts the openings: a worker's answer to an earlier one is dropped
         self.load(pending, backend_names, detected, defined)
 
@@ -120,13 +122,13 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         # Per backend: the rendering's problem ("" when none) and its warnings.
         self.renderings: dict[str, tuple[str, list[str]]] = {LIVE_ONLY: ("", [])}
         self.opening += 1
-        if self.is_mounted:
+        if self.composed:
             select = self.query_one("#apply-backend", Select)
             options = self.backend_options()
-            if options != self.options_shown:
-                select.set_options(options)
-                self.options_shown = options
             with self.prevent(Select.Changed, Input.Changed):
+                if options != self.options_shown:
+                    select.set_options(options)
+                    self.options_shown = options
                 select.value = self.backend
                 self.query_one("#extra", Input).value = ""
                 self.query_one("#timeout", Input).value = "30"
@@ -134,10 +136,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         return self
 
     def backend_options(self) -> list[tuple[str, str]]:
-        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
-        if self.backend not in dict(options):
-            options.insert(0, (self.backend, self.backend))
-        return options
+        return backend_choices(self.backend_names, self.backend)
 
     def compose(self) -> ComposeResult:
         options = self.options_shown = self.backend_options()
@@ -160,6 +159,9 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply", id="apply", variant="warning", compact=True, disabled=True)
                 yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.composed = True
 
     def on_screen_resume(self) -> None:
         # Each opening (the dialog is kept between them; ``load`` reset it): plan and
@@ -244,17 +246,24 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 or (choice if isinstance(choice, str) else ""))  # fmt: skip
 
     def refresh_state(self) -> None:
-        self.query_one("#apply-summary", Static).update(self.summary())
-        self.query_one("#apply-backend-note", Static).update(self.backend_note())
+        # Only what changed is updated: each update lays the dialog out again.
         problem = self.problem()
-        self.query_one("#apply-problem", Label).update(problem)
+        for selector, content in (
+            ("#apply-summary", self.summary()),
+            ("#apply-backend-note", self.backend_note()),
+            ("#apply-problem", Text(problem)),
+        ):
+            if self.shown.get(selector) != content:
+                self.shown[selector] = content
+                self.query_one(selector, Static).update(content)
         self.query_one("#apply", Button).disabled = not self.ready or bool(problem)
 
     @on(Select.Changed, "#apply-backend")
     def backend_chosen(self, event: Select.Changed) -> None:
-        if isinstance(event.value, str) and event.value != self.backend:
-            self.backend = event.value
-            self.render_backend(self.opening, event.value)
+        value = event.select.value  # as it is now: a change posted earlier may be stale
+        if isinstance(value, str) and value != self.backend:
+            self.backend = value
+            self.render_backend(self.opening, value)
             self.refresh_state()
 
     def choice(self) -> ApplyChoice | str:
@@ -296,21 +305,22 @@ APPLY = "apply-confirm"  # the name the kept Apply dialog is installed under
 
 
 def apply_dialog(app: App[Any], backend: str) -> ApplyConfirm:
-    """The app's one Apply dialog, loaded with its pending set, backends and detected
-    stack (BACKEND; LIVE_ONLY when none was found): made and installed on first use."""
+    """The app's one Apply dialog, loaded for an opening with its pending set, backends
+    and detected stack (BACKEND; LIVE_ONLY when none was found)."""
     pending: Pending = getattr(app, "pending", Pending())
     names: list[str] = getattr(app, "backend_names", [])
     defined: list[Interface] = getattr(app, "defined", [])
     detected = None if backend == LIVE_ONLY else backend
-    if app.is_screen_installed(APPLY):
-        dialog = app.get_screen(APPLY)
-        assert isinstance(dialog, ApplyConfirm)
-        return dialog.load(pending, names, detected, defined)
+    return kept_apply_dialog(app).load(pending, names, detected, defined)
+
+
+def kept_apply_dialog(app: App[Any]) -> ApplyConfirm:
+    """The app's one Apply dialog as it is; ``apply_dialog`` loads it for an opening."""
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
-    source = getattr(app, "source")  # noqa: B009
-    dialog = ApplyConfirm(host, source.snapshot, pending, names, detected, defined)
-    app.install_screen(dialog, APPLY)
-    return dialog
+    snapshot = getattr(app, "source").snapshot  # noqa: B009
+
+    return kept(app, APPLY, ApplyConfirm,
+                lambda: ApplyConfirm(host, snapshot, Pending(), [], None))  # fmt: skip
 
 
 STATE_WORDS = {

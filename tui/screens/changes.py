@@ -7,7 +7,8 @@ first.  Discarding a change here updates the app's pending set at once.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
@@ -16,7 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
@@ -42,6 +43,15 @@ def render_pending(host: Host, backend_name: str, pending: Pending) -> Rendering
             removed=rendering.removed | gone.removed,
         )
     return rendering
+
+
+def backend_choices(names: list[str], backend: str) -> list[tuple[str, str]]:
+    """A backend chooser's options: every available backend, "live only", and BACKEND
+    (first) should it be neither."""
+    options = [(n, n) for n in names] + [(LIVE_ONLY, LIVE_ONLY)]
+    if backend not in dict(options):
+        options.insert(0, (backend, backend))
+    return options
 
 
 def pending_xml(pending: Pending) -> str:
@@ -99,27 +109,25 @@ class ChangesScreen(ModalScreen[None]):
         self.diffs: dict[str, RenderableType] = {}
         self.diffs_of: Pending | None = None
         self.xml_of: Pending | None = None
+        self.composed = False  # its widgets are mounted (load then updates them)
 
     def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
         """Ready the (kept) screen for another opening: the preview starts again from the
         detected stack's files."""
         self.backend_names = backend_names
         self.backend = backend
-        if self.is_mounted:
+        if self.composed:
             select = self.query_one("#backend", Select)
             options = self.backend_options()
-            if options != self.options_shown:
-                select.set_options(options)
-                self.options_shown = options
             with self.prevent(Select.Changed):
+                if options != self.options_shown:
+                    select.set_options(options)
+                    self.options_shown = options
                 select.value = backend
         return self
 
     def backend_options(self) -> list[tuple[str, str]]:
-        options = [(n, n) for n in self.backend_names] + [(LIVE_ONLY, LIVE_ONLY)]
-        if self.backend not in dict(options):
-            options.insert(0, (self.backend, self.backend))
-        return options
+        return backend_choices(self.backend_names, self.backend)
 
     @property
     def pending(self) -> Pending:
@@ -147,6 +155,9 @@ class ChangesScreen(ModalScreen[None]):
                 yield Static(id="diff")
                 yield Static(id="xml")
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.composed = True
 
     def on_screen_resume(self) -> None:
         # At every opening (the screen is kept between them): the pending set as it is.
@@ -214,8 +225,9 @@ class ChangesScreen(ModalScreen[None]):
     @on(Select.Changed, "#backend")
     def backend_chosen(self, event: Select.Changed) -> None:
         # A preview only: what Apply writes is chosen in the Apply dialog.
-        if isinstance(event.value, str) and event.value != self.backend:
-            self.backend = event.value
+        value = event.select.value  # as it is now: a change posted earlier may be stale
+        if isinstance(value, str) and value != self.backend:
+            self.backend = value
             self.refresh_diff()
 
     def action_discard(self) -> None:
@@ -254,15 +266,29 @@ REVIEW = "review"  # the name the kept Review screen is installed under
 
 
 def review_screen(app: App[Any]) -> ChangesScreen:
-    """The app's one Review screen: made (and installed, so closing keeps it) on first
-    use, loaded with the app's backends and detected stack for each opening."""
+    """The app's one Review screen, loaded for an opening with the app's backends and
+    detected stack."""
     names: list[str] = getattr(app, "backend_names", [])
     backend: str = getattr(app, "backend", LIVE_ONLY)
-    if app.is_screen_installed(REVIEW):
-        screen = app.get_screen(REVIEW)
-        assert isinstance(screen, ChangesScreen)
-        return screen.load(names, backend)
+    return kept_review_screen(app).load(names, backend)
+
+
+def kept_review_screen(app: App[Any]) -> ChangesScreen:
+    """The app's one Review screen as it is; ``review_screen`` loads it for an opening."""
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
-    screen = ChangesScreen(host, names, backend)
-    app.install_screen(screen, REVIEW)
+    return kept(app, REVIEW, ChangesScreen, lambda: ChangesScreen(host, [], LIVE_ONLY))
+
+
+_S = TypeVar("_S", bound=Screen[Any])
+
+
+def kept(app: App[Any], name: str, kind: type[_S], make: Callable[[], _S]) -> _S:
+    """The app's screen NAME, made by MAKE and installed on first use (so closing it keeps
+    it, composed, for the next opening)."""
+    if app.is_screen_installed(name):
+        screen = app.get_screen(name)
+        assert isinstance(screen, kind)
+        return screen
+    screen = make()
+    app.install_screen(screen, name)
     return screen
