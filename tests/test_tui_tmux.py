@@ -61,12 +61,15 @@ def test_bridge_the_session_nic_in_the_real_command_and_keep_it(lab: Host) -> No
         pane.wait("s0  ")
         pane.keys("i")  # bridge this interface (the only one: the cursor is on s0)
         pane.wait("bridge name")
-        pane.keys("Enter")  # the default name, brs0
+        pane.keys("Enter")  # the default name, brs0; STP on, as virsh iface-bridge
         pane.wait("brs0+")
         pane.keys("a")
         pane.wait("Apply the pending changes?")
         pane.keys("192.0.2.2", "Enter")  # the admin's machine, judged after the change
-        pane.wait("Rolls back in")
+        # STP's listening and learning (2 x 15 s forward delay) come before the probes
+        # can pass; the confirm window starts after them.
+        pane.wait("Waiting for STP: ports forward in")
+        pane.wait("Rolls back in", limit=60)
         assert "probe 192.0.2.2 (given): reachable" in pane.text()
         pane.keys("k")
         pane.wait("The change is kept.")
