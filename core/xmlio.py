@@ -330,7 +330,7 @@ def _parse_start(ctx: _Ctx, el: etree._Element) -> StartMode | None:
 
 def _parse_mtu(ctx: _Ctx, el: etree._Element) -> int | None:
     _known(ctx, el, ("size",))
-    why = "IPv4's minimum to the largest Ethernet MTU"
+    why = "IPv4's minimum to the loopback's 64 KiB"
     return _uint(ctx, el, "size", MTU_MIN, MTU_MAX, required=True, why=why)
 
 

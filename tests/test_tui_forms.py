@@ -125,7 +125,7 @@ async def test_a_bad_mtu_shows_beside_its_field_and_disables_ok(tmp_path: Path) 
         app.screen.query_one("#mtu", Input).focus()
         await pilot.press("1", "2")
         await wait_for(pilot, lambda: ok_disabled(app))
-        assert error_of(app, "mtu") == "MTU 12 is outside 68-65535"
+        assert error_of(app, "mtu") == "MTU 12 is outside 68-65536"
         await pilot.press("0", "0")  # 1200 is fine
         await wait_for(pilot, lambda: not ok_disabled(app))
         assert error_of(app, "mtu") == ""

@@ -146,15 +146,15 @@ HUGE = "9" * 5000
 NUMBERS = {
     "5,000-digit MTU": (
         f"<interface type='ethernet' name='eth0'>\n  <mtu size='{HUGE}'/>\n</interface>\n",
-        ":2: <mtu>: size='999999999999999999999999999999999999999…' is outside 68-65535",
+        ":2: <mtu>: size='999999999999999999999999999999999999999…' is outside 68-65536",
     ),
     "MTU below IPv4's minimum": (
         "<interface type='ethernet' name='eth0'>\n  <mtu size='67'/>\n</interface>\n",
-        ":2: <mtu>: size='67' is outside 68-65535",
+        ":2: <mtu>: size='67' is outside 68-65536",
     ),
-    "MTU above 65535": (
-        "<interface type='ethernet' name='eth0'>\n  <mtu size='65536'/>\n</interface>\n",
-        ":2: <mtu>: size='65536' is outside 68-65535",
+    "MTU above 65536": (
+        "<interface type='ethernet' name='eth0'>\n  <mtu size='65537'/>\n</interface>\n",
+        ":2: <mtu>: size='65537' is outside 68-65536",
     ),
     "miimon over 64 bits": (
         bond(miimon="freq='99999999999999999999'"),
@@ -257,10 +257,10 @@ def test_numbers_out_of_range_are_refused_first(tmp_path: Path, case: str, comma
         "<interface type='vlan' name='eth0.4094'>\n  <vlan tag='4094'>\n"
         "    <interface name='eth0'/>\n  </vlan>\n</interface>\n",
         "<interface type='ethernet' name='eth0'>\n  <mtu size='68'/>\n</interface>\n",
-        "<interface type='ethernet' name='eth0'>\n  <mtu size='65535'/>\n</interface>\n",
+        "<interface type='ethernet' name='eth0'>\n  <mtu size='65536'/>\n</interface>\n",
         bridge("delay='42949672.95'"),
     ],
-    ids=["miimon INT_MAX", "tag 1", "tag 4094", "mtu 68", "mtu 65535", "delay max"],
+    ids=["miimon INT_MAX", "tag 1", "tag 4094", "mtu 68", "mtu 65536", "delay max"],
 )
 def test_the_limits_themselves_are_accepted(tmp_path: Path, doc: str) -> None:
     xml = tmp_path / "in.xml"
@@ -275,7 +275,7 @@ def test_validate_judges_every_file_and_says_valid_for_each(tmp_path: Path) -> N
     good = "<interface type='ethernet' name='{}'>\n  <mtu size='1500'/>\n</interface>\n"
     a, b, c = (tmp_path / n for n in ("a.xml", "b.xml", "c.xml"))
     a.write_text(good.format("eth0"))
-    b.write_text(NUMBERS["MTU above 65535"][0])
+    b.write_text(NUMBERS["MTU above 65536"][0])
     c.write_text(good.format("eth2"))
     result = ifsmith("validate", str(a), str(b), str(c))
     assert result.returncode == 1
