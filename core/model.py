@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 # them before anything else (core.xmlio), core.checks again for values built elsewhere.
 U32_MAX = 2**32 - 1
 INT_MAX = 2**31 - 1
-MTU_MIN, MTU_MAX = 68, 65536  # IPv4's minimum; the loopback's 64 KiB (the largest MTU the kernel shows)
+# IPv4's minimum; the loopback's 64 KiB, the largest MTU the kernel shows.
+MTU_MIN, MTU_MAX = 68, 65536
 VLAN_TAG_MIN, VLAN_TAG_MAX = 1, 4094  # 0 and 4095 are reserved (802.1Q)
 # miimon, updelay, downdelay, arp_interval (ms): bonding's bond_intmax_tbl, 0..INT_MAX.
 BOND_MS_MAX = INT_MAX
