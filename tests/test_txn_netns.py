@@ -302,7 +302,9 @@ def test_watchdog_killed_at_each_step_recover_restores_exactly(lab: Lab, fault: 
 
 
 def test_a_second_apply_is_refused_while_one_is_pending(lab: Lab) -> None:
-    proc = waiting_apply(lab, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # A window no load outlasts: the first change must still wait while the second asks.
+    proc = waiting_apply(lab, confirm_timeout="120", stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         wait_until(lambda: last_state(lab) == "applied")
         files = lab.files()
@@ -312,8 +314,10 @@ def test_a_second_apply_is_refused_while_one_is_pending(lab: Lab) -> None:
         assert second.returncode == 1
         assert "another transaction is in progress" in second.stderr
         assert lab.files() == files
+        assert last_state(lab) == "applied"  # the first one still waits
     finally:
-        proc.wait(timeout=20)
+        lab.ifsmith("rollback")
+        proc.wait(timeout=30)
 
 
 def test_apply_as_non_root_is_refused_and_changes_nothing(lab: Lab, tmp_path: Path) -> None:
