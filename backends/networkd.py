@@ -67,6 +67,12 @@ SEARCH_PATH = (
 PREFIX = "10-ifsmith-"
 LABEL = re.compile(r"^#\s*ifsmith-label:\s*(\".*\")\s*$")
 _KINDS = {"bond": IfType.BOND, "bridge": IfType.BRIDGE, "vlan": IfType.VLAN}
+# [Match] keys that test the host, not the link (systemd.network(5)): such a file is a
+# default for some hosts (containers, VMs), not this host's definition of the name.
+_HOST_CONDITIONS = (
+    "Host", "Virtualization", "KernelCommandLine", "KernelVersion", "Credential",
+    "Architecture", "Firmware",
+)  # fmt: skip
 # What makes a [Match] Name= word a pattern: fnmatch's globs and escapes, a leading "!".
 _GLOB = re.compile(r"[*?\[\]\\]|^!")
 _TIME_UNITS = {
@@ -137,11 +143,20 @@ class Unit:
 
     @property
     def match_name(self) -> str | None:
-        """The one literal ``[Match] Name=`` of a .network (None for globs or several)."""
+        """The one literal ``[Match] Name=`` of a .network (None for globs or several, and
+        for a file networkd applies only under a condition of the host, such as systemd's
+        own 80-container-host0.network: it is not what this host defines for the name)."""
+        if self.conditions:
+            return None
         names = self.view.get_list("Match", "Name")
         if len(names) == 1 and not _GLOB.search(names[0]):
             return names[0]
         return None
+
+    @property
+    def conditions(self) -> list[str]:
+        """The ``[Match]`` keys about the host rather than the link (Virtualization=, …)."""
+        return [k for k in _HOST_CONDITIONS if self.view.get("Match", k) is not None]
 
     @property
     def netdev_name(self) -> str | None:
@@ -242,7 +257,12 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
     networks = config.network_for()
     records: dict[str, _Read] = {}
     for u in config.networks:
-        if u.match_name is None:
+        if u.conditions:
+            problems.append(
+                f"{u.path}: [Match] holds only under {', '.join(c + '=' for c in u.conditions)};"
+                " not read as an interface definition"
+            )
+        elif u.match_name is None:
             problems.append(
                 f"{u.path}: [Match] is not one literal Name=; not an interface definition"
             )

@@ -708,3 +708,20 @@ def test_real_networkd_builds_the_xml_from_our_files(uml: UML, uml_netns: str) -
 
     rendering = networkd.render(parse(E2E_XML.encode()), MemoryFiles())
     networkd_brings_up(uml, uml_netns, {p.name: b for p, b in rendering.files.items()}, E2E_XML)
+
+
+def test_a_file_that_holds_only_under_a_host_condition_is_no_definition() -> None:
+    """systemd ships 80-container-host0.network ([Match] Virtualization=container,
+    Name=host0): on a host that is no container it defines nothing, so `check` must not
+    report host0 as defined and not running."""
+    from ifsmith.backends import networkd
+    from ifsmith.core.files import MemoryFiles
+
+    files = MemoryFiles({
+        "/usr/lib/systemd/network/80-container-host0.network":
+            b"[Match]\nVirtualization=container\nName=host0\n\n[Network]\nDHCP=yes\n",
+        "/etc/systemd/network/10-eth0.network": b"[Match]\nName=eth0\n\n[Network]\nDHCP=yes\n",
+    })  # fmt: skip
+    report = networkd.read_report(files)
+    assert [i.name for i in report.interfaces] == ["eth0"]
+    assert any("holds only under Virtualization=" in p for p in report.problems)
