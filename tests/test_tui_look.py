@@ -61,7 +61,9 @@ async def test_bridge_this_dialog_ticks_stp_in_glyphs(tmp_path: Path) -> None:
     async with running(tmp_path, size=(80, 24)) as (app, pilot):
         await goto(app, pilot, "eth2")
         await pilot.press("i")
-        await wait_for(pilot, lambda: isinstance(app.screen, BridgeThis) and bool(app.screen.children))
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, BridgeThis) and bool(app.screen.children)
+        )
         stp = app.screen.query_one("#bridge-stp", Checkbox)
         assert str(stp.render()).startswith("[ ]")
         stp.value = True
@@ -129,6 +131,7 @@ async def test_at_80_columns_rows_keep_full_states_an_address_and_align(tmp_path
         assert "lowerlayerdown" in lines["eth2"]  # the full state
         assert "198.51.100" in lines["eth2"]  # and (the start of) its address
         assert "192.0.2.10" in lines["bond0"]
+
         # eth2 (top level), bond0 (▼), eth0 (├ under bond0), bond0.100 (nested under
         # br100): each type starts in the same column.
         def column(name: str, word: str) -> int:
@@ -147,7 +150,8 @@ def test_details_say_up_once_and_name_the_admin_state_otherwise() -> None:
     live = with_states(fake_live())
     facts = {
         name: next(
-            line for line in details_text(live.link(name), live).plain.splitlines()  # type: ignore[arg-type]
+            line
+            for line in details_text(live.link(name), live).plain.splitlines()  # type: ignore[arg-type]
             if line.startswith("state")
         )
         for name in ("bond0", "eth2")
