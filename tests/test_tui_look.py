@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.segment import Segment
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Static, Tree
 
 from ifsmith.core.host import Host
@@ -18,9 +21,29 @@ from ifsmith.tui.screens.dialogs import BridgeThis
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.source import FakeSource
 from ifsmith.tui.widgets.field import Choice, Picker
-from tests.test_tui_forms import goto, open_form, running, started
+from tests.test_tui_forms import goto, running, started
+from tests.test_tui_forms import open_form as open_any_form
 from tests.test_tui_tree import wait_for
 from tests.tui_fakes import fake_live
+
+
+async def open_form(
+    app: IfsmithApp, pilot: Pilot[int], key: str, form: type[Screen[Any]], at: str | None = None
+) -> Screen[Any]:
+    """The form, once the forms made in the background are ready and it has its fields."""
+    await settled(app, pilot)
+    screen = await open_any_form(app, pilot, key, form, at)
+    await wait_for(pilot, lambda: bool(screen.query("#fields")) and screen.is_current)
+    return screen
+
+
+async def settled(app: IfsmithApp, pilot: Pilot[int]) -> None:
+    """The forms composed in the background (IfsmithApp.prepare) are done."""
+    await wait_for(
+        pilot,
+        lambda: not any(w.group == "prepare" and not w.is_finished for w in app.workers),
+        limit=20,
+    )
 
 
 def line_text(segments: list[Segment]) -> str:
@@ -141,8 +164,8 @@ async def test_at_80_columns_rows_keep_full_states_an_address_and_align(tmp_path
                  [("eth2", "ethernet"), ("bond0", "bond"), ("eth0", "ethernet"),
                   ("br100", "bridge"), ("bond0.100", "vlan 100")]}  # fmt: skip
         assert len(set(kinds.values())) == 1, (kinds, lines)
-        states = {name: column(name, state) for name, state in
-                  [("eth2", " lowerlayerdown"), ("bond0", " up"), ("bond0.100", " up")]}  # fmt: skip
+        states = {name: column(name, f" {state}") for name, state in
+                  [("eth2", "lowerlayerdown"), ("bond0", "up"), ("bond0.100", "up")]}  # fmt: skip
         assert len(set(states.values())) == 1, (states, lines)
 
 

@@ -64,7 +64,7 @@ def many_links(n: int) -> LiveHost:
                 True,
                 LinkState.UP,
                 True,
-            )  # fmt: skip
+            )
             for i in range(n)
         )
     )

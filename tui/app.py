@@ -479,7 +479,9 @@ class IfsmithApp(SessionApp):
                 await AwaitMount(form, self._register(self, form))
                 if not (self.screen_stack and form.is_attached and form.is_running):
                     return  # the app is closing
-                if not form.is_current:  # else opened meanwhile, and filled then
+                # Not when opened meanwhile (filled then), nor while its fields are still
+                # being composed (a loaded system: load() fills it when it opens).
+                if not form.is_current and form.query("#fields"):
                     form.fill()
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
