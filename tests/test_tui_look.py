@@ -33,7 +33,7 @@ async def open_form(
     """The form, once the forms made in the background are ready and it has its fields."""
     await settled(app, pilot)
     screen = await open_any_form(app, pilot, key, form, at)
-    await wait_for(pilot, lambda: bool(screen.query("#fields")) and screen.is_current)
+    await wait_for(pilot, lambda: getattr(screen, "filled", False) and screen.is_current)
     return screen
 
 
