@@ -52,6 +52,21 @@ async def test_a_matching_master_keeps_its_slaves_and_no_match_says_so(tmp_path:
         assert app.search == ""
 
 
+async def test_slash_in_a_dialog_is_a_character_not_a_search(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from ifsmith.tui.screens.dialogs import PathDialog
+
+    async with running(tmp_path, size=(80, 24)) as (app, pilot):
+        await pilot.press("o")  # import: a path to type
+        await wait_for(pilot, lambda: isinstance(app.screen, PathDialog)
+                       and bool(app.screen.query("#path")))  # fmt: skip
+        path = app.screen.query_one("#path", Input)
+        await pilot.press("slash", "t", "m", "p", "slash")
+        await wait_for(pilot, lambda: path.value == "/tmp/")
+        assert app.search == ""
+
+
 def many_links(n: int) -> LiveHost:
     return LiveHost(
         links=tuple(

@@ -125,6 +125,8 @@ class IfsmithApp(SessionApp):
             show=show,
             tooltip=what,
             group=GROUPS.get(key),
+            # / takes the keys typed after it at once (check_action: on the tree only).
+            priority=key == "slash",
         )
         for key, action, label, show, what in KEYS
     ] + [Binding("escape", "clear_search", "Clear the filter", show=False)]
@@ -181,13 +183,15 @@ class IfsmithApp(SessionApp):
             yield LinkTree(self.update_details, id="tree")
             with VerticalScroll(id="details"):
                 yield Details(id="details-text")
-        yield SearchLine()
+        yield SearchLine(self.close_search)
         yield Static(self._status_text(), id="status")
         yield self.footer
 
     def _status_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"netns {self.host.netns}" if self.host.netns else "this namespace")
+        if self.search:  # before the root: a long path must not hide it at 80 columns
+            text.append(f"  filter '{self.search}' (/ change, esc clear)", style="bold")
         if not self.host.is_real_root:
             text.append(f"  root {self.host.root}")
         if self.pending:
@@ -196,8 +200,6 @@ class IfsmithApp(SessionApp):
                 f"  {n} pending change{'s' if n != 1 else ''} (c review, a apply)",
                 style="bold yellow",
             )
-        if self.search:
-            text.append(f"  filter '{self.search}' (/ change, esc clear)", style="bold")
         if self.read_only:
             text.append(f"  read-only: {self.read_only}; apply is disabled", style="bold red")
         return text
@@ -421,11 +423,16 @@ class IfsmithApp(SessionApp):
         if self.is_mounted:
             self.show(self.live)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search":  # a priority key: in a form's field, / is a character
+            return self.screen is self.screen_stack[0] and isinstance(self.focused, LinkTree)
+        return True
+
     def show_tree(self) -> None:
         self.show(self.live)
 
     def focus_tree(self) -> None:
-        self.query_one("#tree", LinkTree).focus()
+        self.screen.set_focus(self.query_one("#tree", LinkTree))
 
     def pending_count(self) -> int:
         return len(self.pending)
