@@ -195,6 +195,8 @@ class InterfaceForm(ModalScreen[Interface | None]):
         """Show the loaded interface in every widget, then validate (once its fields are
         composed: until then ``on_screen_resume`` does it when the form shows)."""
         if not self.query("#fields"):
+            if self.is_current:
+                self.call_after_refresh(self.fill)  # shown already: as soon as it is made
             return
         self.filled = True
         o = self.original
