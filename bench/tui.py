@@ -73,7 +73,7 @@ FORMS = [
     ("e", b"Edit ", "edit form", 2),
     ("b", b"New bond", "bond form, 2,000 NICs offered", 2),
     ("B", b"New bridge", "bridge form, 2,000 ports offered", 1),
-    ("v", b"New vlan", "vlan form, 2,000 parents", 1),
+    ("v", b"New VLAN", "vlan form, 2,000 parents", 1),
 ]
 # What the main screen shows again once a form is closed: the first row.
 FIRST_ROW = b"v0a"

@@ -52,8 +52,14 @@ async def open_form(
     if at is not None:
         await goto(app, pilot, at)
     await pilot.press(key)
-    # The screen is pushed before its widgets are mounted: wait for them too.
-    await wait_for(pilot, lambda: isinstance(app.screen, form) and bool(app.screen.children))
+    # The screen is pushed before its widgets are mounted: wait for them too, and for a
+    # form to show what it loaded (on a loaded machine its fields come a frame later).
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, form)
+        and bool(app.screen.children)
+        and getattr(app.screen, "filled", True),
+    )
     return app.screen
 
 

@@ -5,10 +5,17 @@ as values, the tree's columns at every depth, the details' state; titles (Pilot)
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.segment import Segment
+from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Input, Static, Tree
 
 from ifsmith.core.host import Host
@@ -18,9 +25,46 @@ from ifsmith.tui.screens.dialogs import BridgeThis
 from ifsmith.tui.screens.forms import BondForm, BridgeForm, EthernetForm, VlanForm
 from ifsmith.tui.source import FakeSource
 from ifsmith.tui.widgets.field import Choice, Picker
-from tests.test_tui_forms import goto, open_form, running, started
+from tests.test_tui_apply import lab as lab  # the server/client namespace pair fixture
+from tests.test_tui_forms import goto, running, started
+from tests.test_tui_forms import open_form as open_any_form
+from tests.test_tui_terminals import CONSOLE_GLYPHS
+from tests.test_tui_tmux import REASON
+from tests.test_tui_tmux import Pane as TmuxPane
 from tests.test_tui_tree import wait_for
 from tests.tui_fakes import fake_live
+
+
+async def open_form(
+    app: IfsmithApp, pilot: Pilot[int], key: str, form: type[Screen[Any]], at: str | None = None
+) -> Screen[Any]:
+    """The form, once the forms made in the background are ready and it has its fields."""
+    await settled(app, pilot)
+    screen = await open_any_form(app, pilot, key, form, at)
+    await wait_for(pilot, lambda: getattr(screen, "filled", False) and screen.is_current)
+    return screen
+
+
+async def settled(app: IfsmithApp, pilot: Pilot[int]) -> None:
+    """The forms composed in the background (IfsmithApp.prepare) are done."""
+    await wait_for(
+        pilot,
+        lambda: not any(w.group == "prepare" and not w.is_finished for w in app.workers),
+        limit=20,
+    )
+
+
+class Pane(TmuxPane):
+    def gone(self, needle: str, limit: float = 10) -> None:
+        deadline = time.monotonic() + limit
+        while needle in self.text():
+            assert time.monotonic() < deadline, f"{needle!r} stayed:\n{self.text()}"
+            time.sleep(0.05)
+
+    def alive(self) -> bool:
+        """The tmux session (and so the command in it) still runs."""
+        result = subprocess.run(["tmux", "has-session", "-t", self.name], capture_output=True)
+        return result.returncode == 0
 
 
 def line_text(segments: list[Segment]) -> str:
@@ -131,6 +175,7 @@ async def test_at_80_columns_rows_keep_full_states_an_address_and_align(tmp_path
         assert "lowerlayerdown" in lines["eth2"]  # the full state
         assert "198.51.100" in lines["eth2"]  # and (the start of) its address
         assert "192.0.2.10" in lines["bond0"]
+
         # eth2 (top level), bond0 (▼), eth0 (├ under bond0), bond0.100 (nested under
         # br100): each type starts in the same column.
         def column(name: str, word: str) -> int:
@@ -140,8 +185,8 @@ async def test_at_80_columns_rows_keep_full_states_an_address_and_align(tmp_path
                  [("eth2", "ethernet"), ("bond0", "bond"), ("eth0", "ethernet"),
                   ("br100", "bridge"), ("bond0.100", "vlan 100")]}  # fmt: skip
         assert len(set(kinds.values())) == 1, (kinds, lines)
-        states = {name: column(name, state) for name, state in
-                  [("eth2", " lowerlayerdown"), ("bond0", " up"), ("bond0.100", " up")]}  # fmt: skip
+        states = {name: column(name, f" {state}") for name, state in
+                  [("eth2", "lowerlayerdown"), ("bond0", "up"), ("bond0.100", "up")]}  # fmt: skip
         assert len(set(states.values())) == 1, (states, lines)
 
 
@@ -149,7 +194,8 @@ def test_details_say_up_once_and_name_the_admin_state_otherwise() -> None:
     live = with_states(fake_live())
     facts = {
         name: next(
-            line for line in details_text(live.link(name), live).plain.splitlines()  # type: ignore[arg-type]
+            line
+            for line in details_text(live.link(name), live).plain.splitlines()  # type: ignore[arg-type]
             if line.startswith("state")
         )
         for name in ("bond0", "eth2")
@@ -181,3 +227,45 @@ async def test_edit_titles_name_the_kind_and_the_interface(tmp_path: Path) -> No
         await wait_for(pilot, lambda: not isinstance(app.screen, BondForm))
         screen = await open_form(app, pilot, "e", EthernetForm, at="eth2")
         assert str(screen.query_one("#form-title", Static).render()) == "Edit ethernet eth2"
+
+
+@pytest.mark.skipif(REASON is not None, reason=str(REASON))
+def test_console_no_color_80x24_draws_only_console_glyphs_everywhere(lab: Host) -> None:
+    """The real command on TERM=linux with NO_COLOR at 80x24: the tree (an address beside
+    the state), the palette, the search line, the message log and the quit question."""
+    argv = [sys.executable, "-m", "ifsmith.tui.cli", "--netns", lab.netns or "",
+            "--root", str(lab.root)]  # fmt: skip
+    env = {"TERM": "linux", "NO_COLOR": "1", "COLORTERM": "",
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # fmt: skip
+    pane = Pane(f"ifsu-look-{os.getpid()}-{time.monotonic_ns() % 100000}", argv, env, (80, 24))
+
+    def glyphs_ok(screen: str) -> None:
+        odd = set(screen) - CONSOLE_GLYPHS - {"\n"}
+        assert not odd, (sorted(odd), screen)
+
+    try:
+        screen = pane.wait("192.0.2.1/24")  # s0's address in the tree at 80 columns
+        glyphs_ok(screen)
+        pane.keys("C-p")
+        glyphs_ok(pane.wait("Search for commands..."))
+        pane.keys("Escape")
+        pane.gone("Search for commands")  # a key right after a lone ESC would join it
+        pane.keys("/")
+        pane.wait("(part of a name")
+        pane.keys("s", "0")
+        glyphs_ok(pane.wait("filter 's0'"))
+        pane.keys("Enter", "d")  # delete s0 (pending)
+        pane.wait("s0-")
+        pane.keys("m")
+        glyphs_ok(pane.wait("Messages of this session"))
+        pane.keys("Escape")
+        pane.gone("Messages of this session")
+        pane.keys("q")
+        glyphs_ok(pane.wait("Quit and drop 1 pending change?"))
+        pane.keys("y")
+        deadline = time.monotonic() + 10
+        while pane.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not pane.alive(), "q, y did not quit"
+    finally:
+        pane.close()

@@ -126,6 +126,8 @@ class IfsmithApp(SessionApp):
             show=show,
             tooltip=what,
             group=GROUPS.get(key),
+            # / takes the keys typed after it at once (check_action: on the tree only).
+            priority=key == "slash",
         )
         for key, action, label, show, what in KEYS
     ] + [Binding("escape", "clear_search", "Clear the filter", show=False)]
@@ -154,6 +156,8 @@ class IfsmithApp(SessionApp):
         self.forms: dict[IfType, InterfaceForm] = {}
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
         self.footer = Footer(compact=True)
+        self._status: Text | None = None  # the status line's text as shown
+        self._all_rows: tuple[tuple[object, ...], list[Row]] | None = None
         self._prepared = False
         self._view: tuple[tuple[LiveHost, Pending, list[Interface]], Layout] | None = None
         # What the host's files define (read once at start-up through the detected
@@ -180,13 +184,15 @@ class IfsmithApp(SessionApp):
             yield LinkTree(self.update_details, id="tree")
             with VerticalScroll(id="details"):
                 yield Details(id="details-text")
-        yield SearchLine()
+        yield SearchLine(self.close_search)
         yield Static(self._status_text(), id="status")
         yield self.footer
 
     def _status_text(self) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"netns {self.host.netns}" if self.host.netns else "this namespace")
+        if self.search:  # before the root: a long path must not hide it at 80 columns
+            text.append(f"  filter '{self.search}' (/ change, esc clear)", style="bold")
         if not self.host.is_real_root:
             text.append(f"  root {self.host.root}")
         if self.pending:
@@ -195,8 +201,6 @@ class IfsmithApp(SessionApp):
                 f"  {n} pending change{'s' if n != 1 else ''} (c review, a apply)",
                 style="bold yellow",
             )
-        if self.search:
-            text.append(f"  filter '{self.search}' (/ change, esc clear)", style="bold")
         if self.read_only:
             text.append(f"  read-only: {self.read_only}; apply is disabled", style="bold red")
         return text
@@ -282,9 +286,12 @@ class IfsmithApp(SessionApp):
         self.live = live
         if marks is not None:
             self.standing = marks
-        self.query_one("#tree", LinkTree).show(self.rows(live))
+        self.query_one("#tree", LinkTree).show(self.rows(live), filtered=bool(self.search))
         self.update_details()
-        self.query_one("#status", Static).update(self._status_text())
+        text = self._status_text()
+        if text != self._status:  # Static.update lays out the whole screen again
+            self._status = text
+            self.query_one("#status", Static).update(text)
         if live.links and not self._prepared:
             self._prepared = True
             self.call_after_refresh(self.prepare)
@@ -294,6 +301,12 @@ class IfsmithApp(SessionApp):
         slave, port and VLAN under what holds it, pending new ones among the live; only
         what the search keeps (a match, what holds one, and what a match holds)."""
         view = self.view(live)
+        wanted = self.search.lower()
+        # The unfiltered rows of this view, kept: Esc on a filter shows them again.
+        key = (view, self.standing, self.show_loopback)
+        if not wanted and self._all_rows is not None:
+            if all(a is b for a, b in zip(self._all_rows[0], key, strict=True)):
+                return self._all_rows[1]
         children = view.children()
         links = live.by_name()
         marks = {c.name: "-" for c in self.pending.changes if c.is_deletion}
@@ -301,7 +314,6 @@ class IfsmithApp(SessionApp):
             marks[name] = "*" if name in links or name in self.standing.marks else "+"
         stand = self.standing
         hidden = () if self.show_loopback else view.loopback
-        wanted = self.search.lower()
 
         # Which rows show, at which depth: (name, prefix width, its children shown).
         shown: list[tuple[str, int, tuple[str, ...]]] = []
@@ -334,11 +346,12 @@ class IfsmithApp(SessionApp):
         columns = measure([(prefix, *columns_of(name)) for name, prefix, _k in shown])
         by_name = {name: (prefix, kids) for name, prefix, kids in shown}
         labels: dict[str, tuple[LiveLink, str, Text]] = {}
+        widths = f"{columns.name},{columns.kind},{columns.state},"
 
         def label(link: LiveLink, mark: str, prefix: int) -> Text:
             # The same link (often the same object) keeps its label: making 2,000 was
             # most of the cost of a re-read or of showing loopback.
-            marked = f"{mark}{stand.mark(link.name) or ''}{columns}{prefix}"
+            marked = f"{mark}{stand.mark(link.name) or ''}{widths}{prefix}"
             known = self._labels.get(link.name)
             if known is not None and known[1] == marked and (known[0] is link or known[0] == link):
                 text = known[2]
@@ -360,7 +373,12 @@ class IfsmithApp(SessionApp):
             return Row(name, text, kids)
 
         rows = [row(name) for name in view.top() if name in by_name]
-        self._labels = labels
+        if wanted:
+            # Filtered: the hidden rows' labels are kept for when the filter goes.
+            self._labels.update(labels)
+        else:
+            self._labels = labels
+            self._all_rows = (key, rows)
         if not rows and wanted:
             return [Row(None, Text(f"no interface matches '{self.search}'", style="dim"))]
         return rows or [Row(None, Text("no interfaces", style="dim"))]
@@ -406,11 +424,16 @@ class IfsmithApp(SessionApp):
         if self.is_mounted:
             self.show(self.live)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "search":  # a priority key: in a form's field, / is a character
+            return self.screen is self.screen_stack[0] and isinstance(self.focused, LinkTree)
+        return True
+
     def show_tree(self) -> None:
         self.show(self.live)
 
     def focus_tree(self) -> None:
-        self.query_one("#tree", LinkTree).focus()
+        self.screen.set_focus(self.query_one("#tree", LinkTree))
 
     def pending_count(self) -> int:
         return len(self.pending)
@@ -464,7 +487,9 @@ class IfsmithApp(SessionApp):
                 await AwaitMount(form, self._register(self, form))
                 if not (self.screen_stack and form.is_attached and form.is_running):
                     return  # the app is closing
-                if not form.is_current:  # else opened meanwhile, and filled then
+                # Not when opened meanwhile (filled then), nor while its fields are still
+                # being composed (a loaded system: load() fills it when it opens).
+                if not form.is_current and form.query("#fields"):
                     form.fill()
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)

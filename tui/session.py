@@ -51,25 +51,25 @@ class SessionApp(App[int]):
         line = self.query_one(SearchLine)
         line.display = line.can_focus = True
         line.value = self.search
-        line.focus()
+        # At once, not Widget.focus's next turn: the next key typed is the line's.
+        self.screen.set_focus(line)
 
     @on(Input.Changed, "#search")
     def search_typed(self, event: Input.Changed) -> None:
-        self.search = event.value.strip()
+        if self.query_one(SearchLine).display:  # else Enter or Esc decided already
+            self.search = event.value.strip()
 
-    @on(Input.Submitted, "#search")
-    def search_kept(self) -> None:
-        self._close_search()
+    def close_search(self, keep: bool) -> None:
+        """Enter (keep the filter) or Esc (clear it): the line goes, the tree has the keys.
 
-    @on(SearchLine.Cleared)
-    def action_clear_search(self) -> None:
-        self.search = ""
-        self._close_search()
-
-    def _close_search(self) -> None:
+        Called from the key itself, so a key typed right after goes to the tree."""
         line = self.query_one(SearchLine)
+        self.search = line.value.strip() if keep else ""
         line.display = line.can_focus = False
         self.focus_tree()
+
+    def action_clear_search(self) -> None:
+        self.close_search(keep=False)
 
     def notify(
         self,

@@ -153,6 +153,7 @@ class InterfaceForm(ModalScreen[Interface | None]):
         when it can be one."""
         self.live = live
         self.original = original
+        self.filled = False  # this load is not shown in the widgets yet
         # The host once the other changes apply: what is free, what a VLAN can sit on.
         self.view = layout(live, pending, files)
         self.known = set(known)
@@ -198,7 +199,13 @@ class InterfaceForm(ModalScreen[Interface | None]):
         return field_row("name", self.name_input)
 
     def fill(self) -> None:
-        """Show the loaded interface in every widget, then validate."""
+        """Show the loaded interface in every widget, then validate (once its fields are
+        composed: until then ``on_screen_resume`` does it when the form shows)."""
+        if not self.query("#fields"):
+            if self.is_current:
+                self.call_after_refresh(self.fill)  # shown already: as soon as it is made
+            return
+        self.filled = True
         o = self.original
         with self.prevent(*FILL_MESSAGES):
             self.heading.update(self.title_text)
@@ -256,6 +263,12 @@ class InterfaceForm(ModalScreen[Interface | None]):
         # Opened: filled now.  Made in the background (IfsmithApp.prepare): filled there,
         # unless the app closes first.
         if self.is_current:
+            self.fill()
+
+    def on_screen_resume(self) -> None:
+        # Opened while it was being made in the background (a loaded machine): neither
+        # load() nor on_mount could fill it then.
+        if not self.filled:
             self.fill()
 
     @on(Input.Changed)

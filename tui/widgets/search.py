@@ -3,29 +3,32 @@ keeps the filter, Esc clears it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.binding import Binding
-from textual.message import Message
 from textual.widgets import Input
 
 
 class SearchLine(Input):
-    """A one-line input under the tree; hidden while no search is being typed."""
+    """A one-line input under the tree; hidden while no search is being typed.
+    ``closed(keep)`` is called by Enter (True) and Esc (False)."""
 
+    # Priority: handled as the key arrives, so a key typed right after Enter already
+    # goes to the tree (Textual queues each key for the widget focused at its arrival).
+    # Spelt out: Textual shows enter as ⏎, which the console's font lacks.
     BINDINGS = [
-        Binding("enter", "submit", "Keep the filter"),
-        Binding("escape", "clear", "Clear it"),
+        Binding("enter", "close(True)", "Keep the filter", key_display="enter", priority=True),
+        Binding("escape", "close(False)", "Clear it", key_display="esc", priority=True),
     ]
 
-    class Cleared(Message):
-        """Esc: the filter is gone."""
-
-    def __init__(self) -> None:
+    def __init__(self, closed: Callable[[bool], None]) -> None:
         super().__init__(
             placeholder="(part of a name; Enter keeps, Esc clears)", id="search", compact=True
         )
+        self.closed = closed
         # Shown by /; until then hidden, and not focusable (Textual's first focus would
         # pick it even hidden).
         self.display = self.can_focus = False
 
-    def action_clear(self) -> None:
-        self.post_message(self.Cleared())
+    def action_close(self, keep: bool) -> None:
+        self.closed(keep)
