@@ -79,12 +79,14 @@ async def open_apply(app: IfsmithApp, pilot: Pilot[int]) -> ApplyConfirm:
     return app.screen
 
 
-async def apply_probing_client(app: IfsmithApp, pilot: Pilot[int], window: str = "30") -> None:
+async def apply_probing_client(
+    app: IfsmithApp, pilot: Pilot[int], window: str = "30", key: str = "enter"
+) -> None:
     dialog = await open_apply(app, pilot)
     dialog.query_one("#timeout", Input).value = window
     dialog.query_one("#extra", Input).value = "192.0.2.2"
     dialog.query_one("#extra", Input).focus()
-    await pilot.press("enter")
+    await pilot.press(key)
     await wait_for(pilot, lambda: isinstance(app.screen, ApplyProgress), limit=30)
 
 
@@ -115,7 +117,7 @@ async def test_review_backend_is_a_preview_and_apply_writes_the_detected_stack(
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is app.screen_stack[0])
 
-        await apply_probing_client(app, pilot)
+        await apply_probing_client(app, pilot, key="ctrl+s")  # ctrl+s is the dialog's OK
         await wait_for(pilot, lambda: "Rolls back in" in progress(app), limit=40)
         await pilot.press("k")
         await wait_for(pilot, lambda: "committed" in progress(app), limit=30)
@@ -136,7 +138,7 @@ async def test_discard_all_asks_first(lab: Host) -> None:
         assert len(app.pending) == 1
         await pilot.press("X")
         await wait_for(pilot, lambda: isinstance(app.screen, Ask))
-        await pilot.press("enter")  # the focused button: Drop
+        await pilot.press("ctrl+s")  # OK, as in every dialog: Drop
         await wait_for(pilot, lambda: not app.pending and isinstance(app.screen, ChangesScreen))
 
 

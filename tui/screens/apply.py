@@ -83,7 +83,10 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     dialog then says it is not the detected one.  (Review's backend is only a preview.)"""
 
     CSS_PATH = "apply.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply", "Apply", show=False),
+    ]
     AUTO_FOCUS = "#extra"
 
     def __init__(
@@ -288,7 +291,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
 
     @on(Button.Pressed, "#apply")
     @on(Input.Submitted)
-    def apply(self) -> None:
+    def action_apply(self) -> None:
         if not self.ready:
             self.notify("still planning: a moment", severity="warning")
             return

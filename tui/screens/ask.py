@@ -24,6 +24,7 @@ class Ask(ModalScreen[bool]):
     """
     BINDINGS = [
         Binding("y", "yes", "Yes", show=False),
+        Binding("ctrl+s", "yes", "Yes", show=False),
         Binding("n", "no", "No", show=False),
         Binding("escape", "no", "Cancel"),
     ]
