@@ -439,6 +439,9 @@ class LiveLink:
     is_loopback: bool = False
     # A bridge port's STP settings (IFLA_BRPORT_*), as the kernel reports them.
     port_options: PortOptions = field(default_factory=PortOptions)
+    # The path cost the bridge would give it by itself (from its speed): a cost that
+    # differs was set by someone.
+    port_default_cost: int | None = field(default=None, compare=False)
 
     @property
     def type(self) -> IfType:

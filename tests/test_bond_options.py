@@ -5,6 +5,7 @@ bond's mode."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,88 @@ def test_the_schema_names_every_option_of_the_table() -> None:
     rng = (Path(__file__).parent.parent / "core/schema/interface.rng").read_text()
     for spec in BOND_SPECS:
         assert f'<attribute name="ifs:{spec.attr}">' in rng, spec.attr
+
+
+# ---------------------------------------------------------------------------------------
+# Netlink and the plan (the kernel here has no bonding: user-mode Linux tests the real one).
+
+
+def test_netlink_encoding_and_decoding_agree_for_every_option() -> None:
+    from ifsmith.backends.kernel import bond_data
+    from ifsmith.core.live import _attrs, _decode_bond
+    from ifsmith.core.plan import BondSpec
+
+    wanted = BondOptions(
+        min_links=2, ad_select="count", ad_actor_sys_prio=100, ad_user_port_key=1023,
+        ad_actor_system="02:00:00:00:00:01", all_slaves_active=True, fail_over_mac="follow",
+        primary_reselect="failure", num_grat_arp=7, num_unsol_na=7, arp_all_targets="all",
+        lp_interval=9, packets_per_slave=65535, resend_igmp=255, tlb_dynamic_lb=False,
+        peer_notif_delay=300,
+    )  # fmt: skip
+    spec = BondSpec(mode=BondMode.LACP, extra=wanted)
+    data = bond_data(None, spec, with_mode=False)  # type: ignore[arg-type]
+    live, _active, _primary = _decode_bond(data, _attrs(data, 0, len(data)))
+    assert live.options == wanted
+    # On creation the kernel's defaults are left out: a new bond has them already.
+    plain = BondSpec(mode=BondMode.LACP, extra=BondOptions(min_links=0, ad_select="count"))
+    created = bond_data(None, plain, with_mode=True)  # type: ignore[arg-type]
+    decoded, _a, _p = _decode_bond(created, _attrs(created, 0, len(created)))
+    assert decoded.options == BondOptions(ad_select="count")
+
+
+def _live_bond(mode: BondMode, options: BondOptions) -> object:
+    from ifsmith.core.model import LiveBond, LiveHost, LiveLink
+
+    links = (
+        LiveLink(1, "eth0", "", master="bond0", admin_up=True),
+        LiveLink(2, "eth1", "", master="bond0", admin_up=True),
+        LiveLink(3, "bond0", "bond", admin_up=True,
+                 bond=LiveBond(mode=mode, miimon=100, options=options)),
+    )  # fmt: skip
+    return LiveHost(links)
+
+
+KERNEL_LACP = BondOptions(
+    min_links=0, ad_select="stable", ad_actor_sys_prio=65535, ad_user_port_key=0,
+    ad_actor_system="00:00:00:00:00:00", all_slaves_active=False, fail_over_mac="none",
+    primary_reselect="always", num_grat_arp=1, num_unsol_na=1, arp_all_targets="any",
+    lp_interval=1, packets_per_slave=1, resend_igmp=1, tlb_dynamic_lb=True, peer_notif_delay=0,
+)  # fmt: skip
+
+
+def test_plan_sets_only_the_options_that_differ_and_keeps_the_rest() -> None:
+    from ifsmith.core.plan import make_plan
+
+    live = _live_bond(BondMode.LACP, KERNEL_LACP)
+    doc = bond_doc("802.3ad", " ifsmith:min-links='1' ifsmith:ad-select='stable'")
+    plan = make_plan(parse(doc), live)  # type: ignore[arg-type]
+    assert plan.describe() == ["set bond bond0 min_links 1"]
+
+
+def test_fail_over_mac_changes_by_recreating_the_bond() -> None:
+    from ifsmith.core.plan import make_plan
+
+    live = _live_bond(BondMode.ACTIVE_BACKUP, KERNEL_LACP)
+    doc = bond_doc("active-backup", " ifsmith:fail-over-mac='active'")
+    steps = make_plan(parse(doc), live).describe()  # type: ignore[arg-type]
+    assert steps[0] == "delete bond0"
+    create = next(s for s in steps if s.startswith("create bond bond0"))
+    assert create.endswith("fail_over_mac active"), create
+    assert steps.index(create) < steps.index("set eth0 master bond0")
+
+
+def test_a_rollback_restores_options_the_mode_allows() -> None:
+    from ifsmith.core.plan import restore_plan
+
+    saved = _live_bond(BondMode.LACP, KERNEL_LACP)
+    now = _live_bond(BondMode.LACP, dataclasses.replace(KERNEL_LACP, min_links=3))
+    steps = restore_plan(saved, now, ["bond0", "eth0", "eth1"]).describe()  # type: ignore[arg-type]
+    assert steps == ["set bond bond0 min_links 0"]
+    # Recreated from the snapshot: the options the kernel refuses in the mode
+    # (packets_per_slave, tlb_dynamic_lb outside their modes) and a zero actor are left out.
+    gone = _live_bond(BondMode.LACP, KERNEL_LACP)
+    empty = type(gone)(tuple(lnk for lnk in gone.links if lnk.name != "bond0"))  # type: ignore[attr-defined]
+    steps = restore_plan(saved, empty, ["bond0", "eth0", "eth1"]).describe()  # type: ignore[arg-type]
+    create = next(s for s in steps if s.startswith("create bond bond0"))
+    assert "packets_per_slave" not in create and "tlb_dynamic_lb" not in create
+    assert "ad_actor_system" not in create and "ad_actor_sys_prio 65535" in create
