@@ -116,8 +116,18 @@ def decode_bond(msg: bytes, d: dict[int, tuple[int, int]]) -> BondOptions:
     return BondOptions(**_decoded(BOND_SPECS, BOND_WIRE, msg, d))
 
 
+IFLA_BR_TOPOLOGY_CHANGE = 14
+
+
 def decode_bridge(msg: bytes, d: dict[int, tuple[int, int]]) -> BridgeOptions:
-    return BridgeOptions(**_decoded(BRIDGE_SPECS, BRIDGE_WIRE, msg, d))
+    """A bridge's options.  While STP reports a topology change, the kernel's ageing time
+    is the short one it uses meanwhile (twice the forward delay), not the bridge's
+    setting: it is left unknown then."""
+    values = _decoded(BRIDGE_SPECS, BRIDGE_WIRE, msg, d)
+    change = d.get(IFLA_BR_TOPOLOGY_CHANGE)
+    if change is not None and change[1] > change[0] and msg[change[0]]:
+        values.pop("ageing_time", None)
+    return BridgeOptions(**values)
 
 
 def decode_port(msg: bytes, d: dict[int, tuple[int, int]]) -> PortOptions:
