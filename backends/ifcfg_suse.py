@@ -56,7 +56,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family, format_seconds
 
 NAME = "ifcfg-suse"
-CARRIES = frozenset({"routes", "dns"})  # see backends.render and suse_routes
+CARRIES = frozenset({"routes", "dns", "bond-options"})  # see backends.render and suse_routes
 DIR = PurePosixPath("/etc/sysconfig/network")
 ROUTES = DIR / "routes"
 LABEL = "# ifsmith-label: "

@@ -10,10 +10,11 @@ render warning naming it and its value: nothing goes silently.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from typing import Any
 
 from ifsmith.core.model import Interface
-from ifsmith.core.options import AnyOptions, BondOptions
+from ifsmith.core.options import BOND_SPECS, AnyOptions, BondOptions
 
 KINDS = ("bond-options", "bridge-options")
 
@@ -47,3 +48,60 @@ def lost_options(
                     f"{what} {spec.attr}={spec.text(value)} not written: {name} does not "
                     "carry it"
                 )
+
+
+# ---------------------------------------------------------------------------------------
+# The bonding driver's own option syntax (sysfs names, ``name=value``): ifcfg-rh's
+# BONDING_OPTS, SUSE's BONDING_MODULE_OPTS, netifrc's ``<name>_<bond>`` variables.
+
+SYSFS_NAMES = tuple(spec.field for spec in BOND_SPECS)
+
+
+def sysfs_pairs(options: BondOptions) -> list[tuple[str, str | None]]:
+    """(name, value) of every bond option, None where it is not set."""
+    out: list[tuple[str, str | None]] = []
+    for spec in BOND_SPECS:
+        value = getattr(options, spec.field)
+        if value is None:
+            out.append((spec.field, None))
+        elif spec.kind == "bool":
+            out.append((spec.field, "1" if value else "0"))
+        else:
+            out.append((spec.field, spec.text(value)))
+    return out
+
+
+def read_sysfs(opts: Mapping[str, str], bad: Callable[[str], None]) -> BondOptions:
+    """The bond options of ``name=value`` text already split (the driver takes a choice
+    by name or by number, a boolean as 0/1); what is not a value is ``bad`` and left out."""
+    values: dict[str, Any] = {}
+    for spec in BOND_SPECS:
+        text = opts.get(spec.field)
+        if text is None or text == "":
+            continue
+        if spec.kind == "bool":
+            text = {"0": "off", "1": "on"}.get(text, text)
+        elif spec.kind == "choice" and text.isdigit() and int(text) < len(spec.choices):
+            text = spec.choices[int(text)]
+        try:
+            values[spec.field] = spec.parse(text)
+        except ValueError as exc:
+            bad(f"{spec.field}={text!r}: {exc}")
+    return BondOptions(**values)
+
+
+def keep_spelling(
+    ours: list[tuple[str, str | None]], old: Mapping[str, str]
+) -> list[tuple[str, str | None]]:
+    """Our bond option pairs, each one the admin wrote with the same meaning in their
+    spelling (``fail_over_mac=1`` for ``active``): an unchanged option changes no byte."""
+    out = []
+    for name, value in ours:
+        before = old.get(name)
+        if value is not None and before is not None and before != value and name in SYSFS_NAMES:
+            same = read_sysfs({name: before}, lambda _why: None) == read_sysfs(
+                {name: value}, lambda _why: None
+            )
+            value = before if same else value
+        out.append((name, value))
+    return out
