@@ -17,6 +17,7 @@ from lxml import etree
 
 from ifsmith.core.model import Interface
 from ifsmith.core.names import shown
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 from ifsmith.core.xmlio import _X, _children, _local, _qname, load_tree
 
 
@@ -31,6 +32,15 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
         if sub.label is not None:
             left.append(f"{where}: ifsmith:label='{shown(sub.label)}'")
             changes["label"] = None
+        for options in (
+            sub.port_options,
+            sub.bond.options if sub.bond is not None else None,
+            sub.bridge.options if sub.bridge is not None else None,
+        ):
+            for spec, value in options.items() if options is not None else ():
+                left.append(f"{where}: ifsmith:{spec.attr}='{spec.text(value)}'")
+        if sub.port_options:
+            changes["port_options"] = PortOptions()
         if sub.bond is not None:
             bond = sub.bond
             dropped = {
@@ -51,12 +61,15 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
                 xmit_hash_policy=None,
                 lacp_rate=None,
                 primary_slave=None,
+                options=BondOptions(),
                 arpmon=arpmon,
                 slaves=tuple(strip(s) for s in bond.slaves),
             )
         if sub.bridge is not None:
             ports = tuple(strip(p) for p in sub.bridge.ports)
-            changes["bridge"] = dataclasses.replace(sub.bridge, ports=ports)
+            changes["bridge"] = dataclasses.replace(
+                sub.bridge, ports=ports, options=BridgeOptions()
+            )
         if sub.vlan is not None and sub.vlan.reorder_hdr is not None:
             on = "on" if sub.vlan.reorder_hdr else "off"
             left.append(f"{where}: ifsmith:reorder-hdr='{on}'")

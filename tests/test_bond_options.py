@@ -267,3 +267,12 @@ def test_a_rollback_restores_options_the_mode_allows() -> None:
     create = next(s for s in steps if s.startswith("create bond bond0"))
     assert "packets_per_slave" not in create and "tlb_dynamic_lb" not in create
     assert "ad_actor_system" not in create and "ad_actor_sys_prio 65535" in create
+
+
+def test_format_libvirt_leaves_them_out_and_says_which() -> None:
+    from ifsmith.core.xmlschema import without_extensions
+
+    (iface,) = parse(LACP)
+    plain, left = without_extensions(iface)
+    assert "ifsmith" not in to_xml(plain)
+    assert "bond0: ifsmith:min-links='1'" in left and "bond0: ifsmith:lacp-rate='fast'" in left

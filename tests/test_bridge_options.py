@@ -144,3 +144,13 @@ def test_the_schema_names_every_option_of_the_table() -> None:
     rng = (Path(__file__).parent.parent / "core/schema/interface.rng").read_text()
     for spec in (*BRIDGE_SPECS, *PORT_SPECS):
         assert f'<attribute name="ifs:{spec.attr}">' in rng, spec.attr
+
+
+def test_format_libvirt_leaves_them_out_and_says_which() -> None:
+    from ifsmith.core.xmlschema import without_extensions
+
+    (iface,) = parse(FULL)
+    plain, left = without_extensions(iface)
+    assert "ifsmith" not in to_xml(plain)
+    assert "br0: ifsmith:hello-time='2.5'" in left
+    assert "eth0: ifsmith:path-cost='100'" in left and "bond0: ifsmith:path-cost='4'" in left
