@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import ReadResult, options_common
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
@@ -53,7 +53,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "nm-keyfile"
-CARRIES = frozenset({"routes", "dns"})
+CARRIES = frozenset({"routes", "dns", "bond-options"})
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
 MODE = 0o600
@@ -113,6 +113,7 @@ _BOND_KEYS = (
     "primary",
     "xmit_hash_policy",
     "lacp_rate",
+    *options_common.SYSFS_NAMES,  # every other option, by the driver's name and syntax
 )
 
 
@@ -400,6 +401,10 @@ def _bond(p: Profile, problems: list[str]) -> Bond:
         miimon=miimon,
         arpmon=arpmon,
         xmit_hash_policy=enum("xmit_hash_policy", XmitHashPolicy),
+        options=options_common.read_sysfs(
+            {k: v for k, v in options.items() if v is not None},
+            lambda why: problems.append(f"{p.path}: bond.{why}; ignored"),
+        ),
         lacp_rate=enum("lacp_rate", _lacp_rate),
         primary_slave=primary,
     )
@@ -636,6 +641,9 @@ def _bond_keys(name: str, bond: Bond) -> Keys:
         keys[("bond", "xmit_hash_policy")] = bond.xmit_hash_policy.value
     if bond.lacp_rate is not None:
         keys[("bond", "lacp_rate")] = bond.lacp_rate.value
+    for option, value in options_common.sysfs_pairs(bond.options):
+        if value is not None:
+            keys[("bond", option)] = value
     return keys
 
 
