@@ -24,6 +24,7 @@ from typing import TypeVar
 
 from ifsmith.backends import ReadResult, options_common
 from ifsmith.backends import networkd_routes as nr
+from ifsmith.backends import nm_keyfile_options as nko
 from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
 from ifsmith.core.checks import name_problem
@@ -51,9 +52,10 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import BridgeOptions, PortOptions
 
 NAME = "nm-keyfile"
-CARRIES = frozenset({"routes", "dns", "bond-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
 MODE = 0o600
@@ -332,6 +334,7 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         bridge = Bridge(
             stp=True if stp is None else stp,  # NetworkManager's default is on
             delay=_parse(p, "bridge", "forward-delay", float, problems),
+            options=nko.read(p.get, BridgeOptions, str(p.path), problems),
         )
     elif iftype == IfType.VLAN:
         tag = _parse(p, "vlan", "id", int, problems)
@@ -352,6 +355,11 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         vlan=vlan,
         label=label if isinstance(label, str) else None,
         dns=nkr.read_dns(p.keyfile, str(p.path), problems),
+        port_options=(
+            nko.read(p.get, PortOptions, str(p.path), problems)
+            if p.port_type == "bridge"
+            else PortOptions()
+        ),
     )
 
 
@@ -568,6 +576,8 @@ def profile_keys(
     if fi.master is not None:
         keys[("connection", "master")] = _check_name(name, "master", fi.master)
         keys[("connection", "slave-type")] = "bond" if fi.master_type == IfType.BOND else "bridge"
+        if fi.master_type == IfType.BRIDGE:
+            keys.update(nko.keys(iface.port_options, warn))
     keys[("ethernet", "mtu")] = str(int(iface.mtu)) if iface.mtu is not None else None
     if iface.mac is not None:
         # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the profile
@@ -593,6 +603,7 @@ def profile_keys(
                     f"{delay}"
                 )
         keys[("bridge", "forward-delay")] = delay
+        keys.update(nko.keys(br.options, warn))
     if iface.vlan is not None:
         vlan = iface.vlan
         if vlan.parent is None:
