@@ -5,12 +5,15 @@ and its value — never a silent drop."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from ifsmith import backends
 from ifsmith.backends import options_common
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import Interface
+from ifsmith.core.options import AnyOptions, Spec
 from ifsmith.core.xmlio import parse
 from tests.test_bond_options import ACTIVE_BACKUP, LACP, RR, TLB
 from tests.test_bridge_options import FULL as BRIDGE
@@ -22,9 +25,8 @@ def docs() -> list[Interface]:
     return [*parse(lacp.replace("'eth1'", "'eth6'")), *parse(BRIDGE)]
 
 
-def options_of(interfaces: list[Interface]) -> dict[str, object]:
-    """Every set option, by interface and XML name."""
-    found: dict[str, object] = {}
+def each_option(interfaces: list[Interface]) -> Iterator[tuple[str, AnyOptions, Spec, object]]:
+    """(interface, its options of one kind, spec, value) of every option set."""
     for top in interfaces:
         for iface, master in top.walk():
             for options in (
@@ -33,8 +35,12 @@ def options_of(interfaces: list[Interface]) -> dict[str, object]:
                 iface.port_options if master is not None and master.bridge else None,
             ):
                 for spec, value in options.items() if options is not None else ():
-                    found[f"{iface.name} {spec.attr}"] = value
-    return found
+                    yield iface.name, options, spec, value
+
+
+def options_of(interfaces: list[Interface]) -> dict[str, object]:
+    """Every set option, by interface and XML name."""
+    return {f"{n} {spec.attr}": value for n, _o, spec, value in each_option(interfaces)}
 
 
 @pytest.mark.parametrize("name", backends.available())
@@ -45,25 +51,18 @@ def test_every_option_is_written_or_named_in_a_warning(name: str) -> None:
     rendering = backends.render(backend, interfaces, MemoryFiles())
     said = "\n".join(str(w) for w in rendering.warnings)
     read = options_of(backend.read_files(MemoryFiles(dict(rendering.files))))
-    for top in interfaces:
-        for iface, master in top.walk():
-            for options in (
-                iface.bond.options if iface.bond else None,
-                iface.bridge.options if iface.bridge else None,
-                iface.port_options if master is not None and master.bridge else None,
-            ):
-                for spec, value in options.items() if options is not None else ():
-                    text = f"{spec.attr}={spec.text(value)} not written: {name}"
-                    if options_common.carried(carries, options, spec.field):
-                        assert text not in said
-                        got = read.get(f"{iface.name} {spec.attr}")
-                        if got != value and spec.kind == "seconds":
-                            # A format that keeps whole seconds (NetworkManager) says so.
-                            assert f"is whole seconds; {value} written as" in said
-                            continue
-                        assert got == value, (iface.name, spec)
-                    else:
-                        assert text in said, (spec.attr, said)
+    for owner, options, spec, value in each_option(interfaces):
+        text = f"{spec.attr}={spec.text(value)} not written: {name}"  # type: ignore[arg-type]
+        if not options_common.carried(carries, options, spec.field):
+            assert text in said, (spec.attr, said)
+            continue
+        assert text not in said
+        got = read.get(f"{owner} {spec.attr}")
+        if got != value and spec.kind == "seconds":
+            # A format that keeps whole seconds (NetworkManager) says so.
+            assert f"is whole seconds; {value} written as" in said
+            continue
+        assert got == value, (owner, spec)
 
 
 @pytest.mark.parametrize("name", backends.available())
