@@ -306,3 +306,23 @@ def port_problems(options: PortOptions) -> Iterator[tuple[str, Severity]]:
         why = spec_.problem(value)
         if why is not None:
             yield f"bridge port option {spec_.attr}={spec_.text(value)}: {why}", "error"
+
+
+def drift(defined: AnyOptions, running: AnyOptions | None) -> list[str]:
+    """``min-links 2 defined, 1 running`` for each option the definition sets and the
+    kernel runs otherwise (an option the kernel does not report is not judged)."""
+    out = []
+    for spec_, value in defined.items():
+        current = getattr(running, spec_.field) if running is not None else None
+        if current is None:
+            continue
+        if spec_.kind == "seconds":
+            if abs(float(value) - float(current)) < 0.005:
+                continue
+        elif value == current:
+            continue
+        unit = " s" if spec_.kind == "seconds" else ""
+        out.append(
+            f"{spec_.attr} {spec_.text(value)}{unit} defined, {spec_.text(current)}{unit} running"
+        )
+    return out

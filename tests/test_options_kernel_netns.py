@@ -101,3 +101,21 @@ def test_a_plain_bridge_reads_back_without_options(tmp_path: Path) -> None:
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         assert "ifsmith" not in live, live
+
+
+def test_drift_names_each_option_that_runs_otherwise() -> None:
+    from ifsmith.core.definition import drift
+    from ifsmith.core.host import Host
+    from ifsmith.core.live import snapshot
+    from ifsmith.core.xmlio import parse
+
+    with make_netns("opts-dr") as ns:
+        ip("link", "add", "br0", "type", "bridge", "priority", "4096", netns=ns)
+        ip("link", "add", "eth0", "type", "veth", "peer", "name", "eth1", netns=ns)
+        ip("link", "set", "eth0", "master", "br0", netns=ns)
+        ip("link", "set", "eth0", "type", "bridge_slave", "cost", "7", netns=ns)
+        doc = XML.format(bridge=" ifsmith:priority='8192'", port=" ifsmith:path-cost='9'")
+        (defined,) = parse(doc)
+        found = drift(defined, snapshot(Host(netns=ns)))
+        assert "br0: bridge option priority 8192 defined, 4096 running" in found
+        assert "eth0: bridge port option path-cost 9 defined, 7 running" in found
