@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from ifsmith.core.model import Interface
-from ifsmith.core.options import BOND_SPECS, AnyOptions, BondOptions
+from ifsmith.core.options import BOND_SPECS, BRIDGE_SPECS, AnyOptions, BondOptions, BridgeOptions
 
 KINDS = ("bond-options", "bridge-options")
 
@@ -105,3 +105,38 @@ def keep_spelling(
             value = before if same else value
         out.append((name, value))
     return out
+
+
+# SUSE's ifcfg-bridge(5) (wicked): BRIDGE_PRIORITY, BRIDGE_HELLOTIME, BRIDGE_MAXAGE and
+# BRIDGE_AGEINGTIME (seconds).  Multicast snooping and a port's BRIDGE_PATHCOSTS /
+# BRIDGE_PORTPRIORITIES (lists in port order) are not written yet: a warning names them.
+SUSE_BRIDGE_KEYS = {
+    "priority": "BRIDGE_PRIORITY",
+    "hello_time": "BRIDGE_HELLOTIME",
+    "max_age": "BRIDGE_MAXAGE",
+    "ageing_time": "BRIDGE_AGEINGTIME",
+}
+SUSE_CARRIES = frozenset(f"option:{name}" for name in SUSE_BRIDGE_KEYS)
+
+
+def suse_bridge_values(options: BridgeOptions | None) -> dict[str, str | None]:
+    """Each SUSE bridge variable with its value, None where unset (the variable goes)."""
+    out: dict[str, str | None] = dict.fromkeys(SUSE_BRIDGE_KEYS.values())
+    for spec, value in options.items() if options is not None else ():
+        if spec.field in SUSE_BRIDGE_KEYS:
+            out[SUSE_BRIDGE_KEYS[spec.field]] = spec.text(value)
+    return out
+
+
+def read_suse_bridge(val: Callable[[str], str | None], bad: Callable[[str], None]) -> BridgeOptions:
+    values: dict[str, Any] = {}
+    for spec in BRIDGE_SPECS:
+        key = SUSE_BRIDGE_KEYS.get(spec.field)
+        text = val(key) if key is not None else None
+        if not text:
+            continue
+        try:
+            values[spec.field] = spec.parse(text.strip())
+        except ValueError as exc:
+            bad(f"{key}={text!r}: {exc}; ignored")
+    return BridgeOptions(**values)
