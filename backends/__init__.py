@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import NamedTuple, Protocol, cast
 
+from ifsmith.backends import options_common
 from ifsmith.core.files import FileView, Rendering, RenderWarning, write_atomic
 from ifsmith.core.host import Host
 from ifsmith.core.model import Family, Interface, LiveHost
@@ -191,7 +192,8 @@ def get(name: str) -> Backend:
 
 
 # What a backend may declare in ``CARRIES`` beyond libvirt's XML (ifsmith: extensions).
-EXTENSIONS = ("routes", "dns")
+# "bond-options"/"bridge-options" (or one "option:<kernel name>" each): backends.options_common.
+EXTENSIONS = ("routes", "dns", "bond-options", "bridge-options")
 
 
 def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView) -> Rendering:
@@ -213,6 +215,8 @@ def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView
                                               f" {backend.NAME} does not carry static routes",
                                               backend.NAME))  # fmt: skip
     lost.extend(identity_warnings(backend, interfaces))
+    for owner, message in options_common.lost_options(backend.NAME, carries, interfaces):
+        lost.append(RenderWarning(owner, message, backend.NAME))
     if not lost:
         return rendering
     return dataclasses.replace(rendering, warnings=(*rendering.warnings, *lost))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult
+from ifsmith.backends import DhcpClient, ReadResult, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -67,7 +67,8 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import format_seconds
 
 NAME = "ifcfg-rh"
-CARRIES = frozenset({"routes", "dns"})  # see backends.render; the files: ifcfg_routes
+# See backends.render; the files: ifcfg_routes; bond options: backends.options_common.
+CARRIES = frozenset({"routes", "dns", "bond-options"})
 
 _Put = Callable[[str, str | None], None]
 _Bad = Callable[[str, str], None]  # (key, why): a problem with one key's value
@@ -82,7 +83,7 @@ _IP4_KEY = re.compile(r"(IPADDR|PREFIX|NETMASK)(\d*)")
 # Every BONDING_OPTS option the model carries; the others are the admin's and are kept.
 BOND_OPTIONS = ("mode", "primary", "miimon", "downdelay", "updelay", "use_carrier",
                 "arp_interval", "arp_ip_target", "arp_validate", "xmit_hash_policy",
-                "lacp_rate")  # fmt: skip
+                "lacp_rate", *options_common.SYSFS_NAMES)  # fmt: skip
 _XMIT_NUMBERS = list(XmitHashPolicy)
 _VALIDATE_NUMBERS = [ArpValidate.NONE, ArpValidate.ACTIVE, ArpValidate.BACKUP, ArpValidate.ALL]
 
@@ -380,6 +381,7 @@ def bond_options(bond: Bond) -> list[tuple[str, str | None]]:
         ("arp_validate", arp.validate.value if arp and arp.validate else None),
         ("xmit_hash_policy", bond.xmit_hash_policy.value if bond.xmit_hash_policy else None),
         ("lacp_rate", bond.lacp_rate.value if bond.lacp_rate else None),
+        *options_common.sysfs_pairs(bond.options),
     ]
 
 
@@ -396,6 +398,7 @@ def merged_bond_options(existing: str | None, bond: Bond | None) -> str | None:
                 ours[0] = ("mode", old["mode"])
         except ValueError:
             pass
+    ours = options_common.keep_spelling(ours, old)
     text = merge_options(existing, ours, BOND_OPTIONS)
     return text or None
 
@@ -675,8 +678,9 @@ def read_bond_options(text: str, bad: _Why) -> tuple[Bond, str | None]:
                            "xmit_hash_policy", bad)  # fmt: skip
     lacp = _enum_or_number(opts.get("lacp_rate"), LacpRate, [LacpRate.SLOW, LacpRate.FAST],
                            "lacp_rate", bad)  # fmt: skip
+    options = options_common.read_sysfs(opts, bad)
     return Bond(mode=mode, miimon=miimon, arpmon=arpmon, xmit_hash_policy=xmit,
-                lacp_rate=lacp), opts.get("primary") or None  # fmt: skip
+                lacp_rate=lacp, options=options), opts.get("primary") or None  # fmt: skip
 
 
 def _enum_or_number(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from ifsmith.backends import ReadResult
+from ifsmith.backends import ReadResult, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -56,7 +56,8 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family, format_seconds
 
 NAME = "ifcfg-suse"
-CARRIES = frozenset({"routes", "dns"})  # see backends.render and suse_routes
+# See backends.render and suse_routes; the options: backends.options_common.
+CARRIES = frozenset({"routes", "dns", "bond-options", *options_common.SUSE_CARRIES})
 DIR = PurePosixPath("/etc/sysconfig/network")
 ROUTES = DIR / "routes"
 LABEL = "# ifsmith-label: "
@@ -213,6 +214,8 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
     put("BRIDGE_STP", None if br is None or br.stp is None else ("on" if br.stp else "off"))
     put("BRIDGE_FORWARDDELAY", None if br is None or br.delay is None
         else format_seconds(br.delay))  # fmt: skip
+    for key, text in options_common.suse_bridge_values(br.options if br else None).items():
+        put(key, text)
     vlan = iface.vlan
     parent = None
     if vlan is not None:
@@ -470,7 +473,9 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
                 bad("BRIDGE_FORWARDDELAY: not a number of seconds; ignored")
         stp = {"on": True, "yes": True, "off": False, "no": False}.get(
             (val("BRIDGE_STP") or "").lower())
-        iface = replace(iface, type=IfType.BRIDGE, bridge=Bridge(stp=stp, delay=delay))
+        options = options_common.read_suse_bridge(val, bad)
+        iface = replace(iface, type=IfType.BRIDGE,
+                        bridge=Bridge(stp=stp, delay=delay, options=options))  # fmt: skip
         ports = (val("BRIDGE_PORTS") or "").split()
     elif val("ETHERDEVICE") or val("VLAN_ID") or (val("VLAN") or "").lower() == "yes":
         tag_text = val("VLAN_ID") or (re.search(r"(\d+)$", name) or [""])[0]

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult, ifupdown_state
+from ifsmith.backends import DhcpClient, ReadResult, ifupdown_options, ifupdown_state
 from ifsmith.backends.route_text import (
     family_of,
     parse_route,
@@ -75,7 +75,7 @@ from ifsmith.core.model import (
 )
 
 NAME = "ifupdown"
-CARRIES = frozenset({"routes", "dns"})  # see backends.render
+CARRIES = frozenset({"routes", "dns", *ifupdown_options.CARRIES})  # see backends.render
 INTERFACES = PurePosixPath("/etc/network/interfaces")
 INTERFACES_D = PurePosixPath("/etc/network/interfaces.d")
 
@@ -138,6 +138,8 @@ _FIELD_OF_KEY = {
     "bond-primary": "primary",
     "bond-xmit-hash-policy": "xmit-hash-policy",
     "bond-lacp-rate": "lacp-rate",
+    **{key: "bond-options" for key in ifupdown_options.BOND_KEYS.values()},
+    **{key: "bridge-options" for key in ifupdown_options.BRIDGE_KEYS.values()},
     "bridge-ports": "ports",
     "bridge-stp": "stp",
     "bridge-fd": "delay",
@@ -842,6 +844,7 @@ def _bond(dev: _Device, problems: list[str]) -> Bond:
         xmit_hash_policy=_enum(dev, "bond-xmit-hash-policy", XmitHashPolicy, problems),
         lacp_rate=_enum(dev, "bond-lacp-rate", LacpRate, problems),
         primary_slave=primary_slave,
+        options=ifupdown_options.read_bond(dev.option, dev.name, problems),
     )
 
 
@@ -857,7 +860,8 @@ def _bridge(dev: _Device, problems: list[str]) -> Bridge:
             delay = float(fd)
         except ValueError:
             problems.append(f"{dev.name}: bridge_fd {fd!r} is not a number; ignored")
-    return Bridge(stp=stp, delay=delay)
+    options = ifupdown_options.read_bridge(dev.option, dev.name, problems)
+    return Bridge(stp=stp, delay=delay, options=options)
 
 
 def _vlan(dev: _Device, problems: list[str]) -> Vlan | None:
@@ -1119,6 +1123,7 @@ def _block(
             link.append(("bridge_stp", "on" if br.stp else "off"))
         if br.delay is not None:
             link.append(("bridge_fd", _seconds(br.delay)))
+        link += ifupdown_options.bridge_lines(br.options)
     hooks: list[tuple[str, str]] = []
     if iface.vlan is not None:
         hooks, vlan_link = _vlan_options(name, iface.vlan, master, warn)
@@ -1160,7 +1165,7 @@ def _bond_options(name: str, bond: Bond, warn: object) -> list[tuple[str, str]]:
         opts.append(("bond-xmit-hash-policy", bond.xmit_hash_policy.value))
     if bond.lacp_rate is not None:
         opts.append(("bond-lacp-rate", bond.lacp_rate.value))
-    return opts
+    return opts + ifupdown_options.bond_lines(bond.options)
 
 
 def _vlan_options(
@@ -1432,6 +1437,8 @@ def _fields(iface: Interface, master: Interface | None) -> dict[str, object]:
         "primary": bond.primary if bond else None,
         "xmit-hash-policy": bond.xmit_hash_policy if bond else None,
         "lacp-rate": bond.lacp_rate if bond else None,
+        "bond-options": bond.options if bond else None,
+        "bridge-options": bridge.options if bridge else None,
         "ports": tuple(p.name for p in bridge.ports) if bridge else None,
         "stp": bridge.stp if bridge else None,
         "delay": bridge.delay if bridge else None,

@@ -58,6 +58,8 @@ from ifsmith.core.live import (
     netlink_socket,
 )
 from ifsmith.core.model import ArpValidate, Family, LacpRate, XmitHashPolicy
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
+from ifsmith.core.options_netlink import IFLA_INFO_SLAVE_DATA, IFLA_INFO_SLAVE_KIND, encode_all
 from ifsmith.core.plan import (
     AddAddress,
     AddRoute,
@@ -76,6 +78,7 @@ from ifsmith.core.plan import (
     SetMac,
     SetMaster,
     SetMtu,
+    SetPort,
     SetUp,
     SetVlanFlags,
 )
@@ -236,7 +239,15 @@ def bond_data(net: Netlink, bond: BondSpec, with_mode: bool) -> bytes:
         out += u8(IFLA_BOND_XMIT_HASH_POLICY, _XMIT.index(bond.xmit_hash_policy))
     if bond.lacp_rate is not None:
         out += u8(IFLA_BOND_AD_LACP_RATE, int(bond.lacp_rate is LacpRate.FAST))
-    return out
+    extra = without_defaults(bond.extra) if with_mode else bond.extra  # a new bond has them
+    return out + _options(extra)
+
+
+def _options(options: BondOptions | BridgeOptions | PortOptions) -> bytes:
+    """The options as IFLA_BOND_* / IFLA_BR_* / IFLA_BRPORT_* attributes (in the
+    kernel's attribute order; the kernel applies a bond's in its own fixed order, mode and
+    miimon first)."""
+    return b"".join(attr(number, payload) for number, payload in encode_all(options))
 
 
 def bridge_data(bridge: BridgeSpec) -> bytes:
@@ -246,7 +257,7 @@ def bridge_data(bridge: BridgeSpec) -> bytes:
         out += u32(IFLA_BR_FORWARD_DELAY, round(bridge.forward_delay * 100))
     if bridge.stp is not None:
         out += u32(IFLA_BR_STP_STATE, int(bridge.stp))
-    return out
+    return out + _options(bridge.extra)
 
 
 def _create(net: Netlink, op: CreateLink) -> None:
@@ -302,6 +313,14 @@ def _set_bond(net: Netlink, op: SetBond) -> None:
 
 def _set_bridge(net: Netlink, op: SetBridge) -> None:
     info = string(IFLA_INFO_KIND, "bridge") + nested(IFLA_INFO_DATA, bridge_data(op.bridge))
+    net.request(RTM_NEWLINK, NLM_F_ACK, net.link_body(op.name, nested(IFLA_LINKINFO, info)))
+
+
+def _set_port(net: Netlink, op: SetPort) -> None:
+    """A bridge port's options: IFLA_INFO_SLAVE_DATA of kind "bridge" (what
+    ``ip link set PORT type bridge_slave cost N priority N`` sends)."""
+    info = string(IFLA_INFO_SLAVE_KIND, "bridge")
+    info += nested(IFLA_INFO_SLAVE_DATA, _options(op.port))
     net.request(RTM_NEWLINK, NLM_F_ACK, net.link_body(op.name, nested(IFLA_LINKINFO, info)))
 
 
@@ -437,6 +456,7 @@ _HANDLERS: dict[type[Op], Callable[[Netlink, object], None]] = {
     DeleteLink: _delete,  # type: ignore[dict-item]
     SetBond: _set_bond,  # type: ignore[dict-item]
     SetBridge: _set_bridge,  # type: ignore[dict-item]
+    SetPort: _set_port,  # type: ignore[dict-item]
     SetVlanFlags: _set_vlan_flags,  # type: ignore[dict-item]
     SetMaster: _set_master,  # type: ignore[dict-item]
     SetMtu: _set_mtu,  # type: ignore[dict-item]

@@ -65,7 +65,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family
 
 NAME = "netifrc"
-CARRIES = frozenset({"routes", "dns"})  # see backends.render
+CARRIES = frozenset({"routes", "dns", "bond-options"})  # see backends.render
 CONF = PurePosixPath("/etc/conf.d/net")
 INITD = PurePosixPath("/etc/init.d")
 RUNLEVELS = (PurePosixPath("/etc/runlevels/default"), PurePosixPath("/etc/runlevels/boot"))

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import yaml
 
 from ifsmith.backends import ReadResult
+from ifsmith.backends import netplan_options as npo
 from ifsmith.backends import netplan_routes as npr
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.networkd import (
@@ -75,9 +76,10 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import BondOptions, BridgeOptions
 
 NAME = "netplan"
-CARRIES = frozenset({"routes", "dns"})
+CARRIES = frozenset({"routes", "dns", *npo.CARRIES})
 DIRECTORY = PurePosixPath("/etc/netplan")
 # Highest priority first: a file name in /run shadows the same name in /etc and /lib.
 SEARCH_PATH = (PurePosixPath("/run/netplan"), DIRECTORY, PurePosixPath("/lib/netplan"))
@@ -140,8 +142,9 @@ _BOND_PARAMS = {
     "transmit-hash-policy",
     "lacp-rate",
     "primary",
+    *(k for k in npo.PARAMS if k not in npo.BRIDGE_KEYS.values()),
 }
-_BRIDGE_PARAMS = {"stp", "forward-delay"}
+_BRIDGE_PARAMS = {"stp", "forward-delay", *npo.BRIDGE_KEYS.values()}
 # Keys ifsmith sets or removes when it renders a definition.
 _OWNED = (
     "id",
@@ -844,7 +847,8 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
             delay = None
             if params.get("forward-delay") is not None:
                 delay = _seconds(d, "forward-delay", params["forward-delay"])
-            bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay)
+            options = npo.read(BridgeOptions, params, d.id, problems, parse_timespan)
+            bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay, options=options)
     elif d.type == IfType.VLAN:
         if data.get("id") is None:
             raise NetplanError(f"{d.id}: missing 'id' property")
@@ -979,7 +983,9 @@ def _bond(d: Definition, params: dict[str, Any], problems: list[str]) -> Bond:
     lacp = None
     if params.get("lacp-rate") is not None:
         lacp = _choice(d, "lacp-rate", params["lacp-rate"], LacpRate)
-    return Bond(mode=mode, miimon=miimon, arpmon=arpmon, xmit_hash_policy=policy, lacp_rate=lacp)
+    options = npo.read(BondOptions, params, d.id, problems, parse_timespan)
+    return Bond(mode=mode, miimon=miimon, arpmon=arpmon, xmit_hash_policy=policy, lacp_rate=lacp,
+                options=options)  # fmt: skip
 
 
 def _address(d: Definition, value: Any) -> IpAddress:
@@ -1129,6 +1135,7 @@ def definition_keys(
             params["stp"] = _yes(iface.bridge.stp)
         if iface.bridge.delay is not None:
             params["forward-delay"] = Plain(seconds_text(iface.bridge.delay))
+        params.update({k: Plain(v) for k, v in npo.params(iface.bridge.options).items()})
         keys["parameters"] = params
     if iface.vlan is not None:
         if iface.vlan.parent is None:
@@ -1203,6 +1210,7 @@ def _bond_params(
         params["lacp-rate"] = Plain(bond.lacp_rate.value)
     if primary is not None:
         params["primary"] = Quoted(ids(primary))
+    params.update({k: Plain(v) for k, v in npo.params(bond.options).items()})
     return params
 
 

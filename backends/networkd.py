@@ -22,6 +22,7 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult, networkd_dhcpid
+from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
@@ -51,9 +52,10 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 NAME = "networkd"
-CARRIES = frozenset({"routes", "dns"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
 WRITES_DHCP_IDENTITY = True  # [DHCPv4] ClientIdentifier= / IAID=
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
@@ -344,7 +346,8 @@ def _record(
             bond = _bond(netdev, problems)
         elif iftype == IfType.BRIDGE:
             delay = _num(netdev, "Bridge", "ForwardDelaySec", parse_timespan, problems)
-            bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay)
+            options = no.read(nd.get, BridgeOptions, str(netdev.path), problems, parse_timespan)
+            bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
             if tag is None:
@@ -355,6 +358,7 @@ def _record(
     start = StartMode.ONBOOT
     protocols: tuple[Protocol, ...] = ()
     dns = None
+    port_options = PortOptions()
     if network is not None:
         nw = network.view
         mtu = _num(network, "Link", "MTUBytes", parse_bytes, problems) or mtu
@@ -369,6 +373,10 @@ def _record(
         rec.vlans = nw.get_list("Network", "VLAN")
         protocols = _protocols(network, problems)
         dns = nr.read_dns(network.view, str(network.path), problems)
+        if nw.get("Network", "Bridge"):
+            port_options = no.read(
+                nw.get, PortOptions, str(network.path), problems, parse_timespan
+            )
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
@@ -384,6 +392,7 @@ def _record(
         vlan=vlan,
         label=_label((network, netdev), problems),
         dns=dns,
+        port_options=port_options,
     )
     return rec
 
@@ -434,6 +443,7 @@ def _bond(u: Unit, problems: list[str]) -> Bond:
         arpmon=arpmon,
         xmit_hash_policy=_enum(u, "TransmitHashPolicy", XmitHashPolicy, problems),
         lacp_rate=_enum(u, "LACPTransmitRate", LacpRate, problems),
+        options=no.read(u.view.get, BondOptions, str(u.path), problems, parse_timespan),
     )
 
 
@@ -609,6 +619,7 @@ def netdev_settings(iface: Interface, warn: Callable[[str], None]) -> Settings:
         br = iface.bridge
         s[("Bridge", "STP")] = [] if br.stp is None else ["yes" if br.stp else "no"]
         s[("Bridge", "ForwardDelaySec")] = [] if br.delay is None else [seconds_text(br.delay)]
+        s.update(no.settings(br.options))
     if iface.vlan is not None:
         v = iface.vlan
         s[("VLAN", "Id")] = [str(int(v.tag))]
@@ -656,6 +667,7 @@ def bond_settings(name: str, bond: Bond, warn: Callable[[str], None]) -> Setting
         s[("Bond", "TransmitHashPolicy")] = [bond.xmit_hash_policy.value]
     if bond.lacp_rate is not None:
         s[("Bond", "LACPTransmitRate")] = [bond.lacp_rate.value]
+    s.update(no.settings(bond.options))
     return s
 
 
@@ -691,6 +703,8 @@ def network_settings(fi: FlatInterface, primary: bool, warn: Callable[[str], Non
         s[("Network", key)] = [_name(name, "master", fi.master)]
         s[("Network", "PrimarySlave")] = ["yes"] if primary else []
         s[("Network", "LinkLocalAddressing")] = ["no"]
+        if fi.master_type == IfType.BRIDGE:
+            s.update(no.settings(iface.port_options))
         return s
     v4, v6 = iface.ipv4, iface.ipv6
     dhcp4 = v4 is not None and v4.dhcp

@@ -22,8 +22,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import ReadResult, nm_dhcpid
+from ifsmith.backends import ReadResult, nm_dhcpid, options_common
 from ifsmith.backends import networkd_routes as nr
+from ifsmith.backends import nm_keyfile_options as nko
 from ifsmith.backends import nm_keyfile_routes as nkr
 from ifsmith.backends.keyfile_ini import KeyFile, unescape
 from ifsmith.core.checks import name_problem
@@ -52,9 +53,10 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import BridgeOptions, PortOptions
 
 NAME = "nm-keyfile"
-CARRIES = frozenset({"routes", "dns"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
 WRITES_DHCP_IDENTITY = True  # ipv4.dhcp-client-id / dhcp-iaid
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
@@ -115,6 +117,7 @@ _BOND_KEYS = (
     "primary",
     "xmit_hash_policy",
     "lacp_rate",
+    *options_common.SYSFS_NAMES,  # every other option, by the driver's name and syntax
 )
 
 
@@ -333,6 +336,7 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         bridge = Bridge(
             stp=True if stp is None else stp,  # NetworkManager's default is on
             delay=_parse(p, "bridge", "forward-delay", float, problems),
+            options=nko.read(p.get, BridgeOptions, str(p.path), problems),
         )
     elif iftype == IfType.VLAN:
         tag = _parse(p, "vlan", "id", int, problems)
@@ -353,6 +357,11 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         vlan=vlan,
         label=label if isinstance(label, str) else None,
         dns=nkr.read_dns(p.keyfile, str(p.path), problems),
+        port_options=(
+            nko.read(p.get, PortOptions, str(p.path), problems)
+            if p.port_type == "bridge"
+            else PortOptions()
+        ),
     )
 
 
@@ -402,6 +411,10 @@ def _bond(p: Profile, problems: list[str]) -> Bond:
         miimon=miimon,
         arpmon=arpmon,
         xmit_hash_policy=enum("xmit_hash_policy", XmitHashPolicy),
+        options=options_common.read_sysfs(
+            {k: v for k, v in options.items() if v is not None},
+            lambda why: problems.append(f"{p.path}: bond.{why}; ignored"),
+        ),
         lacp_rate=enum("lacp_rate", _lacp_rate),
         primary_slave=primary,
     )
@@ -565,6 +578,8 @@ def profile_keys(
     if fi.master is not None:
         keys[("connection", "master")] = _check_name(name, "master", fi.master)
         keys[("connection", "slave-type")] = "bond" if fi.master_type == IfType.BOND else "bridge"
+        if fi.master_type == IfType.BRIDGE:
+            keys.update(nko.keys(iface.port_options, warn))
     keys[("ethernet", "mtu")] = str(int(iface.mtu)) if iface.mtu is not None else None
     if iface.mac is not None:
         # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the profile
@@ -588,6 +603,7 @@ def profile_keys(
             if message is not None:
                 warn(message)
         keys[("bridge", "forward-delay")] = delay
+        keys.update(nko.keys(br.options, warn))
     if iface.vlan is not None:
         vlan = iface.vlan
         if vlan.parent is None:
@@ -656,6 +672,9 @@ def _bond_keys(name: str, bond: Bond) -> Keys:
         keys[("bond", "xmit_hash_policy")] = bond.xmit_hash_policy.value
     if bond.lacp_rate is not None:
         keys[("bond", "lacp_rate")] = bond.lacp_rate.value
+    for option, value in options_common.sysfs_pairs(bond.options):
+        if value is not None:
+            keys[("bond", option)] = value
     return keys
 
 

@@ -31,6 +31,7 @@ from ifsmith.core.model import (
     prefix_max,
 )
 from ifsmith.core.names import IFNAMSIZ, name_problem, shown
+from ifsmith.core.options import bond_problems, bridge_problems, port_problems
 
 __all__ = ["IFNAMSIZ", "MTU_MAX", "MTU_MIN", "Problem", "check", "errors", "name_problem"]
 
@@ -185,6 +186,7 @@ def _check_interface(iface: Interface, master: Interface | None) -> Iterator[Pro
         )
     if iface.bridge is not None:
         yield from _check_delay(iface)
+    yield from _check_options(iface)
     if iface.vlan is not None and iface.vlan.parent is None:
         yield Problem(iface.name, "the VLAN names no parent interface", iface.vlan.line)
 
@@ -218,6 +220,25 @@ def _check_delay(iface: Interface) -> Iterator[Problem]:
             line,
             "warning",
         )
+
+
+def _check_options(iface: Interface) -> Iterator[Problem]:
+    """The bond, bridge and bridge-port options (core.options): ranges and modes."""
+    found: list[tuple[str, Severity, int | None]] = []
+    if iface.bond is not None:
+        bond = iface.bond
+        miimon = bond.miimon.freq if bond.miimon is not None else None
+        for message, severity in bond_problems(bond.options, bond.mode, bond.primary, miimon):
+            found.append((message, severity, bond.line))
+    if iface.bridge is not None:
+        bridge = iface.bridge
+        for message, severity in bridge_problems(bridge.options, bridge.stp, bridge.delay):
+            found.append((message, severity, bridge.line))
+        for port in bridge.ports:
+            for message, severity in port_problems(port.port_options):
+                found.append((f"port {port.name}: {message}", severity, port.line))
+    for message, severity, line in found:
+        yield Problem(iface.name, message, line or iface.line, severity)
 
 
 def _check_bond(iface: Interface) -> Iterator[Problem]:

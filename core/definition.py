@@ -18,6 +18,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 
+from ifsmith.core import options
 from ifsmith.core.live import interface_from_live, live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
@@ -314,6 +315,9 @@ def _device_drift(flat: FlatInterface, live: LiveHost) -> Iterator[str]:
         yield f"{name}: mac {iface.mac} defined, {link.mac} running"
     if flat.master is None:
         yield from _address_drift(iface, link, live)
+    elif flat.master_type is IfType.BRIDGE and flat.master == link.master:
+        for d in options.drift(iface.port_options, link.port_options):
+            yield f"{name}: bridge port option {d}"
     yield from _kind_drift(iface, link)
 
 
@@ -373,6 +377,7 @@ def _kind_drift(iface: Interface, link: LiveLink) -> Iterator[str]:
         primary = bond.primary
         if lb.mode in PRIMARY_MODES and primary is not None and lb.primary not in (None, primary):
             yield f"{name}: primary {primary} defined, {lb.primary} running"
+        yield from (f"{name}: bond option {d}" for d in options.drift(bond.options, lb.options))
     bridge, lbr = iface.bridge, link.bridge
     if bridge is not None and lbr is not None:
         if bridge.stp is not None and bridge.stp != lbr.stp:
@@ -385,6 +390,8 @@ def _kind_drift(iface: Interface, link: LiveLink) -> Iterator[str]:
             yield (
                 f"{name}: forward delay {bridge.delay:g} s defined, {lbr.forward_delay:g} s running"
             )
+        for d in options.drift(bridge.options, lbr.options):
+            yield f"{name}: bridge option {d}"
     vlan = iface.vlan
     if vlan is not None:
         if link.vlan_tag is not None and vlan.tag != link.vlan_tag:

@@ -23,7 +23,9 @@ import struct
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+from ifsmith.core import options_netlink
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
@@ -52,6 +54,7 @@ from ifsmith.core.model import (
     Vlan,
     XmitHashPolicy,
 )
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
 
 # rtnetlink constants (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h).
 NETLINK_ROUTE = 0
@@ -228,6 +231,10 @@ def _u8(data: bytes, span: tuple[int, int]) -> int:
     return data[span[0]]
 
 
+def _str_at(data: bytes, attrs: dict[int, tuple[int, int]], kind: int) -> str | None:
+    return _str(data, attrs[kind]) if kind in attrs else None
+
+
 def _str(data: bytes, span: tuple[int, int]) -> str:
     return data[span[0] : span[1]].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
 
@@ -255,6 +262,7 @@ def _decode_link(msg: bytes) -> _RawLink:
     bond: LiveBond | None = None
     bridge: LiveBridge | None = None
     active = primary = None
+    port_options = PortOptions()
     if IFLA_LINKINFO in a:
         info = _attrs(msg, *a[IFLA_LINKINFO])
         if IFLA_INFO_KIND in info:
@@ -267,8 +275,13 @@ def _decode_link(msg: bytes) -> _RawLink:
             reorder = bool(flags & VLAN_FLAG_REORDER_HDR)
         elif kind == "bond" and data:
             bond, active, primary = _decode_bond(msg, data)
+        if _str_at(msg, info, options_netlink.IFLA_INFO_SLAVE_KIND) == "bridge":
+            slave = info.get(options_netlink.IFLA_INFO_SLAVE_DATA)
+            if slave is not None:
+                port_options = options_netlink.decode_port(msg, _attrs(msg, *slave))
         elif kind == "bridge" and data:
             bridge = LiveBridge(
+                options=options_netlink.decode_bridge(msg, data),
                 stp=_u32(msg, data[IFLA_BR_STP_STATE]) != 0 if IFLA_BR_STP_STATE in data else False,
                 forward_delay=(
                     _u32(msg, data[IFLA_BR_FORWARD_DELAY]) / 100
@@ -291,6 +304,7 @@ def _decode_link(msg: bytes) -> _RawLink:
         bond=bond,
         bridge=bridge,
         is_loopback=bool(flags & IFF_LOOPBACK),
+        port_options=port_options,
     )
     # IFLA_LINK of a veth whose peer lives in another namespace (IFLA_LINK_NETNSID) is an
     # index over there: resolving it here would name an unrelated link.
@@ -333,6 +347,7 @@ def _decode_bond(
         arp_validate=_ARP_VALIDATE[validate] if validate < len(_ARP_VALIDATE) else ArpValidate.ALL,
         xmit_hash_policy=_XMIT[xmit] if xmit is not None and 0 <= xmit < len(_XMIT) else None,
         lacp_rate=(LacpRate.FAST if lacp else LacpRate.SLOW) if lacp is not None else None,
+        options=options_netlink.decode_bond(msg, d),
     )
     active = u32(IFLA_BOND_ACTIVE_SLAVE) if IFLA_BOND_ACTIVE_SLAVE in d else None
     primary = u32(IFLA_BOND_PRIMARY) if IFLA_BOND_PRIMARY in d else None
@@ -475,9 +490,17 @@ def snapshot(host: Host) -> LiveHost:
     names = {r.link.index: r.link.name for r in raw}
     # Speed only matters for real NICs (and the bonds over them); reading it for
     # thousands of virtual links would double the snapshot's time.
+    # A bridge port's default path cost follows its speed too: read it where the cost
+    # is not the one a port without a known speed gets (100), to tell a set one apart.
+    bridges = {r.link.index for r in raw if r.link.kind == "bridge"}
     speeds = read_speeds(
         host.netns,
-        [r.link.name for r in raw if r.link.kind in ("", "bond") and not r.link.is_loopback],
+        [
+            r.link.name
+            for r in raw
+            if (r.link.kind in ("", "bond") and not r.link.is_loopback)
+            or (r.master in bridges and r.link.port_options.path_cost not in (None, 100))
+        ],
     )
     links = []
     for r in raw:
@@ -495,7 +518,12 @@ def snapshot(host: Host) -> LiveHost:
                 parent=names.get(r.parent) if r.parent else None,
                 bond=bond,
                 addresses=tuple(addresses.get(r.link.index, ())),
-                speed=speeds.get(r.link.name),
+                speed=speeds.get(r.link.name) if r.link.kind in ("", "bond") else None,
+                port_default_cost=(
+                    options_netlink.default_path_cost(speeds.get(r.link.name))
+                    if r.master in bridges
+                    else None
+                ),
             )
         )
     return LiveHost(
@@ -579,6 +607,7 @@ def _interface(
         bridge = Bridge(
             stp=stp,
             delay=delay,
+            options=without_defaults(link.bridge.options) if link.bridge else BridgeOptions(),
             ports=tuple(
                 _interface(s, live, children, top=False)
                 for s in sorted(subs, key=lambda s: s.index)
@@ -602,7 +631,39 @@ def _interface(
         bond=bond,
         bridge=bridge,
         vlan=vlan,
+        port_options=_port_options(link, live),
     )
+
+
+def _port_options(link: LiveLink, live: LiveHost) -> PortOptions:
+    """A bridge port's options where they differ from the kernel's defaults (the path
+    cost the bridge derives from the port's speed, priority 32)."""
+    master = live.link(link.master) if link.master else None
+    if master is None or master.kind != "bridge":
+        return PortOptions()
+    port = without_defaults(link.port_options)
+    if port.path_cost == link.port_default_cost:
+        port = replace(port, path_cost=None)
+    return port
+
+
+def _bond_options(bond: LiveBond) -> BondOptions:
+    """The bond's options that differ from the kernel's defaults, in a mode that uses
+    them, so a plain bond reads as libvirt writes it and the result passes the checks."""
+    options = without_defaults(bond.options)
+    keep: dict[str, Any] = {
+        spec.field: value
+        for spec, value in options.items()
+        if spec.modes is None or str(bond.mode) in spec.modes
+    }
+    if bond.primary is None:
+        keep.pop("primary_reselect", None)
+    keep.pop("num_unsol_na", None)  # the same count as num_grat_arp: said once
+    if keep.get("ad_actor_system") == options_netlink.ZERO_MAC:
+        keep.pop("ad_actor_system")
+    if not bond.miimon:
+        keep.pop("peer_notif_delay", None)
+    return BondOptions(**keep)
 
 
 # Modes whose transmit hash the kernel uses, and the one with LACP.
@@ -639,6 +700,7 @@ def _bond_from_live(bond: LiveBond, slaves: tuple[Interface, ...]) -> Bond:
         if bond.mode in _HASHING_MODES and xmit not in (None, XmitHashPolicy.LAYER2)
         else None,
         lacp_rate=lacp if bond.mode is BondMode.LACP and lacp is LacpRate.FAST else None,
+        options=_bond_options(bond),
     )
 
 

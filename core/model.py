@@ -16,6 +16,8 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
+
 # The real ranges of the model's numbers: what the kernel accepts.  The XML parser checks
 # them before anything else (core.xmlio), core.checks again for values built elsewhere.
 U32_MAX = 2**32 - 1
@@ -232,6 +234,8 @@ class Bond:
     line: int | None = field(default=None, compare=False)
     # ifsmith extension: an explicit primary; without it libvirt's rule applies (first slave).
     primary_slave: str | None = None
+    # ifsmith extension: every other bonding option (core.options); unset = kernel default.
+    options: BondOptions = field(default_factory=BondOptions)
 
     @property
     def primary(self) -> str | None:
@@ -249,6 +253,8 @@ class Bridge:
     delay: float | None = None  # forward delay, seconds
     ports: tuple[Interface, ...] = ()
     line: int | None = field(default=None, compare=False)
+    # ifsmith extension: priority, timers, multicast snooping (core.options).
+    options: BridgeOptions = field(default_factory=BridgeOptions)
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,8 @@ class Interface:
     label: str | None = None  # ifsmith extension: the interface's role, e.g. "storage uplink"
     line: int | None = field(default=None, compare=False)
     dns: Dns | None = None  # ifsmith extension, top level only
+    # ifsmith extension: a bridge port's STP path cost and priority (core.options).
+    port_options: PortOptions = field(default_factory=PortOptions)
 
     def protocol(self, family: Family) -> Protocol | None:
         """The ``<protocol>`` of one family, if configured."""
@@ -384,12 +392,14 @@ class LiveBond:
     active_slave: str | None = None
     xmit_hash_policy: XmitHashPolicy | None = None
     lacp_rate: LacpRate | None = None
+    options: BondOptions = field(default_factory=BondOptions)  # as the kernel reports them
 
 
 @dataclass(frozen=True)
 class LiveBridge:
     stp: bool = False
     forward_delay: float = 15.0  # seconds
+    options: BridgeOptions = field(default_factory=BridgeOptions)  # as the kernel reports them
 
 
 @dataclass(frozen=True)
@@ -428,6 +438,11 @@ class LiveLink:
     bridge: LiveBridge | None = None
     addresses: tuple[LiveAddress, ...] = ()
     is_loopback: bool = False
+    # A bridge port's STP settings (IFLA_BRPORT_*), as the kernel reports them.
+    port_options: PortOptions = field(default_factory=PortOptions)
+    # The path cost the bridge would give it by itself (from its speed): a cost that
+    # differs was set by someone.
+    port_default_cost: int | None = field(default=None, compare=False)
 
     @property
     def type(self) -> IfType:

@@ -31,6 +31,7 @@ import ipaddress
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from ifsmith.core import plan_options
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.live import DEFAULT_METRIC, live_routes
 from ifsmith.core.model import (
@@ -50,6 +51,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 
 class PlanError(IfsmithError):
@@ -73,6 +75,7 @@ class BondSpec:
     primary: str | None = None
     xmit_hash_policy: XmitHashPolicy | None = None
     lacp_rate: LacpRate | None = None
+    extra: BondOptions = field(default_factory=BondOptions)  # core.options
 
     def options(self) -> dict[str, object]:
         """The options that are set, by kernel option name (mode excluded)."""
@@ -87,6 +90,7 @@ class BondSpec:
 class BridgeSpec:
     stp: bool | None = None
     forward_delay: float | None = None  # seconds
+    extra: BridgeOptions = field(default_factory=BridgeOptions)  # core.options
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,8 @@ class DeviceSpec:
     leases: dict[Addr, tuple[int, int]] = field(default_factory=dict)
     # Per family: the exact static routes wanted (ifsmith:route), or absent = leave alone.
     routes: dict[Family, tuple[Route, ...]] = field(default_factory=dict)
+    # As a bridge port: its STP path cost and priority (None: leave as it is).
+    port: PortOptions = field(default_factory=PortOptions)
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,6 +172,7 @@ class CreateLink(Op):
                 k: v for k, v in self.bond.options().items() if _BOND_DEFAULTS.get(k, ...) != v
             }
             text += "".join(f" {k} {_show(v)}" for k, v in shown.items())
+            text += plan_options.words(self.bond.extra)
         if self.bridge is not None:
             text += _bridge_words(self.bridge)
         if self.vlan is not None:
@@ -189,7 +196,7 @@ def _bridge_words(bridge: BridgeSpec) -> str:
         text += f" stp {_show(bridge.stp)}"
     if bridge.forward_delay is not None:
         text += f" forward_delay {bridge.forward_delay:g}s"
-    return text
+    return text + plan_options.words(bridge.extra)
 
 
 @dataclass(frozen=True)
@@ -204,7 +211,8 @@ class SetBond(Op):
 
     def describe(self) -> str:
         opts = " ".join(f"{k} {_show(v)}" for k, v in self.bond.options().items())
-        return f"set bond {self.name} {opts}".rstrip()
+        opts += plan_options.words(self.bond.extra)
+        return f"set bond {self.name} {opts.strip()}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -213,6 +221,16 @@ class SetBridge(Op):
 
     def describe(self) -> str:
         return f"set bridge {self.name}{_bridge_words(self.bridge)}"
+
+
+@dataclass(frozen=True)
+class SetPort(Op):
+    """A bridge port's STP path cost and priority (after it is enslaved)."""
+
+    port: PortOptions
+
+    def describe(self) -> str:
+        return f"set bridge port {self.name}{plan_options.words(self.port)}"
 
 
 @dataclass(frozen=True)
@@ -362,7 +380,11 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
             kind="ethernet" if iface.type is IfType.ETHERNET else str(iface.type),
             bond=_bond_spec(iface) if iface.bond is not None else None,
             bridge=(
-                BridgeSpec(stp=iface.bridge.stp, forward_delay=iface.bridge.delay)
+                BridgeSpec(
+                    stp=iface.bridge.stp,
+                    forward_delay=iface.bridge.delay,
+                    extra=iface.bridge.options,
+                )
                 if iface.bridge is not None
                 else None
             ),
@@ -375,6 +397,7 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
             mtu=flat.mtu,
             mac=iface.mac,
             up=up,
+            port=iface.port_options if flat.master_type is IfType.BRIDGE else PortOptions(),
         )
         spec = _with_addressing(spec, iface, subordinate=flat.master is not None)
         previous = specs.get(iface.name)
@@ -398,6 +421,7 @@ def _merge(a: DeviceSpec, b: DeviceSpec) -> DeviceSpec:
         addresses={**b.addresses, **a.addresses} if a.master is None else b.addresses,
         keep_extra=a.keep_extra | b.keep_extra,
         gateways={**b.gateways, **a.gateways},
+        port=a.port or b.port,
     )
 
 
@@ -424,6 +448,7 @@ def _bond_spec(iface: Interface) -> BondSpec:
             primary=bond.primary,
             xmit_hash_policy=bond.xmit_hash_policy,
             lacp_rate=bond.lacp_rate,
+            extra=bond.options,
         )
     )
 
@@ -443,7 +468,7 @@ def _fit_mode(bond: BondSpec) -> BondSpec:
         bond = replace(bond, primary=None)
     if mode is not BondMode.LACP:
         bond = replace(bond, lacp_rate=None)
-    return bond
+    return replace(bond, extra=plan_options.fit_mode(bond.extra, mode))
 
 
 def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -> DeviceSpec:
@@ -527,13 +552,18 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
             mode=b.mode, miimon=b.miimon, updelay=b.updelay, downdelay=b.downdelay,
             use_carrier=b.use_carrier, arp_interval=b.arp_interval, arp_targets=b.arp_targets,
             arp_validate=b.arp_validate, primary=b.primary,
-            xmit_hash_policy=b.xmit_hash_policy, lacp_rate=b.lacp_rate,
+            xmit_hash_policy=b.xmit_hash_policy, lacp_rate=b.lacp_rate, extra=b.options,
         ))  # fmt: skip
     bridge = (
-        BridgeSpec(stp=link.bridge.stp, forward_delay=link.bridge.forward_delay)
+        BridgeSpec(
+            stp=link.bridge.stp,
+            forward_delay=link.bridge.forward_delay,
+            extra=link.bridge.options,
+        )
         if link.bridge is not None
         else None
     )
+    master = live.link(link.master) if link.master else None
     vlan = (
         VlanSpec(link.parent or "", link.vlan_tag, link.vlan_reorder_hdr)
         if link.vlan_tag is not None
@@ -566,6 +596,7 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
         gateways={f: gws.get(f) for f in (Family.IPV4, Family.IPV6)},
         leases=leases,
         routes={f: live_routes(live, link.name, f) for f in (Family.IPV4, Family.IPV6)},
+        port=link.port_options if master is not None and master.kind == "bridge" else PortOptions(),
     )
 
 
@@ -743,6 +774,7 @@ def diff(
     settings: list[Op] = []
     releases: list[Op] = []
     enslave: list[Op] = []
+    port_ops: list[Op] = []
     ups: list[Op] = []
     downs: list[Op] = []
     addr_add: list[Op] = []
@@ -840,6 +872,13 @@ def diff(
                 if master_kind == "bond" and (link is None or link.admin_up):
                     enslave.append(SetUp(spec.name, False))
                 enslave.append(SetMaster(spec.name, spec.master))
+        if spec.port:
+            # A port that joins its bridge now starts from the bridge's defaults.
+            stays = link is not None and spec.master == current_master
+            running_port = link.port_options if link is not None and stays else None
+            port = plan_options.changed(spec.port, running_port)
+            if port:
+                port_ops.append(SetPort(spec.name, port))
         needs_up_again = any(isinstance(op, SetUp) and op.name == spec.name for op in enslave)
         is_up = link.admin_up if link is not None else False
         if spec.up is True and (not is_up or needs_up_again):
@@ -890,7 +929,7 @@ def diff(
     route_set = [op for op in routes if isinstance(op, (SetDefaultRoute, AddRoute))]
     route_del = [op for op in routes if not isinstance(op, (SetDefaultRoute, AddRoute))]
     ops = (
-        deletes + releases + creates + settings + enslave + ups + addr_add + route_set
+        deletes + releases + creates + settings + enslave + port_ops + ups + addr_add + route_set
         + late + addr_del + route_del + downs
     )  # fmt: skip
     return Plan(tuple(_dedupe(ops)))
@@ -974,6 +1013,12 @@ def _must_recreate(spec: DeviceSpec, link: LiveLink) -> bool:
         return True
     # Changing a bond's mode needs it down and without slaves: recreating is the same
     # effect, and the plan re-adds its slaves and addresses.
+    if (
+        spec.bond is not None
+        and link.bond is not None
+        and plan_options.needs_recreate(spec.bond.extra, link.bond.options)
+    ):
+        return True
     return bool(
         spec.bond is not None
         and link.bond is not None
@@ -1004,8 +1049,10 @@ def _setting_ops(spec: DeviceSpec, link: LiveLink | None, fresh_mtu: int | None)
             for k, v in spec.bond.options().items()
             if current is None or _bond_value(current, k) != v
         }
-        if changed:
-            ops.append(SetBond(spec.name, BondSpec(**changed)))  # type: ignore[arg-type]
+        extra = plan_options.changed(spec.bond.extra, current.options if current else None)
+        if changed or extra:
+            bond_spec = BondSpec(**changed, extra=extra)  # type: ignore[arg-type]
+            ops.append(SetBond(spec.name, bond_spec))
     if link is not None and spec.bridge is not None:
         current_br = link.bridge
         stp = spec.bridge.stp
@@ -1014,8 +1061,11 @@ def _setting_ops(spec: DeviceSpec, link: LiveLink | None, fresh_mtu: int | None)
             stp = None if stp == current_br.stp else stp
             if delay is not None and abs(delay - current_br.forward_delay) < 0.005:
                 delay = None
-        if stp is not None or delay is not None:
-            ops.append(SetBridge(spec.name, BridgeSpec(stp, delay)))
+        extra_br = plan_options.changed(
+            spec.bridge.extra, current_br.options if current_br is not None else None
+        )
+        if stp is not None or delay is not None or extra_br:
+            ops.append(SetBridge(spec.name, BridgeSpec(stp, delay, extra_br)))
     if link is not None and spec.vlan is not None and spec.vlan.reorder_hdr is not None:
         if link.vlan_reorder_hdr != spec.vlan.reorder_hdr:
             ops.append(SetVlanFlags(spec.name, spec.vlan.reorder_hdr))

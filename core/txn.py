@@ -67,6 +67,7 @@ from ifsmith.core.model import (
     LiveRoute,
     XmitHashPolicy,
 )
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 FINAL = ("committed", "rolled-back", "failed")
 FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
@@ -110,9 +111,13 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
                 XmitHashPolicy(b["xmit_hash_policy"]) if b["xmit_hash_policy"] else None
             )
             b["lacp_rate"] = LacpRate(b["lacp_rate"]) if b["lacp_rate"] else None
+            b["options"] = BondOptions(**b.get("options", {}))
             raw["bond"] = LiveBond(**b)
         if raw.get("bridge"):
-            raw["bridge"] = LiveBridge(**raw["bridge"])
+            br = dict(raw["bridge"])
+            br["options"] = BridgeOptions(**br.get("options", {}))
+            raw["bridge"] = LiveBridge(**br)
+        raw["port_options"] = PortOptions(**raw.get("port_options", {}))
         links.append(LiveLink(**raw))
     routes = tuple(
         LiveRoute(

@@ -57,6 +57,7 @@ from ifsmith.core.model import (
     prefix_max,
 )
 from ifsmith.core.names import shown, xml_unsafe
+from ifsmith.core.options import AnyOptions, BondOptions, BridgeOptions, PortOptions
 
 NS = "https://ifsmith.dev/xml/interface/1"
 _X = "{" + NS + "}"
@@ -282,8 +283,17 @@ _INTERFACE_CHILDREN = (
 )
 
 
-def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
-    _known(ctx, el, ("type", "name", _X + "label", _X + "mac"), _INTERFACE_CHILDREN)
+def _parse_interface(
+    ctx: _Ctx, el: etree._Element, *, top: bool, port: bool = False
+) -> Interface:
+    port_attrs = _option_attrs(PortOptions)
+    if not port:
+        for attr in port_attrs:
+            if el.get(attr) is not None:
+                raise ctx.error(
+                    el, f"{_qname(el, attr)} applies only to a port's <interface> inside <bridge>"
+                )
+    _known(ctx, el, ("type", "name", _X + "label", _X + "mac", *port_attrs), _INTERFACE_CHILDREN)
     type_ = _enum(ctx, el, "type", IfType)
     if type_ is None:
         raise ctx.error(el, "missing attribute 'type' (ethernet, bond, bridge or vlan)")
@@ -320,6 +330,37 @@ def _parse_interface(ctx: _Ctx, el: etree._Element, *, top: bool) -> Interface:
         label=el.get(_X + "label"),
         line=_line(el),
         dns=_parse_dns(ctx, el, top),
+        port_options=_parse_options(ctx, el, PortOptions),
+    )
+
+
+def _option_attrs(kind: type[AnyOptions]) -> tuple[str, ...]:
+    """The ``ifsmith:`` attributes of one kind of options (core.options' table)."""
+    return tuple(_X + spec.attr for spec in kind.SPECS)
+
+
+_O = TypeVar("_O", BondOptions, BridgeOptions, PortOptions)
+
+
+def _parse_options(ctx: _Ctx, el: etree._Element, kind: type[_O]) -> _O:
+    """The options an element carries as ``ifsmith:`` attributes, each typed and within
+    its real range (core.options says which)."""
+    values: dict[str, object] = {}
+    for spec in kind.SPECS:
+        text = el.get(_X + spec.attr)
+        if text is None:
+            continue
+        try:
+            values[spec.field] = spec.parse(text)
+        except ValueError as exc:
+            name = _qname(el, _X + spec.attr)
+            raise ctx.error(el, f"invalid {name}='{_value(text)}': {exc}") from None
+    return kind(**values)  # type: ignore[arg-type]
+
+
+def _format_options(options: AnyOptions) -> str:
+    return "".join(
+        f" ifsmith:{spec.attr}='{_q(spec.text(value))}'" for spec, value in options.items()
     )
 
 
@@ -462,6 +503,7 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
     if bond is None:
         return None
     attrs = ("mode", _X + "xmit-hash-policy", _X + "lacp-rate", _X + "primary")
+    attrs += _option_attrs(BondOptions)  # type: ignore[assignment]
     _known(ctx, bond, attrs, ("miimon", "arpmon", "interface"))
     miimon = _child(ctx, bond, "miimon")
     arpmon = _child(ctx, bond, "arpmon")
@@ -476,6 +518,7 @@ def _parse_bond(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bond | None:
         lacp_rate=_enum(ctx, bond, _X + "lacp-rate", LacpRate),
         line=_line(bond),
         primary_slave=bond.get(_X + "primary"),
+        options=_parse_options(ctx, bond, BondOptions),
     )
 
 
@@ -516,7 +559,7 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
     bridge = _typed_child(ctx, el, type_, IfType.BRIDGE, missing)
     if bridge is None:
         return None
-    _known(ctx, bridge, ("stp", "delay"), ("interface",))
+    _known(ctx, bridge, ("stp", "delay", *_option_attrs(BridgeOptions)), ("interface",))
     delay_text = bridge.get("delay")
     delay = None
     if delay_text is not None:
@@ -534,8 +577,11 @@ def _parse_bridge(ctx: _Ctx, el: etree._Element, type_: IfType) -> Bridge | None
     return Bridge(
         stp=_yesno(ctx, bridge, "stp", "on", "off"),
         delay=delay,
-        ports=tuple(_parse_interface(ctx, p, top=False) for p in _children(bridge, "interface")),
+        ports=tuple(
+            _parse_interface(ctx, p, top=False, port=True) for p in _children(bridge, "interface")
+        ),
         line=_line(bridge),
+        options=_parse_options(ctx, bridge, BridgeOptions),
     )
 
 
@@ -638,6 +684,10 @@ def _uses_extensions(iface: Interface) -> bool:
             return True
         if sub.vlan is not None and sub.vlan.reorder_hdr is not None:
             return True
+        if sub.port_options or (sub.bond is not None and sub.bond.options):
+            return True
+        if sub.bridge is not None and sub.bridge.options:
+            return True
     return False
 
 
@@ -649,6 +699,7 @@ def _format_interface(out: _Out, iface: Interface, *, top: bool, ns: bool) -> No
         attrs += f" ifsmith:label='{_q(iface.label)}'"
     if iface.mac is not None and iface.type is not IfType.ETHERNET:
         attrs += f" ifsmith:mac='{_q(iface.mac)}'"
+    attrs += _format_options(iface.port_options)
     out.add(f"<interface {attrs}>")
     out.depth += 1
     if top:
@@ -728,6 +779,7 @@ def _format_bridge(out: _Out, bridge: Bridge) -> None:
         text += f" stp='{'on' if bridge.stp else 'off'}'"
     if bridge.delay is not None:
         text += f" delay='{format_seconds(bridge.delay)}'"
+    text += _format_options(bridge.options)
     out.add(text + ">")
     out.depth += 1
     for port in bridge.ports:
@@ -752,6 +804,7 @@ def _format_bond(out: _Out, bond: Bond) -> None:
         text += f" ifsmith:lacp-rate='{bond.lacp_rate}'"
     if bond.primary_slave is not None:
         text += f" ifsmith:primary='{_q(bond.primary_slave, _NAME)}'"
+    text += _format_options(bond.options)
     out.add(text + ">")
     out.depth += 1
     if bond.miimon is not None:

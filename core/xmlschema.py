@@ -17,6 +17,7 @@ from lxml import etree
 
 from ifsmith.core.model import IfType, Interface
 from ifsmith.core.names import shown
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 from ifsmith.core.xmlio import _X, _children, _local, _qname, load_tree
 
 
@@ -43,6 +44,15 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
         if any(p.routes for p in sub.protocols):
             left.extend(f"{where}: <ifsmith:route> {r}" for p in sub.protocols for r in p.routes)
             changes["protocols"] = tuple(dataclasses.replace(p, routes=()) for p in sub.protocols)
+        for options in (
+            sub.port_options,
+            sub.bond.options if sub.bond is not None else None,
+            sub.bridge.options if sub.bridge is not None else None,
+        ):
+            for spec, value in options.items() if options is not None else ():
+                left.append(f"{where}: ifsmith:{spec.attr}='{spec.text(value)}'")
+        if sub.port_options:
+            changes["port_options"] = PortOptions()
         if sub.bond is not None:
             bond = sub.bond
             dropped = {
@@ -63,12 +73,15 @@ def without_extensions(iface: Interface) -> tuple[Interface, list[str]]:
                 xmit_hash_policy=None,
                 lacp_rate=None,
                 primary_slave=None,
+                options=BondOptions(),
                 arpmon=arpmon,
                 slaves=tuple(strip(s) for s in bond.slaves),
             )
         if sub.bridge is not None:
             ports = tuple(strip(p) for p in sub.bridge.ports)
-            changes["bridge"] = dataclasses.replace(sub.bridge, ports=ports)
+            changes["bridge"] = dataclasses.replace(
+                sub.bridge, ports=ports, options=BridgeOptions()
+            )
         if sub.vlan is not None and sub.vlan.reorder_hdr is not None:
             on = "on" if sub.vlan.reorder_hdr else "off"
             left.append(f"{where}: ifsmith:reorder-hdr='{on}'")

@@ -319,13 +319,13 @@ def test_merge_keeps_unmodeled_lines_byte_identical_and_changes_only_modeled_key
 
 
 def test_merge_keeps_unmodeled_bonding_options_and_the_admins_mode_spelling() -> None:
-    existing = b'DEVICE=bond0\nBONDING_OPTS="mode=4 miimon=100 ad_select=bandwidth"\n'
+    existing = b'DEVICE=bond0\nBONDING_OPTS="mode=4 miimon=100 lacp_active=on"\n'
     files = MemoryFiles({DIR / "ifcfg-bond0": existing})
     [bond] = ifcfg_rh.read_files(files)
     assert bond.bond is not None
     new = replace(bond, bond=replace(bond.bond, miimon=MiiMon(200, carrier=Carrier.NETIF)))
     text = ifcfg_rh.render([new], files).files[DIR / "ifcfg-bond0"].decode()
-    assert 'BONDING_OPTS="mode=4 miimon=200 use_carrier=1 ad_select=bandwidth"' in text
+    assert 'BONDING_OPTS="mode=4 miimon=200 use_carrier=1 lacp_active=on"' in text
 
 
 def test_merge_turns_a_former_slave_into_a_standalone_device() -> None:

@@ -237,7 +237,7 @@ def test_merge_moves_start_mode_out_of_a_shared_auto_line() -> None:
 def test_merge_edits_the_sourced_file_that_holds_the_interface() -> None:
     held = (
         b"# bond for storage\nauto bond0\niface bond0 inet manual\n    bond-slaves eth3 eth4\n"
-        b"    bond-mode active-backup\n    bond-num-grat-arp 3\n"
+        b"    bond-mode active-backup\n    bond-arp-missed-max 3\n"
     )
     existing = MemoryFiles(
         {ETC: b"source-directory interfaces.d\n", "/etc/network/interfaces.d/storage": held}

@@ -36,6 +36,7 @@ from ifsmith.core.model import (
     Vlan,
     XmitHashPolicy,
 )
+from ifsmith.core.options import BridgeOptions
 from tests.netns import can_make_netns, make_netns
 from tests.test_backend_ifupdown import best_render_seconds, eth, scenario, v4, vlans_4094
 from tests.umlhost import UML
@@ -430,7 +431,11 @@ def test_systemd_bond_and_bridge_settings() -> None:
     assert bond.bond.lacp_rate == LacpRate.FAST
     assert bond.bond.xmit_hash_policy == XmitHashPolicy.LAYER3_4
     bridge = flat["bridge99"]
-    assert bridge.bridge == Bridge(stp=True, delay=9.0)
+    # systemd's own test .netdev sets every [Bridge] option to 9 (and snooping on).
+    options = BridgeOptions(
+        priority=9, hello_time=9.0, max_age=9.0, ageing_time=9.0, multicast_snooping=True
+    )
+    assert bridge.bridge == Bridge(stp=True, delay=9.0, options=options)
     assert bridge.mtu == 9000 and bridge.ipv4 is not None
     assert bridge.ipv4.gateway == "192.168.0.1"
 

@@ -43,6 +43,7 @@ from ifsmith.core.model import (
     LiveRoute,
     XmitHashPolicy,
 )
+from ifsmith.core.options import BridgeOptions
 from ifsmith.core.xmlio import to_xml
 from tests.netns import can_make_netns, ip, ip_batch, make_netns, wait_operstate
 
@@ -91,7 +92,11 @@ def test_snapshot_reads_kinds_masters_states_addresses_and_routes(lab: str) -> N
     assert links["lo"].is_loopback and links["lo"].kind == ""
     br0 = links["br0"]
     assert (br0.kind, br0.type, br0.mtu, br0.admin_up) == ("bridge", IfType.BRIDGE, 1400, True)
-    assert br0.bridge == LiveBridge(stp=True, forward_delay=4.0)
+    # The kernel reports every bridge option; here its defaults (core.options).
+    defaults = BridgeOptions(
+        priority=32768, hello_time=2.0, max_age=20.0, ageing_time=300.0, multicast_snooping=True
+    )
+    assert br0.bridge == LiveBridge(stp=True, forward_delay=4.0, options=defaults)
     assert {str(a) for a in br0.addresses if a.scope == "global"} == {
         "192.0.2.1/24",
         "2001:db8::1/64",

@@ -153,6 +153,12 @@ def normalise_ours(ours: dict[str, Settings], theirs: dict[str, Settings]) -> No
                 del settings[key]
         if ("Bond", "Mode") not in other and settings.get(("Bond", "Mode")) == ["balance-rr"]:
             del settings[("Bond", "Mode")]
+        # libvirt's rule: an active-backup bond's first slave is its primary (netplan,
+        # given no primary, names none).  Seen since bond options brought such cases
+        # (gratuitous-arp) into the model's scope.
+        key = ("Network", "PrimarySlave")
+        if key not in other and settings.get(key) == ["yes"]:
+            del settings[key]
         dns = {
             k: settings[k] for k in (("DHCPv4", "UseDNS"), ("DHCPv6", "UseDNS")) if k in settings
         }

@@ -62,8 +62,8 @@ UNKNOWN = {
         ":3: <bridge>: unknown attribute ifsmith:vlan-filtering='on'",
     ),
     "ifsmith attribute on bond": (
-        bond("ifsmith:min-links='2'"),
-        ":3: <bond>: unknown attribute ifsmith:min-links='2'",
+        bond("ifsmith:missed-max='2'"),
+        ":3: <bond>: unknown attribute ifsmith:missed-max='2'",
     ),
     "ifsmith element in bond": (
         bond(inner="\n    <ifsmith:ad-select value='bandwidth'/>"),
