@@ -96,7 +96,14 @@ def test_the_passthrough_is_read_back_as_no_ipv4_and_round_trips() -> None:
     got, problems = netplan.read_report(files)
     assert not [p for p in problems if "networkmanager" in p], problems
     # bond0.100 is listed on its own and as br100's port: it reads back as the port only.
-    assert got == [i for i in scenario() if i.name != "bond0.100"]
+    # br100's forward delay of 0 is one NetworkManager cannot take (2 to 30 s): it is
+    # written as 2, with a warning, and reads back so.
+    want = [i for i in scenario() if i.name != "bond0.100"]
+    want = [
+        replace(i, bridge=replace(i.bridge, delay=2.0)) if i.bridge is not None else i
+        for i in want
+    ]
+    assert got == want
     again = netplan.render(got, files)
     assert all(files.read(p) == data for p, data in again.files.items())
 

@@ -165,6 +165,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
 
     def on_mount(self) -> None:
         self.composed = True
+        self.refresh_state()  # what arrived while the dialog was being composed
 
     def on_screen_resume(self) -> None:
         # Each opening (the dialog is kept between them; ``load`` reset it): plan and
@@ -249,7 +250,11 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 or (choice if isinstance(choice, str) else ""))  # fmt: skip
 
     def refresh_state(self) -> None:
-        # Only what changed is updated: each update lays the dialog out again.
+        # Only what changed is updated: each update lays the dialog out again.  Composed in
+        # the background, the dialog hears its inputs' first Changed before all of it is
+        # mounted: on_mount catches up.
+        if not self.composed:
+            return
         problem = self.problem()
         for selector, content in (
             ("#apply-summary", self.summary()),
