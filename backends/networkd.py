@@ -159,7 +159,8 @@ class Unit:
     @property
     def conditions(self) -> list[str]:
         """The ``[Match]`` keys about the host rather than the link (Virtualization=, …)."""
-        return [k for k in _HOST_CONDITIONS if self.view.get("Match", k) is not None]
+        keys = {ln.key for s in self.view.sections if s.name == "Match" for ln in s.lines}
+        return [k for k in _HOST_CONDITIONS if k in keys]
 
     @property
     def netdev_name(self) -> str | None:
@@ -347,7 +348,9 @@ def _record(
             bond = _bond(netdev, problems)
         elif iftype == IfType.BRIDGE:
             delay = _num(netdev, "Bridge", "ForwardDelaySec", parse_timespan, problems)
-            options = no.read(nd.get, BridgeOptions, str(netdev.path), problems, parse_timespan)
+            options = no.read(
+                _lookup(nd), BridgeOptions, str(netdev.path), problems, parse_timespan
+            )
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
@@ -376,7 +379,7 @@ def _record(
         dns = nr.read_dns(network.view, str(network.path), problems)
         if nw.get("Network", "Bridge"):
             port_options = no.read(
-                nw.get, PortOptions, str(network.path), problems, parse_timespan
+                _lookup(nw), PortOptions, str(network.path), problems, parse_timespan
             )
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
@@ -399,6 +402,15 @@ def _record(
 
 
 _T = TypeVar("_T")
+
+
+def _lookup(uf: UnitFile) -> Callable[[str, str], str | None]:
+    """``uf.get`` answered from one pass over the file (the option tables ask it for
+    every option; each ``get`` would walk the whole file)."""
+    last: dict[tuple[str, str], str] = {}
+    for section, key, value in uf.settings():
+        last[(section, key)] = value
+    return lambda section, key: last.get((section, key))
 
 
 def _num(
@@ -444,7 +456,7 @@ def _bond(u: Unit, problems: list[str]) -> Bond:
         arpmon=arpmon,
         xmit_hash_policy=_enum(u, "TransmitHashPolicy", XmitHashPolicy, problems),
         lacp_rate=_enum(u, "LACPTransmitRate", LacpRate, problems),
-        options=no.read(u.view.get, BondOptions, str(u.path), problems, parse_timespan),
+        options=no.read(_lookup(u.view), BondOptions, str(u.path), problems, parse_timespan),
     )
 
 
