@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from ifsmith.core.model import Interface, LiveHost
 
 KERNEL_FORWARD_DELAY = 15.0  # seconds: a bridge's forward delay when none is set
-MARGIN = 2.0  # seconds for the first probe round after the ports forward
+MARGIN = 10.0  # seconds for the probe rounds after the ports forward (a loaded host is slow)
 
 
 def stp_forwarding(desired: Iterable[Interface], before: LiveHost | None = None) -> float:

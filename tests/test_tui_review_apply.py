@@ -166,7 +166,7 @@ async def test_after_a_rollback_the_progress_screen_offers_no_keep_or_revert(lab
 async def test_an_stp_bridge_made_with_i_waits_for_stp_then_gets_the_whole_window(
     lab: Host,
 ) -> None:
-    window = 8.0
+    window = 16.0  # longer than the settle margin: past the old deadline, still open
     app = make_app(host=lab, read_only=None)
     async with app.run_test(size=(100, 36)) as pilot:
         await detected(app, pilot)
