@@ -17,6 +17,7 @@ import pytest
 
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
+from ifsmith.core.settle import MARGIN
 from ifsmith.core.xmlio import parse, to_xml
 from ifsmith.core.xmlschema import strip_extensions
 from ifsmith.tui.cli import main
@@ -244,7 +245,7 @@ def test_auto_activation_follows_the_daemon_that_reads_the_backend_files(
 
 def test_a_bridge_with_stp_gets_a_settle_window_past_listening_and_learning() -> None:
     stp = parse(ETH0_BRIDGED.encode())
-    assert _settle(2.0, stp) == 2 * 2.0 + 2
+    assert _settle(2.0, stp) == 2 * 2.0 + MARGIN
     assert _settle(2.0, parse(ETH0)) == 2.0
 
 
