@@ -11,24 +11,23 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ifsmith.core import jsondoc
-from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.xmlio import parse
 from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns, server_and_client
+from tests.test_txn_netns import IFCFG_S0
+from tests.test_txn_netns import Lab as TxnLab
 
 jsonschema = pytest.importorskip("jsonschema", reason="n/a: jsonschema is not installed")
 referencing = pytest.importorskip("referencing", reason="n/a: referencing is not installed")
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "docs/json"
-IFCFG_S0 = "DEVICE=s0\nONBOOT=yes\nBOOTPROTO=none\nIPADDR=192.0.2.1\nPREFIX=24\n"
 
 
 def _registry() -> Any:
@@ -60,22 +59,12 @@ def events(stdout: str) -> list[dict[str, Any]]:
     return lines
 
 
-@dataclass
-class Lab:
-    server: str
-    client: str
-    root: Path
-
-    def ifsmith(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "ifsmith.tui.cli", "--netns", self.server,
-             "--root", str(self.root), *args],
-            capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+class Lab(TxnLab):
+    """test_txn_netns's lab, read through --json."""
 
     def json(self, kind: str, *args: str, code: int = 0) -> dict[str, Any]:
         """One document, validated, from a command that must exit CODE."""
-        result = self.ifsmith(*args)
+        result = self.ifsmith(*args, stdin=subprocess.DEVNULL)
         assert result.returncode == code, result.stdout + result.stderr
         assert "Traceback" not in result.stderr
         document = json.loads(result.stdout)
@@ -88,13 +77,9 @@ class Lab:
         return str(path)
 
     def s0_addresses(self) -> set[str]:
-        link = snapshot(Host(netns=self.server)).link("s0")
+        link = snapshot(self.host).link("s0")
         assert link is not None
         return {str(a) for a in link.addresses if a.scope == "global"}
-
-    def files(self) -> dict[str, bytes]:
-        etc = self.root / "etc"
-        return {str(p): p.read_bytes() for p in sorted(etc.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
@@ -104,9 +89,8 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         pytest.skip(f"n/a: {reason}")
     with make_netns("json-s") as server, make_netns("json-c") as client:
         server_and_client(server, client)
-        scripts = tmp_path / "etc/sysconfig/network-scripts"
-        scripts.mkdir(parents=True)
-        (scripts / "ifcfg-s0").write_text(IFCFG_S0)
+        (tmp_path / "etc/sysconfig/network-scripts").mkdir(parents=True)
+        (tmp_path / "etc/sysconfig/network-scripts/ifcfg-s0").write_text(IFCFG_S0)
         yield Lab(server, client, tmp_path)
 
 
@@ -238,7 +222,7 @@ def test_iface_bridge_and_delete_as_events(lab: Lab) -> None:
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr
     stream = events(deleted.stdout)
     assert stream[0]["action"] == "delete" and stream[-1]["event"] == "committed"
-    assert snapshot(Host(netns=lab.server)).link("br9") is None
+    assert snapshot(lab.host).link("br9") is None
 
 
 @pytest.mark.parametrize(
@@ -269,7 +253,7 @@ def test_errors_are_one_json_object_with_the_usual_exit_code(
 def test_without_yes_and_a_terminal_the_plan_is_an_event_then_an_error(lab: Lab) -> None:
     xml = lab.write("keep.xml", KEEP)
     before = lab.files()
-    result = lab.ifsmith("apply", xml, "--json", "--backend", "ifcfg-rh")
+    result = lab.ifsmith("apply", xml, "--json", "--backend", "ifcfg-rh", stdin=subprocess.DEVNULL)
     assert result.returncode == 1
     stream = events(result.stdout)
     assert stream[0]["event"] == "planned" and "pass --yes" in stream[-1]["error"]["message"]
