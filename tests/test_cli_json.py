@@ -18,29 +18,8 @@ from typing import Any
 import pytest
 
 from ifsmith.core import jsondoc
+from ifsmith.core import model as m
 from ifsmith.core.live import snapshot
-from ifsmith.core.model import (
-    ArpMon,
-    ArpValidate,
-    Bond,
-    BondMode,
-    Bridge,
-    Carrier,
-    Dns,
-    Family,
-    IfType,
-    Interface,
-    IpAddress,
-    LacpRate,
-    Link,
-    LinkState,
-    MiiMon,
-    Protocol,
-    Route,
-    StartMode,
-    Vlan,
-    XmitHashPolicy,
-)  # fmt: skip
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, Spec
 from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns, server_and_client
@@ -317,26 +296,27 @@ def _every(kind: Any) -> Any:
     return kind(**{spec.field: _sample(spec) for spec in kind.SPECS})
 
 
-def _everything() -> Interface:
+def _everything() -> m.Interface:
     """A bridge of a bond, a NIC and a VLAN with every field and option of the model set."""
-    nic = Interface(IfType.ETHERNET, "eth2", port_options=_every(PortOptions))
-    bond = Interface(IfType.BOND, "bond0", bond=Bond(
-        mode=BondMode.LACP, miimon=MiiMon(100, 200, 200, Carrier.NETIF),
-        arpmon=ArpMon(1000, ("192.0.2.9",), ArpValidate.ALL),
-        slaves=(Interface(IfType.ETHERNET, "eth0"), Interface(IfType.ETHERNET, "eth1")),
-        xmit_hash_policy=XmitHashPolicy.LAYER3_4, lacp_rate=LacpRate.FAST,
+    nic = m.Interface(m.IfType.ETHERNET, "eth2", port_options=_every(PortOptions))
+    bond = m.Interface(m.IfType.BOND, "bond0", bond=m.Bond(
+        mode=m.BondMode.LACP, miimon=m.MiiMon(100, 200, 200, m.Carrier.NETIF),
+        arpmon=m.ArpMon(1000, ("192.0.2.9",), m.ArpValidate.ALL),
+        slaves=(m.Interface(m.IfType.ETHERNET, "eth0"), m.Interface(m.IfType.ETHERNET, "eth1")),
+        xmit_hash_policy=m.XmitHashPolicy.LAYER3_4, lacp_rate=m.LacpRate.FAST,
         primary_slave="eth0", options=_every(BondOptions)))  # fmt: skip
-    vlan = Interface(IfType.VLAN, "eth3.100", vlan=Vlan(100, "eth3", reorder_hdr=False))
-    return Interface(
-        IfType.BRIDGE, "br0", start_mode=StartMode.ONBOOT, mtu=9000, mac="02:00:00:00:00:02",
-        link=Link(LinkState.UP, 1000),
+    vlan = m.Interface(m.IfType.VLAN, "eth3.100", vlan=m.Vlan(100, "eth3", reorder_hdr=False))
+    return m.Interface(
+        m.IfType.BRIDGE, "br0", start_mode=m.StartMode.ONBOOT, mtu=9000, mac="02:00:00:00:00:02",
+        link=m.Link(m.LinkState.UP, 1000),
         protocols=(
-            Protocol(Family.IPV4, dhcp=True, peerdns=False, client_id="mac", iaid="7"),
-            Protocol(Family.IPV6, autoconf=True, addresses=(IpAddress("2001:db8::1", 64),),
-                     gateway="2001:db8::fe", routes=(Route("2001:db8:1::", 48, "fe80::1", 5),)),
+            m.Protocol(m.Family.IPV4, dhcp=True, peerdns=False, client_id="mac", iaid="7"),
+            m.Protocol(m.Family.IPV6, autoconf=True, addresses=(m.IpAddress("2001:db8::1", 64),),
+                     gateway="2001:db8::fe", routes=(m.Route("2001:db8:1::", 48, "fe80::1", 5),)),
         ),
-        bridge=Bridge(stp=True, delay=4.0, ports=(bond, nic, vlan), options=_every(BridgeOptions)),
-        label="uplink", dns=Dns(("192.0.2.53",), ("example.org",)),
+        bridge=m.Bridge(stp=True, delay=4.0, ports=(bond, nic, vlan),
+                        options=_every(BridgeOptions)),
+        label="uplink", dns=m.Dns(("192.0.2.53",), ("example.org",)),
     )  # fmt: skip
 
 
@@ -354,7 +334,8 @@ def _seen(document: Any, value: object, seen: set[tuple[str, str]]) -> None:
                 _seen(doc, item, seen)
 
 
-MODEL = (Interface, Protocol, IpAddress, Route, Link, Bond, MiiMon, ArpMon, Bridge, Vlan, Dns)
+MODEL = (m.Interface, m.Protocol, m.IpAddress, m.Route, m.Link, m.Bond, m.MiiMon, m.ArpMon,
+         m.Bridge, m.Vlan, m.Dns)  # fmt: skip
 
 
 def test_a_definition_with_every_field_validates_against_the_interface_schema() -> None:
