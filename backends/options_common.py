@@ -108,17 +108,19 @@ def read_sysfs(opts: Mapping[str, str], bad: Callable[[str], None]) -> BondOptio
 
 
 def keep_spelling(
-    ours: list[tuple[str, str | None]], old: Mapping[str, str]
+    ours: list[tuple[str, str | None]],
+    old: Mapping[str, str],
+    read: Callable[[Mapping[str, str], Callable[[str], None]], object] = read_sysfs,
+    names: Collection[str] = SYSFS_NAMES,
 ) -> list[tuple[str, str | None]]:
-    """Our bond option pairs, each one the admin wrote with the same meaning in their
-    spelling (``fail_over_mac=1`` for ``active``): an unchanged option changes no byte."""
+    """Our option pairs, each one the admin wrote with the same meaning in their spelling
+    (``fail_over_mac=1`` for ``active``): an unchanged option changes no byte.  ``read``
+    turns pairs into options (bond options by default), ``names`` are the ones it reads."""
     out = []
     for name, value in ours:
         before = old.get(name)
-        if value is not None and before is not None and before != value and name in SYSFS_NAMES:
-            same = read_sysfs({name: before}, lambda _why: None) == read_sysfs(
-                {name: value}, lambda _why: None
-            )
+        if value is not None and before is not None and before != value and name in names:
+            same = read({name: before}, lambda _why: None) == read({name: value}, lambda _why: None)
             value = before if same else value
         out.append((name, value))
     return out
