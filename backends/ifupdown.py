@@ -873,6 +873,12 @@ def _bridge(dev: _Device, problems: list[str]) -> Bridge:
     options = ifupdown_options.read_bridge(dev.option, dev.name, problems)
     hooks = [v for key in ("up", "post-up") for v in dev.options(key)]
     vlans = ifupdown_options.read_self_vlans(hooks, dev.name, problems)
+    for key in ("bridge-pathcost", "bridge-portprio"):
+        for value in dev.options(key):
+            problems.append(f"{dev.name}: {key.replace('-', '_')} {value} (bridge-utils' form, "
+                            "which ifupdown 0.8 applies for the first port only) is not read: "
+                            "ifsmith writes a port's bridge-pathcosts / bridge-portprios in "
+                            "its own stanza; kept")  # fmt: skip
     for key in ("bridge-vids", "bridge-pvid", "bridge-trunk"):
         if dev.option(key) is not None:
             problems.append(f"{dev.name}: {key} on a bridge (ifupdown2: the default of its "

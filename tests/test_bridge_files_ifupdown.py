@@ -249,3 +249,12 @@ def test_ifupdown_08_hands_the_hooks_what_bridge_utils_reads(tmp_path: Path) -> 
     assert seen["IF_BRIDGE_VLAN_AWARE"] == "yes"
     assert seen["IF_BRIDGE_PORTS"] == "eth0 eth1"
     assert seen["IF_BRIDGE_BRIDGEPRIO"] == "4096"
+
+
+def test_bridge_utils_per_bridge_port_costs_are_named_not_dropped() -> None:
+    text = ADMIN.replace("    bridge_maxwait 0\n",
+                         "    bridge_maxwait 0\n    bridge_pathcost eth1 50\n")  # fmt: skip
+    view = MemoryFiles({INTERFACES: text.encode()})
+    result = ifupdown.read_report(view)
+    assert any("br0: bridge_pathcost eth1 50 (bridge-utils' form" in p for p in result.problems)
+    assert rewritten(render(result.interfaces, view), view) == {}
