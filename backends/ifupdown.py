@@ -567,6 +567,14 @@ def _read_config(cfg: Config) -> ReadResult:
         return replace(iface, start_mode=None, protocols=(), dns=None)
 
     out = [nest(name, True) for name in built if name not in masters]
+    port_keys = (*ifupdown_options.PORT_KEYS.values(), *ifupdown_options.PORT_OTHER_KEYS)
+    for name, dev in devices.items():
+        master = built.get(masters.get(name, ""))
+        if (master is None or master.bridge is None) and not dev.options("bridge-ports"):
+            for key in port_keys:
+                if dev.option(key) is not None:
+                    problems.append(f"{name}: {key} on an interface that is no bridge's port "
+                                    "is not read; kept")  # fmt: skip
     return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
 
 

@@ -171,3 +171,12 @@ def test_bash_sources_the_values_as_written(tmp_path: Path) -> None:
         got = subprocess.run(["bash", "-c", f'. "{path}"; printf %s "${key}"'],
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
         assert got == want
+
+
+def test_a_port_whose_bridge_has_no_file_keeps_no_port_options() -> None:
+    view = MemoryFiles({DIR / "ifcfg-eth0": b"DEVICE=eth0\nBRIDGE=br9\n"
+                        b'BRIDGING_OPTS="path_cost=5"\nBRIDGE_PORT_VLANS=10\n'})  # fmt: skip
+    result = ifcfg_rh.read_report(view)
+    (eth0,) = result.interfaces
+    assert eth0.port_options == PortOptions()
+    assert any("its master br9 has no ifcfg file" in p for p in result.problems)

@@ -258,3 +258,11 @@ def test_bridge_utils_per_bridge_port_costs_are_named_not_dropped() -> None:
     result = ifupdown.read_report(view)
     assert any("br0: bridge_pathcost eth1 50 (bridge-utils' form" in p for p in result.problems)
     assert rewritten(render(result.interfaces, view), view) == {}
+
+
+def test_port_lines_outside_a_bridge_are_named() -> None:
+    view = MemoryFiles({INTERFACES: b"iface eth5 inet manual\n    bridge-vids 10\n"})
+    result = ifupdown.read_report(view)
+    assert result.problems == ["eth5: bridge-vids on an interface that is no bridge's port is "
+                               "not read; kept"]  # fmt: skip
+    assert result.interfaces[0].port_options == PortOptions()
