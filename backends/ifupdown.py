@@ -1160,7 +1160,9 @@ def _block(
     hooks: list[tuple[str, str]] = []
     if iface.bridge is not None:
         hooks = ifupdown_options.self_vlan_lines(name, iface.bridge.options)
-        note = ifupdown_options.ifupdown2_only([p.port_options for p in iface.bridge.ports])
+        note = ifupdown_options.ifupdown2_only(
+            iface.bridge.options, [p.port_options for p in iface.bridge.ports]
+        )
         if note is not None:
             warn(note)
     if iface.vlan is not None:

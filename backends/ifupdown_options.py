@@ -112,14 +112,19 @@ def port_lines(options: PortOptions) -> list[tuple[str, str]]:
 _PVID = next(spec for spec in PORT_SPECS if spec.field == "pvid")
 
 
-def ifupdown2_only(ports: Sequence[PortOptions]) -> str | None:
-    """The warning for a bridge whose ports' lines ifupdown 0.8 does not apply, or None."""
-    keys = sorted({key for options in ports for key, _v in port_lines(options)})
-    if not keys:
+def ifupdown2_only(options: BridgeOptions, ports: Sequence[PortOptions]) -> str | None:
+    """The warning for a bridge with lines ifupdown 0.8 does not apply (bridge-utils' hook
+    has no multicast snooping; the ports' lines are ifupdown2's), or None."""
+    keys = sorted({key for port in ports for key, _v in port_lines(port)})
+    said = [f"its ports' {', '.join(keys)} lines"] if keys else []
+    if options.multicast_snooping is not None:
+        said.insert(0, "its bridge_mcsnoop line")
+    if not said:
         return None
-    return (f"its ports' {', '.join(keys)} lines are read by ifupdown2 (and ifupdown-ng for "
-            "the VLANs), not by Debian's ifupdown 0.8 with bridge-utils: there they apply "
-            "only live, through ifsmith's kernel activator")  # fmt: skip
+    verb = "is" if said == ["its bridge_mcsnoop line"] else "are"
+    return (f"{' and '.join(said)} {verb} read by ifupdown2 (and ifupdown-ng for the ports' "
+            "VLANs), not by Debian's ifupdown 0.8 with bridge-utils: there they apply only "
+            "live, through ifsmith's kernel activator")  # fmt: skip
 
 
 def read_port(option: Callable[[str], str | None], name: str, problems: list[str]) -> PortOptions:

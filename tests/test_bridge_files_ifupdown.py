@@ -266,3 +266,14 @@ def test_port_lines_outside_a_bridge_are_named() -> None:
     assert result.problems == ["eth5: bridge-vids on an interface that is no bridge's port is "
                                "not read; kept"]  # fmt: skip
     assert result.interfaces[0].port_options == PortOptions()
+
+
+def test_multicast_snooping_alone_gets_the_ifupdown2_warning_and_plain_options_none() -> None:
+    doc = ("<interface xmlns:ifsmith='https://ifsmith.dev/xml/interface/1' type='bridge' "
+           "name='br0'><bridge stp='off' ifsmith:{}><interface type='ethernet' name='eth0'/>"
+           "</bridge></interface>")  # fmt: skip
+    said = [w.message for w in render(doc.format("multicast-snooping='off'")).warnings]
+    assert said == ["its bridge_mcsnoop line is read by ifupdown2 (and ifupdown-ng for the "
+                    "ports' VLANs), not by Debian's ifupdown 0.8 with bridge-utils: there they "
+                    "apply only live, through ifsmith's kernel activator"]  # fmt: skip
+    assert render(doc.format("priority='4096'")).warnings == ()
