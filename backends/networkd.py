@@ -22,8 +22,10 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult, networkd_dhcpid
+from ifsmith.backends import bridge_vlans as bv
 from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
+from ifsmith.backends import networkd_vlans as nv
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -53,10 +55,10 @@ from ifsmith.core.model import (
     flatten,
 )
 from ifsmith.core.names import PLAIN_NAME
-from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
+from ifsmith.core.options import PVID_NONE, BondOptions, BridgeOptions, PortOptions, parse_vlans
 
 NAME = "networkd"
-CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options", "bridge-vlans"})
 WRITES_DHCP_IDENTITY = True  # [DHCPv4] ClientIdentifier= / IAID=
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
@@ -253,6 +255,7 @@ class _Read:
     master: str | None = None
     primary: bool = False
     vlans: list[str] = field(default_factory=list)
+    default_pvid: int | None = None  # a VLAN-filtering bridge's [Bridge] DefaultPVID=
 
 
 def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
@@ -302,6 +305,14 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 primary = None  # libvirt's rule: the first slave
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
+            inherited = bv.inherited_pvid(rec.default_pvid)
+            if inherited is not None:  # a port whose list says no pvid has the bridge's
+                subs = tuple(
+                    replace(s, port_options=replace(s.port_options, pvid=inherited))
+                    if s.port_options.pvid is None
+                    else s
+                    for s in subs
+                )
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         if not top and (as_port(iface).protocols or iface.dns or nr.wanted_routes(iface.protocols)):
             problems.append(f"{name}: IP settings of a port are not modelled; kept as written")
@@ -335,6 +346,7 @@ def _record(
     bond = bridge = vlan = None
     mtu: int | None = None
     mac: str | None = None
+    default_pvid = None
     if netdev is not None:
         nd = netdev.view
         kind = nd.get("NetDev", "Kind") or ""
@@ -352,13 +364,15 @@ def _record(
                 _lookup(nd), BridgeOptions, str(netdev.path), problems, parse_timespan
             )
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
+            if options.vlan_filtering:
+                default_pvid = _default_pvid(netdev, problems)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
             if tag is None:
                 problems.append(f"{netdev.path}: VLAN {name} without Id=; skipped")
                 return None
             vlan = Vlan(tag, reorder_hdr=parse_bool(nd.get("VLAN", "ReorderHeader")))
-    rec = _Read(Interface(iftype, name))
+    rec = _Read(Interface(iftype, name), default_pvid=default_pvid)
     start = StartMode.ONBOOT
     protocols: tuple[Protocol, ...] = ()
     dns = None
@@ -377,10 +391,17 @@ def _record(
         rec.vlans = nw.get_list("Network", "VLAN")
         protocols = _protocols(network, problems)
         dns = nr.read_dns(network.view, str(network.path), problems)
+        where = str(network.path)
         if nw.get("Network", "Bridge"):
-            port_options = no.read(
-                _lookup(nw), PortOptions, str(network.path), problems, parse_timespan
-            )
+            port_options = no.read(_lookup(nw), PortOptions, where, problems, parse_timespan)
+            vlans, pvid = bv.reading(*nv.listing(nw, where, problems), where, problems)
+            port_options = replace(port_options, vlans=vlans, pvid=pvid)
+        elif bridge is not None and (
+            default_pvid == PVID_NONE or any(s.name == nv.SECTION for s in nw.sections)
+        ):
+            listed, pvid, untagged = nv.listing(nw, where, problems)
+            vlans = bv.self_reading(listed, pvid, untagged, default_pvid, where, problems)
+            bridge = replace(bridge, options=replace(bridge.options, vlans=vlans))
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
@@ -402,6 +423,15 @@ def _record(
 
 
 _T = TypeVar("_T")
+
+
+def _default_pvid(netdev: Unit, problems: list[str]) -> int | None:
+    text = netdev.view.get("Bridge", "DefaultPVID")
+    try:
+        return bv.parse_default(text)
+    except ValueError as exc:
+        problems.append(f"{netdev.path}: [Bridge] DefaultPVID={text} not understood ({exc})")
+        return None
 
 
 def _lookup(uf: UnitFile) -> Callable[[str, str], str | None]:
@@ -635,6 +665,9 @@ def netdev_settings(iface: Interface, warn: Callable[[str], None]) -> Settings:
         s[("Bridge", "STP")] = [] if br.stp is None else ["yes" if br.stp else "no"]
         s[("Bridge", "ForwardDelaySec")] = [] if br.delay is None else [seconds_text(br.delay)]
         s.update(no.settings(br.options))
+        if br.options.vlan_filtering:  # an admin's DefaultPVID= of a bridge not filtering stays
+            none = bv.default_pvid(br, additive=True) == PVID_NONE
+            s[("Bridge", "DefaultPVID")] = ["none"] if none else []
     if iface.vlan is not None:
         v = iface.vlan
         s[("VLAN", "Id")] = [str(int(v.tag))]
@@ -820,8 +853,11 @@ def apply_keeping(
     original = uf.copy()
     target_file = original.copy()
     apply_settings(target_file, settings)
-    changed = [key for key in settings
-               if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)]
+    changed = [
+        key
+        for key in settings
+        if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)
+    ]
     if not changed:  # no line of ours differs: the edit is the whole answer (and cheap)
         uf.preamble, uf.sections = target_file.preamble, target_file.sections
         return
@@ -1120,6 +1156,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
         apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
+        _bridge_vlans(nw, iface, masters.get(fi.master) if port else None)
         if fi.master is None:
             nr.add_route_sections(nw, routes, name)
         if (
@@ -1156,6 +1193,20 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     changed = {p for p, data in files.items() if existing.read(p) != data}
     warnings += _dropin_warnings(config, rendered, changed)
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
+
+
+def _bridge_vlans(nw: UnitFile, iface: Interface, master: Interface | None) -> None:
+    """A bridge port's ``[BridgeVLAN]`` sections, or a VLAN-filtering bridge's own; any
+    other device's go."""
+    text: str | None = None
+    pvid = None
+    if master is not None and master.bridge is not None:
+        default = bv.default_pvid(master.bridge, additive=True)
+        text, pvid = iface.port_options.vlans, bv.port_pvid(iface.port_options, default)
+    elif iface.bridge is not None and iface.bridge.options.vlan_filtering:
+        text = iface.bridge.options.vlans
+        pvid = bv.self_pvid(bv.default_pvid(iface.bridge, additive=True))
+    nv.apply(nw, parse_vlans(text) if text else (), pvid)
 
 
 def _vlan_lines(uf: UnitFile) -> list[str]:
