@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from ifsmith.core.model import Bridge
 from ifsmith.core.options import PVID_NONE, PortOptions, VlanRanges, vlan_text
 
+Listing = tuple[frozenset[int], int | None, frozenset[int]]  # listed, pvid, untagged
 KERNEL_PVID = 1  # the kernel's default_pvid, which every new port (and the bridge) takes
 
 

@@ -8,12 +8,11 @@ as the manual's example writes them.  How a port's "no pvid" is said: backends.b
 
 from __future__ import annotations
 
+from ifsmith.backends.bridge_vlans import Listing
 from ifsmith.backends.systemd_ini import Line, UnitFile
 from ifsmith.core.options import VlanRanges, parse_vlans
 
 SECTION = "BridgeVLAN"
-
-Listing = tuple[frozenset[int], int | None, frozenset[int]]  # VLAN=, PVID=, EgressUntagged=
 
 
 def _ids(uf: UnitFile, key: str, where: str, problems: list[str]) -> frozenset[int]:
@@ -28,7 +27,8 @@ def _ids(uf: UnitFile, key: str, where: str, problems: list[str]) -> frozenset[i
 
 
 def listing(uf: UnitFile, where: str, problems: list[str]) -> Listing:
-    """What a .network's ``[BridgeVLAN]`` sections say (drop-ins merged into ``uf``)."""
+    """What a .network's ``[BridgeVLAN]`` sections say (drop-ins merged into ``uf``):
+    ``VLAN=``, ``PVID=``, ``EgressUntagged=``."""
     pvid: int | None = None
     text = uf.get(SECTION, "PVID")
     if text:
