@@ -76,7 +76,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
-from ifsmith.core.options import BondOptions, BridgeOptions
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 NAME = "netplan"
 CARRIES = frozenset({"routes", "dns", *npo.CARRIES})
@@ -144,7 +144,7 @@ _BOND_PARAMS = {
     "primary",
     *(k for k in npo.PARAMS if k not in npo.BRIDGE_KEYS.values()),
 }
-_BRIDGE_PARAMS = {"stp", "forward-delay", *npo.BRIDGE_KEYS.values()}
+_BRIDGE_PARAMS = {"stp", "forward-delay", *npo.BRIDGE_KEYS.values(), *npo.PORT_KEYS.values()}
 # Keys ifsmith sets or removes when it renders a definition.
 _OWNED = (
     "id",
@@ -749,6 +749,7 @@ class _Read:
     iface: Interface
     members: list[str] = field(default_factory=list)
     primary: str | None = None
+    port_options: dict[str, PortOptions] = field(default_factory=dict)  # by member id
 
 
 def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
@@ -805,7 +806,13 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 primary = None  # libvirt's rule: the first slave
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
-            iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+            ports = tuple(
+                replace(s, port_options=rec.port_options[m]) if m in rec.port_options else s
+                for m, s in zip((m for m in rec.members if m in records), subs, strict=True)
+            )
+            for m in sorted(set(rec.port_options) - set(rec.members)):
+                problems.append(f"{ident}: path-cost/port-priority of {m}, not a member; ignored")
+            iface = replace(iface, bridge=replace(iface.bridge, ports=ports))
         return iface if top else replace(iface, start_mode=None, protocols=(), dns=None)
 
     return ReadResult([nest(i, True) for i in records if i not in master_of], problems)
@@ -848,6 +855,7 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
             if params.get("forward-delay") is not None:
                 delay = _seconds(d, "forward-delay", params["forward-delay"])
             options = npo.read(BridgeOptions, params, d.id, problems, parse_timespan)
+            rec.port_options = npo.read_ports(params, d.id, problems)
             bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay, options=options)
     elif d.type == IfType.VLAN:
         if data.get("id") is None:
@@ -1136,6 +1144,9 @@ def definition_keys(
         if iface.bridge.delay is not None:
             params["forward-delay"] = Plain(seconds_text(iface.bridge.delay))
         params.update({k: Plain(v) for k, v in npo.params(iface.bridge.options).items()})
+        by_port = [(ids(p.name), p.port_options) for p in iface.bridge.ports]
+        for key, values in npo.port_params(by_port).items():
+            params[key] = {Quoted(i): Plain(v) for i, v in values.items()}
         keys["parameters"] = params
     if iface.vlan is not None:
         if iface.vlan.parent is None:
