@@ -6,18 +6,21 @@ none; unset for the kernel's default, 1).  Neither format can say "no pvid" for 
 both give every new port the bridge's default pvid (networkd ``[Bridge] DefaultPVID=``,
 NetworkManager ``bridge.vlan-default-pvid``).  So a port without a pvid makes the bridge's
 default none, and every other port then says its pvid itself, 1 where the model leaves it
-unset.  networkd only adds VLANs to a port (systemd 252), so under a default of 1 a port
-whose pvid is another VLAN would keep VLAN 1 as well: there any such port makes the
-default none too.  The bridge device itself takes the default as well: under a default of
-none it says the kernel's 1 (pvid, untagged) in its own list.
+unset (read back as unset: under a default of none, a port's own 1 is what unset means).
+networkd only adds VLANs to a port (systemd 252), so under a default of 1 a port whose
+pvid is another VLAN would keep VLAN 1 as well: there any such port makes the default
+none too.  The bridge device itself takes the default as well: under a default of none it
+says the kernel's 1 (pvid, untagged) in its own list.  A default pvid an admin wrote
+(``DefaultPVID=5``) is the pvid of every port whose list says none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
-from ifsmith.core.model import Bridge
-from ifsmith.core.options import PVID_NONE, PortOptions, VlanRanges, vlan_text
+from ifsmith.core.model import Bridge, Interface
+from ifsmith.core.options import PVID_NONE, PortOptions, VlanRanges, vlan_ids, vlan_text
 
 Listing = tuple[frozenset[int], int | None, frozenset[int]]  # listed, pvid, untagged
 KERNEL_PVID = 1  # the kernel's default_pvid, which every new port (and the bridge) takes
@@ -52,9 +55,32 @@ def self_pvid(default: int | None) -> int | None:
     return KERNEL_PVID if default == PVID_NONE else None
 
 
-def inherited_pvid(default: int | None) -> int | None:
-    """A port's pvid when its own list says none: the bridge's default (None for 1)."""
-    return None if default in (None, KERNEL_PVID) else default
+def read_pvid(pvid: int | None, default: int | None) -> int | None:
+    """A port's pvid in the model from the one its own list says (None: none) under its
+    bridge's ``default``: the bridge's where it says none (unset for 1), and unset where it
+    says the kernel's 1 under a default of none (``port_pvid`` writes unset so)."""
+    if pvid is None:
+        return None if default in (None, KERNEL_PVID) else default
+    if pvid == KERNEL_PVID and default == PVID_NONE:
+        return None
+    return pvid
+
+
+def with_pvids(ports: tuple[Interface, ...], default: int | None) -> tuple[Interface, ...]:
+    """A bridge's ports as read, each pvid as ``read_pvid`` says under the bridge's
+    default, and among the port's VLANs where it has a list (a list entry of its own in
+    NetworkManager, a bridge's default in either format)."""
+    out = []
+    for port in ports:
+        options = port.port_options
+        pvid = read_pvid(options.pvid, default)
+        vlans = options.vlans
+        if pvid not in (None, PVID_NONE) and vlans is not None:
+            vlans = vlan_text(ranges_of(vlan_ids(vlans) | {pvid}))
+        if (pvid, vlans) != (options.pvid, options.vlans):
+            port = replace(port, port_options=replace(options, pvid=pvid, vlans=vlans))
+        out.append(port)
+    return tuple(out)
 
 
 def parse_default(text: str | None) -> int | None:

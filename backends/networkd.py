@@ -305,14 +305,7 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 primary = None  # libvirt's rule: the first slave
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
-            inherited = bv.inherited_pvid(rec.default_pvid)
-            if inherited is not None:  # a port whose list says no pvid has the bridge's
-                subs = tuple(
-                    replace(s, port_options=replace(s.port_options, pvid=inherited))
-                    if s.port_options.pvid is None
-                    else s
-                    for s in subs
-                )
+            subs = bv.with_pvids(subs, rec.default_pvid)  # as the bridge's default says
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         if not top and (as_port(iface).protocols or iface.dns or nr.wanted_routes(iface.protocols)):
             problems.append(f"{name}: IP settings of a port are not modelled; kept as written")

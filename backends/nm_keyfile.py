@@ -269,14 +269,7 @@ def interfaces_of(items: list[Profile], problems: list[str]) -> ReadResult:
             iface = replace(iface, bond=bond)
         elif iface.bridge is not None:
             p = by_name[name][0]
-            inherited = bv.inherited_pvid(nko.default_pvid(p.get, str(p.path), []))
-            if inherited is not None:  # a port whose list has no pvid entry has the bridge's
-                subs = tuple(
-                    replace(s, port_options=replace(s.port_options, pvid=inherited))
-                    if s.port_options.pvid is None
-                    else s
-                    for s in subs
-                )
+            subs = bv.with_pvids(subs, nko.default_pvid(p.get, str(p.path), []))
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         elif subs:
             problems.append(f"{name}: ports {[s.name for s in subs]} of a {iface.type} ignored")

@@ -177,15 +177,12 @@ def read_port_vlans(
     get: Callable[[str, str], str | None], where: str, problems: list[str]
 ) -> tuple[str | None, int | None]:
     """A port profile's (vlans, pvid); a pvid its list leaves out is its bridge's
-    (the reader fills it in, knowing the bridge).  The pvid counts among the port's VLANs
-    where other VLANs stand beside it (``vlan_list`` splits it out of their range)."""
+    (the reader fills it in, knowing the bridge, and adds the pvid to the port's VLANs:
+    bridge_vlans.with_pvids)."""
     text = get("bridge-port", "vlans")
     if not text or not text.strip():
         return None, None
-    listed, pvid, untagged = read_vlan_list(text, where, problems)
-    if listed and pvid is not None:
-        listed |= {pvid}
-    return bv.reading(listed, pvid, untagged, where, problems)
+    return bv.reading(*read_vlan_list(text, where, problems), where, problems)
 
 
 def read_bridge_vlans(
