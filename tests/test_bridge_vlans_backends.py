@@ -483,19 +483,25 @@ def test_netplan_generate_turns_the_ports_options_into_our_networkd_keys(tmp_pat
 # The real systemd-networkd in user-mode Linux, read back by `bridge -j vlan show`.
 
 # Polls `bridge -c -j vlan show` (deadline 20 s) until it shows what the test expects.
+# Polls `bridge -j vlan show` (deadline 20 s) until it shows what the test expects, each
+# port's VLANs as [first, last, flags] ranges (consecutive ids with the same flags joined).
 WAIT_VLANS = """
 import json, subprocess, sys, time
 want = json.load(open(sys.argv[1]))
 deadline = time.monotonic() + 20
 while True:
-    out = subprocess.run(["bridge", "-c", "-j", "vlan", "show"], capture_output=True, text=True)
+    out = subprocess.run(["bridge", "-j", "vlan", "show"], capture_output=True, text=True)
     got = {}
     for port in json.loads(out.stdout or "[]"):
-        got[port["ifname"]] = sorted(
-            [v["vlan"], v.get("vlanEnd", v["vlan"]), sorted(v.get("flags", []))]
-            for v in port["vlans"]
-        )
-    if {k: v for k, v in got.items() if k in want} == want and set(want) >= set(got):
+        ranges = []
+        for v in port["vlans"]:
+            low, high, flags = v["vlan"], v.get("vlanEnd", v["vlan"]), sorted(v.get("flags", []))
+            if ranges and ranges[-1][1] + 1 == low and ranges[-1][2] == flags:
+                ranges[-1][1] = high
+            else:
+                ranges.append([low, high, flags])
+        got[port["ifname"]] = ranges
+    if got == want:
         sys.exit(0)
     if time.monotonic() > deadline:
         sys.exit(f"bridge vlan show after 20 s: {json.dumps(got)}")
@@ -503,27 +509,40 @@ while True:
 """
 
 
+UNTAGGED = ["Egress Untagged", "PVID"]
+UML_CASES = {
+    # eth1 has no VLAN at all: DefaultPVID=none, and no list of its own.
+    "full": (FULL, {
+        "br0": [[1, 1, UNTAGGED], [10, 10, []], [20, 20, []]],
+        "eth0": [[10, 10, UNTAGGED], [20, 20, []], [100, 199, []]],
+    }),
+    # A pvid other than 1 under networkd, which only adds VLANs: without DefaultPVID=none
+    # eth0 would keep VLAN 1 (egress untagged) beside its own 20.
+    "pvid-20": (doc(" ifsmith:vlan-filtering='on'", " ifsmith:vlans='10 20' ifsmith:pvid='20'"), {
+        "br0": [[1, 1, UNTAGGED]],
+        "eth0": [[10, 10, []], [20, 20, UNTAGGED]],
+        "eth1": [[1, 1, UNTAGGED]],
+    }),
+}  # fmt: skip
+
+
 @pytest.mark.uml
-def test_real_networkd_builds_the_vlan_aware_bridge(uml: UML, uml_netns: str) -> None:
+@pytest.mark.parametrize("case", list(UML_CASES))
+def test_real_networkd_builds_the_vlan_aware_bridge(uml: UML, uml_netns: str, case: str) -> None:
     from tests.test_backend_networkd import NETWORKD_UP
 
-    rendering = networkd.render(parse(FULL), MemoryFiles())
+    text, want = UML_CASES[case]
+    rendering = networkd.render(parse(text), MemoryFiles())
     uml.run(["sh", "-c", "for i in 0 1; do ip link add eth$i type dummy; done"], netns=uml_netns)
     unit_dir = uml.shared / f"units-{uml_netns}"
     unit_dir.mkdir()
     for path, data in rendering.files.items():
         (unit_dir / path.name).write_bytes(data)
-    untagged = ["Egress Untagged", "PVID"]
-    want = {
-        "br0": [[1, 1, untagged], [10, 10, []], [20, 20, []]],
-        "eth0": [[10, 10, untagged], [20, 20, []], [100, 199, []]],
-    }  # eth1 has no VLAN at all: DefaultPVID=none, and no list of its own
     (uml.shared / f"vlans-{uml_netns}.json").write_text(json.dumps(want))
     inside = uml.shared_inside
     result = uml.run(
         ["unshare", "-m", "sh", "-c", NETWORKD_UP, "-", f"{inside}/units-{uml_netns}",
-         sys.executable, WAIT_VLANS,
-         f"{inside}/vlans-{uml_netns}.json"],
+         sys.executable, WAIT_VLANS, f"{inside}/vlans-{uml_netns}.json"],
         netns=uml_netns,
         timeout=60,
     )  # fmt: skip
