@@ -1149,7 +1149,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
         apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
-        _bridge_vlans(nw, iface, masters.get(fi.master) if port else None)
+        _bridge_vlans(nw, iface, masters.get(fi.master) if fi.master is not None else None)
         if fi.master is None:
             nr.add_route_sections(nw, routes, name)
         if (

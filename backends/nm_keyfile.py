@@ -913,9 +913,9 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             _set_label(kf, fi.interface.label)
             gateway_keys = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "gateway"))
             search_groups = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "dns-search"))
-            before = defined.get(name)
-            theirs = defined.get(before.master) if before and before.master else None
-            was = _keys_of(before, gateway_keys, search_groups, theirs)
+            read = defined.get(name)
+            read_master = defined.get(read.master) if read and read.master else None
+            was = _keys_of(read, gateway_keys, search_groups, read_master)
         else:
             kf = _new_keyfile(name, fi.interface.label)
             path = DIRECTORY / create_filename(name)
