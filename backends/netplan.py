@@ -212,6 +212,9 @@ def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
     return Plain(value) if not node.style else str(value)  # the C parser says "" for plain
 
 
+_PER_PORT = ("path-cost", "port-priority")  # a bridge's mappings of port → value
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -219,6 +222,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
         if not isinstance(key, str):
             raise NetplanError(f"{_where(key_node)}: a mapping key must be a scalar")
         value = loader.construct_object(value_node, deep=True)
+        if key in _PER_PORT and isinstance(value_node, yaml.MappingNode):
+            ports = [k.value for k, _v in value_node.value]
+            for at, (port_node, _v) in enumerate(value_node.value):
+                if port_node.value in ports[:at]:  # netplan refuses a second value
+                    raise NetplanError(f"{_where(port_node)}: {key} of {port_node.value} twice")
         if key in out:
             # netplan reads nodes in order: repeated sections merge, later scalars win,
             # but a second bond primary is refused.
@@ -773,6 +781,8 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                     f"{ident}: interface '{member}' is already assigned to {master_of[member]}"
                 )
             master_of[member] = ident
+        for port in sorted(set(rec.port_options) - set(rec.members)):
+            raise NetplanError(f"{ident}: path-cost or port-priority of {port}, not a member")
         if rec.primary is not None and rec.primary not in rec.members:
             raise NetplanError(f"{ident}: primary '{rec.primary}' is not a member of {d.id}")
         vlan = rec.iface.vlan
@@ -810,8 +820,6 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 replace(s, port_options=rec.port_options[m]) if m in rec.port_options else s
                 for m, s in zip((m for m in rec.members if m in records), subs, strict=True)
             )
-            for m in sorted(set(rec.port_options) - set(rec.members)):
-                problems.append(f"{ident}: path-cost/port-priority of {m}, not a member; ignored")
             iface = replace(iface, bridge=replace(iface.bridge, ports=ports))
         return iface if top else replace(iface, start_mode=None, protocols=(), dns=None)
 
@@ -856,7 +864,10 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
                 delay = _seconds(d, "forward-delay", params["forward-delay"])
             options = npo.read(BridgeOptions, params, d.id, problems, parse_timespan)
             rec.port_options = npo.read_ports(params, d.id, problems)
-            bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay, options=options)
+            stp = _opt_bool(d, params, "stp")
+            if stp is None and params:  # netplan's default once a bridge has parameters
+                stp = True
+            bridge = Bridge(stp=stp, delay=delay, options=options)
     elif d.type == IfType.VLAN:
         if data.get("id") is None:
             raise NetplanError(f"{d.id}: missing 'id' property")
