@@ -32,6 +32,10 @@ NMCLI = shutil.which("nmcli")
 CARRY = ["networkd", "nm-keyfile"]
 
 
+def carries(name: str) -> bool:
+    return "bridge-vlans" in getattr(backends.get(name), "CARRIES", ())
+
+
 def xml(interfaces: list[Interface]) -> list[str]:
     return [to_xml(i) for i in interfaces]
 
@@ -377,7 +381,7 @@ def test_nmcli_offline_is_a_live_oracle_for_the_lists() -> None:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [(a, b) for a, b in itertools.permutations(backends.available(), 2) if a in CARRY],
+    [(a, b) for a, b in itertools.permutations(backends.available(), 2) if carries(a)],
 )
 def test_a_migration_keeps_the_vlans(a: str, b: str) -> None:
     source, target = backends.get(a), backends.get(b)
@@ -386,7 +390,7 @@ def test_a_migration_keeps_the_vlans(a: str, b: str) -> None:
     assert xml(read_a) == [FULL]
     rendering = backends.render(target, read_a, MemoryFiles())
     read_b = target.read_files(MemoryFiles(rendering.files))
-    if "bridge-vlans" in getattr(target, "CARRIES", ()):
+    if carries(b):
         (br0,) = read_b
         assert br0.bridge is not None and br0.bridge.options == read_a[0].bridge.options  # type: ignore[union-attr]
         assert [p.port_options for p in br0.bridge.ports] == [
@@ -549,3 +553,41 @@ def test_real_networkd_builds_the_vlan_aware_bridge(uml: UML, uml_netns: str, ca
     assert result.returncode == 0, result.stdout + result.stderr
     filtering = uml.run(["cat", "/sys/class/net/br0/bridge/vlan_filtering"], netns=uml_netns)
     assert filtering.stdout.strip() == "1"
+
+
+# The real NetworkManager in user-mode Linux: its condition is `bridge -j vlan show` listing
+# each port's VLANs ([id, flags], one id a line, as iproute2 prints them without -c).
+NM_VLANS = (
+    "import json, subprocess, sys; w = json.load(open('{want}')); "
+    "o = json.loads(subprocess.run(['bridge', '-j', 'vlan', 'show'], capture_output=True, "
+    "text=True).stdout or '[]'); "
+    "g = {{p['ifname']: [[v['vlan'], sorted(v.get('flags', []))] for v in p['vlans']] "
+    "for p in o}}; sys.exit(0 if g == w else 1)"
+)
+
+
+@pytest.mark.uml
+def test_real_networkmanager_builds_the_vlan_aware_bridge(uml: UML, uml_netns: str) -> None:
+    from tests.test_uml_backends import NETWORKMANAGER
+
+    _text, ranges = UML_CASES["full"]
+    want = {
+        port: [[vid, flags] for low, high, flags in spans for vid in range(low, high + 1)]
+        for port, spans in ranges.items()
+    }
+    root = uml.shared / f"nm-vlans-{uml_netns}"
+    for path, data in nm_keyfile.render(parse(FULL), MemoryFiles()).files.items():
+        target = root / str(path).lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    (root / "want.json").write_text(json.dumps(want))
+    # NetworkManager leaves dummy devices unmanaged: the ports are veths here.
+    uml.run(["sh", "-c", "ip link add eth0 type veth peer name p0; "
+             "ip link add eth1 type veth peer name p1; ip link set p0 up; ip link set p1 up"],
+            netns=uml_netns)  # fmt: skip
+    inside = f"{uml.shared_inside}/nm-vlans-{uml_netns}"
+    check = NM_VLANS.format(want=f"{inside}/want.json")
+    script = NETWORKMANAGER.format(files=inside, python=sys.executable, check=check)
+    result = uml.run(["unshare", "-m", "sh", "-c", script], netns=uml_netns, timeout=90)
+    shown = uml.run(["bridge", "-j", "vlan", "show"], netns=uml_netns).stdout
+    assert result.returncode == 0, shown + result.stdout[-3000:] + result.stderr[-2000:]
