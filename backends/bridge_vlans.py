@@ -84,7 +84,8 @@ def with_pvids(ports: tuple[Interface, ...], default: int | None) -> tuple[Inter
 
 
 def parse_default(text: str | None) -> int | None:
-    """A default pvid as a file says it: a VLAN id, or 0/none for none; None if unset.
+    """A default pvid as a file says it: a VLAN id, or 0/none for none; None if unset or
+    the kernel's own 1 (an admin's explicit 1 reads as unset, and stays as written).
     ``ValueError`` for anything else."""
     if text is None or not text.strip():
         return None
@@ -93,7 +94,7 @@ def parse_default(text: str | None) -> int | None:
         return PVID_NONE
     if not text.isdigit() or not 1 <= int(text) <= 4094:
         raise ValueError("expected a VLAN id 1-4094 or none")
-    return int(text)
+    return None if int(text) == KERNEL_PVID else int(text)
 
 
 def ranges_of(ids: Iterable[int]) -> VlanRanges:

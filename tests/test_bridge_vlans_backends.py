@@ -235,6 +235,14 @@ def test_networkd_names_what_the_model_cannot_hold() -> None:
     assert port.port_options == PortOptions(vlans="10 20 100-199 300-301", pvid=10)
 
 
+def test_an_admins_default_pvid_of_1_stays_as_written() -> None:
+    netdev = ADMIN_NETDEV.replace(b"DefaultPVID=none", b"DefaultPVID=1")
+    text = doc(" ifsmith:vlan-filtering='on'", " ifsmith:vlans='10 20'")
+    files = MemoryFiles({ND + "br0.netdev": netdev, ND + "eth0.network": ADMIN_ETH0})
+    rendering = networkd.render(parse(text), files)
+    assert rendering.files[Path(ND + "br0.netdev")] == netdev  # type: ignore[index]
+
+
 def test_an_admins_numeric_default_pvid_is_every_silent_ports_pvid() -> None:
     netdev = ADMIN_NETDEV.replace(b"DefaultPVID=none", b"DefaultPVID=5")
     files = admin_networkd()
