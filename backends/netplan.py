@@ -1158,6 +1158,10 @@ def definition_keys(
         by_port = [(ids(p.name), p.port_options) for p in iface.bridge.ports]
         for key, values in npo.port_params(by_port).items():
             params[key] = {Quoted(i): Plain(v) for i, v in values.items()}
+        if params and "stp" not in params:
+            # netplan turns STP on for a bridge with parameters and no stp: say the
+            # kernel's default (off), which a bridge without stp means everywhere else.
+            params = {"stp": _yes(False), **params}
         keys["parameters"] = params
     if iface.vlan is not None:
         if iface.vlan.parent is None:

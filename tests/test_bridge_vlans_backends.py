@@ -484,6 +484,14 @@ def test_netplan_keeps_an_admins_flow_mapping_and_changes_only_the_value() -> No
     assert netplan.read_files(files2)[0].bridge.ports[0].port_options.path_cost == 50  # type: ignore[union-attr]
 
 
+def test_netplan_says_stp_off_where_a_bridge_without_stp_gets_parameters() -> None:
+    """netplan turns STP on for a bridge with parameters but no stp; a bridge without stp
+    is the kernel's default (off) in the model: the render says it."""
+    text = NP_PORTS.replace(" stp='off'", "")
+    (data,) = backends.render(netplan, parse(text), MemoryFiles()).files.values()
+    assert "      parameters:\n        stp: false\n        priority: 4096\n" in data.decode()
+
+
 def test_netplan_generate_turns_the_ports_options_into_our_networkd_keys(tmp_path: Path) -> None:
     from tests.test_backend_netplan import compare_with_ours, generate
 
