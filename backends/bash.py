@@ -613,6 +613,7 @@ def merge_options(existing: str | None, ours: Iterable[tuple[str, str | None]],
     return " ".join(words[:after_ours] + new + words[after_ours:])
 
 
+
 # ---------------------------------------------------------------------------------------
 # Formats that list a master's subordinates by name (SUSE, netifrc): nest them.
 

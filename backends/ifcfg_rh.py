@@ -807,6 +807,7 @@ def _subordinate_files(name: str, files: list[IfcfgFile]) -> list[IfcfgFile]:
     return out
 
 
+
 def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:
     """The dhclient that initscripts' ifup-eth runs for BOOTPROTO=dhcp (and DHCPV6C=yes):
     its lease file (``generate_lease_file_name``: dhclient-DEV.leases if present, else

@@ -252,11 +252,9 @@ def _bootproto(iface: Interface | None, warn: _Warn) -> str:
         warn("DHCP peerdns is not per interface in SUSE ifcfg (netconfig's "
              "NETCONFIG_DNS_POLICY in /etc/sysconfig/network/config decides)")  # fmt: skip
     if v6 is not None and not v6.autoconf:
-        warn(
-            "IPv6 autoconf off cannot be written in ifcfg; the kernel's accept_ra/autoconf "
-            "sysctls decide (set them in /etc/sysconfig/network/ifsysctl-"
-            f"{iface.name})"
-        )
+        warn("IPv6 autoconf off cannot be written in ifcfg; the kernel's accept_ra/autoconf "
+             "sysctls decide (set them in /etc/sysconfig/network/ifsysctl-"
+             f"{iface.name})")
     if not words:
         return "static" if iface.protocols else "none"
     return "+".join(words)
@@ -474,8 +472,7 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
             except ValueError:
                 bad("BRIDGE_FORWARDDELAY: not a number of seconds; ignored")
         stp = {"on": True, "yes": True, "off": False, "no": False}.get(
-            (val("BRIDGE_STP") or "").lower()
-        )
+            (val("BRIDGE_STP") or "").lower())
         options = options_common.read_suse_bridge(val, bad)
         iface = replace(iface, type=IfType.BRIDGE,
                         bridge=Bridge(stp=stp, delay=delay, options=options))  # fmt: skip
@@ -576,3 +573,4 @@ def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
     for name in names:
         check_name(name)
     return [["wicked", "ifreload", *names]] if names else []
+

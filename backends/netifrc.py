@@ -188,9 +188,8 @@ def _render_all(sh: ShellFile, flat: list[FlatInterface], warnings: list[RenderW
     for parent, members in vlans.items():
         _render_vlans(sh, parent, members)
         if sh.get(f"config_{ifvar(parent)}") is None and parent not in owners:
-            message = (
-                f"has no config_{ifvar(parent)}: netifrc creates its VLANs when net.{parent} starts"
-            )
+            message = (f"has no config_{ifvar(parent)}: netifrc creates its VLANs when "
+                       f"net.{parent} starts")
             warnings.append(RenderWarning(parent, message, NAME))
 
 
@@ -507,8 +506,7 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _S
     if sh.get(f"slaves_{v}") is not None:
         opts = " ".join(
             f"{o}={(sh.get(f'{o}_{v}') or '').replace(' ', ',')}"
-            for o in BOND_OPTIONS
-            if sh.get(f"{o}_{v}")
+            for o in BOND_OPTIONS if sh.get(f"{o}_{v}")
         )
         bond, dev.primary = read_bond_options(opts, lambda why: bad(f"slaves_{v}", why))
         dev.iface = replace(iface, type=IfType.BOND, bond=bond)
@@ -651,6 +649,7 @@ def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
             argv.append(["ln", "-s", "net.lo", str(INITD / service)])
         argv.append([str(INITD / service), "restart"])
     return argv
+
 
 
 def dhcp_clients(host: Host, name: str) -> list[DhcpClient]:

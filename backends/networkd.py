@@ -846,11 +846,8 @@ def apply_keeping(
     original = uf.copy()
     target_file = original.copy()
     apply_settings(target_file, settings)
-    changed = [
-        key
-        for key in settings
-        if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)
-    ]
+    changed = [key for key in settings
+               if key not in forced and _lines_of(original, key) != _lines_of(target_file, key)]
     if not changed:  # no line of ours differs: the edit is the whole answer (and cheap)
         uf.preamble, uf.sections = target_file.preamble, target_file.sections
         return

@@ -51,12 +51,9 @@ def lost_options(
     for owner, what, options in _all_options(interfaces):
         for spec, value in options.items():
             if not carried(carries, options, spec.field):
-                yield (
-                    owner,
-                    (
-                        f"{what} {spec.attr}={spec.text(value)} not written: {name} does not "
-                        "carry it"
-                    ),
+                yield owner, (
+                    f"{what} {spec.attr}={spec.text(value)} not written: {name} does not "
+                    "carry it"
                 )
 
 
