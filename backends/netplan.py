@@ -212,9 +212,6 @@ def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
     return Plain(value) if not node.style else str(value)  # the C parser says "" for plain
 
 
-_PER_PORT = ("path-cost", "port-priority")  # a bridge's mappings of port → value
-
-
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
@@ -222,11 +219,6 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
         if not isinstance(key, str):
             raise NetplanError(f"{_where(key_node)}: a mapping key must be a scalar")
         value = loader.construct_object(value_node, deep=True)
-        if key in _PER_PORT and isinstance(value_node, yaml.MappingNode):
-            ports = [k.value for k, _v in value_node.value]
-            for at, (port_node, _v) in enumerate(value_node.value):
-                if port_node.value in ports[:at]:  # netplan refuses a second value
-                    raise NetplanError(f"{_where(port_node)}: {key} of {port_node.value} twice")
         if key in out:
             # netplan reads nodes in order: repeated sections merge, later scalars win,
             # but a second bond primary is refused.
@@ -236,12 +228,27 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
             if key == "primary":
                 raise NetplanError(f"{_where(key_node)}: bond already has a primary member")
         out[str(key)] = value
+        if key == "parameters" and isinstance(value_node, yaml.MappingNode):
+            _refuse_ports_twice(value_node)
     return out
 
 
 def _where(node: yaml.Node) -> str:
     mark = node.start_mark
     return f"{mark.name}:{mark.line + 1}:{mark.column + 1}"
+
+
+def _refuse_ports_twice(params: yaml.MappingNode) -> None:
+    """A bridge's path-cost/port-priority gives a port one value: netplan refuses a second
+    (the mapping read would keep the last)."""
+    for key_node, value_node in params.value:
+        if key_node.value in npo.PORT_KEYS.values() and isinstance(value_node, yaml.MappingNode):
+            ports = [k.value for k, _v in value_node.value]
+            for at, (port_node, _v) in enumerate(value_node.value):
+                if port_node.value in ports[:at]:
+                    raise NetplanError(
+                        f"{_where(port_node)}: {key_node.value} of {port_node.value} twice"
+                    )
 
 
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_scalar)

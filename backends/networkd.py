@@ -23,9 +23,9 @@ from typing import TypeVar
 
 from ifsmith.backends import ReadResult, networkd_dhcpid
 from ifsmith.backends import bridge_vlans as bv
+from ifsmith.backends import networkd_bridgevlan as nv
 from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
-from ifsmith.backends import networkd_vlans as nv
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
@@ -358,7 +358,7 @@ def _record(
             )
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
             if options.vlan_filtering:
-                default_pvid = _default_pvid(netdev, problems)
+                default_pvid = nv.default_pvid(nd, str(netdev.path), problems)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
             if tag is None:
@@ -384,20 +384,19 @@ def _record(
         rec.vlans = nw.get_list("Network", "VLAN")
         protocols = _protocols(network, problems)
         dns = nr.read_dns(network.view, str(network.path), problems)
-        where = str(network.path)
         if nw.get("Network", "Bridge"):
-            port_options = no.read(_lookup(nw), PortOptions, where, problems, parse_timespan)
-            vlans, pvid = bv.reading(*nv.listing(nw, where, problems), where, problems)
-            port_options = replace(port_options, vlans=vlans, pvid=pvid)
-        elif bridge is not None and (
-            default_pvid == PVID_NONE or any(s.name == nv.SECTION for s in nw.sections)
-        ):
-            listed, pvid, untagged = nv.listing(nw, where, problems)
-            vlans = bv.self_reading(listed, pvid, untagged, default_pvid, where, problems)
-            bridge = replace(bridge, options=replace(bridge.options, vlans=vlans))
+            port_options = no.read(
+                _lookup(nw), PortOptions, str(network.path), problems, parse_timespan
+            )
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
+    if network is not None:  # [BridgeVLAN]: a port's VLANs, or a bridge's own
+        where = str(network.path)
+        if network.view.get("Network", "Bridge"):
+            port_options = nv.read_port(network.view, port_options, where, problems)
+        elif bridge is not None:
+            bridge = nv.read_bridge(network.view, bridge, default_pvid, where, problems)
     rec.iface = Interface(
         iftype,
         name,
@@ -416,15 +415,6 @@ def _record(
 
 
 _T = TypeVar("_T")
-
-
-def _default_pvid(netdev: Unit, problems: list[str]) -> int | None:
-    text = netdev.view.get("Bridge", "DefaultPVID")
-    try:
-        return bv.parse_default(text)
-    except ValueError as exc:
-        problems.append(f"{netdev.path}: [Bridge] DefaultPVID={text} not understood ({exc})")
-        return None
 
 
 def _lookup(uf: UnitFile) -> Callable[[str, str], str | None]:

@@ -8,14 +8,27 @@ as the manual's example writes them.  How a port's "no pvid" is said: backends.b
 
 from __future__ import annotations
 
-from ifsmith.backends.bridge_vlans import Listing
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from ifsmith.backends import bridge_vlans as bv
 from ifsmith.backends.systemd_ini import Line, UnitFile
-from ifsmith.core.options import VlanRanges, parse_vlans
+from ifsmith.core.model import Bridge
+from ifsmith.core.options import PVID_NONE, PortOptions, VlanRanges, parse_vlans
 
 SECTION = "BridgeVLAN"
 
 
-def _ids(uf: UnitFile, key: str, where: str, problems: list[str]) -> frozenset[int]:
+class Unit(Protocol):
+    """What reading needs of a unit (a UnitFile, or any indexed view of one)."""
+
+    def get(self, section: str, key: str) -> str | None: ...
+    def get_list(self, section: str, key: str) -> list[str]: ...
+    def named(self, name: str) -> Sequence[object]: ...
+
+
+def _ids(uf: Unit, key: str, where: str, problems: list[str]) -> frozenset[int]:
     out: set[int] = set()
     for word in uf.get_list(SECTION, key):
         try:
@@ -26,7 +39,7 @@ def _ids(uf: UnitFile, key: str, where: str, problems: list[str]) -> frozenset[i
     return frozenset(out)
 
 
-def listing(uf: UnitFile, where: str, problems: list[str]) -> Listing:
+def listing(uf: Unit, where: str, problems: list[str]) -> bv.Listing:
     """What a .network's ``[BridgeVLAN]`` sections say (drop-ins merged into ``uf``):
     ``VLAN=``, ``PVID=``, ``EgressUntagged=``."""
     pvid: int | None = None
@@ -46,7 +59,35 @@ def listing(uf: UnitFile, where: str, problems: list[str]) -> Listing:
     )
 
 
-def _wanted(ranges: VlanRanges, pvid: int | None) -> Listing:
+def default_pvid(netdev: Unit, where: str, problems: list[str]) -> int | None:
+    """A VLAN-filtering bridge's ``[Bridge] DefaultPVID=`` (None: unset, or the kernel's 1)."""
+    text = netdev.get("Bridge", "DefaultPVID")
+    try:
+        return bv.parse_default(text)
+    except ValueError as exc:
+        problems.append(f"{where}: [Bridge] DefaultPVID={text} not understood ({exc})")
+        return None
+
+
+def read_port(network: Unit, options: PortOptions, where: str, problems: list[str]) -> PortOptions:
+    """A bridge port's options with the VLANs and pvid its sections say (a pvid they leave
+    out is the bridge's: bridge_vlans.with_pvids)."""
+    vlans, pvid = bv.reading(*listing(network, where, problems), where, problems)
+    return replace(options, vlans=vlans, pvid=pvid)
+
+
+def read_bridge(
+    network: Unit, bridge: Bridge, default: int | None, where: str, problems: list[str]
+) -> Bridge:
+    """A bridge with the VLANs of the bridge device itself its sections say."""
+    if default != PVID_NONE and not network.named(SECTION):
+        return bridge
+    listed, pvid, untagged = listing(network, where, problems)
+    vlans = bv.self_reading(listed, pvid, untagged, default, where, problems)
+    return replace(bridge, options=replace(bridge.options, vlans=vlans))
+
+
+def _wanted(ranges: VlanRanges, pvid: int | None) -> bv.Listing:
     listed = frozenset(v for low, high in ranges for v in range(low, high + 1))
     return listed, pvid, frozenset() if pvid is None else frozenset({pvid})
 
