@@ -135,12 +135,15 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     the files alone, ``--live`` the kernel alone."""
     if args.inactive:
         return int(files_command("dumpxml_inactive")(args, host))
-    from ifsmith.core.live import interface_from_live, snapshot
+    from ifsmith.core.live import interface_from_live, snapshot, vlan_notes
     from ifsmith.core.xmlio import to_xml
 
     live = snapshot(host)
     if args.live:
-        sys.stdout.write(to_xml(interface_from_live(live, args.name)))
+        text = to_xml(interface_from_live(live, args.name))
+        notes = "; ".join(vlan_notes(live, args.name))  # what the XML cannot say
+        sys.stdout.write(f"<!-- {_comment(shown_text(notes))} -->\n" if notes else "")
+        sys.stdout.write(text)
         return 0
     from ifsmith.core import definition
 
