@@ -976,7 +976,10 @@ def diff(
             if link.master == spec.name and wanted.get(link.name, None) is None:
                 releases.append(SetMaster(link.name, None))
 
-    creates.sort(key=lambda op: _create_rank(op, creates))
+    # (sorted from a copy: while list.sort runs, the list it sorts looks empty, and a VLAN
+    # would not find the bridge it sits on among the creates.)
+    made = list(creates)
+    creates.sort(key=lambda op: _create_rank(op, made))
     ups = _order_ups(ups, wanted)
     # New addresses and default routes go in before old ones leave: removing a device's
     # last IPv4 address silently flushes its routes (the default route with them), so the
