@@ -71,6 +71,9 @@ RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_VLAN_ID, IFLA_VLAN_FLAGS = 1, 2
 VLAN_FLAG_REORDER_HDR = 0x1
 IFLA_BR_FORWARD_DELAY, IFLA_BR_STP_STATE = 1, 5
+# Reported only by a bridge built with VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING);
+# IFLA_BR_VLAN_FILTERING itself is reported (off) without it too.
+IFLA_BR_VLAN_DEFAULT_PVID = 39
 IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE, IFLA_BOND_MIIMON = 1, 2, 3
 IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
@@ -252,6 +255,7 @@ class _RawLink:
     parent: int | None
     active_slave: int | None
     primary: int | None
+    vlan_capable: bool = False  # a bridge that can filter VLANs
 
 
 def _decode_link(msg: bytes) -> _RawLink:
@@ -262,6 +266,7 @@ def _decode_link(msg: bytes) -> _RawLink:
     bond: LiveBond | None = None
     bridge: LiveBridge | None = None
     active = primary = None
+    vlan_capable = False
     port_options = PortOptions()
     if IFLA_LINKINFO in a:
         info = _attrs(msg, *a[IFLA_LINKINFO])
@@ -280,6 +285,7 @@ def _decode_link(msg: bytes) -> _RawLink:
             if slave is not None:
                 port_options = options_netlink.decode_port(msg, _attrs(msg, *slave))
         elif kind == "bridge" and data:
+            vlan_capable = IFLA_BR_VLAN_DEFAULT_PVID in data
             bridge = LiveBridge(
                 options=options_netlink.decode_bridge(msg, data),
                 stp=_u32(msg, data[IFLA_BR_STP_STATE]) != 0 if IFLA_BR_STP_STATE in data else False,
@@ -315,6 +321,7 @@ def _decode_link(msg: bytes) -> _RawLink:
         parent=parent if parent != index else None,
         active_slave=active,
         primary=primary,
+        vlan_capable=vlan_capable,
     )
 
 
@@ -564,13 +571,8 @@ def _read_vlans(
 ) -> dict[int, bridge_vlans.Membership]:
     """The VLANs of every bridge port and bridge (their index →), from one AF_BRIDGE dump;
     a bridge (or port of one) without any has an empty membership.  Only where a bridge
-    exists on a kernel with VLAN filtering (it reports IFLA_BR_VLAN_FILTERING): no dump,
-    and no time, otherwise."""
-    bridges = {
-        r.link.index
-        for r in raw
-        if r.link.bridge is not None and r.link.bridge.options.vlan_filtering is not None
-    }
+    exists on a kernel with VLAN filtering: no dump, and no time, otherwise."""
+    bridges = {r.link.index for r in raw if r.vlan_capable}
     if not bridges:
         return {}
     request = (

@@ -1123,10 +1123,6 @@ def _setting_ops(spec: DeviceSpec, link: LiveLink | None, fresh_mtu: int | None)
         extra_br = plan_options.changed(
             spec.bridge.extra, current_br.options if current_br is not None else None
         )
-        if current_br is not None and current_br.options.vlan_filtering is None:
-            # A kernel that does not report it has no VLAN filtering: off is what it runs
-            # (and it refuses even to be told so).
-            extra_br = replace(extra_br, vlan_filtering=extra_br.vlan_filtering or None)
         if stp is not None or delay is not None or extra_br:
             ops.append(SetBridge(spec.name, BridgeSpec(stp, delay, extra_br)))
     if link is not None and spec.vlan is not None and spec.vlan.reorder_hdr is not None:
