@@ -204,3 +204,16 @@ def test_the_live_view_shows_them_where_the_bridge_filters_and_names_the_odd_one
     assert "ifsmith:vlan" not in to_xml(interface_from_live(off, "br0"))
     assert "ifsmith:pvid" not in to_xml(interface_from_live(off, "br0"))
     assert vlan_notes(off, "br0") == []
+
+
+def test_a_vlan_on_a_bridge_made_in_the_same_plan_is_created_after_it() -> None:
+    live = LiveHost(links=(LiveLink(2, "eth0", "", mtu=1500), LiveLink(3, "eth1", "", mtu=1500)))
+    vlan = (
+        f"<interface {NS} type='vlan' name='br0.10'><start mode='onboot'/>"
+        "<vlan tag='10'><interface name='br0'/></vlan></interface>"
+    )
+    wanted = parse(f"<interfaces>{doc(FILTERING)}{vlan}</interfaces>")
+    assert make_plan(wanted, live).describe()[:2] == [
+        "create bridge br0 stp off vlan_filtering on",
+        "create vlan br0.10 on br0 tag 10",
+    ]
