@@ -583,9 +583,11 @@ def request_rollback(host: Host) -> Txn:
 
 
 def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
-               poll: float = 0.05, every: float | None = None) -> Txn:  # fmt: skip
-    """Follow the journal until the transaction is final (or its watchdog died); call
-    ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
+               poll: float = 0.05, every: float | None = None,
+               until: Callable[[Txn], bool] | None = None) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died), or
+    ``until`` says it is far enough; call ``on_update`` on each change, and also ``every``
+    seconds when given (a countdown)."""
     last = None
     called = time.monotonic()
     started = txn.meta.get("watchdog_pid")  # known to the front end before the journal
@@ -597,7 +599,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
             last = txn.meta.get("updated")
             called = time.monotonic()
             on_update(txn)
-        if txn.state in FINAL:
+        if txn.state in FINAL or (until is not None and until(txn)):
             return txn
         pid = txn.meta.get("watchdog_pid") or started
         if pid and not _alive(int(pid)):
