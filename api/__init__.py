@@ -15,7 +15,6 @@ is not an exception: the returned Transaction says ``rolled-back`` and why.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -70,8 +69,6 @@ __all__ = [
     "rollback",
     "status",
 ]
-
-log = logging.getLogger("ifsmith.api")
 
 Xml = str | bytes | os.PathLike[str]
 """Interface XML: the document's text (str or bytes), or a path to a file holding it."""
@@ -507,5 +504,9 @@ def _plan_of(host: Host, change: Change, warnings: list[str], probes: list[str])
 
 
 def _log(lines: Iterable[str]) -> None:
+    """Warnings without a result to carry them go to the ``ifsmith.api`` logger."""
+    import logging
+
+    log = logging.getLogger("ifsmith.api")
     for line in lines:
         log.warning("%s", line)

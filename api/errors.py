@@ -4,7 +4,7 @@ one the command line prints; when one is raised, nothing was changed."""
 from __future__ import annotations
 
 from ifsmith.core.errors import IfsmithError
-from ifsmith.core.txn import TxnError as TransactionError
+from ifsmith.core.errors import TxnError as TransactionError
 
 
 class InvalidDefinition(IfsmithError):

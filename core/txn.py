@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import IfsmithError, TxnError
 from ifsmith.core.files import (
     HostFiles,
     Rendering,
@@ -71,10 +71,6 @@ from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 FINAL = ("committed", "rolled-back", "failed")
 FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
-
-
-class TxnError(IfsmithError):
-    pass
 
 
 # ---------------------------------------------------------------------------------------
