@@ -42,7 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import IfsmithError, TxnError
 from ifsmith.core.files import (
     HostFiles,
     Rendering,
@@ -71,10 +71,6 @@ from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 FINAL = ("committed", "rolled-back", "failed")
 FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
-
-
-class TxnError(IfsmithError):
-    pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -583,9 +579,11 @@ def request_rollback(host: Host) -> Txn:
 
 
 def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
-               poll: float = 0.05, every: float | None = None) -> Txn:  # fmt: skip
-    """Follow the journal until the transaction is final (or its watchdog died); call
-    ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
+               poll: float = 0.05, every: float | None = None,
+               until: Callable[[Txn], bool] | None = None) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died), or
+    ``until`` says it is far enough; call ``on_update`` on each change, and also ``every``
+    seconds when given (a countdown)."""
     last = None
     called = time.monotonic()
     started = txn.meta.get("watchdog_pid")  # known to the front end before the journal
@@ -597,7 +595,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
             last = txn.meta.get("updated")
             called = time.monotonic()
             on_update(txn)
-        if txn.state in FINAL:
+        if txn.state in FINAL or (until is not None and until(txn)):
             return txn
         pid = txn.meta.get("watchdog_pid") or started
         if pid and not _alive(int(pid)):

@@ -40,6 +40,9 @@ def register(sub: Any) -> None:
     p = sub.add_parser("diff", help="unified diff of the files XML would write vs. the disk")
     p.add_argument("file", metavar="FILE.xml")
     add_backend_option(p)
+    p.add_argument(
+        "--json", action="store_true", help="one JSON document: each changed file and its diff"
+    )
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("define", help="write the distro files for XML (no activation)")
@@ -199,6 +202,12 @@ def cmd_diff(args: argparse.Namespace, host: Host) -> int:
 
     backend, interfaces = files_for(args, host, offline=True)
     rendering = render_for(backend, interfaces, host)
+    if getattr(args, "json", False):
+        from ifsmith.core.jsondoc import file_diff
+
+        warnings = [shown_text(str(w)) for w in rendering.warnings]
+        print(json.dumps(file_diff(rendering, HostFiles(host), warnings), indent=2))
+        return 0
     sys.stdout.write(unified_diff(rendering, HostFiles(host)))
     return 0
 
@@ -318,25 +327,14 @@ def host_definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
 
 def list_inactive(args: argparse.Namespace, host: Host) -> int:
     """``ifsmith list --inactive``: the interfaces the files define."""
-    rows = []
-    for top in inactive_interfaces(args, host):
-        for iface, master in top.walk():
-            addresses = [str(a) for p in iface.protocols for a in p.addresses]
-            dynamic = [f"{p.family}:dhcp" for p in iface.protocols if p.dhcp]
-            rows.append(
-                {
-                    "name": iface.name,
-                    "type": str(iface.type),
-                    "start": str(top.start_mode or ""),
-                    "master": master.name if master else None,
-                    "addresses": addresses + dynamic,
-                }
-            )
+    from ifsmith.core.jsondoc import definition_rows
+
+    doc = definition_rows(inactive_interfaces(args, host))
     if getattr(args, "json", False):
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(doc, indent=2))
         return 0
     print(f"{'NAME':<16} {'TYPE':<9} {'START':<8} {'MASTER':<16} ADDRESSES")
-    for r in rows:
+    for r in doc["definitions"]:
         print(
             f"{shown(r['name']):<16} {r['type']:<9} {r['start'] or '-':<8} "
             f"{shown(r['master'] or '-'):<16} {' '.join(r['addresses']) or '-'}"
@@ -352,6 +350,13 @@ def dumpxml_inactive(args: argparse.Namespace, host: Host) -> int:
     for top in inactive_interfaces(args, host):
         for iface, _master in top.walk():
             if iface.name == args.name:
-                sys.stdout.write(to_xml(iface))
+                text = to_xml(iface)
+                if getattr(args, "json", False):
+                    from ifsmith.core.jsondoc import interface_document
+
+                    doc = interface_document(iface.name, text, iface, defined=True)
+                    print(json.dumps(doc, indent=2))
+                    return 0
+                sys.stdout.write(text)
                 return 0
     raise IfsmithError(f"no configuration for an interface named {args.name}")

@@ -14,14 +14,16 @@ from ifsmith.core.host import Host
 from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:  # the model costs --help a tenth of a second to import
-    from ifsmith.core.model import LiveHost, LiveLink
+    from ifsmith.core.model import Interface, LiveHost, LiveLink
 
 
 def register(sub: Any) -> None:
     """Add ``list`` and ``dumpxml``."""
     p = sub.add_parser("list", help="list interfaces: name, type, state, mac, addresses, master")
     p.add_argument("--all", action="store_true", help="include the loopback interface")
-    p.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON document instead of a table (schema 1)"
+    )
     p.add_argument(
         "--inactive", action="store_true", help="what the configuration files define instead"
     )
@@ -36,6 +38,11 @@ def register(sub: Any) -> None:
     view = p.add_mutually_exclusive_group()
     view.add_argument("--inactive", action="store_true", help="the configuration files alone")
     view.add_argument("--live", action="store_true", help="the kernel's state alone")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON document: the XML, the definition as JSON, the live link",
+    )
     add_backend_option(p)
     p.set_defaults(func=cmd_dumpxml)
 
@@ -56,26 +63,6 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--backend", metavar="B", default="auto", help="distro format")
         return
     add(parser)
-
-
-def row(link: LiveLink, live: LiveHost) -> dict[str, Any]:
-    """One interface as ``list --json`` shows it."""
-    return {
-        "name": link.name,
-        "type": str(link.type),
-        "kind": link.kind or ("loopback" if link.is_loopback else "ethernet"),
-        "state": str(link.operstate),
-        "admin_up": link.admin_up,
-        "carrier": link.carrier,
-        "mac": link.mac,
-        "mtu": link.mtu,
-        "master": link.master,
-        "parent": link.parent,
-        "vlan": link.vlan_tag,
-        "speed": link.speed,
-        "addresses": [str(a) for a in link.addresses],
-        "gateways": {str(f): g for f, g in live.gateways(link.name).items()},
-    }
 
 
 def type_label(link: LiveLink) -> str:
@@ -113,12 +100,14 @@ def cmd_list(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.live import snapshot
 
     live = snapshot(host)
-    links = [lnk for lnk in live.links if args.all or not lnk.is_loopback]
     if args.json:
+        from ifsmith.core.jsondoc import live_interfaces
+
         # One dumps() and one write: the C encoder, not thousands of small writes.
-        sys.stdout.write(json.dumps([row(lnk, live) for lnk in links], separators=(",", ":")))
-        sys.stdout.write("\n")
+        doc = live_interfaces(live, loopback=args.all)
+        sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
         return 0
+    links = [lnk for lnk in live.links if args.all or not lnk.is_loopback]
     rows = [["NAME", "TYPE", "STATE", "MAC", "MASTER", "ADDRESSES"]]
     for lnk in links:
         # Link-local addresses are on every up link: the table shows the ones set on purpose.
@@ -140,7 +129,11 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
 
     live = snapshot(host)
     if args.live:
-        sys.stdout.write(to_xml(interface_from_live(live, args.name)))
+        iface = interface_from_live(live, args.name)
+        if args.json:
+            _dumpxml_json(args.name, to_xml(iface), iface, live, defined=None)
+            return 0
+        sys.stdout.write(to_xml(iface))
         return 0
     from ifsmith.core import definition
 
@@ -151,11 +144,34 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     note = definition.running_note(args.name, live)
     if definition.find(defined, args.name) is None:
         note = f"{note}; no definition in the files: derived from the live state"
-    text = to_xml(definition.with_live(iface, live))  # refuses a name XML cannot carry
+    shown_iface = definition.with_live(iface, live)
+    text = to_xml(shown_iface)  # refuses a name XML cannot carry
+    if args.json:
+        has = definition.find(defined, args.name) is not None
+        _dumpxml_json(args.name, text, shown_iface, live, defined=has, note=note or None)
+        return 0
     # A comment before the root element: every XML reader (libvirt's too) skips it.
     sys.stdout.write(f"<!-- {_comment(shown_text(note))} -->\n" if note else "")
     sys.stdout.write(text)
     return 0
+
+
+def _dumpxml_json(
+    name: str,
+    xml: str,
+    iface: Interface,
+    live: LiveHost | None,
+    *,
+    defined: bool | None,
+    note: str | None = None,
+) -> None:
+    """``dumpxml --json``: the document of ``core.jsondoc.interface_document``."""
+    from ifsmith.core.jsondoc import interface_document, live_link
+
+    link = live.link(name) if live is not None else None
+    row = live_link(link, live) if link is not None and live is not None else None
+    doc = interface_document(name, xml, iface, defined=defined, note=note, link=row)
+    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
 
 
 def _comment(text: str) -> str:
@@ -186,14 +202,9 @@ def cmd_check(args: argparse.Namespace, host: Host) -> int:
             report.setdefault(name, []).append(line)
     differ = any(report.values())
     if args.json:
-        out = {
-            "schema": 1,
-            "agree": not differ,
-            "interfaces": [
-                {"name": n, "defined": n in {t.name for t in defined}, "differences": d}
-                for n, d in report.items()
-            ],
-        }
+        from ifsmith.core.jsondoc import check_report
+
+        out = check_report(report, (t.name for t in defined))
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return 1 if differ else 0
     if not report:

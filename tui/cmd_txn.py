@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from ifsmith.core.host import Host
 from ifsmith.core.names import shown, shown_text
+from ifsmith.tui import jsonout
 
 if TYPE_CHECKING:
+    from ifsmith.core.files import Rendering
     from ifsmith.core.model import Interface, LiveHost
     from ifsmith.core.plan import Plan
     from ifsmith.core.probe import Target
@@ -75,6 +77,12 @@ def add_guard_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="return once the watchdog has started (confirm later with `ifsmith confirm`)",
     )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="JSON lines of progress events on stdout (planned, started, probe, applied, "
+        "committed, rolled-back); never asks for confirmation",
+    )
 
 
 def register(sub: Any) -> None:
@@ -84,6 +92,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("confirm", help="keep the change that is waiting for confirmation")
+    p.add_argument("--json", action="store_true", help="the outcome as a JSON event")
     p.set_defaults(func=cmd_confirm)
 
     p = sub.add_parser("rollback", help="roll back the pending change, or --to a committed one")
@@ -97,11 +106,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=cmd_rollback)
 
     p = sub.add_parser("status", help="the pending (or last) transaction")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON document (schema 1)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("history", help="past transactions")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="one JSON document (schema 1)")
     p.set_defaults(func=cmd_history)
 
     p = sub.add_parser("recover", help="roll back every unconfirmed change (run at boot)")
@@ -205,6 +214,12 @@ def run_transaction(
         rendering, backend_name = _render(args, host, desired, remove or [])
     diff = unified_diff(rendering, HostFiles(host)) if rendering is not None else ""
     if plan.is_empty and not diff:
+        if jsonout.wanted(args):
+            from ifsmith.core.jsondoc import plan as plan_fields
+
+            jsonout.emit_event("planned", action=action, names=names, **plan_fields(plan))
+            jsonout.emit_event("unchanged", action=action, names=names)
+            return 0
         print("nothing to change")
         return 0
     warnings = []
@@ -216,7 +231,9 @@ def run_transaction(
     activate_mode = _activation(getattr(args, "activate", "kernel"), backend_name, host)
     if activate_mode == "kernel" and action == "apply":
         warnings = [*warnings, *_resolver_notes(desired, defined or [])]
-    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings)
+    event = {"action": action, "names": names}
+    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings,
+                           rendering=rendering, event=event)  # fmt: skip
     if targets is None:
         return 1
     settle = _settle(args.settle, desired)
@@ -262,9 +279,14 @@ def show_and_ask(
     diff: str,
     question: str,
     warnings: Sequence[str] = (),
+    rendering: Rendering | None = None,
+    event: dict[str, Any] | None = None,
 ) -> list[Target] | None:
     """Print the plan, the file diff and the probe targets; the targets, or None when the
-    admin says no (nothing changed)."""
+    admin says no (nothing changed).  With --json: the ``planned`` event (EVENT's fields,
+    the plan, each file RENDERING changes), then ``declined`` when the admin says no."""
+    if jsonout.wanted(args):
+        return jsonout.planned(args, host, before, plan, question, warnings, rendering, event)
     print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
     for step in plan.describe():
         print(f"  {step}")
@@ -280,6 +302,13 @@ def show_and_ask(
 
 
 def probe_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> list[Target]:
+    """--probe targets, and the discovered ones unless --no-auto-probes, printed."""
+    targets = chosen_targets(args, host, before)
+    print("Probes: " + (", ".join(str(t) for t in targets) if targets else "none"))
+    return targets
+
+
+def chosen_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> list[Target]:
     """--probe targets, and the discovered ones unless --no-auto-probes."""
     from ifsmith.core.errors import IfsmithError
     from ifsmith.core.probe import discover, parse_target, unique
@@ -290,7 +319,6 @@ def probe_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> lis
         raise IfsmithError(str(exc)) from None
     if not args.no_auto_probes:
         targets = unique([*targets, *discover(host, before)])
-    print("Probes: " + (", ".join(str(t) for t in targets) if targets else "none"))
     return targets
 
 
@@ -301,6 +329,12 @@ def start_and_follow(
     from ifsmith.core import txn as txnmod
 
     txn = txnmod.begin(host, request, before)
+    if jsonout.wanted(args):
+        jsonout.emit_event("started", id=txn.id, watchdog_pid=txn.meta.get("watchdog_pid"),
+                           action=request.action, names=list(request.names),
+                           confirm_timeout=request.confirm_timeout, settle=request.settle,
+                           wait=not args.no_wait)  # fmt: skip
+        return 0 if args.no_wait else jsonout.follow(txn, host)
     print(f"Transaction {txn.id} started (watchdog pid {txn.meta.get('watchdog_pid')}).")
     if args.no_wait:
         print("Confirm with `ifsmith confirm`, or it rolls back.")
@@ -315,7 +349,9 @@ def _render(
     from ifsmith.tui.cmd_files import render_for, resolve_backend
 
     if args.backend == "auto" and backends.detect(host) is None:
-        print(f"(no configuration stack detected under {host.root}: live change only)")
+        # With --json stdout carries only events: the note goes to stderr.
+        print(f"(no configuration stack detected under {host.root}: live change only)",
+              file=sys.stderr if jsonout.wanted(args) else sys.stdout)  # fmt: skip
         return None, None
     backend = resolve_backend(args.backend, host)
     from ifsmith.core.files import HostFiles, RenderedFiles
@@ -452,6 +488,8 @@ def cmd_confirm(args: argparse.Namespace, host: Host) -> int:
     require_root()
     txn = txnmod.request_confirm(host)
     final = txnmod.wait_final(txn)
+    if jsonout.wanted(args):
+        return jsonout.final_event(final, host)
     if final.state == "committed":
         print(f"Committed: {final.id}")
         return 0
@@ -466,10 +504,18 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
     if args.to:
         return revert(args, host, args.to)
     txn = txnmod.wait_final(txnmod.request_rollback(host))
+    if jsonout.wanted(args) and txn.state == "rolled-back":
+        jsonout.final_event(txn, host)
+        return 0
     if txn.state != "rolled-back":
         # A confirm (or the probes' commit) got there first: say what the watchdog did.
         reason = txn.meta.get("reason")
-        print(f"Too late: {txn.id} was {txn.state}" + (f" ({reason})" if reason else ""))
+        late = f"Too late: {txn.id} was {txn.state}" + (f" ({reason})" if reason else "")
+        if jsonout.wanted(args):
+            from ifsmith.core.errors import IfsmithError
+
+            raise IfsmithError(late)
+        print(late)
         return 1
     print(f"Rolled back: {txn.id} ({txn.meta.get('reason', '')})")
     for line in txn.meta.get("differences", []):
@@ -488,8 +534,12 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     target = todo.target.before()
     plan = txnmod.revert_plan(target, before, todo.names)
     diff = unified_diff(todo.rendering, HostFiles(host)) if todo.rendering is not None else ""
-    print("Undoes: " + ", ".join(t.id for t in todo.undone) + " (newest first)")
-    targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?")
+    undoes = [t.id for t in todo.undone]
+    if not jsonout.wanted(args):
+        print("Undoes: " + ", ".join(undoes) + " (newest first)")
+    event = {"action": "revert", "names": todo.names, "undoes": undoes}
+    targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?",
+                           rendering=todo.rendering, event=event)  # fmt: skip
     if targets is None:
         return 1
     request = txnmod.Request(
@@ -508,30 +558,9 @@ def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
 
 
 def _summary(t: Txn, host: Host) -> dict[str, Any]:
-    from ifsmith.core.txn import FINAL, watchdog_running
+    from ifsmith.core.jsondoc import transaction
 
-    m = t.meta
-    running = watchdog_running(host, t)
-    watchdog = {True: "running", False: "dead", None: None}[running]
-    if running is None and t.state not in FINAL:
-        watchdog = "unknown"
-    left = None
-    if t.state == "applied" and m.get("deadline") and running is not False:
-        left = max(0.0, round(float(m["deadline"]) - time.time(), 1))
-    return {
-        "id": t.id,
-        "state": t.state,
-        "action": m.get("action"),
-        "names": m.get("names", []),
-        "backend": m.get("backend"),
-        "created": m.get("created"),
-        "seconds_left": left,
-        "phase": m.get("phase") if t.state == "applied" else None,  # settling | confirming
-        "watchdog": watchdog,  # of an unfinished transaction: running, dead or unknown
-        "probes": m.get("results", {}),
-        "reason": m.get("reason"),
-        "differences": m.get("differences", []),
-    }
+    return transaction(t, host)
 
 
 def cmd_status(args: argparse.Namespace, host: Host) -> int:
@@ -541,13 +570,15 @@ def cmd_status(args: argparse.Namespace, host: Host) -> int:
         print(f"ifsmith: warning: {line}", file=sys.stderr)
     txns = txnmod.all_txns(host)
     current = txnmod.pending(host) or (txns[-1] if txns else None)
+    if args.json:
+        from ifsmith.core.jsondoc import status
+
+        print(json.dumps(status(current, host)))
+        return 0
     if current is None:
-        print(json.dumps(None) if args.json else "no transactions")
+        print("no transactions")
         return 0
     summary = _summary(current, host)
-    if args.json:
-        print(json.dumps(summary))
-        return 0
     names = " ".join(shown(n) for n in summary["names"])
     print(f"{summary['id']}: {summary['state']} ({summary['action']} {names})")
     if summary["watchdog"] == "dead":
@@ -571,10 +602,12 @@ def cmd_history(args: argparse.Namespace, host: Host) -> int:
 
     for line in txnmod.quarantined(host):
         print(f"ifsmith: warning: {line}", file=sys.stderr)
-    rows = [_summary(t, host) for t in txnmod.all_txns(host)]
     if args.json:
-        print(json.dumps(rows))
+        from ifsmith.core.jsondoc import history
+
+        print(json.dumps(history(txnmod.all_txns(host), host, txnmod.pruned(host))))
         return 0
+    rows = [_summary(t, host) for t in txnmod.all_txns(host)]
     for r in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["created"] or 0))
         names = " ".join(shown(n) for n in r["names"])
