@@ -94,7 +94,7 @@ class LabHost:
         return {"links": links, "addrs": addrs, "routes": self.ip_json("route"), "files": files}
 
     def addresses(self, ifname: str) -> list[str]:
-        found = self.ip_json("addr", "show", "dev", ifname)
+        found = [a for a in self.ip_json("addr") if a["ifname"] == ifname]  # type: ignore[union-attr]
         if not found:
             return []
         assert isinstance(found, list)

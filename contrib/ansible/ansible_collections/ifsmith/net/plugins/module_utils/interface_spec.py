@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 NS = "https://ifsmith.dev/xml/interface/1"
-X = "{%s}" % NS
+X = f"{{{NS}}}"
 TYPES = ("ethernet", "bond", "bridge", "vlan")
 
 # The keys of bond:, bridge: and vlan: that are libvirt's own; every other key is an

@@ -132,6 +132,7 @@ name:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+
 from ansible_collections.ifsmith.net.plugins.module_utils.interface_spec import (
     SpecError,
     to_xml,
