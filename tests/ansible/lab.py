@@ -84,8 +84,10 @@ class LabHost:
             for timer in ("hello_timer", "tcn_timer", "topology_change_timer", "gc_timer"):
                 info.pop(timer, None)
             for a in entry.get("addr_info", []):
-                a.pop("valid_life_time", None)
-                a.pop("preferred_life_time", None)
+                # Lifetimes count down; an IPv6 link-local address is "tentative" until
+                # duplicate address detection has run, a second or so after the link is up.
+                for transient in ("valid_life_time", "preferred_life_time", "tentative"):
+                    a.pop(transient, None)
         files = {
             str(p.relative_to(self.root)): p.read_bytes()
             for p in sorted(self.root.rglob("*"))
@@ -198,8 +200,10 @@ ssh_args = -o ControlMaster=auto -o ControlPersist=60s -o BatchMode=yes
 def _inventory(lab: Lab) -> str:
     lines = ["[servers]"]
     for h in lab.hosts:
+        n = h.name[1:]
         lines.append(f"{h.name} ansible_host={h.address} ansible_user=root "
-                     f"ansible_remote_tmp={h.dir}/ansible-tmp")  # fmt: skip
+                     f"ansible_remote_tmp={h.dir}/ansible-tmp "
+                     f"storage_address=10.88.0.1{n}/24")  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -279,6 +283,9 @@ def _build(made: Lab, count: int, namespaces: list[str]) -> None:
         run("ip", "-n", made.ctl, "link", "add", f"port{n}", "type", "veth", "peer", "name",
             "eth0", "netns", h.netns)  # fmt: skip
         run("ip", "-n", made.ctl, "link", "set", f"port{n}", "master", "br0", "up")
+        for nic in ("eth1", "eth2"):  # spare NICs (for a bond), cabled to nothing
+            run("ip", "-n", made.ctl, "link", "add", f"port{n}{nic}", "type", "veth", "peer",
+                "name", nic, "netns", h.netns)  # fmt: skip
         run("ip", "-n", h.netns, "-batch", "-", input="\n".join([
             "link set lo up", f"addr add {h.address}/24 dev eth0", "link set eth0 up"]) + "\n")
         (h.root / "etc/network").mkdir(parents=True)

@@ -173,8 +173,10 @@ def main() -> None:
         interfaces = parse(draft, name)
     except (SpecError, IfsmithError, ValueError) as exc:
         module.fail_json(msg=f"{name}: {exc}")
-    # Offline: a VLAN's parent may be made by another task of the same play.
-    problems = check(interfaces, set(), offline=True)
+    # A VLAN's parent is judged where it is applied (ifsmith_apply checks the whole change
+    # against the host): here it may well be described by another task.
+    parents = {i.vlan.parent for top in interfaces for i, _m in top.walk() if i.vlan}
+    problems = check(interfaces, {p for p in parents if p}, offline=True)
     bad = errors(problems)
     if bad:
         module.fail_json(msg=f"{name} is invalid: " + "; ".join(str(p) for p in bad))
