@@ -71,7 +71,8 @@ def test_rollout_changes_every_server_then_is_idempotent_and_check_mode_changes_
         assert applied != confirmed
         assert done[h.name]["state"] == "committed"
 
-    again = fleet.playbook("bridge.yml")
+    all_at_once = ("-e", json.dumps({"batches": [len(fleet.hosts)]}))
+    again = fleet.playbook("bridge.yml", *all_at_once)
     assert again.returncode == 0, again.stdout + again.stderr
     assert {h: r["changed"] for h, r in recap(again.stdout).items()} == {
         h.name: 0 for h in fleet.hosts
@@ -79,7 +80,7 @@ def test_rollout_changes_every_server_then_is_idempotent_and_check_mode_changes_
     assert all(len(h.journal()) == 1 for h in fleet.hosts)  # no transaction started
 
     before = fleet.states()
-    checked = fleet.playbook("bridge.yml", "--check", "--diff",
+    checked = fleet.playbook("bridge.yml", "--check", "--diff", *all_at_once,
                              "-e", json.dumps({"extra": ["10.99.0.1/24"]}))  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert {h: r["changed"] for h, r in recap(checked.stdout).items()} == {

@@ -26,6 +26,27 @@ VLAN_KEYS = ("tag", "parent")
 PORT_KEYS = ("path_cost", "port_priority")
 
 
+ARGUMENT_SPEC = {
+    "name": {"type": "str", "required": True},
+    "type": {"type": "str", "choices": list(TYPES)},
+    "start": {"type": "str", "choices": ["onboot", "none", "hotplug"]},
+    "mtu": {"type": "int"},
+    "mac": {"type": "str"},
+    "label": {"type": "str"},
+    "addresses": {"type": "list", "elements": "str"},
+    "gateway": {"type": "str"},
+    "gateway6": {"type": "str"},
+    "dhcp": {"type": "bool", "default": False},
+    "dhcp6": {"type": "bool", "default": False},
+    "autoconf": {"type": "bool", "default": False},
+    "routes": {"type": "list", "elements": "dict"},
+    "dns": {"type": "dict"},
+    "bond": {"type": "dict"},
+    "bridge": {"type": "dict"},
+    "vlan": {"type": "dict"},
+}
+
+
 class SpecError(ValueError):
     """A description that cannot be written as XML (names the interface and the key)."""
 
@@ -199,3 +220,25 @@ def to_xml(spec: dict[str, Any]) -> str:
         raise SpecError("an interface needs a name")
     ET.register_namespace("ifsmith", NS)
     return ET.tostring(_interface(spec), encoding="unicode") + "\n"
+
+
+def canonical(spec: dict[str, Any]) -> tuple[str, list[str]]:
+    """The interface's XML as ifsmith writes it, and the checks' warnings; SpecError
+    with ifsmith's message when it refuses the description.  Needs ifsmith."""
+    from ifsmith.core.checks import check, errors
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.xmlio import parse, to_document
+
+    name = spec.get("name")
+    try:
+        interfaces = parse(to_xml(spec), str(name))
+    except IfsmithError as exc:
+        raise SpecError(f"{name}: {exc}") from None
+    # A VLAN's parent is judged where it is applied (ifsmith_apply checks the whole change
+    # against the host): here it may well be described by another task.
+    parents = {i.vlan.parent for top in interfaces for i, _m in top.walk() if i.vlan}
+    problems = check(interfaces, {p for p in parents if p}, offline=True)
+    bad = errors(problems)
+    if bad:
+        raise SpecError(f"{name} is invalid: " + "; ".join(str(p) for p in bad))
+    return to_document(interfaces), [str(p) for p in problems if p not in bad]

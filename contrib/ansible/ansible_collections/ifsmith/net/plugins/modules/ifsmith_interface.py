@@ -13,6 +13,8 @@ description:
     or VLAN settings, routes, DNS) into libvirt interface XML, checked and written
     canonically by ifsmith itself, for M(ifsmith.net.ifsmith_apply).
   - Changes nothing on the host; it always reports C(changed=false).
+  - Runs on the controller when ifsmith is importable there (no connection to the host),
+    else on the host.
   - What ifsmith does not carry is refused with its message, never dropped.
 version_added: "0.1.0"
 author:
@@ -134,56 +136,23 @@ name:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.ifsmith.net.plugins.module_utils.interface_spec import (
+    ARGUMENT_SPEC,
     SpecError,
-    to_xml,
+    canonical,
 )
 from ansible_collections.ifsmith.net.plugins.module_utils.runtime import require_ifsmith
-
-ARGUMENT_SPEC = {
-    "name": {"type": "str", "required": True},
-    "type": {"type": "str", "choices": ["ethernet", "bond", "bridge", "vlan"]},
-    "start": {"type": "str", "choices": ["onboot", "none", "hotplug"]},
-    "mtu": {"type": "int"},
-    "mac": {"type": "str"},
-    "label": {"type": "str"},
-    "addresses": {"type": "list", "elements": "str"},
-    "gateway": {"type": "str"},
-    "gateway6": {"type": "str"},
-    "dhcp": {"type": "bool", "default": False},
-    "dhcp6": {"type": "bool", "default": False},
-    "autoconf": {"type": "bool", "default": False},
-    "routes": {"type": "list", "elements": "dict"},
-    "dns": {"type": "dict"},
-    "bond": {"type": "dict"},
-    "bridge": {"type": "dict"},
-    "vlan": {"type": "dict"},
-}
 
 
 def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     require_ifsmith(module)
-    from ifsmith.core.checks import check, errors
-    from ifsmith.core.errors import IfsmithError
-    from ifsmith.core.xmlio import parse, to_document
-
-    name = module.params["name"]
     try:
-        draft = to_xml(module.params)
-        interfaces = parse(draft, name)
-    except (SpecError, IfsmithError, ValueError) as exc:
-        module.fail_json(msg=f"{name}: {exc}")
-    # A VLAN's parent is judged where it is applied (ifsmith_apply checks the whole change
-    # against the host): here it may well be described by another task.
-    parents = {i.vlan.parent for top in interfaces for i, _m in top.walk() if i.vlan}
-    problems = check(interfaces, {p for p in parents if p}, offline=True)
-    bad = errors(problems)
-    if bad:
-        module.fail_json(msg=f"{name} is invalid: " + "; ".join(str(p) for p in bad))
-    for problem in problems:
-        if problem not in bad:
-            module.warn(str(problem))
-    module.exit_json(changed=False, name=name, xml=to_document(interfaces))
+        xml, warnings = canonical(module.params)
+    except SpecError as exc:
+        module.fail_json(msg=str(exc))
+    for warning in warnings:
+        module.warn(warning)
+    module.exit_json(changed=False, name=module.params["name"], xml=xml)
 
 
 if __name__ == "__main__":
