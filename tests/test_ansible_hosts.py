@@ -127,6 +127,24 @@ def test_a_batch_that_cuts_two_servers_off_stops_the_rollout_and_they_roll_back(
         assert [m["state"] for m in host.journal()] == ["committed"]
 
 
+def test_a_cut_the_probes_miss_is_not_confirmed_and_rolls_back_at_its_deadline(
+    fleet: Lab,
+) -> None:
+    """Without probes the change passes on the host, but the controller cannot log in
+    again to confirm it: the host's watchdog rolls it back when the window closes, and
+    the controller, back in, reports why."""
+    (fleet.dir / "host_vars").mkdir(exist_ok=True)
+    (fleet.dir / "host_vars" / "h1.yml").write_text("prefix: 32\n")
+    before = fleet.host("h1").state()
+    result = fleet.playbook("bridge.yml", "--limit", "h1",
+                            "-e", "auto_probes=false confirm_timeout=3")  # fmt: skip
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert re.search(r"fatal: \[h1\]: FAILED!.*rolled back on the host: not confirmed "
+                     r"within 3 s", result.stdout), result.stdout + result.stderr  # fmt: skip
+    assert fleet.host("h1").state() == before
+    assert [m["state"] for m in fleet.host("h1").journal()] == ["rolled-back"]
+
+
 def test_example_playbook_in_check_mode_plans_bond_vlan_and_bridge_and_changes_nothing(
     fleet: Lab,
 ) -> None:

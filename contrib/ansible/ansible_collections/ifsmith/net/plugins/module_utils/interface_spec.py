@@ -233,7 +233,7 @@ def canonical(spec: dict[str, Any]) -> tuple[str, list[str]]:
     try:
         interfaces = parse(to_xml(spec), str(name))
     except IfsmithError as exc:
-        raise SpecError(f"{name}: {exc}") from None
+        raise SpecError(str(exc)) from None  # it names the interface ("NAME:1: <vlan>: ...")
     # A VLAN's parent is judged where it is applied (ifsmith_apply checks the whole change
     # against the host): here it may well be described by another task.
     parents = {i.vlan.parent for top in interfaces for i, _m in top.walk() if i.vlan}
