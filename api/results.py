@@ -5,7 +5,7 @@ a value says the same thing the same way in both (docs/json/ has the schemas).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -133,21 +133,9 @@ class Transaction:
         from ifsmith.core.jsondoc import transaction
 
         doc = transaction(t, host)
-        return cls(
-            id=doc["id"],
-            state=doc["state"],
-            action=doc["action"],
-            names=doc["names"],
-            backend=doc["backend"],
-            created=doc["created"],
-            seconds_left=doc["seconds_left"],
-            phase=doc["phase"],
-            watchdog=doc["watchdog"],
-            probes=doc["probes"],
-            reason=doc["reason"],
-            differences=doc["differences"],
-            document=doc,
-        )
+        # The status keys are this class's fields; the document keeps the rest.
+        known = {f.name for f in fields(cls)} - {"warnings", "document"}
+        return cls(**{k: v for k, v in doc.items() if k in known}, document=doc)
 
     def to_json(self) -> dict[str, Any]:
         """The document ``ifsmith status --json`` prints for this transaction."""
