@@ -158,8 +158,10 @@ def test_status_and_history_without_transactions(
 ) -> None:
     root = ["--root", str(tmp_path)]
     assert main([*root, "status"]) == 0 and capsys.readouterr().out == "no transactions\n"
-    assert main([*root, "status", "--json"]) == 0 and capsys.readouterr().out == "null\n"
-    assert main([*root, "history", "--json"]) == 0 and capsys.readouterr().out == "[]\n"
+    assert main([*root, "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"schema": 1, "id": None}
+    assert main([*root, "history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"schema": 1, "transactions": [], "pruned": 0}
 
 
 @pytest.mark.parametrize(

@@ -182,7 +182,7 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
     assert (
         "IPADDR1=198.51.100.1" in (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text()
     )
-    history = json.loads(lab.ifsmith("history", "--json").stdout)
+    history = json.loads(lab.ifsmith("history", "--json").stdout)["transactions"]
     assert history[-1]["state"] == "committed"
     # rollback --to restores the state before it.
     back = revert(lab, history[-1]["id"], "192.0.2.2")
