@@ -26,6 +26,7 @@ from ifsmith.api.errors import (
     InvalidDefinition,
     NeedsRoot,
     NoSuchInterface,
+    PlanError,
     Refused,
     TransactionError,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "InvalidDefinition",
     "NeedsRoot",
     "NoSuchInterface",
+    "PlanError",
     "Refused",
     "Transaction",
     "TransactionError",

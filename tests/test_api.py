@@ -231,6 +231,8 @@ def test_wait_false_returns_once_the_watchdog_runs(lab: Lab) -> None:
          api.Refused, "probe target 'gateway.example'"),
         (lambda kw: api.plan(S0_SECOND, backend="nonsense", **kw),
          api.BackendError, "unknown backend 'nonsense'"),
+        (lambda kw: api.plan("<interface type='ethernet' name='nothing0'/>", **kw),
+         api.PlanError, "nothing0: no such network device on this host"),
         (lambda kw: api.check(["nothing0"], **kw),
          api.NoSuchInterface, "no interface named nothing0, defined or running"),
         (lambda kw: api.delete(["lo"], **kw),
