@@ -26,6 +26,7 @@ from ifsmith.api.errors import (
     InvalidDefinition,
     NeedsRoot,
     NoSuchInterface,
+    PlanError,
     Refused,
     TransactionError,
 )
@@ -42,6 +43,7 @@ from ifsmith.core.host import Host
 if TYPE_CHECKING:
     from ifsmith.api.change import Change
     from ifsmith.core.model import Interface, LiveHost
+    from ifsmith.core.probe import Target
     from ifsmith.core.txn import Request, Txn
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "InvalidDefinition",
     "NeedsRoot",
     "NoSuchInterface",
+    "PlanError",
     "Refused",
     "Transaction",
     "TransactionError",
@@ -105,7 +108,6 @@ def list_interfaces(
     """Every interface the kernel runs or the files define (``list`` and ``list
     --inactive`` together): running ones in the kernel's order, then defined-only ones.
     With ``backend="auto"`` and no stack detected, only the running ones."""
-    from ifsmith.api.results import gateways
     from ifsmith.api.stack import host_definitions
     from ifsmith.core.live import snapshot
 
@@ -125,7 +127,7 @@ def list_interfaces(
         master: str | None = None
         if link.name in found:
             iface, master = found.pop(link.name)
-        out.append(InterfaceInfo(link.name, link, iface, master, gateways(link, live)))
+        out.append(InterfaceInfo(link.name, link, iface, master, live))
     out += [InterfaceInfo(name, None, i, m) for name, (i, m) in found.items()]
     return out
 
@@ -160,12 +162,25 @@ def check(
     """``ifsmith check``: per interface (only NAMES when given), what the files define
     against what runs.  NoSuchInterface for a name neither defined nor running."""
     from ifsmith.api.stack import host_definitions
-    from ifsmith.core import definition as defs
     from ifsmith.core.live import snapshot
 
     h = _host(root, netns, host)
     defined, warnings = host_definitions(h, backend)
-    live = snapshot(h)
+    report = drift_report(defined, snapshot(h), names)
+    tops = {t.name for t in defined}
+    return CheckReport(
+        [InterfaceCheck(n, n in tops, d) for n, d in report.items()], warnings=warnings
+    )
+
+
+def drift_report(
+    defined: Sequence[Interface], live: LiveHost, names: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """Per interface (only those of NAMES when given), every difference between its
+    definition and what runs; running interfaces without one too.  NoSuchInterface for a
+    name neither defined nor running."""
+    from ifsmith.core import definition as defs
+
     wanted = set(names)
     known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
     missing = sorted(wanted - known)
@@ -179,10 +194,7 @@ def check(
         name = line.split(":", 1)[0]
         if not wanted or name in wanted:
             report.setdefault(name, []).append(line)
-    tops = {t.name for t in defined}
-    return CheckReport(
-        [InterfaceCheck(n, n in tops, d) for n, d in report.items()], warnings=warnings
-    )
+    return report
 
 
 def plan(
@@ -204,7 +216,7 @@ def plan(
     h = _host(root, netns, host)
     change, warnings = _prepare_apply(h, xml, backend, activate)
     targets = probe_targets(h, change.before, probes, auto_probes) if not change.is_empty else []
-    return _plan_of(h, change, warnings, [str(t) for t in targets])
+    return _plan_of(h, change, warnings, targets)
 
 
 # ---------------------------------------------------------------------------------------
@@ -267,7 +279,7 @@ def delete(
 
     require_root()
     h = _host(root, netns, host)
-    change, warnings = prepare_delete(h, list(names), backend, settle)
+    change, warnings = _prepare_delete(h, list(names), backend, settle)
     _log([*warnings, *change.notes])
     if change.is_empty:
         return None
@@ -368,56 +380,50 @@ def read_xml(xml: Xml) -> tuple[bytes | str, str]:
 def _prepare_apply(
     host: Host, xml: Xml, backend: str, activate: str, settle: float = 2.0
 ) -> tuple[Change, list[str]]:
-    from ifsmith.api.stack import checked
+    """The change an apply of XML would make, and every warning on the way."""
+    from ifsmith.api.stack import checked, host_definitions
 
     data, source = read_xml(xml)
     desired, warnings = checked(data, source, host)
-    change, more = prepare_apply(host, desired, backend, activate, settle)
-    return change, [*warnings, *more]
+    defined, more = host_definitions(host, backend)
+    change = prepare_apply(host, desired, defined, backend, activate, settle)
+    return change, [*warnings, *more, *change.file_warnings]
 
 
 def prepare_apply(
     host: Host,
     desired: list[Interface],
+    defined: list[Interface],
     backend: str,
     activate: str,
     settle: float,
     remove: Sequence[str] = (),
-) -> tuple[Change, list[str]]:
-    """``apply``'s change: what the document is silent about keeps what the files define.
-    The warnings of reading the files come back beside it."""
+) -> Change:
+    """``apply``'s change: what the document is silent about keeps what the files
+    (DEFINED) say; every device of the definitions, subordinates too, is involved."""
     from ifsmith.api.change import all_names, prepare
-    from ifsmith.api.stack import host_definitions
     from ifsmith.core.definition import keep_defined
 
-    defined, warnings = host_definitions(host, backend)
     desired = keep_defined(desired, defined)
-    change = prepare(host, "apply", desired, all_names(desired), remove=remove,
-                     defined=defined, backend=backend, activate=activate,
-                     settle=settle)  # fmt: skip
-    return change, [*warnings, *change.file_warnings]
+    return prepare(host, "apply", desired, all_names(desired), remove=remove,
+                   defined=defined, backend=backend, activate=activate,
+                   settle=settle)  # fmt: skip
 
 
-def prepare_delete(
+def _prepare_delete(
     host: Host, names: list[str], backend: str, settle: float
 ) -> tuple[Change, list[str]]:
-    """``delete``'s change (refused: Refused, nothing changed), and its warnings."""
-    from ifsmith.api.change import DAEMONS, daemons_running, delete_refusals, prepare
+    """``delete``'s change (Refused: nothing changed), and its warnings."""
+    from ifsmith.api.change import deletable, prepare
     from ifsmith.api.stack import host_definitions
     from ifsmith.core.live import snapshot
 
     names = list(dict.fromkeys(names))
     live = snapshot(host)
     defined, warnings = host_definitions(host, backend)
-    refused = delete_refusals(names, {i.name for top in defined for i, _m in top.walk()}, live)
-    if refused:
-        raise Refused("\n".join(refused) + "\nnothing was changed")
-    daemons = set().union(*DAEMONS.values()) & daemons_running(host)
-    if daemons:
-        warnings.append(f"note: {', '.join(sorted(daemons))} runs here; reload it after the "
-                        "change so that it forgets what was deleted")  # fmt: skip
+    warnings += deletable(host, names, defined, live)
     # The kernel activator removes the devices: a daemon's reload would not delete a
-    # device whose file is gone (networkd keeps netdevs), and the plan is what was shown.
+    # device whose file is gone (networkd keeps netdevs).
     change = prepare(host, "delete", [], names, remove=names, defined=defined,
                      backend=backend, activate="kernel", settle=settle)  # fmt: skip
     return change, [*warnings, *change.file_warnings]
@@ -437,8 +443,7 @@ def prepare_revert(host: Host, txn_id: str, settle: float) -> tuple[Change, Requ
     steps = txnmod.revert_plan(target, before, todo.names)
     diff = unified_diff(todo.rendering, HostFiles(host)) if todo.rendering is not None else ""
     change = Change("revert", todo.names, [], [], before, steps, todo.rendering, todo.backend,
-                    diff, notes=["Undoes: " + ", ".join(t.id for t in todo.undone)
-                                 + " (newest first)"])  # fmt: skip
+                    diff, activate=todo.activate, settle=settle)  # fmt: skip
     request = txnmod.Request(
         action="revert",
         names=todo.names,
@@ -476,30 +481,23 @@ def decided(t: Txn) -> bool:
     )
 
 
-def _plan_of(host: Host, change: Change, warnings: list[str], probes: list[str]) -> ChangePlan:
-    from ifsmith.core.files import HostFiles, unified_diff
+def _plan_of(host: Host, change: Change, warnings: list[str], targets: list[Target]) -> ChangePlan:
+    from ifsmith.core.files import HostFiles
+    from ifsmith.core.jsondoc import plan as plan_fields
 
-    files = []
-    rendering = change.rendering
-    if rendering is not None:
-        for path in rendering.touched:
-            one = dataclasses.replace(
-                rendering,
-                files={p: b for p, b in rendering.files.items() if p == path},
-                removed=frozenset(p for p in rendering.removed if p == path),
-            )
-            text = unified_diff(one, HostFiles(host))
-            if text:
-                files.append(FileChange(str(path), text, path in rendering.removed))
+    warnings = [*warnings, *(f"warning: {w}" for w in change.warnings)]
+    doc = plan_fields(change.plan, rendering=change.rendering, files=HostFiles(host),
+                      warnings=warnings, probes=targets)  # fmt: skip
     return ChangePlan(
-        steps=[str(step) for step in change.plan.describe()],
-        files=files,
-        warnings=[*warnings, *(f"warning: {w}" for w in change.warnings)],
-        probes=probes,
+        steps=[step["text"] for step in doc["steps"]],
+        files=[FileChange(f["path"], f["change"], f["diff"]) for f in doc["files"]],
+        warnings=warnings,
+        probes=[str(t) for t in targets],
         backend=change.backend,
         activate=change.activate,
         interfaces=change.desired,
         plan=change.plan,
+        document=doc,
     )
 
 

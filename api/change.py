@@ -226,6 +226,21 @@ def all_names(desired: Sequence[Interface]) -> list[str]:
     return names
 
 
+def deletable(
+    host: Host, names: list[str], defined: Sequence[Interface], live: LiveHost
+) -> list[str]:
+    """Refused (nothing changed) when NAMES cannot be deleted; else the notes to show (a
+    daemon that must be reloaded to forget the deleted devices)."""
+    refused = delete_refusals(names, {i.name for top in defined for i, _m in top.walk()}, live)
+    if refused:
+        raise Refused("\n".join(refused) + "\nnothing was changed")
+    daemons = set().union(*DAEMONS.values()) & daemons_running(host)
+    if not daemons:
+        return []
+    return [f"note: {', '.join(sorted(daemons))} runs here; reload it after the change so "
+            "that it forgets what was deleted"]  # fmt: skip
+
+
 def delete_refusals(names: list[str], defined: set[str], live: LiveHost) -> list[str]:
     """Why NAMES cannot be deleted, a line each (none: they can)."""
     from ifsmith.core.plan import is_made

@@ -3,7 +3,7 @@ one the command line prints; when one is raised, nothing was changed."""
 
 from __future__ import annotations
 
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import IfsmithError, PlanError
 from ifsmith.core.errors import TxnError as TransactionError
 
 
@@ -40,6 +40,7 @@ __all__ = [
     "InvalidDefinition",
     "NeedsRoot",
     "NoSuchInterface",
+    "PlanError",
     "Refused",
     "TransactionError",
 ]

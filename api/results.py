@@ -1,10 +1,11 @@
-"""What ``ifsmith.api`` returns: typed, frozen values, each with ``to_json()`` (a dict of
-JSON types, as the command line's ``--json`` prints it where it has one)."""
+"""What ``ifsmith.api`` returns: typed, frozen values, each with ``to_json()``.
+
+The JSON comes from ``core.jsondoc``, the functions the command line's ``--json`` uses, so
+a value says the same thing the same way in both (docs/json/ has the schemas)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -12,31 +13,6 @@ if TYPE_CHECKING:
     from ifsmith.core.model import Interface, LiveHost, LiveLink
     from ifsmith.core.plan import Plan
     from ifsmith.core.txn import Txn
-
-
-def gateways(link: LiveLink, live: LiveHost) -> dict[str, str]:
-    """The default gateways through LINK, by family ("ipv4", "ipv6")."""
-    return {str(f): g for f, g in live.gateways(link.name).items()}
-
-
-def live_row(link: LiveLink, gateways: dict[str, str]) -> dict[str, Any]:
-    """One running interface as ``list --json`` shows it."""
-    return {
-        "name": link.name,
-        "type": str(link.type),
-        "kind": link.kind or ("loopback" if link.is_loopback else "ethernet"),
-        "state": str(link.operstate),
-        "admin_up": link.admin_up,
-        "carrier": link.carrier,
-        "mac": link.mac,
-        "mtu": link.mtu,
-        "master": link.master,
-        "parent": link.parent,
-        "vlan": link.vlan_tag,
-        "speed": link.speed,
-        "addresses": [str(a) for a in link.addresses],
-        "gateways": dict(gateways),
-    }
 
 
 @dataclass(frozen=True)
@@ -47,21 +23,29 @@ class InterfaceInfo:
     live: LiveLink | None  # None: defined, not running
     definition: Interface | None  # None: running, not defined in the files
     master: str | None  # the defined bond or bridge this interface is a slave/port of
-    gateways: dict[str, str] = field(default_factory=dict)  # default routes through it
+    snapshot: LiveHost | None = field(default=None, repr=False, compare=False)
 
     @property
     def defined(self) -> bool:
         return self.definition is not None
 
     def to_json(self) -> dict[str, Any]:
+        """name, defined, master, ``live`` (a ``list --json`` entry, or None) and
+        ``definition`` (``dumpxml --json``'s definition, or None) with its ``xml``."""
+        from ifsmith.core import jsondoc
         from ifsmith.core.xmlio import to_xml
 
+        live = None
+        if self.live is not None and self.snapshot is not None:
+            live = jsondoc.live_link(self.live, self.snapshot)
+        iface = self.definition
         return {
             "name": self.name,
-            "live": live_row(self.live, self.gateways) if self.live is not None else None,
-            "defined": self.defined,
+            "defined": iface is not None,
             "master": self.master,
-            "definition": to_xml(self.definition) if self.definition is not None else None,
+            "live": live,
+            "definition": jsondoc.definition(iface) if iface is not None else None,
+            "xml": to_xml(iface) if iface is not None else None,
         }
 
 
@@ -70,11 +54,12 @@ class FileChange:
     """One file a change writes or removes, with its unified diff."""
 
     path: str
+    change: str  # create | modify | remove
     diff: str
-    removed: bool
 
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "removed": self.removed, "diff": self.diff}
+    @property
+    def removed(self) -> bool:
+        return self.change == "remove"
 
 
 @dataclass(frozen=True)
@@ -84,11 +69,12 @@ class ChangePlan:
     steps: list[str]  # the live operations, as the command line shows them
     files: list[FileChange]
     warnings: list[str]
-    probes: list[str]  # the targets that would judge the change (those that answer now)
+    probes: list[str]  # the targets that would judge the change (those that answer then)
     backend: str | None  # None: no stack detected, a live change only
     activate: str  # kernel | distro
     interfaces: list[Interface] = field(repr=False)  # the definitions that would be applied
     plan: Plan | None = field(default=None, repr=False)
+    document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -101,15 +87,11 @@ class ChangePlan:
         return "".join(f.diff for f in self.files)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "changed": self.changed,
-            "steps": list(self.steps),
-            "files": [f.to_json() for f in self.files],
-            "warnings": list(self.warnings),
-            "probes": list(self.probes),
-            "backend": self.backend,
-            "activate": self.activate,
-        }
+        """The fields of the ``planned`` event of ``apply --json`` (steps, warnings,
+        files, diff, probes, empty), with the backend and the activation."""
+        from ifsmith.core.jsondoc import stamped
+
+        return stamped({**self.document, "backend": self.backend, "activate": self.activate})
 
 
 @dataclass(frozen=True)
@@ -131,6 +113,7 @@ class Transaction:
     # What starting it warned about (files not understood, values a format cannot carry,
     # boot activation turned off under a session); not part of to_json(), as in status.
     warnings: list[str] = field(default_factory=list, compare=False)
+    document: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def awaiting_confirmation(self) -> bool:
@@ -147,47 +130,18 @@ class Transaction:
 
     @classmethod
     def of(cls, t: Txn, host: Host) -> Transaction:
-        from ifsmith.core.txn import FINAL, watchdog_running
+        from ifsmith.core.jsondoc import transaction
 
-        m = t.meta
-        running = watchdog_running(host, t)
-        watchdog = {True: "running", False: "dead", None: None}[running]
-        if running is None and t.state not in FINAL:
-            watchdog = "unknown"
-        left = None
-        if t.state == "applied" and m.get("deadline") and running is not False:
-            left = max(0.0, round(float(m["deadline"]) - time.time(), 1))
-        return cls(
-            id=t.id,
-            state=t.state,
-            action=m.get("action"),
-            names=list(m.get("names", [])),
-            backend=m.get("backend"),
-            created=m.get("created"),
-            seconds_left=left,
-            phase=m.get("phase") if t.state == "applied" else None,
-            watchdog=watchdog,
-            probes=dict(m.get("results", {})),
-            reason=m.get("reason"),
-            differences=list(m.get("differences", [])),
-        )
+        doc = transaction(t, host)
+        # The status keys are this class's fields; the document keeps the rest.
+        known = {f.name for f in fields(cls)} - {"warnings", "document"}
+        return cls(**{k: v for k, v in doc.items() if k in known}, document=doc)
 
     def to_json(self) -> dict[str, Any]:
-        """The object ``ifsmith status --json`` prints."""
-        return {
-            "id": self.id,
-            "state": self.state,
-            "action": self.action,
-            "names": list(self.names),
-            "backend": self.backend,
-            "created": self.created,
-            "seconds_left": self.seconds_left,
-            "phase": self.phase,
-            "watchdog": self.watchdog,
-            "probes": dict(self.probes),
-            "reason": self.reason,
-            "differences": list(self.differences),
-        }
+        """The document ``ifsmith status --json`` prints for this transaction."""
+        from ifsmith.core.jsondoc import stamped
+
+        return stamped(self.document)
 
 
 @dataclass(frozen=True)
@@ -201,9 +155,6 @@ class InterfaceCheck:
     @property
     def agrees(self) -> bool:
         return not self.differences
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "defined": self.defined, "differences": list(self.differences)}
 
 
 @dataclass(frozen=True)
@@ -219,8 +170,7 @@ class CheckReport:
 
     def to_json(self) -> dict[str, Any]:
         """The document ``ifsmith check --json`` prints."""
-        return {
-            "schema": 1,
-            "agree": self.agree,
-            "interfaces": [i.to_json() for i in self.interfaces],
-        }
+        from ifsmith.core.jsondoc import check_report
+
+        report = {i.name: i.differences for i in self.interfaces}
+        return check_report(report, (i.name for i in self.interfaces if i.defined))

@@ -18,3 +18,7 @@ class UsageError(IfsmithError):
 class TxnError(IfsmithError):
     """A transaction cannot start (another one runs, one was never finished, no root, a
     checkpoint that cannot be written), or there is none to confirm or roll back."""
+
+
+class PlanError(IfsmithError):
+    """The definitions cannot be made live (e.g. a missing NIC)."""

@@ -32,7 +32,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ifsmith.core import plan_options
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import PlanError
 from ifsmith.core.live import DEFAULT_METRIC, live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
@@ -52,11 +52,6 @@ from ifsmith.core.model import (
     flatten,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
-
-
-class PlanError(IfsmithError):
-    """The definitions cannot be made live (e.g. a missing NIC)."""
-
 
 # ---------------------------------------------------------------------------------------
 # Device specs: what one device should look like; None = leave as it is.

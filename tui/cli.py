@@ -61,6 +61,8 @@ class Parser(argparse.ArgumentParser):
         if Parser.json_errors:
             from ifsmith.tui.jsonout import emit_error
 
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
             emit_error(f"{self.prog}: {message}")
             self.exit(2)
         super().error(message)

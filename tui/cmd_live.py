@@ -181,25 +181,11 @@ def _comment(text: str) -> str:
 
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
     """``ifsmith check``: per interface, defined vs running, each difference in one line."""
-    from ifsmith.core import definition
+    from ifsmith.api import drift_report
     from ifsmith.core.live import snapshot
 
     defined = files_command("host_definitions")(args, host)
-    live = snapshot(host)
-    wanted = set(args.names)
-    known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
-    missing = sorted(wanted - known)
-    if missing:
-        raise IfsmithError(f"no interface named {', '.join(missing)}, defined or running")
-    report: dict[str, list[str]] = {}
-    for top in defined:
-        names = {i.name for i, _m in top.walk()}
-        if not wanted or wanted & names:
-            report[top.name] = definition.drift(top, live)
-    for line in definition.undefined_running(defined, live):
-        name = line.split(":", 1)[0]
-        if not wanted or name in wanted:
-            report.setdefault(name, []).append(line)
+    report = drift_report(defined, snapshot(host), args.names)
     differ = any(report.values())
     if args.json:
         from ifsmith.core.jsondoc import check_report
