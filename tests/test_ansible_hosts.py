@@ -49,7 +49,7 @@ def link(host: object, name: str) -> dict[str, object] | None:
     return next((entry for entry in links if entry["ifname"] == name), None)
 
 
-def test_rollout_changes_every_server_then_is_idempotent_and_check_mode_changes_nothing(
+def test_rollout_changes_every_server_facts_show_it_rerun_and_check_mode_change_nothing(
     fleet: Lab,
 ) -> None:
     first = fleet.playbook("bridge.yml")
@@ -70,6 +70,22 @@ def test_rollout_changes_every_server_then_is_idempotent_and_check_mode_changes_
         assert applied.split(",")[0] == confirmed.split(",")[0] == CONTROLLER
         assert applied != confirmed
         assert done[h.name]["state"] == "committed"
+
+    facts_dir = fleet.dir / "facts"
+    facts_dir.mkdir()
+    read = fleet.playbook("facts.yml", "-e", f"facts_dir={facts_dir}")
+    assert read.returncode == 0, read.stdout + read.stderr
+    for h in fleet.hosts:
+        facts = json.loads((facts_dir / f"{h.name}.json").read_text())
+        interfaces = {i["name"]: i for i in facts["interfaces"]}
+        assert f"{h.address}/24" in interfaces["br0"]["live"]["addresses"]
+        assert interfaces["br0"]["defined"]
+        assert interfaces["br0"]["definition"]["bridge"] == {
+            "stp": False, "delay": 0.0, "ports": [{"name": "eth0", "type": "ethernet"}]}
+        assert interfaces["eth0"]["master"] == "br0"
+        assert facts["check"]["agree"] is True
+        assert facts["transaction"]["state"] == "committed"
+        assert facts["transaction"]["id"] == done[h.name]["txn"]
 
     all_at_once = ("-e", json.dumps({"batches": [len(fleet.hosts)]}))
     again = fleet.playbook("bridge.yml", *all_at_once)

@@ -64,8 +64,9 @@ ansible_facts:
         interfaces:
           description:
             - Every interface, running or defined. Each has C(name), C(live) (the kernel's
-              view as C(ifsmith list --json) shows it, or null), C(defined), C(master) and
-              C(definition) (its XML as the files define it, or null).
+              view, an entry of C(ifsmith list --json), or null), C(defined), C(master),
+              C(definition) (what the files define, as C(ifsmith dumpxml --json) shows it,
+              or null) and C(xml) (the same as interface XML, or null).
           type: list
           elements: dict
           returned: always
