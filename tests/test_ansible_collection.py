@@ -76,6 +76,7 @@ def test_the_collection_builds_with_ansible_galaxy(tmp_path: Path) -> None:
         assert f"plugins/modules/{module}.py" in names
     assert {"plugins/action/ifsmith_apply.py", "plugins/action/ifsmith_interface.py",
             "plugins/module_utils/interface_spec.py", "plugins/module_utils/runtime.py",
+            "plugins/doc_fragments/ifsmith.py",
             "playbooks/storage_network.yml", "meta/runtime.yml", "README.md"} <= names  # fmt: skip
 
 
@@ -116,7 +117,8 @@ def test_ansible_doc_reads_every_module(tmp_path: Path) -> None:
     docs = json.loads(result.stdout)
     assert set(docs) == {f"ifsmith.net.{m}" for m in MODULES}
     apply_options = docs["ifsmith.net.ifsmith_apply"]["doc"]["options"]
-    assert {"xml", "src", "backend", "activate", "confirm_timeout", "probes"} <= set(apply_options)
+    assert {"xml", "src", "backend", "activate", "confirm_timeout", "probes", "root",
+            "netns"} <= set(apply_options)  # root and netns from the doc fragment
     assert docs["ifsmith.net.ifsmith_apply"]["doc"]["attributes"]["check_mode"]["support"] == "full"
     assert {"bond", "bridge", "vlan", "routes", "dns"} <= set(
         docs["ifsmith.net.ifsmith_interface"]["doc"]["options"]

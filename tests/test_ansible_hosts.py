@@ -49,7 +49,7 @@ def link(host: object, name: str) -> dict[str, object] | None:
     return next((entry for entry in links if entry["ifname"] == name), None)
 
 
-def test_rollout_changes_every_server_facts_show_it_rerun_and_check_mode_change_nothing(
+def test_rollout_changes_every_server_its_facts_show_it_and_a_rerun_changes_nothing(
     fleet: Lab,
 ) -> None:
     first = fleet.playbook("bridge.yml")
@@ -95,16 +95,20 @@ def test_rollout_changes_every_server_facts_show_it_rerun_and_check_mode_change_
     }
     assert all(len(h.journal()) == 1 for h in fleet.hosts)  # no transaction started
 
+
+def test_check_mode_shows_the_plan_and_diff_and_changes_nothing(fleet: Lab) -> None:
     before = fleet.states()
-    checked = fleet.playbook("bridge.yml", "--check", "--diff", *all_at_once,
-                             "-e", json.dumps({"extra": ["10.99.0.1/24"]}))  # fmt: skip
+    checked = fleet.playbook("bridge.yml", "--check", "--diff",
+                             "-e", json.dumps({"batches": [len(fleet.hosts)]}))  # fmt: skip
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert {h: r["changed"] for h, r in recap(checked.stdout).items()} == {
         h.name: 1 for h in fleet.hosts
     }
-    assert checked.stdout.count("+    address 10.99.0.1/24") == len(fleet.hosts)  # the diff
+    for h in fleet.hosts:  # the diff: eth0's address moves to br0
+        assert f"-    address {h.address}/24\n" in checked.stdout
+        assert "+iface br0 inet static\n+    bridge_ports eth0\n" in checked.stdout
     assert fleet.states() == before  # files, ip -d -j link, ip -j addr, routes
-    assert all(len(h.journal()) == 1 for h in fleet.hosts)
+    assert all(h.journal() == [] for h in fleet.hosts)  # no transaction started
 
 
 def test_a_batch_that_cuts_two_servers_off_stops_the_rollout_and_they_roll_back(

@@ -22,8 +22,9 @@ description:
 version_added: "0.1.0"
 author:
   - ifsmith contributors
+extends_documentation_fragment:
+  - ifsmith.net.ifsmith
 requirements:
-  - ifsmith importable by the module's Python (C(ansible_python_interpreter))
   - root on the host
 options:
   xml:
@@ -85,21 +86,11 @@ options:
       - Set by the action plugin, not by playbooks. Confirm this transaction, which an
         earlier call started, instead of applying anything.
     type: str
-  root:
-    description:
-      - The filesystem root ifsmith reads and writes under, default C(/) (or the
-        C(IFSMITH_ROOT) environment variable).
-    type: path
-  netns:
-    description:
-      - The network namespace to configure (an C(ip netns) name), default the one the
-        module runs in (or the C(IFSMITH_NETNS) environment variable).
-    type: str
 notes:
   - Check mode reports the plan and the file diff; nothing is changed.
   - Diff mode shows each network file's diff.
   - The C(ifsmith) action group (C(module_defaults) C(group/ifsmith.net.ifsmith)) sets
-    O(root), O(netns) and the other options for this module and M(ifsmith.net.ifsmith_facts).
+    O(root), O(netns) and O(backend) for this module and M(ifsmith.net.ifsmith_facts).
 attributes:
   check_mode:
     support: full

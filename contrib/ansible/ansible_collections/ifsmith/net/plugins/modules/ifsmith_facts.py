@@ -16,23 +16,13 @@ description:
 version_added: "0.1.0"
 author:
   - ifsmith contributors
-requirements:
-  - ifsmith importable by the module's Python (C(ansible_python_interpreter))
+extends_documentation_fragment:
+  - ifsmith.net.ifsmith
 options:
   backend:
     description: Which network files to read; C(auto) is the host's detected stack.
     type: str
     default: auto
-  root:
-    description:
-      - The filesystem root ifsmith reads under, default C(/) (or the C(IFSMITH_ROOT)
-        environment variable).
-    type: path
-  netns:
-    description:
-      - The network namespace to read (an C(ip netns) name), default the module's own (or
-        the C(IFSMITH_NETNS) environment variable).
-    type: str
 attributes:
   check_mode:
     support: full

@@ -20,7 +20,8 @@ version_added: "0.1.0"
 author:
   - ifsmith contributors
 requirements:
-  - ifsmith importable by the module's Python (C(ansible_python_interpreter))
+  - ifsmith importable by the Python that runs it (on the controller, or set
+    C(ansible_python_interpreter) to the Python ifsmith is installed for)
 options:
   name:
     description: The interface's name.
