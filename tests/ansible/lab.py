@@ -4,7 +4,8 @@ The controller namespace holds a bridge (the "switch", 10.77.0.1/24); each host 
 has eth0 (a veth whose peer is a port of that bridge) with 10.77.0.1N/24, its own sshd
 listening only on that address, and its own filesystem root (a temp tree with an ifupdown
 /etc/network/interfaces), handed to every ssh session by sshd's ``SetEnv IFSMITH_ROOT``
-so that ifsmith's modules, like on a real server, need no option to find it.
+so that ifsmith's modules, like on a real server, need no option to find it (and a home
+directory of its own, ``SetEnv HOME``, so nothing lands in this machine's /root).
 
 ansible-playbook runs inside the controller namespace and reaches the hosts over ssh, so a
 change that cuts a host's address off cuts the controller off, as it would in a rack.
@@ -173,7 +174,7 @@ StrictModes no
 UseDNS no
 MaxStartups 50
 MaxSessions 50
-SetEnv IFSMITH_ROOT={dir}/root
+SetEnv IFSMITH_ROOT={dir}/root HOME={dir}/home
 Subsystem sftp internal-sftp
 """
 
@@ -186,6 +187,8 @@ host_key_checking = True
 retry_files_enabled = False
 interpreter_python = {python}
 gathering = explicit
+# The controller's own temp files (a task delegated to localhost) stay in the lab too.
+remote_tmp = {dir}/ansible-remote
 timeout = 5
 
 [ssh_connection]
@@ -260,7 +263,7 @@ def lab(base: Path, hosts: int = HOSTS) -> Iterator[Lab]:
 
 def _build(made: Lab, count: int, namespaces: list[str]) -> None:
     base = made.dir
-    for sub in ("home", "ansible-home", "ansible-local", "cp"):
+    for sub in ("home", "ansible-home", "ansible-local", "ansible-remote", "cp"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     # The privilege separation directory every sshd needs (Debian's service makes it).
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
@@ -291,6 +294,7 @@ def _build(made: Lab, count: int, namespaces: list[str]) -> None:
         (h.root / "etc/network").mkdir(parents=True)
         (h.root / "etc/network/interfaces").write_text(INTERFACES.format(address=h.address))
         (h.dir / "ansible-tmp").mkdir()
+        (h.dir / "home").mkdir()  # root's home on this server (sshd's SetEnv HOME)
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", h.name,
             "-f", str(h.dir / "ssh_host_ed25519_key"))  # fmt: skip
         (h.dir / "sshd_config").write_text(
