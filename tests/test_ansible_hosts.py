@@ -110,6 +110,21 @@ def test_check_mode_shows_the_plan_and_diff_and_changes_nothing(fleet: Lab) -> N
     assert fleet.states() == before  # files, ip -d -j link, ip -j addr, routes
     assert all(h.journal() == [] for h in fleet.hosts)  # no transaction started
 
+    # The XML in a file on the controller (src), in check mode; and XML ifsmith refuses.
+    xml_dir = fleet.dir / "xml"
+    xml_dir.mkdir()
+    (xml_dir / "h1.xml").write_text(
+        "<interface type='ethernet' name='eth1'>\n  <start mode='onboot'/>\n"
+        "  <mtu size='1400'/>\n</interface>\n")
+    from_file = fleet.playbook("from_file.yml", "--check", "--diff", "--limit", "h1",
+                               "-e", f"xml_dir={xml_dir}")  # fmt: skip
+    out = from_file.stdout + from_file.stderr
+    assert from_file.returncode == 0, out
+    assert "+auto eth1\n+iface eth1 inet manual\n+    mtu 1400\n" in from_file.stdout, out
+    assert "<mtu>: size='huge' is not" in from_file.stdout, out
+    assert recap(from_file.stdout)["h1"]["ignored"] == 1
+    assert fleet.states() == before
+
 
 def test_a_batch_that_cuts_two_servers_off_stops_the_rollout_and_they_roll_back(
     fleet: Lab,

@@ -153,6 +153,27 @@ files:
   type: list
   elements: str
   sample: [/etc/network/interfaces]
+probes_planned:
+  description: The probe targets that would judge the change (those found, and O(probes)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["10.77.0.1 (ssh client)"]
+not_restored:
+  description: What a rollback could not restore (for the admin to see to).
+  returned: when a rollback left differences
+  type: list
+  elements: str
+diff:
+  description: Each network file's diff.
+  returned: in diff mode, when files change
+  type: list
+  elements: dict
+connection:
+  description: The ssh connection (C(SSH_CONNECTION) on the host) the last call came over.
+  returned: always
+  type: str
+  sample: "10.77.0.1 40330 10.77.0.11 22"
 backend:
   description: The backend whose files are written (none for a live-only change).
   returned: always
