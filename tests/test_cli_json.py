@@ -207,6 +207,19 @@ def test_no_wait_then_confirm_json(lab: Lab) -> None:
     assert (event["event"], event["id"]) == ("committed", stream[1]["id"])
 
 
+def test_rollback_of_a_waiting_change_is_one_rolled_back_event(lab: Lab) -> None:
+    xml = lab.write("keep.xml", KEEP)
+    started = lab.ifsmith("apply", xml, "--json", *GUARD, "--no-wait", "--confirm-timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    back = lab.ifsmith("rollback", "--json")
+    assert back.returncode == 0, back.stdout + back.stderr
+    [event] = events(back.stdout)
+    assert (event["event"], event["reason"]) == ("rolled-back", "rolled back on request")
+    assert "198.51.100.1/24" not in lab.s0_addresses()
+    again = lab.json("error", "rollback", "--json", code=1)
+    assert again["error"]["message"] == "no transaction is in progress"
+
+
 def test_iface_bridge_and_delete_as_events(lab: Lab) -> None:
     common = (*GUARD, "--confirm-timeout", "0")
     bridged = lab.ifsmith("iface-bridge", "s0", "br0", "--no-stp", "--json", *common)
