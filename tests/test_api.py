@@ -235,6 +235,8 @@ def test_wait_false_returns_once_the_watchdog_runs(lab: Lab) -> None:
          api.BackendError, "unknown backend 'nonsense'"),
         (lambda kw: api.plan("<interface type='ethernet' name='nothing0'/>", **kw),
          api.PlanError, "nothing0: no such network device on this host"),
+        (lambda kw: api.plan(S0_SECOND, activate="sometimes", **kw),
+         api.Refused, "activate must be one of auto, kernel, distro, not 'sometimes'"),
         (lambda kw: api.check(["nothing0"], **kw),
          api.NoSuchInterface, "no interface named nothing0, defined or running"),
         (lambda kw: api.delete(["lo"], **kw),
@@ -279,7 +281,7 @@ def test_without_root_a_change_is_refused(lab: Lab, monkeypatch: pytest.MonkeyPa
 def test_host_and_root_together_are_refused(tmp_path: Path) -> None:
     from ifsmith.core.host import Host
 
-    with pytest.raises(api.IfsmithError, match="either host= or root="):
+    with pytest.raises(TypeError, match="either host= or root="):
         api.status(host=Host(root=tmp_path), root=tmp_path)
     assert api.status(host=Host(root=tmp_path)) is None and api.history(root=tmp_path) == []
 
