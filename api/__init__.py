@@ -188,22 +188,14 @@ def drift_report(
     """Per interface (only those of NAMES when given), every difference between its
     definition and what runs; running interfaces without one too.  NoSuchInterface for a
     name neither defined nor running."""
-    from ifsmith.core import definition as defs
+    from ifsmith.core.jsondoc import drift_report as report_of
 
     wanted = set(names)
     known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
     missing = sorted(wanted - known)
     if missing:
         raise NoSuchInterface(f"no interface named {', '.join(missing)}, defined or running")
-    report: dict[str, list[str]] = {}
-    for top in defined:
-        if not wanted or wanted & {i.name for i, _m in top.walk()}:
-            report[top.name] = defs.drift(top, live)
-    for line in defs.undefined_running(defined, live):
-        name = line.split(":", 1)[0]
-        if not wanted or name in wanted:
-            report.setdefault(name, []).append(line)
-    return report
+    return report_of(defined, live, wanted)
 
 
 def plan(
