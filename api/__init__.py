@@ -80,9 +80,18 @@ Xml = str | bytes | os.PathLike[str]
 def _host(root: str | os.PathLike[str] | None, netns: str | None, host: Host | None) -> Host:
     if host is not None:
         if root is not None or netns is not None:
-            raise IfsmithError("give either host= or root=/netns=, not both")
+            raise TypeError("give either host= or root=/netns=, not both")
         return host
     return Host.from_options(os.fspath(root) if root is not None else None, netns)
+
+
+ACTIVATE = ("auto", "kernel", "distro")
+
+
+def _activate(choice: str) -> str:
+    if choice not in ACTIVATE:
+        raise Refused(f"activate must be one of {', '.join(ACTIVATE)}, not {choice!r}")
+    return choice
 
 
 def require_root() -> None:
@@ -179,22 +188,14 @@ def drift_report(
     """Per interface (only those of NAMES when given), every difference between its
     definition and what runs; running interfaces without one too.  NoSuchInterface for a
     name neither defined nor running."""
-    from ifsmith.core import definition as defs
+    from ifsmith.core.jsondoc import drift_report as report_of
 
     wanted = set(names)
     known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
     missing = sorted(wanted - known)
     if missing:
         raise NoSuchInterface(f"no interface named {', '.join(missing)}, defined or running")
-    report: dict[str, list[str]] = {}
-    for top in defined:
-        if not wanted or wanted & {i.name for i, _m in top.walk()}:
-            report[top.name] = defs.drift(top, live)
-    for line in defs.undefined_running(defined, live):
-        name = line.split(":", 1)[0]
-        if not wanted or name in wanted:
-            report.setdefault(name, []).append(line)
-    return report
+    return report_of(defined, live, wanted)
 
 
 def plan(
@@ -214,7 +215,7 @@ def plan(
     from ifsmith.api.change import probe_targets
 
     h = _host(root, netns, host)
-    change, warnings = _prepare_apply(h, xml, backend, activate)
+    change, warnings = _prepare_apply(h, xml, backend, _activate(activate))
     targets = probe_targets(h, change.before, probes, auto_probes) if not change.is_empty else []
     return _plan_of(h, change, warnings, targets)
 
@@ -250,7 +251,7 @@ def apply(
 
     require_root()
     h = _host(root, netns, host)
-    change, warnings = _prepare_apply(h, xml, backend, activate, settle)
+    change, warnings = _prepare_apply(h, xml, backend, _activate(activate), settle)
     _log([*warnings, *change.notes])
     if change.is_empty:
         return None

@@ -37,6 +37,8 @@ def read_bond(option: Callable[[str], str | None], name: str, problems: list[str
 def bridge_lines(options: BridgeOptions) -> list[tuple[str, str]]:
     out = []
     for spec, value in options.items():
+        if spec.field not in BRIDGE_KEYS:
+            continue  # not written here: options_common's warning names it
         text = ("1" if value else "0") if spec.kind == "bool" else spec.text(value)
         out.append((BRIDGE_KEYS[spec.field].replace("-", "_"), text))
     return out
@@ -47,6 +49,8 @@ def read_bridge(
 ) -> BridgeOptions:
     values: dict[str, Any] = {}
     for spec in BRIDGE_SPECS:
+        if spec.field not in BRIDGE_KEYS:
+            continue
         text = option(BRIDGE_KEYS[spec.field])
         if text is None:
             continue

@@ -66,7 +66,8 @@ def settings(options: AnyOptions) -> Settings:
     keys, _specs = _table(options)
     out: Settings = {key: [] for key in keys.values()}
     for spec, value in options.items():
-        out[keys[spec.field]] = [_to_file(spec, value)]
+        if spec.field in keys:  # the rest: options_common's warning names it
+            out[keys[spec.field]] = [_to_file(spec, value)]
     return out
 
 
@@ -90,7 +91,7 @@ def read(
     keys, specs = _table(kind())
     values: dict[str, Any] = {}
     for spec in specs:
-        if spec.field == "num_unsol_na":
+        if spec.field == "num_unsol_na" or spec.field not in keys:
             continue  # the same key as num_grat_arp: read once, as that
         section, key = keys[spec.field]
         text = get(section, key)

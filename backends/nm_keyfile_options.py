@@ -30,6 +30,8 @@ def keys(options: BridgeOptions | PortOptions, warn: Callable[[str], None]) -> K
     table = BRIDGE_KEYS if isinstance(options, BridgeOptions) else PORT_KEYS
     out: Keys = {key: None for key in table.values()}
     for spec, value in options.items():
+        if spec.field not in table:
+            continue  # not written here: options_common's warning names it
         if spec.kind == "bool":
             text = "true" if value else "false"
         elif spec.kind == "seconds":
@@ -52,6 +54,8 @@ def read(
     table = BRIDGE_KEYS if kind is BridgeOptions else PORT_KEYS
     values: dict[str, Any] = {}
     for spec in BRIDGE_SPECS if kind is BridgeOptions else PORT_SPECS:
+        if spec.field not in table:
+            continue
         group, key = table[spec.field]
         text = get(group, key)
         if text is None or not text.strip():

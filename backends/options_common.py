@@ -4,8 +4,10 @@ a backend does not write, and the declaration it makes of what it does.
 A backend declares in ``CARRIES`` "bond-options" and/or "bridge-options" when it writes
 every option of that kind (bridge-options includes a port's path cost and priority), or
 "option:<kernel name>" (``option:min_links``) for each one it writes when it cannot write
-them all.  Every option set on an interface the backend does not declare becomes a
-render warning naming it and its value: nothing goes silently.
+them all.  VLAN filtering (a bridge's vlan-filtering and vlans, a port's vlans and pvid) is
+its own kind, "bridge-vlans": "bridge-options" does not include it.  Every option set on
+an interface the backend does not declare becomes a render warning naming it and its
+value: nothing goes silently.
 """
 
 from __future__ import annotations
@@ -16,12 +18,17 @@ from typing import Any
 from ifsmith.core.model import Interface
 from ifsmith.core.options import BOND_SPECS, BRIDGE_SPECS, AnyOptions, BondOptions, BridgeOptions
 
-KINDS = ("bond-options", "bridge-options")
+KINDS = ("bond-options", "bridge-options", "bridge-vlans")
 
 
 def carried(carries: Collection[str], options: AnyOptions, field: str) -> bool:
     """Whether a backend that declares ``carries`` writes this option."""
-    kind = "bond-options" if isinstance(options, BondOptions) else "bridge-options"
+    if isinstance(options, BondOptions):
+        kind = "bond-options"
+    elif any(s.field == field and s.group == "vlans" for s in options.SPECS):
+        kind = "bridge-vlans"
+    else:
+        kind = "bridge-options"
     return kind in carries or f"option:{field}" in carries
 
 

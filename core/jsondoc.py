@@ -204,8 +204,52 @@ def interface_document(
                     "definition": definition(iface), "live": link})  # fmt: skip
 
 
+def dumpxml_document(defined: Sequence[Interface], live: LiveHost, name: str) -> Json:
+    """What ``dumpxml NAME`` shows, as ``interface_document``: the files' definition
+    (else one derived from the live state, leases as DHCP) with the live link state, the
+    note on what runs, and the live link.  ``IfsmithError`` when NAME is neither defined
+    nor running, ``XmlError`` for a name XML cannot carry."""
+    from ifsmith.core import definition as defs
+    from ifsmith.core.errors import IfsmithError
+    from ifsmith.core.xmlio import to_xml
+
+    iface = defs.definition_of(defined, live, name)
+    if iface is None:
+        raise IfsmithError(f"no interface named {name}, defined or running")
+    has = defs.find(defined, name) is not None
+    note = defs.running_note(name, live)
+    if not has:
+        note = f"{note}; no definition in the files: derived from the live state"
+    shown = defs.with_live(iface, live)
+    link = live.link(name)
+    return interface_document(name, to_xml(shown), shown, defined=has, note=note or None,
+                              link=live_link(link, live) if link is not None else None)  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------
 # Drift: definitions against the kernel.
+
+
+def drift_report(
+    defined: Sequence[Interface], live: LiveHost, names: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """What ``check`` reports, per interface: each defined top-level interface (with its
+    subordinates' differences) and each one that runs without a definition, mapped to its
+    differences (one sentence each; empty: it agrees).  NAMES limits it to those
+    interfaces (a top level is in when any of its devices is named)."""
+    from ifsmith.core import definition as defs
+
+    wanted = set(names)
+    report: dict[str, list[str]] = {}
+    for top in defined:
+        devices = {i.name for i, _m in top.walk()}
+        if not wanted or wanted & devices:
+            report[top.name] = defs.drift(top, live)
+    for line in defs.undefined_running(defined, live):
+        name = line.split(":", 1)[0]
+        if not wanted or name in wanted:
+            report.setdefault(name, []).append(line)
+    return report
 
 
 def check_report(report: Mapping[str, Sequence[str]], defined: Iterable[str]) -> Json:

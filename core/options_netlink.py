@@ -57,6 +57,7 @@ BRIDGE_WIRE: dict[str, Wire] = {
     "ageing_time": Wire(4, "u32", 100),
     "priority": Wire(6, "u16"),
     "multicast_snooping": Wire(23, "u8"),
+    "vlan_filtering": Wire(7, "u8"),  # IFLA_BR_VLAN_FILTERING
 }
 PORT_WIRE: dict[str, Wire] = {
     "port_priority": Wire(2, "u16"),  # IFLA_BRPORT_PRIORITY
@@ -103,8 +104,8 @@ def _decoded(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in specs:
-        wire = wires[spec.field]
-        if wire.number in d:
+        wire = wires.get(spec.field)  # VLAN sets are not link attributes (AF_BRIDGE)
+        if wire is not None and wire.number in d:
             value = _decode(spec, wire, msg, d[wire.number])
             if value is not None:
                 values[spec.field] = value
@@ -155,6 +156,8 @@ def encode_all(options: BondOptions | BridgeOptions | PortOptions) -> list[tuple
     ]
     out: dict[int, bytes] = {}
     for spec, value in options.items():
+        if spec.field not in wires:  # VLAN sets go by AF_BRIDGE, not as link attributes
+            continue
         number, payload = encode(spec, wires[spec.field], value)
         out.setdefault(number, payload)
     return sorted(out.items())

@@ -199,6 +199,8 @@ def test_rollback_to_a_committed_transaction_undoes_it_and_later_ones(lab: Lab) 
     assert lab.addresses() == {"192.0.2.1/24"} and "br9" not in lab.links()
     assert lab.network_file() == S0_FILE
     assert not list((lab.root / "etc/systemd/network").glob("*br9*"))
+    # Begun by one process within a second or two: each has an id (and a journal) of its own.
+    assert [t.id for t in api.history(**lab.kw)] == [first.id, second.id, revert.id]
     states = {t.id: (t.state, t.reason) for t in api.history(**lab.kw)}
     assert states[first.id] == ("rolled-back", f"reverted by transaction {revert.id}")
     assert states[second.id] == ("rolled-back", f"reverted by transaction {revert.id}")
@@ -233,6 +235,8 @@ def test_wait_false_returns_once_the_watchdog_runs(lab: Lab) -> None:
          api.BackendError, "unknown backend 'nonsense'"),
         (lambda kw: api.plan("<interface type='ethernet' name='nothing0'/>", **kw),
          api.PlanError, "nothing0: no such network device on this host"),
+        (lambda kw: api.plan(S0_SECOND, activate="sometimes", **kw),
+         api.Refused, "activate must be one of auto, kernel, distro, not 'sometimes'"),
         (lambda kw: api.check(["nothing0"], **kw),
          api.NoSuchInterface, "no interface named nothing0, defined or running"),
         (lambda kw: api.delete(["lo"], **kw),
@@ -277,6 +281,20 @@ def test_without_root_a_change_is_refused(lab: Lab, monkeypatch: pytest.MonkeyPa
 def test_host_and_root_together_are_refused(tmp_path: Path) -> None:
     from ifsmith.core.host import Host
 
-    with pytest.raises(api.IfsmithError, match="either host= or root="):
+    with pytest.raises(TypeError, match="either host= or root="):
         api.status(host=Host(root=tmp_path), root=tmp_path)
     assert api.status(host=Host(root=tmp_path)) is None and api.history(root=tmp_path) == []
+
+
+def test_transactions_begun_by_one_process_within_a_second_get_ids_of_their_own(
+    tmp_path: Path,
+) -> None:
+    from ifsmith.core.host import Host
+    from ifsmith.core.txn import new_id, txn_root
+
+    host = Host(root=tmp_path)
+    ids = []
+    for _ in range(3):
+        ids.append(new_id(host))
+        (txn_root(host) / ids[-1]).mkdir(parents=True)
+    assert len(set(ids)) == 3 and sorted(ids) == ids  # in the order begun

@@ -7,6 +7,7 @@ root) in a server namespace, the admin's machine 192.0.2.2 on the other end of a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,8 +18,9 @@ from typing import Any
 import pytest
 
 from ifsmith.core import jsondoc
+from ifsmith.core import model as m
 from ifsmith.core.live import snapshot
-from ifsmith.core.xmlio import parse
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, Spec
 from tests.lab_xml import CUT, KEEP
 from tests.netns import can_make_netns, ip, make_netns, server_and_client
 from tests.test_txn_netns import IFCFG_S0
@@ -41,6 +43,7 @@ def _registry() -> Any:
 
 
 REGISTRY = _registry()
+_OPTIONS = (BondOptions, BridgeOptions, PortOptions)
 
 
 def validate(kind: str, document: object) -> None:
@@ -189,8 +192,10 @@ def test_a_cut_off_apply_ends_with_a_rolled_back_event_naming_the_reason(lab: La
     assert last["event"] == "rolled-back"
     assert last["reason"] == "lost connectivity to 192.0.2.2 (given)"
     assert last["transaction"]["state"] == "rolled-back"
-    probes = [(e["phase"], e["reachable"]) for e in stream if e["event"] == "probe"]
-    assert ("baseline", True) in probes and False in [ok for _phase, ok in probes]
+    # Reachable before the change (seen at the baseline, or first in the settle window on a
+    # loaded machine), then lost.
+    reachable = [e["reachable"] for e in stream if e["event"] == "probe"]
+    assert reachable[0] is True and reachable[-1] is False
     assert lab.files() == before_files and lab.s0_addresses() == before_addresses
 
 
@@ -205,6 +210,19 @@ def test_no_wait_then_confirm_json(lab: Lab) -> None:
     assert confirmed.returncode == 0, confirmed.stdout + confirmed.stderr
     [event] = events(confirmed.stdout)
     assert (event["event"], event["id"]) == ("committed", stream[1]["id"])
+
+
+def test_rollback_of_a_waiting_change_is_one_rolled_back_event(lab: Lab) -> None:
+    xml = lab.write("keep.xml", KEEP)
+    started = lab.ifsmith("apply", xml, "--json", *GUARD, "--no-wait", "--confirm-timeout", "60")
+    assert started.returncode == 0, started.stdout + started.stderr
+    back = lab.ifsmith("rollback", "--json")
+    assert back.returncode == 0, back.stdout + back.stderr
+    [event] = events(back.stdout)
+    assert (event["event"], event["reason"]) == ("rolled-back", "rolled back on request")
+    assert "198.51.100.1/24" not in lab.s0_addresses()
+    again = lab.json("error", "rollback", "--json", code=1)
+    assert again["error"]["message"] == "no transaction is in progress"
 
 
 def test_iface_bridge_and_delete_as_events(lab: Lab) -> None:
@@ -267,53 +285,79 @@ def test_status_and_history_without_transactions_validate(tmp_path: Path) -> Non
         validate(kind, json.loads(out.stdout))
 
 
-RICH = """<interfaces xmlns:ifsmith='https://ifsmith.dev/xmlns/interface/1'>
-  <interface type='bridge' name='br0'>
-    <start mode='onboot'/>
-    <mtu size='9000'/>
-    <protocol family='ipv4'>
-      <dhcp peerdns='no'/>
-    </protocol>
-    <protocol family='ipv6'>
-      <autoconf/>
-      <ip address='2001:db8::1' prefix='64'/>
-      <route gateway='2001:db8::fe'/>
-    </protocol>
-    <bridge stp='on' delay='4'>
-      <interface type='bond' name='bond0'>
-        <bond mode='802.3ad'>
-          <miimon freq='100' updelay='200' carrier='netif'/>
-          <interface type='ethernet' name='eth0'/>
-          <interface type='ethernet' name='eth1'/>
-        </bond>
-      </interface>
-      <interface type='vlan' name='eth2.100'>
-        <vlan tag='100'>
-          <interface name='eth2'/>
-        </vlan>
-      </interface>
-    </bridge>
-  </interface>
-</interfaces>
-"""
+def _sample(spec: Spec) -> object:
+    """A valid value of one option, whatever its kind."""
+    values = {"int": int(spec.low) or 1, "bool": True, "mac": "02:00:00:00:00:01",
+              "seconds": float(spec.low) or 2.0, "vlans": "10 20", "pvid": 10}  # fmt: skip
+    return spec.choices[0] if spec.kind == "choice" else values[spec.kind]
 
 
-def test_definitions_of_every_kind_validate_against_the_interface_schema() -> None:
-    """The model and its schema stay in step: a field the model grows that the schema
-    does not name fails here (the schema allows no other keys)."""
+def _every(kind: Any) -> Any:
+    return kind(**{spec.field: _sample(spec) for spec in kind.SPECS})
+
+
+def _everything() -> m.Interface:
+    """A bridge of a bond, a NIC and a VLAN with every field and option of the model set."""
+    nic = m.Interface(m.IfType.ETHERNET, "eth2", port_options=_every(PortOptions))
+    bond = m.Interface(m.IfType.BOND, "bond0", bond=m.Bond(
+        mode=m.BondMode.LACP, miimon=m.MiiMon(100, 200, 200, m.Carrier.NETIF),
+        arpmon=m.ArpMon(1000, ("192.0.2.9",), m.ArpValidate.ALL),
+        slaves=(m.Interface(m.IfType.ETHERNET, "eth0"), m.Interface(m.IfType.ETHERNET, "eth1")),
+        xmit_hash_policy=m.XmitHashPolicy.LAYER3_4, lacp_rate=m.LacpRate.FAST,
+        primary_slave="eth0", options=_every(BondOptions)))  # fmt: skip
+    vlan = m.Interface(m.IfType.VLAN, "eth3.100", vlan=m.Vlan(100, "eth3", reorder_hdr=False))
+    return m.Interface(
+        m.IfType.BRIDGE, "br0", start_mode=m.StartMode.ONBOOT, mtu=9000, mac="02:00:00:00:00:02",
+        link=m.Link(m.LinkState.UP, 1000),
+        protocols=(
+            m.Protocol(m.Family.IPV4, dhcp=True, peerdns=False, client_id="mac", iaid="7"),
+            m.Protocol(m.Family.IPV6, autoconf=True, addresses=(m.IpAddress("2001:db8::1", 64),),
+                     gateway="2001:db8::fe", routes=(m.Route("2001:db8:1::", 48, "fe80::1", 5),)),
+        ),
+        bridge=m.Bridge(stp=True, delay=4.0, ports=(bond, nic, vlan),
+                        options=_every(BridgeOptions)),
+        label="uplink", dns=m.Dns(("192.0.2.53",), ("example.org",)),
+    )  # fmt: skip
+
+
+def _seen(document: Any, value: object, seen: set[tuple[str, str]]) -> None:
+    """Collect (class, field) of every model field VALUE's DOCUMENT holds, nested ones too."""
+    for f in dataclasses.fields(value):  # type: ignore[arg-type]
+        if f.name not in document:
+            continue
+        seen.add((type(value).__name__, f.name))
+        inner = getattr(value, f.name)
+        items = inner if isinstance(inner, tuple) else (inner,)
+        for doc, item in zip(document[f.name] if isinstance(inner, tuple) else [document[f.name]],
+                             items, strict=True):  # fmt: skip
+            if dataclasses.is_dataclass(item) and not isinstance(item, _OPTIONS):
+                _seen(doc, item, seen)
+
+
+MODEL = (m.Interface, m.Protocol, m.IpAddress, m.Route, m.Link, m.Bond, m.MiiMon, m.ArpMon,
+         m.Bridge, m.Vlan, m.Dns)  # fmt: skip
+
+
+def test_a_definition_with_every_field_validates_against_the_interface_schema() -> None:
+    """The model and its schema stay in step: every field and option is in the document,
+    and the schema, which allows no other keys, accepts it."""
     schema = {"$ref": "https://ifsmith.invalid/json/1/common.json#/$defs/interface"}
     validator = jsonschema.Draft202012Validator(schema, registry=REGISTRY)
-    for iface in parse(RICH):
-        document = jsondoc.definition(iface)
-        validator.validate(document)
-        bridge = document["bridge"]
-        assert (bridge["stp"], bridge["delay"]) == (True, 4.0)
-        assert bridge["ports"][0]["bond"]["miimon"] == {
-            "freq": 100, "downdelay": 0, "updelay": 200, "carrier": "netif"
-        }  # fmt: skip
-        assert bridge["ports"][1]["vlan"] == {"tag": 100, "parent": "eth2"}
+    top = _everything()
+    document = jsondoc.definition(top)
+    validator.validate(document)
+    seen: set[tuple[str, str]] = set()
+    _seen(document, top, seen)
+    every = {(c.__name__, f.name) for c in MODEL for f in dataclasses.fields(c) if f.name != "line"}
+    assert every - seen == set(), "fields _everything() does not set (or JSON leaves out)"
+    bond = document["bridge"]["ports"][0]["bond"]
+    assert bond["options"] == {s.field: _sample(s) for s in BondOptions.SPECS}
+    assert document["bridge"]["ports"][1]["port_options"]["vlans"] == "10 20"
+    assert document["protocols"][1]["routes"] == [
+        {"address": "2001:db8:1::", "prefix": 48, "gateway": "fe80::1", "metric": 5}
+    ]
     with pytest.raises(jsonschema.ValidationError):
-        validator.validate({**jsondoc.definition(parse(RICH)[0]), "colour": "red"})
+        validator.validate({**document, "colour": "red"})
 
 
 def test_every_event_the_code_knows_has_a_schema() -> None:

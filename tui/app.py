@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 
     from ifsmith.core.probe import Target
     from ifsmith.tui.screens.apply import ApplyChoice
-    from ifsmith.tui.screens.forms import InterfaceForm
+    from ifsmith.tui.screens.form_base import InterfaceForm
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
 # in footer order; keys of one group sit together under one label (GROUPS), so the whole

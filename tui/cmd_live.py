@@ -14,7 +14,7 @@ from ifsmith.core.host import Host
 from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:  # the model costs --help a tenth of a second to import
-    from ifsmith.core.model import Interface, LiveHost, LiveLink
+    from ifsmith.core.model import LiveLink
 
 
 def register(sub: Any) -> None:
@@ -131,47 +131,26 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     if args.live:
         iface = interface_from_live(live, args.name)
         if args.json:
-            _dumpxml_json(args.name, to_xml(iface), iface, live, defined=None)
+            from ifsmith.core.jsondoc import interface_document, live_link
+
+            link = live.link(args.name)
+            row = live_link(link, live) if link is not None else None
+            doc = interface_document(args.name, to_xml(iface), iface, defined=None, link=row)
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
             return 0
         sys.stdout.write(to_xml(iface))
         return 0
-    from ifsmith.core import definition
+    from ifsmith.core.jsondoc import dumpxml_document
 
-    defined = files_command("host_definitions")(args, host)
-    iface = definition.definition_of(defined, live, args.name)
-    if iface is None:
-        raise IfsmithError(f"no interface named {args.name}, defined or running")
-    note = definition.running_note(args.name, live)
-    if definition.find(defined, args.name) is None:
-        note = f"{note}; no definition in the files: derived from the live state"
-    shown_iface = definition.with_live(iface, live)
-    text = to_xml(shown_iface)  # refuses a name XML cannot carry
+    doc = dumpxml_document(files_command("host_definitions")(args, host), live, args.name)
     if args.json:
-        has = definition.find(defined, args.name) is not None
-        _dumpxml_json(args.name, text, shown_iface, live, defined=has, note=note or None)
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
         return 0
+    note = doc["note"]
     # A comment before the root element: every XML reader (libvirt's too) skips it.
     sys.stdout.write(f"<!-- {_comment(shown_text(note))} -->\n" if note else "")
-    sys.stdout.write(text)
+    sys.stdout.write(doc["xml"])
     return 0
-
-
-def _dumpxml_json(
-    name: str,
-    xml: str,
-    iface: Interface,
-    live: LiveHost | None,
-    *,
-    defined: bool | None,
-    note: str | None = None,
-) -> None:
-    """``dumpxml --json``: the document of ``core.jsondoc.interface_document``."""
-    from ifsmith.core.jsondoc import interface_document, live_link
-
-    link = live.link(name) if live is not None else None
-    row = live_link(link, live) if link is not None and live is not None else None
-    doc = interface_document(name, xml, iface, defined=defined, note=note, link=row)
-    sys.stdout.write(json.dumps(doc, indent=2) + "\n")
 
 
 def _comment(text: str) -> str:

@@ -106,7 +106,9 @@ def follow(txn: Txn, host: Host) -> int:
 
     def update(t: Txn) -> None:
         nonlocal announced
-        phase = "baseline" if t.state == "applying" else t.meta.get("phase") or t.state
+        # Results recorded before the change is applied are the baseline; after it, the
+        # journal's phase says which window judged them.
+        phase = str(t.meta.get("phase") or "settling") if t.meta.get("applied") else "baseline"
         for target, ok in t.meta.get("results", {}).items():
             if seen.get(target) != ok and t.state != "prepared":
                 seen[target] = ok
