@@ -89,6 +89,16 @@ def test_a_description_becomes_canonical_interface_xml(
     assert parse(written)[0].name == description["name"]
 
 
+def test_a_vlan_aware_bridge_with_port_options() -> None:
+    written, _ = spec.canonical({"name": "br0", "bridge": {
+        "stp": False, "vlan_filtering": True,
+        "ports": [{"name": "eth1", "path_cost": 100, "vlans": [10, 20, "100-199"],
+                   "pvid": 10}]}})  # fmt: skip
+    assert "<bridge stp='off' ifsmith:vlan-filtering='on'>" in written
+    assert ("<interface type='ethernet' name='eth1' ifsmith:path-cost='100' "
+            "ifsmith:vlans='10 20 100-199' ifsmith:pvid='10'>") in written  # fmt: skip
+
+
 def test_dhcp_and_autoconf_on_an_ethernet() -> None:
     written, _ = spec.canonical({"name": "eth0", "dhcp": True, "autoconf": True})
     assert written == (
@@ -110,6 +120,15 @@ def test_dhcp_and_autoconf_on_an_ethernet() -> None:
          "x0: a ethernet has no bond: settings"),
         ({"name": "v0", "vlan": {"tag": 5000, "parent": "eth0"}},
          "v0:1: <vlan>: tag='5000' is outside 1-4094"),
+        ({"name": "br0", "bridge": {"ports": [{"name": "eth1", "pathcost": 5}]}},
+         "br0:1: <interface name='eth1'>: unknown attribute ifsmith:pathcost='5'"),
+        ({"name": "eth0", "dns": {"server": ["192.0.2.53"]}},
+         "eth0: dns: unknown key 'server' (servers, search)"),
+        ({"name": "bond0", "bond": {"mode": "active-backup", "updelay": 200}},
+         "bond0: bond: updelay needs miimon"),
+        ({"name": "bond0", "bond": {"miimon": 100, "arp_interval": 100,
+                                    "arp_targets": ["192.0.2.1"]}},
+         "bond0:1: <arpmon>: a bond takes <miimon> or <arpmon>, not both"),
         ({"name": "eth0", "gateway": "2001:db8::1"},
          "eth0: gateway '2001:db8::1' is not an ipv4 address"),
     ],

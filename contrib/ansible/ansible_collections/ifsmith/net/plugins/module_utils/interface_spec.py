@@ -23,7 +23,6 @@ BOND_KEYS = ("mode", "slaves", "miimon", "updelay", "downdelay", "carrier",
              "arp_interval", "arp_targets", "arp_validate")
 BRIDGE_KEYS = ("stp", "delay", "ports")
 VLAN_KEYS = ("tag", "parent")
-PORT_KEYS = ("path_cost", "port_priority")
 
 
 ARGUMENT_SPEC = {
@@ -71,6 +70,8 @@ def type_of(spec: dict[str, Any]) -> str:
 def _flag(value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
+    if isinstance(value, list | tuple):  # a VLAN list: [10, 20, "100-199"]
+        return " ".join(str(v) for v in value)
     return str(value)
 
 
@@ -138,12 +139,17 @@ def _bond(el: ET.Element, bond: dict[str, Any], name: str) -> None:
     if bond.get("mode"):
         b.set("mode", str(bond["mode"]))
     _options(b, bond, BOND_KEYS)
+    for needs, keys in (("miimon", ("downdelay", "updelay", "carrier")),
+                        ("arp_interval", ("arp_targets", "arp_validate"))):
+        given = [k for k in keys if bond.get(k) is not None]
+        if given and bond.get(needs) is None:
+            raise SpecError(f"{name}: bond: {given[0]} needs {needs}")
     if bond.get("miimon") is not None:
         mii = ET.SubElement(b, "miimon", freq=str(bond["miimon"]))
         for key in ("downdelay", "updelay", "carrier"):
             if bond.get(key) is not None:
                 mii.set(key, str(bond[key]))
-    elif bond.get("arp_interval") is not None:
+    if bond.get("arp_interval") is not None:  # with miimon too: ifsmith refuses both
         targets = [str(t) for t in bond.get("arp_targets") or []]
         if not targets:
             raise SpecError(f"{name}: bond: arp_interval needs arp_targets")
@@ -185,9 +191,9 @@ def _interface(spec: dict[str, Any], port: bool = False) -> ET.Element:
     if spec.get("label"):
         el.set(X + "label", str(spec["label"]))
     if port:
-        for key in PORT_KEYS:
-            if spec.get(key) is not None:
-                el.set(X + key.replace("_", "-"), str(spec[key]))
+        # A port's own options (path_cost, port_priority, vlans, pvid ...): every key that is
+        # not an interface setting, so a misspelt one is refused by ifsmith, never dropped.
+        _options(el, spec, tuple(ARGUMENT_SPEC))
     if spec.get("mac") and kind != "ethernet":
         el.set(X + "mac", str(spec["mac"]))
     if spec.get("start"):
@@ -204,6 +210,9 @@ def _interface(spec: dict[str, Any], port: bool = False) -> ET.Element:
     elif kind == "vlan":
         _vlan(el, dict(spec.get("vlan") or {}), name)
     dns = spec.get("dns") or {}
+    unknown = sorted(set(dns) - {"servers", "search"})
+    if unknown:
+        raise SpecError(f"{name}: dns: unknown key {unknown[0]!r} (servers, search)")
     if dns.get("servers") or dns.get("search"):
         attrs = {}
         if dns.get("servers"):
