@@ -90,8 +90,10 @@ options:
     description:
       - A bridge's settings. C(stp) (bool), C(delay) (forward delay in seconds) and
         C(ports), each a name (an ethernet) or a description like this one (a C(vlan) or
-        C(bond) port, or one with C(path_cost) or C(port_priority)).
-      - Every other key is a bridge option (C(priority), C(hello_time), ...).
+        C(bond) port); every other key of a port is its option (C(path_cost),
+        C(port_priority), C(vlans) as a list of VLANs and ranges, C(pvid)).
+      - Every other key is a bridge option (C(priority), C(hello_time), C(vlan_filtering),
+        ...).
     type: dict
   vlan:
     description: A VLAN's C(tag) and C(parent) interface (and C(reorder_hdr)).
