@@ -141,23 +141,34 @@ def test_what_ifsmith_refuses_is_refused_naming_it(
     assert str(refused.value).startswith(message)
 
 
-def test_the_module_on_a_host_returns_the_same_xml(tmp_path: Path) -> None:
-    """The module itself (as it runs on a server without the controller's shortcut)."""
-    args = json.dumps(BRIDGE)
-    # As ansible-core's own module tests hand a module its arguments.
+def run_module(name: str, args: dict[str, object], block: str = "") -> dict[str, object]:
+    """Run the collection's module NAME as ansible-core's own module tests do (its
+    arguments patched in), in a fresh Python; BLOCK: a module made unimportable there."""
     code = (
-        "import json, sys; sys.path.insert(0, sys.argv[1]);"
-        "from ansible.module_utils.testing import patch_module_args;"
-        "from ansible_collections.ifsmith.net.plugins.modules import ifsmith_interface as m\n"
+        "import json, sys; sys.path.insert(0, sys.argv[1])\n"
+        + (f"sys.modules[{block!r}] = None\n" if block else "")
+        + "from ansible.module_utils.testing import patch_module_args\n"
+        f"from ansible_collections.ifsmith.net.plugins.modules import {name} as m\n"
         "with patch_module_args(json.loads(sys.stdin.read())): m.main()"
     )
-    result = subprocess.run([sys.executable, "-c", code, str(COLLECTIONS)], input=args,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
-    out = json.loads(result.stdout)
-    assert out["xml"] == BRIDGE_XML and out["changed"] is False, result.stderr
+    result = subprocess.run([sys.executable, "-c", code, str(COLLECTIONS)],
+                            input=json.dumps(args), capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert result.stdout, result.stderr
+    return dict(json.loads(result.stdout))
 
-    bad = json.dumps({"name": "eth0", "mtu": "big"})
-    result = subprocess.run([sys.executable, "-c", code, str(COLLECTIONS)], input=bad,
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
-    out = json.loads(result.stdout)
-    assert out["failed"] is True and "mtu" in out["msg"]
+
+def test_the_module_on_a_host_returns_the_same_xml() -> None:
+    """The module itself (as it runs on a server without the controller's shortcut)."""
+    out = run_module("ifsmith_interface", BRIDGE)
+    assert out["xml"] == BRIDGE_XML and out["changed"] is False
+
+    out = run_module("ifsmith_interface", {"name": "eth0", "mtu": "big"})
+    assert out["failed"] is True and "mtu" in str(out["msg"])
+
+
+def test_a_server_without_ifsmith_api_is_told_what_to_install() -> None:
+    out = run_module("ifsmith_facts", {}, block="ifsmith.api")
+    assert out["failed"] is True
+    assert "ifsmith with its Python API (ifsmith.api)" in str(out["msg"])
+    assert "ansible_python_interpreter" in str(out["msg"])

@@ -39,18 +39,25 @@ def host_options() -> dict[str, dict[str, Any]]:
     }
 
 
-def require_ifsmith(module: Any) -> None:
-    """Fail the task, saying how to fix it, when ifsmith cannot be imported."""
-    if IMPORT_ERROR is not None:
+def require_ifsmith(module: Any, api: bool = False) -> None:
+    """Fail the task, saying how to fix it, when ifsmith (with ``api``: an ifsmith that
+    has the Python API, ``ifsmith.api``) cannot be imported."""
+    error = IMPORT_ERROR
+    if error is None and api:
+        try:
+            import ifsmith.api  # noqa: F401  (only: is it here?)
+        except ImportError:
+            error = traceback.format_exc()
+    if error is not None:
         from ansible.module_utils.basic import missing_required_lib
 
         module.fail_json(
             msg=missing_required_lib(
-                "ifsmith",
+                "ifsmith" + (" with its Python API (ifsmith.api)" if api else ""),
                 reason="for ifsmith.net's modules (set ansible_python_interpreter to the "
                 "Python ifsmith is installed for)",
             ),
-            exception=IMPORT_ERROR,
+            exception=error,
         )
 
 

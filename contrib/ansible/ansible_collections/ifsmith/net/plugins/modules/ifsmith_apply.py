@@ -308,7 +308,7 @@ def confirm(module: AnsibleModule, api, host, result: dict) -> None:
 def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[("xml", "src")])
-    require_ifsmith(module)
+    require_ifsmith(module, api=True)
     import ifsmith.api as api
 
     log = Warnings()

@@ -89,7 +89,7 @@ def main() -> None:
         argument_spec={"backend": {"type": "str", "default": "auto"}, **host_options()},
         supports_check_mode=True,
     )
-    require_ifsmith(module)
+    require_ifsmith(module, api=True)
     import ifsmith.api as api
 
     host = host_of(module)
