@@ -1,5 +1,6 @@
-"""ifsmith_interface: one interface described in YAML becomes the XML ifsmith writes, and
-what ifsmith refuses is refused with its message (no root, no network)."""
+"""The modules by themselves (no root, no network): ifsmith_interface turns one interface
+described in YAML into the XML ifsmith writes and refuses what ifsmith refuses, with its
+message; a server without ifsmith's Python API is told what to install."""
 
 from __future__ import annotations
 
