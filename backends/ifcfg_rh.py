@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult, options_common
+from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -64,11 +64,12 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import PortOptions
 from ifsmith.core.xmlio import format_seconds
 
 NAME = "ifcfg-rh"
 # See backends.render; the files: ifcfg_routes; bond options: backends.options_common.
-CARRIES = frozenset({"routes", "dns", "bond-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options", "bridge-vlans"})
 
 _Put = Callable[[str, str | None], None]
 _Bad = Callable[[str, str], None]  # (key, why): a problem with one key's value
@@ -286,6 +287,9 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
         iface.bridge.stp])  # fmt: skip
     put("DELAY", None if iface.bridge is None or iface.bridge.delay is None
         else format_seconds(iface.bridge.delay))  # fmt: skip
+    bridge = f.master if f.master_type == IfType.BRIDGE else None
+    ifcfg_rh_bridge.render(shell, iface, bridge, put,
+                           lambda m: warnings.append(RenderWarning(name, m, NAME)))  # fmt: skip
     _render_vlan(shell, iface, put, warnings)
     put("MASTER", f.master if f.master_type == IfType.BOND else None)
     put("SLAVE", "yes" if f.master_type == IfType.BOND else None)
@@ -534,7 +538,9 @@ def device_from_file(f: IfcfgFile, problems: list[str]) -> _Device | None:
                 delay = float(sh.get("DELAY") or "")
             except ValueError:
                 bad("DELAY", "not a number of seconds")
-        dev.iface = replace(iface, bridge=Bridge(stp=is_true(sh.get("STP")), delay=delay))
+        options = ifcfg_rh_bridge.read_bridge(sh, lambda why: bad("BRIDGE", why))
+        dev.iface = replace(iface, bridge=Bridge(stp=is_true(sh.get("STP")), delay=delay,
+                                                 options=options))  # fmt: skip
     elif type_ == IfType.VLAN:
         vlan = _read_vlan(sh, name, bad)
         if vlan is None:
@@ -544,6 +550,8 @@ def device_from_file(f: IfcfgFile, problems: list[str]) -> _Device | None:
         dev.master, dev.master_kind = sh.get("MASTER"), IfType.BOND
     elif sh.get("BRIDGE"):
         dev.master, dev.master_kind = sh.get("BRIDGE"), IfType.BRIDGE
+        port = ifcfg_rh_bridge.read_port(sh, lambda why: bad("BRIDGE", why))
+        dev.iface = replace(dev.iface, port_options=port)
     return dev
 
 
@@ -740,7 +748,12 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
         children.setdefault(dev.master, []).append(dev)
 
     listed = {
-        name: Listed(dev.iface, [k.iface.name for k in children.get(name, [])], dev.primary)
+        name: Listed(
+            # A port read as a top-level interface has no bridge to carry its options.
+            dev.iface if dev.master is not None else replace(dev.iface, port_options=PortOptions()),
+            [k.iface.name for k in children.get(name, [])],
+            dev.primary,
+        )
         for name, dev in devices.items()
     }
     return nest_listed(listed, problems, str(DIR))

@@ -76,7 +76,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
-from ifsmith.core.options import BondOptions, BridgeOptions
+from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 NAME = "netplan"
 CARRIES = frozenset({"routes", "dns", *npo.CARRIES})
@@ -144,7 +144,7 @@ _BOND_PARAMS = {
     "primary",
     *(k for k in npo.PARAMS if k not in npo.BRIDGE_KEYS.values()),
 }
-_BRIDGE_PARAMS = {"stp", "forward-delay", *npo.BRIDGE_KEYS.values()}
+_BRIDGE_PARAMS = {"stp", "forward-delay", *npo.BRIDGE_KEYS.values(), *npo.PORT_KEYS.values()}
 # Keys ifsmith sets or removes when it renders a definition.
 _OWNED = (
     "id",
@@ -228,12 +228,27 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any
             if key == "primary":
                 raise NetplanError(f"{_where(key_node)}: bond already has a primary member")
         out[str(key)] = value
+        if key == "parameters" and isinstance(value_node, yaml.MappingNode):
+            _refuse_ports_twice(value_node)
     return out
 
 
 def _where(node: yaml.Node) -> str:
     mark = node.start_mark
     return f"{mark.name}:{mark.line + 1}:{mark.column + 1}"
+
+
+def _refuse_ports_twice(params: yaml.MappingNode) -> None:
+    """A bridge's path-cost/port-priority gives a port one value: netplan refuses a second
+    (the mapping read would keep the last)."""
+    for key_node, value_node in params.value:
+        if key_node.value in npo.PORT_KEYS.values() and isinstance(value_node, yaml.MappingNode):
+            ports = [k.value for k, _v in value_node.value]
+            for at, (port_node, _v) in enumerate(value_node.value):
+                if port_node.value in ports[:at]:
+                    raise NetplanError(
+                        f"{_where(port_node)}: {key_node.value} of {port_node.value} twice"
+                    )
 
 
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_scalar)
@@ -749,6 +764,7 @@ class _Read:
     iface: Interface
     members: list[str] = field(default_factory=list)
     primary: str | None = None
+    port_options: dict[str, PortOptions] = field(default_factory=dict)  # by member id
 
 
 def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
@@ -772,6 +788,8 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                     f"{ident}: interface '{member}' is already assigned to {master_of[member]}"
                 )
             master_of[member] = ident
+        for port in sorted(set(rec.port_options) - set(rec.members)):
+            raise NetplanError(f"{ident}: path-cost or port-priority of {port}, not a member")
         if rec.primary is not None and rec.primary not in rec.members:
             raise NetplanError(f"{ident}: primary '{rec.primary}' is not a member of {d.id}")
         vlan = rec.iface.vlan
@@ -805,7 +823,11 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 primary = None  # libvirt's rule: the first slave
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
-            iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
+            ports = tuple(
+                replace(s, port_options=rec.port_options[m]) if m in rec.port_options else s
+                for m, s in zip((m for m in rec.members if m in records), subs, strict=True)
+            )
+            iface = replace(iface, bridge=replace(iface.bridge, ports=ports))
         return iface if top else replace(iface, start_mode=None, protocols=(), dns=None)
 
     return ReadResult([nest(i, True) for i in records if i not in master_of], problems)
@@ -848,7 +870,11 @@ def _definition(d: Definition, config: Config, problems: list[str]) -> _Read | N
             if params.get("forward-delay") is not None:
                 delay = _seconds(d, "forward-delay", params["forward-delay"])
             options = npo.read(BridgeOptions, params, d.id, problems, parse_timespan)
-            bridge = Bridge(stp=_opt_bool(d, params, "stp"), delay=delay, options=options)
+            rec.port_options = npo.read_ports(params, d.id, problems)
+            stp = _opt_bool(d, params, "stp")
+            if stp is None and params:  # netplan's default once a bridge has parameters
+                stp = True
+            bridge = Bridge(stp=stp, delay=delay, options=options)
     elif d.type == IfType.VLAN:
         if data.get("id") is None:
             raise NetplanError(f"{d.id}: missing 'id' property")
@@ -1136,6 +1162,13 @@ def definition_keys(
         if iface.bridge.delay is not None:
             params["forward-delay"] = Plain(seconds_text(iface.bridge.delay))
         params.update({k: Plain(v) for k, v in npo.params(iface.bridge.options).items()})
+        by_port = [(ids(p.name), p.port_options) for p in iface.bridge.ports]
+        for key, values in npo.port_params(by_port).items():
+            params[key] = {Quoted(i): Plain(v) for i, v in values.items()}
+        if params and "stp" not in params:
+            # netplan turns STP on for a bridge with parameters and no stp: say the
+            # kernel's default (off), which a bridge without stp means everywhere else.
+            params = {"stp": _yes(False), **params}
         keys["parameters"] = params
     if iface.vlan is not None:
         if iface.vlan.parent is None:

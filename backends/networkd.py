@@ -22,6 +22,8 @@ from pathlib import PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult, networkd_dhcpid
+from ifsmith.backends import bridge_vlans as bv
+from ifsmith.backends import networkd_bridgevlan as nv
 from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
@@ -53,10 +55,10 @@ from ifsmith.core.model import (
     flatten,
 )
 from ifsmith.core.names import PLAIN_NAME
-from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
+from ifsmith.core.options import PVID_NONE, BondOptions, BridgeOptions, PortOptions, parse_vlans
 
 NAME = "networkd"
-CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options", "bridge-vlans"})
 WRITES_DHCP_IDENTITY = True  # [DHCPv4] ClientIdentifier= / IAID=
 DIRECTORY = PurePosixPath("/etc/systemd/network")
 # networkd's search path, highest priority first: a name in /etc shadows the same name below.
@@ -253,6 +255,7 @@ class _Read:
     master: str | None = None
     primary: bool = False
     vlans: list[str] = field(default_factory=list)
+    default_pvid: int | None = None  # a VLAN-filtering bridge's [Bridge] DefaultPVID=
 
 
 def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
@@ -302,6 +305,7 @@ def interfaces_of(config: Config, problems: list[str]) -> ReadResult:
                 primary = None  # libvirt's rule: the first slave
             iface = replace(iface, bond=replace(iface.bond, slaves=subs, primary_slave=primary))
         elif iface.bridge is not None:
+            subs = bv.with_pvids(subs, rec.default_pvid)  # as the bridge's default says
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         if not top and (as_port(iface).protocols or iface.dns or nr.wanted_routes(iface.protocols)):
             problems.append(f"{name}: IP settings of a port are not modelled; kept as written")
@@ -335,6 +339,7 @@ def _record(
     bond = bridge = vlan = None
     mtu: int | None = None
     mac: str | None = None
+    default_pvid = None
     if netdev is not None:
         nd = netdev.view
         kind = nd.get("NetDev", "Kind") or ""
@@ -352,13 +357,15 @@ def _record(
                 _lookup(nd), BridgeOptions, str(netdev.path), problems, parse_timespan
             )
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
+            if options.vlan_filtering:
+                default_pvid = nv.default_pvid(nd, str(netdev.path), problems)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
             if tag is None:
                 problems.append(f"{netdev.path}: VLAN {name} without Id=; skipped")
                 return None
             vlan = Vlan(tag, reorder_hdr=parse_bool(nd.get("VLAN", "ReorderHeader")))
-    rec = _Read(Interface(iftype, name))
+    rec = _Read(Interface(iftype, name), default_pvid=default_pvid)
     start = StartMode.ONBOOT
     protocols: tuple[Protocol, ...] = ()
     dns = None
@@ -384,6 +391,12 @@ def _record(
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
+    if network is not None:  # [BridgeVLAN]: a port's VLANs, or a bridge's own
+        where = str(network.path)
+        if network.view.get("Network", "Bridge"):
+            port_options = nv.read_port(network.view, port_options, where, problems)
+        elif bridge is not None:
+            bridge = nv.read_bridge(network.view, bridge, default_pvid, where, problems)
     rec.iface = Interface(
         iftype,
         name,
@@ -635,6 +648,9 @@ def netdev_settings(iface: Interface, warn: Callable[[str], None]) -> Settings:
         s[("Bridge", "STP")] = [] if br.stp is None else ["yes" if br.stp else "no"]
         s[("Bridge", "ForwardDelaySec")] = [] if br.delay is None else [seconds_text(br.delay)]
         s.update(no.settings(br.options))
+        if br.options.vlan_filtering:  # an admin's DefaultPVID= of a bridge not filtering stays
+            none = bv.default_pvid(br, additive=True) == PVID_NONE
+            s[("Bridge", "DefaultPVID")] = ["none"] if none else []
     if iface.vlan is not None:
         v = iface.vlan
         s[("VLAN", "Id")] = [str(int(v.tag))]
@@ -1120,6 +1136,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             del settings[("Network", "PrimarySlave")]  # libvirt's first slave: as written
         reading = None if found is None else _network_reading(name, netdev, found, port)
         apply_keeping(nw, settings, reading, _PORT_FORCED if port else frozenset())
+        _bridge_vlans(nw, iface, masters.get(fi.master) if fi.master is not None else None)
         if fi.master is None:
             nr.add_route_sections(nw, routes, name)
         if (
@@ -1156,6 +1173,20 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     changed = {p for p, data in files.items() if existing.read(p) != data}
     warnings += _dropin_warnings(config, rendered, changed)
     return Rendering(backend=NAME, files=files, warnings=tuple(warnings))
+
+
+def _bridge_vlans(nw: UnitFile, iface: Interface, master: Interface | None) -> None:
+    """A bridge port's ``[BridgeVLAN]`` sections, or a VLAN-filtering bridge's own; any
+    other device's go."""
+    text: str | None = None
+    pvid = None
+    if master is not None and master.bridge is not None:
+        default = bv.default_pvid(master.bridge, additive=True)
+        text, pvid = iface.port_options.vlans, bv.port_pvid(iface.port_options, default)
+    elif iface.bridge is not None and iface.bridge.options.vlan_filtering:
+        text = iface.bridge.options.vlans
+        pvid = bv.self_pvid(bv.default_pvid(iface.bridge, additive=True))
+    nv.apply(nw, parse_vlans(text) if text else (), pvid)
 
 
 def _vlan_lines(uf: UnitFile) -> list[str]:

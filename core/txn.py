@@ -42,6 +42,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.errors import IfsmithError, TxnError
 from ifsmith.core.files import (
     HostFiles,
@@ -114,6 +115,8 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
             br["options"] = BridgeOptions(**br.get("options", {}))
             raw["bridge"] = LiveBridge(**br)
         raw["port_options"] = PortOptions(**raw.get("port_options", {}))
+        # A bridge port's or bridge's VLANs (absent from journals written before them).
+        raw["vlans"] = Membership(**raw["vlans"]) if raw.get("vlans") is not None else None
         links.append(LiveLink(**raw))
     routes = tuple(
         LiveRoute(
@@ -1187,6 +1190,7 @@ def comparable(live: LiveHost, names: set[str]) -> dict[str, Any]:
             "gateways": sorted(f"{f}:{g}" for f, g in live.gateways(link.name).items()),
             "vlan": link.vlan_tag,
             "bond": link.bond.mode if link.bond else None,
+            "vlans": link.vlans.words() if link.vlans is not None else None,
         }
     return out
 

@@ -124,7 +124,7 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     the files alone, ``--live`` the kernel alone."""
     if args.inactive:
         return int(files_command("dumpxml_inactive")(args, host))
-    from ifsmith.core.live import interface_from_live, snapshot
+    from ifsmith.core.live import interface_from_live, snapshot, vlan_notes
     from ifsmith.core.xmlio import to_xml
 
     live = snapshot(host)
@@ -138,6 +138,8 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
             doc = interface_document(args.name, to_xml(iface), iface, defined=None, link=row)
             sys.stdout.write(json.dumps(doc, indent=2) + "\n")
             return 0
+        notes = "; ".join(vlan_notes(live, args.name))  # what the XML cannot say
+        sys.stdout.write(f"<!-- {_comment(shown_text(notes))} -->\n" if notes else "")
         sys.stdout.write(to_xml(iface))
         return 0
     from ifsmith.core.jsondoc import dumpxml_document
