@@ -19,6 +19,7 @@ import socket
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.errors import IfsmithError
@@ -96,6 +97,9 @@ from ifsmith.core.plan import (
     SetVlanFlags,
 )
 
+if TYPE_CHECKING:
+    from ifsmith.backends.kernel_addresses import Ledger
+
 NAME = "kernel"
 
 RTM_SETLINK = 19
@@ -159,6 +163,7 @@ class Netlink:
         self.seq = 0
         self.indexes: dict[str, int] = {}
         self.leases: dict[tuple[int, bytes], tuple[int, bytes]] | None = None
+        self.ledger: Ledger | None = None  # the plan's addresses (backends.kernel_addresses)
 
     def close(self) -> None:
         self.sock.close()
@@ -422,13 +427,23 @@ def _add_address(net: Netlink, op: AddAddress) -> None:
 
 def _del_address(net: Netlink, op: DelAddress) -> None:
     a = op.addr
-    try:
-        net.request(
-            RTM_DELADDR, NLM_F_ACK, _address_body(net, op.name, a.family, a.address, a.prefix)
-        )
-    except OSError as exc:
-        if exc.errno not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
-            raise
+
+    def delete() -> None:
+        try:
+            net.request(
+                RTM_DELADDR, NLM_F_ACK, _address_body(net, op.name, a.family, a.address, a.prefix)
+            )
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
+                raise
+
+    if a.family is Family.IPV4:
+        # Deleting a subnet's primary IPv4 address can take the addresses that stay with it.
+        from ifsmith.backends import kernel_addresses
+
+        kernel_addresses.delete_ipv4(net, op, delete)
+    else:
+        delete()
 
 
 def _route_body(net: Netlink, name: str, family: Family, gateway: str | None) -> bytes:
@@ -547,9 +562,15 @@ def apply(host: Host, plan: Plan, progress: Callable[[Op], None] | None = None) 
     """Carry out the plan's operations in order; stop at the first the kernel refuses."""
     if plan.is_empty:
         return
+    from ifsmith.backends import kernel_addresses
+
     net = Netlink(host)
     try:
+        net.ledger = kernel_addresses.Ledger.of(plan.operations)
         run(net, plan.operations, progress)
+        # An address the kernel dropped (a subnet's primary taking its secondaries) would
+        # otherwise go unnoticed until the probes, or not at all.
+        kernel_addresses.check(net, plan.operations)
     finally:
         net.close()
 
