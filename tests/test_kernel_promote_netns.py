@@ -67,7 +67,7 @@ def addresses(ns: str, family: str = "inet") -> list[str]:
 
 def definition(tmp_path: Path, *ips: str) -> Path:
     """d0's definition with these addresses, in this order."""
-    lines = {4: [], 6: []}  # type: dict[int, list[str]]
+    lines: dict[int, list[str]] = {4: [], 6: []}
     for text in ips:
         address, prefix = text.split("/")
         lines[6 if ":" in address else 4].append(f"    <ip address='{address}' prefix='{prefix}'/>")
@@ -89,7 +89,9 @@ def ifsmith(ns: str, root: Path, *args: str) -> subprocess.CompletedProcess[str]
     )  # fmt: skip
 
 
-def apply(ns: str, root: Path, xml: Path, confirm_timeout: str = "0") -> subprocess.CompletedProcess[str]:
+def apply(
+    ns: str, root: Path, xml: Path, confirm_timeout: str = "0"
+) -> subprocess.CompletedProcess[str]:
     return ifsmith(ns, root, "apply", str(xml), "--yes", "--no-auto-probes",
                    "--confirm-timeout", confirm_timeout)  # fmt: skip
 
@@ -199,9 +201,7 @@ def test_ipv6_addresses_are_unaffected(ns: str, tmp_path: Path) -> None:
     assert promote(ns) == "0"
 
 
-def test_a_rollback_restores_a_replaced_address_of_the_same_subnet(
-    ns: str, tmp_path: Path
-) -> None:
+def test_a_rollback_restores_a_replaced_address_of_the_same_subnet(ns: str, tmp_path: Path) -> None:
     """The restore adds .4 (a secondary of .6) and deletes .6: the same activator."""
     ip("addr", "add", "198.51.100.4/24", "dev", "d0", netns=ns)
     replace = definition(tmp_path, "198.51.100.6/24")
