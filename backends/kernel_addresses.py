@@ -7,8 +7,8 @@ that *primary*; deleting the primary deletes its secondaries with it, unless
 ``net.ipv4.conf.IF.promote_secondaries`` is 1 (then one of them becomes the primary).  A
 fresh namespace has 0, and so does a host without systemd's sysctl defaults.  A plan adds
 an address before it removes the one it replaces, so replacing 192.0.2.4/24 by
-192.0.2.6/24 made .6 a secondary of .4 and removing .4 took both.  Before deleting a
-primary whose subnet keeps addresses, the activator turns promote_secondaries on for that
+192.0.2.6/24 made .6 a secondary of .4 and removing .4 took both.  Before deleting an
+address whose subnet keeps others, the activator turns promote_secondaries on for that
 interface, deletes, and puts the previous value back: the addresses that stay never leave.
 
 Called by backends.kernel (which imports this module when a plan runs); the requests go
@@ -52,8 +52,6 @@ from ifsmith.core.plan import AddAddress, DelAddress, DeleteLink, Op, SetUp
 IFLA_INET_CONF = 1  # in IFLA_AF_SPEC → AF_INET: the devconf values, index N at N - 1
 # include/uapi/linux/ip.h: IPV4_DEVCONF_FORWARDING = 1, ..., ARP_IGNORE, PROMOTE_SECONDARIES
 IPV4_DEVCONF_PROMOTE_SECONDARIES = 20
-IFA_F_SECONDARY = 0x01
-SOL_NETLINK, NETLINK_GET_STRICT_CHK = 270, 12
 _DUMP_TRIES = 5
 
 _FAMILY = {Family.IPV4: socket.AF_INET, Family.IPV6: socket.AF_INET6}
@@ -77,63 +75,50 @@ class Key(NamedTuple):
 
 @dataclass
 class Ledger:
-    """What a plan deletes, and the IPv4 addresses found beside them that must stay."""
+    """What a plan adds and deletes, and what the kernel held when the first IPv4 address
+    went: one dump per plan, so a plan removing a thousand addresses reads them once."""
 
     leaving: set[tuple[str, Key]] = field(default_factory=set)
-    staying: dict[str, set[Key]] = field(default_factory=dict)
+    adding: dict[str, set[Key]] = field(default_factory=dict)
+    found: dict[int, set[Key]] | None = None  # IPv4 addresses by ifindex
+    staying: dict[str, set[Key]] = field(default_factory=dict)  # found, less leaving
+    subnets: dict[str, dict[tuple[int, int], set[Key]]] = field(default_factory=dict)
+    promote: dict[int, int | None] = field(default_factory=dict)  # the setting before
 
     @classmethod
     def of(cls, operations: Iterable[Op]) -> Ledger:
-        return cls({(op.name, Key.of(op)) for op in operations if isinstance(op, DelAddress)})
+        ledger = cls()
+        for op in operations:
+            if isinstance(op, DelAddress):
+                ledger.leaving.add((op.name, Key.of(op)))
+            elif isinstance(op, AddAddress) and op.addr.family is Family.IPV4:
+                ledger.adding.setdefault(op.name, set()).add(Key.of(op))
+        return ledger
+
+    def found_on(self, net: Netlink, index: int) -> set[Key]:
+        if self.found is None:
+            self.found = {}
+            for fam, prefix, at, raw in _dump_addresses(net, socket.AF_INET):
+                self.found.setdefault(at, set()).add(Key(fam, raw, prefix))
+        return self.found.get(index, set())
 
 
-class _Held(NamedTuple):
-    key: Key
-    secondary: bool
-
-
-def held_ipv4(net: Netlink, index: int) -> list[_Held]:
-    """The device's IPv4 addresses now.  With strict checking the kernel dumps only this
-    device's; a kernel without it (before 4.20) dumps all, and they are filtered here."""
-    strict = _strict(net, True)
-    try:
-        messages = _dump_addresses(net, socket.AF_INET, index)
-    finally:
-        if strict:
-            _strict(net, False)  # the socket's other requests stay as they were
-    held = []
-    for fam, prefix, flags, at, raw in messages:
-        if fam == socket.AF_INET and at == index:
-            held.append(_Held(Key(fam, raw, prefix), bool(flags & IFA_F_SECONDARY)))
-    return held
-
-
-def _strict(net: Netlink, on: bool) -> bool:
-    try:
-        net.sock.setsockopt(SOL_NETLINK, NETLINK_GET_STRICT_CHK, int(on))
-    except OSError:
-        return False
-    return True
-
-
-def _dump_addresses(
-    net: Netlink, family: int = 0, index: int = 0
-) -> list[tuple[int, int, int, int, bytes]]:
-    """(family, prefix, flags, ifindex, address bytes) of every address dumped, read again
-    while the kernel says addresses changed during the dump."""
+def _dump_addresses(net: Netlink, family: int = 0) -> list[tuple[int, int, int, bytes]]:
+    """(family, prefix, ifindex, address bytes) of every address of the family (0: all),
+    read again while the kernel says addresses changed during the dump."""
     for _ in range(_DUMP_TRIES):
         net.seq += 1
         try:
-            dumped = _dump(net.sock, RTM_GETADDR, _IFADDR.pack(family, 0, 0, 0, index), net.seq)
+            dumped = _dump(net.sock, RTM_GETADDR, _IFADDR.pack(family, 0, 0, 0, 0), net.seq)
         except DumpInterrupted:
             continue
         out = []
         for msg in dumped:
-            fam, prefix, flags, _scope, at = _IFADDR.unpack_from(msg, _HDR.size)
+            fam, prefix, _flags, _scope, at = _IFADDR.unpack_from(msg, _HDR.size)
             a = _attrs(msg, _HDR.size + _IFADDR.size, len(msg))
             span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
             if span is not None:
-                out.append((fam, prefix, flags, at, msg[span[0] : span[1]]))
+                out.append((fam, prefix, at, msg[span[0] : span[1]]))
         return out
     raise KernelError("the addresses kept changing while they were read")
 
@@ -163,32 +148,36 @@ def set_promote_secondaries(net: Netlink, index: int, value: int) -> None:
     net.request(RTM_SETLINK, NLM_F_ACK, _IFINFO.pack(0, 0, index, 0, 0) + spec)
 
 
-def _same_subnet(a: Key, b: Key) -> bool:
-    shift = 32 - a.prefix
-    return a.prefix == b.prefix and (
-        int.from_bytes(a.raw, "big") >> shift == int.from_bytes(b.raw, "big") >> shift
-    )
+def _subnet(key: Key) -> tuple[int, int]:
+    """An IPv4 address's prefix length and network number: the kernel makes addresses
+    that share both primary and secondaries."""
+    return key.prefix, int.from_bytes(key.raw, "big") >> (32 - key.prefix)
 
 
 def delete_ipv4(net: Netlink, op: DelAddress, delete: Callable[[], None]) -> None:
-    """Run DELETE (the RTM_DELADDR of OP) so that no address of the subnet that the plan
-    keeps goes with it.  The first deletion on a device also notes the addresses beside
-    it that stay, for the check after the plan."""
+    """Run DELETE (the RTM_DELADDR of OP) so that no address of its subnet that the plan
+    keeps goes with it: where one may be there (found before the first deletion, or
+    added by the plan), with promote_secondaries on for the interface meanwhile.  (On
+    for a secondary too: deleting a secondary promotes nothing.)"""
     if net.ledger is None:
         net.ledger = Ledger()  # operations run without a plan: none known to leave
     ledger = net.ledger
     index = net.index(op.name)
     gone = Key.of(op)
-    held = held_ipv4(net, index)
-    if op.name not in ledger.staying:
-        ledger.staying[op.name] = {h.key for h in held if (op.name, h.key) not in ledger.leaving}
-    primary = any(h.key == gone and not h.secondary for h in held)
-    stays = any(
-        h.secondary and _same_subnet(h.key, gone) and (op.name, h.key) not in ledger.leaving
-        for h in held
-    )
-    was = promote_secondaries(net, index) if primary and stays else None
-    if was != 0:  # not needed, already on, or unknown (the check will tell)
+    if op.name not in ledger.subnets:  # the device's first deletion
+        found = ledger.found_on(net, index)
+        ledger.staying[op.name] = {k for k in found if (op.name, k) not in ledger.leaving}
+        subnets = ledger.subnets[op.name] = {}
+        for key in found | ledger.adding.get(op.name, set()):
+            subnets.setdefault(_subnet(key), set()).add(key)
+    beside = ledger.subnets[op.name].get(_subnet(gone), set())
+    if not any(k != gone and (op.name, k) not in ledger.leaving for k in beside):
+        delete()
+        return
+    if index not in ledger.promote:
+        ledger.promote[index] = promote_secondaries(net, index)
+    was = ledger.promote[index]
+    if was != 0:  # already on, or unknown (the check after the plan will tell)
         delete()
         return
     set_promote_secondaries(net, index, 1)
@@ -199,8 +188,8 @@ def delete_ipv4(net: Netlink, op: DelAddress, delete: Callable[[], None]) -> Non
 
 
 def expected(operations: Iterable[Op], ledger: Ledger | None) -> dict[str, set[Key]]:
-    """The global addresses that must be on each device once the operations ran: those
-    they add, and those found beside the ones they delete, less those they remove (with
+    """The addresses that must be on each device once the operations ran: those they
+    add, and the IPv4 ones found beside those they delete, less those they remove (with
     their device; IPv6 ones also with a device set down: the kernel drops them)."""
     staying = ledger.staying if ledger is not None else {}
     want = {name: set(keys) for name, keys in staying.items()}
@@ -222,7 +211,7 @@ def check(net: Netlink, operations: Iterable[Op]) -> None:
     want = {name: keys for name, keys in expected(operations, net.ledger).items() if keys}
     if not want:
         return
-    present = {(at, Key(fam, raw, prefix)) for fam, prefix, _f, at, raw in _dump_addresses(net)}
+    present = {(at, Key(fam, raw, prefix)) for fam, prefix, at, raw in _dump_addresses(net)}
     missing = []
     for name in sorted(want):
         try:
