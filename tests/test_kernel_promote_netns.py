@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -242,6 +243,38 @@ def test_an_address_the_kernel_dropped_is_an_error_naming_it(
         "d0: address 198.51.100.6/24 is missing after the change"
     )
     assert addresses(ns) == []
+
+
+NO_PROMOTION = """\
+# Loaded at the start of every Python process of the test (the CLI and its watchdog):
+# the activator without the promotion, as before the fix.
+from ifsmith.backends import kernel_addresses
+
+kernel_addresses.set_promote_secondaries = lambda net, index, value: None
+"""
+
+
+def test_a_lost_address_rolls_the_transaction_back_naming_it(ns: str, tmp_path: Path) -> None:
+    """The check in the watchdog: the change is not committed, the reason names the
+    address, and the rollback puts back what was there (.6 went with .4: the restore only
+    adds .4)."""
+    ip("addr", "add", "198.51.100.4/24", "dev", "d0", netns=ns)
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(NO_PROMOTION)
+    env = {**os.environ, "PYTHONPATH": str(hook)}
+    xml = definition(tmp_path, "198.51.100.6/24")
+    result = subprocess.run(
+        [sys.executable, "-m", "ifsmith.tui.cli", "--netns", ns, "--root", str(tmp_path),
+         "apply", str(xml), "--yes", "--no-auto-probes", "--confirm-timeout", "0"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "d0: address 198.51.100.6/24 is missing after the change" in result.stdout
+    status = json.loads(ifsmith(ns, tmp_path, "status", "--json").stdout)
+    assert status["state"] == "rolled-back"
+    assert "198.51.100.6/24 is missing after the change" in status["reason"]
+    assert status["differences"] == [] and addresses(ns) == ["198.51.100.4/24"]
 
 
 def test_promote_secondaries_is_read_and_set_over_netlink(ns: str) -> None:
