@@ -88,7 +88,9 @@ def read_default(text: str | None, where: str, problems: list[str]) -> int | Non
         return None
 
 
-def read_port_list(text: str | None, where: str, problems: list[str]) -> tuple[str | None, int | None]:
+def read_port_list(
+    text: str | None, where: str, problems: list[str]
+) -> tuple[str | None, int | None]:
     """A port's (vlans, pvid) from its list; a pvid the list leaves out is its bridge's
     (the reader fills it in, knowing the bridge, and adds the pvid to the port's VLANs:
     bridge_vlans.with_pvids)."""
