@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, options_common
+from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, nm_vlans, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -165,14 +165,14 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
-    bridges = {g.name: g.interface.bridge for g in flat}
-    bridges_was = {d.name: d.interface.bridge for d in defined.values()}
+    # A port's VLAN list depends on its bridge's default pvid too.
+    defaults = {g.name: nm_vlans.default_pvid(g.interface.bridge) for g in flat}
+    defaults_was = {d.name: nm_vlans.default_pvid(d.interface.bridge) for d in defined.values()}
     for f in flat:
         known = by.get(f.name)
         was = defined.get(f.name)
-        # A port's VLAN list depends on its bridge's default pvid too.
-        master = bridges.get(f.master) if f.master is not None else None
-        master_was = bridges_was.get(was.master) if was and was.master is not None else None
+        master = defaults.get(f.master) if f.master is not None else None
+        master_was = defaults_was.get(was.master) if was and was.master is not None else None
         if known is not None and was is not None and (was, master_was) == (f, master):
             # Unchanged: its file stays; rendering it once still gives its warnings.
             path, shell = known.path, known.shell
@@ -268,9 +268,9 @@ def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileVie
 
 
 def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning],
-                  master: Bridge | None = None) -> None:  # fmt: skip
-    """Set the modeled keys of one device's file (``master``: a port's bridge); leave
-    every other line alone."""
+                  default_pvid: int | None = None) -> None:  # fmt: skip
+    """Set the modeled keys of one device's file (``default_pvid``: a bridge port's
+    bridge's, nm_vlans.default_pvid); leave every other line alone."""
     iface = f.interface
     name = iface.name
 
@@ -297,7 +297,7 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
     bridge = f.master if f.master_type == IfType.BRIDGE else None
     ifcfg_rh_bridge.render(shell, iface, bridge, put,
                            lambda m: warnings.append(RenderWarning(name, m, NAME)),
-                           master)  # fmt: skip
+                           default_pvid)  # fmt: skip
     _render_vlan(shell, iface, put, warnings)
     put("MASTER", f.master if f.master_type == IfType.BOND else None)
     put("SLAVE", "yes" if f.master_type == IfType.BOND else None)

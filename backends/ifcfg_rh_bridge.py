@@ -40,10 +40,10 @@ _NAMES = frozenset({*options_common.BRIDGE_SYSFS.values(), *options_common.PORT_
 
 
 def render(shell: ShellFile, iface: Interface, bridge: str | None, put: _Put, warn: _Why,
-           master: Bridge | None) -> None:  # fmt: skip
+           default: int | None) -> None:  # fmt: skip
     """BRIDGING_OPTS, BRIDGE_VLANS and BRIDGE_PORT_VLANS of a bridge, of a port of the
-    bridge named ``bridge`` (``master``: that bridge, whose default pvid the port's list
-    depends on), or (neither) BRIDGING_OPTS without our words."""
+    bridge named ``bridge`` (``default``: that bridge's default pvid, nm_vlans.default_pvid,
+    which the port's list depends on), or (neither) BRIDGING_OPTS without our words."""
     existing = shell.get("BRIDGING_OPTS")
     options: BridgeOptions | PortOptions | None = None
     if iface.bridge is not None:
@@ -68,7 +68,7 @@ def render(shell: ShellFile, iface: Interface, bridge: str | None, put: _Put, wa
     text = merge_options(existing, ours, _NAMES) if existing or ours else ""
     put("BRIDGING_OPTS", text or None)
     put("BRIDGE_VLANS", nm_vlans.bridge_list(iface.bridge) if iface.bridge is not None else None)
-    port = nm_vlans.port_list(iface.port_options, master) if bridge is not None else None
+    port = nm_vlans.port_list(iface.port_options, default) if bridge is not None else None
     put("BRIDGE_PORT_VLANS", port)
 
 

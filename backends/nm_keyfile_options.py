@@ -102,7 +102,7 @@ def bridge_vlan_keys(bridge: Bridge) -> Keys:
 
 def port_vlan_keys(options: PortOptions, master: Bridge | None) -> Keys:
     """A bridge port's own VLAN list under its bridge's default pvid."""
-    return {("bridge-port", "vlans"): nm_vlans.port_list(options, master)}
+    return {("bridge-port", "vlans"): nm_vlans.port_list(options, nm_vlans.default_pvid(master))}
 
 
 def default_pvid(

@@ -59,22 +59,28 @@ def read_vlan_list(text: str, where: str, problems: list[str]) -> bv.Listing:
     return frozenset(listed), pvid, frozenset(untagged)
 
 
+def default_pvid(bridge: Bridge | None) -> int | None:
+    """The default pvid a bridge's profile says (backends.bridge_vlans): PVID_NONE where a
+    port has no pvid; None: the kernel's own.  NetworkManager sets a port's list as it
+    stands, so a port's pvid other than 1 needs no other default."""
+    return bv.default_pvid(bridge, additive=False)
+
+
 def default_text(bridge: Bridge) -> str | None:
     """A VLAN-filtering bridge's default pvid as NetworkManager says it: 0 where
     backends.bridge_vlans says none; None: the kernel's own (the setting goes)."""
-    return NONE if bv.default_pvid(bridge, additive=False) == PVID_NONE else None
+    return NONE if default_pvid(bridge) == PVID_NONE else None
 
 
 def bridge_list(bridge: Bridge) -> str | None:
     """The bridge device's own list: its VLANs, and the kernel's 1 under a default of none."""
     text = bridge.options.vlans
     ranges = parse_vlans(text) if text else ()
-    return vlan_list(ranges, bv.self_pvid(bv.default_pvid(bridge, additive=False)))
+    return vlan_list(ranges, bv.self_pvid(default_pvid(bridge)))
 
 
-def port_list(options: PortOptions, master: Bridge | None) -> str | None:
-    """A bridge port's own list under its bridge's default pvid."""
-    default = bv.default_pvid(master, additive=False)
+def port_list(options: PortOptions, default: int | None) -> str | None:
+    """A bridge port's own list under its bridge's ``default`` pvid (``default_pvid``)."""
     ranges = parse_vlans(options.vlans) if options.vlans else ()
     return vlan_list(ranges, bv.port_pvid(options, default))
 
