@@ -24,7 +24,7 @@ from typing import TypeVar
 from ifsmith.backends import ReadResult, networkd_dhcpid
 from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
-from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
+from ifsmith.backends.systemd_ini import Line, Section, UnitFile, UnitView, check_token
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
@@ -141,7 +141,7 @@ class Unit:
 
     path: PurePosixPath
     unit: UnitFile
-    view: UnitFile
+    view: UnitView  # what systemd reads: the unit with its drop-ins, indexed for reading
     dropins: list[UnitFile] = field(default_factory=list)
 
     @property
@@ -159,7 +159,7 @@ class Unit:
     @property
     def conditions(self) -> list[str]:
         """The ``[Match]`` keys about the host rather than the link (Virtualization=, …)."""
-        keys = {ln.key for s in self.view.sections if s.name == "Match" for ln in s.lines}
+        keys = self.view.keys("Match")
         return [k for k in _HOST_CONDITIONS if k in keys]
 
     @property
@@ -219,7 +219,7 @@ def load(existing: FileView) -> Config:
             ddata = existing.read(dpath)
             if ddata is not None:
                 extra.append(UnitFile.parse(ddata, str(dpath)))
-        view = merged(unit, extra)
+        view = UnitView(unit, extra)
         config.problems += view.problems
         (config.networks if fname.endswith(".network") else config.netdevs).append(
             Unit(path, unit, view, extra)
@@ -348,9 +348,7 @@ def _record(
             bond = _bond(netdev, problems)
         elif iftype == IfType.BRIDGE:
             delay = _num(netdev, "Bridge", "ForwardDelaySec", parse_timespan, problems)
-            options = no.read(
-                _lookup(nd), BridgeOptions, str(netdev.path), problems, parse_timespan
-            )
+            options = no.read(nd.get, BridgeOptions, str(netdev.path), problems, parse_timespan)
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
         elif iftype == IfType.VLAN:
             tag = _num(netdev, "VLAN", "Id", int, problems)
@@ -378,9 +376,7 @@ def _record(
         protocols = _protocols(network, problems)
         dns = nr.read_dns(network.view, str(network.path), problems)
         if nw.get("Network", "Bridge"):
-            port_options = no.read(
-                _lookup(nw), PortOptions, str(network.path), problems, parse_timespan
-            )
+            port_options = no.read(nw.get, PortOptions, str(network.path), problems, parse_timespan)
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
@@ -402,15 +398,6 @@ def _record(
 
 
 _T = TypeVar("_T")
-
-
-def _lookup(uf: UnitFile) -> Callable[[str, str], str | None]:
-    """``uf.get`` answered from one pass over the file (the option tables ask it for
-    every option; each ``get`` would walk the whole file)."""
-    last: dict[tuple[str, str], str] = {}
-    for section, key, value in uf.settings():
-        last[(section, key)] = value
-    return lambda section, key: last.get((section, key))
 
 
 def _num(
@@ -456,7 +443,7 @@ def _bond(u: Unit, problems: list[str]) -> Bond:
         arpmon=arpmon,
         xmit_hash_policy=_enum(u, "TransmitHashPolicy", XmitHashPolicy, problems),
         lacp_rate=_enum(u, "LACPTransmitRate", LacpRate, problems),
-        options=no.read(_lookup(u.view), BondOptions, str(u.path), problems, parse_timespan),
+        options=no.read(u.view.get, BondOptions, str(u.path), problems, parse_timespan),
     )
 
 
@@ -1079,7 +1066,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             reading = None if found_nd is None else _netdev_reading(name, found_nd)
             apply_keeping(nd, netdev_settings(iface, warn), reading)
             dropins = found_nd.dropins if found_nd is not None else []
-            netdev = Unit(nd_path, nd, merged(nd, dropins), dropins)
+            netdev = Unit(nd_path, nd, UnitView(nd, dropins), dropins)
         elif found_nd is not None:
             warn(f"{found_nd.path} makes it a virtual device; left in place")
         found = networks.get(name)
@@ -1103,7 +1090,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
             for dropin in found.dropins if found is not None else []:
-                for rs in nr.read_routes(dropin, "", []).values():
+                for rs in nr.read_routes(UnitView(dropin), "", []).values():
                     routes = [r for r in routes if r not in rs]  # a drop-in's: it says them
             _owned_sections(nw, settings, routes, warn)
             for dns_key in ("DNS", "Domains"):
@@ -1148,7 +1135,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             )
         dropins = existing_unit.dropins if existing_unit is not None else []
         # A set: 4,094 VLANs on one parent.  Drop-ins count: they may list them too.
-        listed = set(merged(nw, dropins).get_list("Network", "VLAN"))
+        listed = set(UnitView(nw, dropins).get_list("Network", "VLAN"))
         missing = [v for v in vlans if v not in listed]
         if missing:  # added after the list as it stands, one line each
             nw.set_each("Network", "VLAN", [*_vlan_lines(nw), *missing])
@@ -1170,14 +1157,14 @@ def _netdev_reading(name: str, u: Unit) -> Reading:
     """How a .netdev reads (with its drop-ins), for ``apply_keeping``."""
 
     def reading(uf: UnitFile) -> object:
-        return _record(name, Unit(u.path, uf, merged(uf, u.dropins)), None, [])
+        return _record(name, Unit(u.path, uf, UnitView(uf, u.dropins)), None, [])
 
     return reading
 
 
 def _says_nothing(name: str, netdev: Unit | None, path: PurePosixPath, nw: UnitFile) -> bool:
     """Does this new .network read as no .network at all (nothing to configure)?"""
-    new = _record(name, netdev, Unit(path, nw, nw), [])
+    new = _record(name, netdev, Unit(path, nw, UnitView(nw)), [])
     return new == _record(name, netdev, None, [])
 
 
@@ -1185,7 +1172,7 @@ def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Rea
     """How a .network reads (with its drop-ins); a port reads as ``as_port`` says."""
 
     def reading(uf: UnitFile) -> object:
-        rec = _record(name, netdev, Unit(u.path, uf, merged(uf, u.dropins)), [])
+        rec = _record(name, netdev, Unit(u.path, uf, UnitView(uf, u.dropins)), [])
         if rec is not None and port:
             rec.iface = as_port(rec.iface)
         return rec
