@@ -140,9 +140,17 @@ class Unit:
     """One effective ``.network``/``.netdev``: its main file (edited) and drop-ins (read)."""
 
     path: PurePosixPath
-    unit: UnitFile
-    view: UnitView  # what systemd reads: the unit with its drop-ins, indexed for reading
+    view: UnitView  # what systemd reads: the main file with its drop-ins
     dropins: list[UnitFile] = field(default_factory=list)
+    data: bytes = b""  # the main file's bytes, parsed only when it is edited
+    parsed: UnitFile | None = None
+
+    @property
+    def unit(self) -> UnitFile:
+        """The main file, to edit."""
+        if self.parsed is None:
+            self.parsed = UnitFile.parse(self.data, str(self.path))
+        return self.parsed
 
     @property
     def match_name(self) -> str | None:
@@ -212,17 +220,16 @@ def load(existing: FileView) -> Config:
         data = existing.read(path)
         if data is None:
             continue
-        unit = UnitFile.parse(data, str(path))
         extra = []
         for conf in sorted(dropins.get(fname, {})):
             dpath = dropins[fname][conf]
             ddata = existing.read(dpath)
             if ddata is not None:
                 extra.append(UnitFile.parse(ddata, str(dpath)))
-        view = UnitView(unit, extra)
+        view = UnitView.parse(data, str(path), extra)
         config.problems += view.problems
         (config.networks if fname.endswith(".network") else config.netdevs).append(
-            Unit(path, unit, view, extra)
+            Unit(path, view, extra, data)
         )
     return config
 
@@ -315,8 +322,8 @@ def _label(units: Iterable[Unit | None], problems: list[str]) -> str | None:
     for u in units:
         if u is None:
             continue
-        for ln in u.unit.preamble:
-            m = LABEL.match(ln.text.strip())
+        for text in u.view.preamble:
+            m = LABEL.match(text.strip())
             if m:
                 try:
                     value = json.loads(m.group(1))
@@ -1066,7 +1073,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             reading = None if found_nd is None else _netdev_reading(name, found_nd)
             apply_keeping(nd, netdev_settings(iface, warn), reading)
             dropins = found_nd.dropins if found_nd is not None else []
-            netdev = Unit(nd_path, nd, UnitView(nd, dropins), dropins)
+            netdev = Unit(nd_path, UnitView.of(nd, dropins), dropins, parsed=nd)
         elif found_nd is not None:
             warn(f"{found_nd.path} makes it a virtual device; left in place")
         found = networks.get(name)
@@ -1090,7 +1097,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
             for dropin in found.dropins if found is not None else []:
-                for rs in nr.read_routes(UnitView(dropin), "", []).values():
+                for rs in nr.read_routes(UnitView.of(dropin), "", []).values():
                     routes = [r for r in routes if r not in rs]  # a drop-in's: it says them
             _owned_sections(nw, settings, routes, warn)
             for dns_key in ("DNS", "Domains"):
@@ -1135,7 +1142,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             )
         dropins = existing_unit.dropins if existing_unit is not None else []
         # A set: 4,094 VLANs on one parent.  Drop-ins count: they may list them too.
-        listed = set(UnitView(nw, dropins).get_list("Network", "VLAN"))
+        listed = set(UnitView.of(nw, dropins).get_list("Network", "VLAN"))
         missing = [v for v in vlans if v not in listed]
         if missing:  # added after the list as it stands, one line each
             nw.set_each("Network", "VLAN", [*_vlan_lines(nw), *missing])
@@ -1157,14 +1164,14 @@ def _netdev_reading(name: str, u: Unit) -> Reading:
     """How a .netdev reads (with its drop-ins), for ``apply_keeping``."""
 
     def reading(uf: UnitFile) -> object:
-        return _record(name, Unit(u.path, uf, UnitView(uf, u.dropins)), None, [])
+        return _record(name, Unit(u.path, UnitView.of(uf, u.dropins), parsed=uf), None, [])
 
     return reading
 
 
 def _says_nothing(name: str, netdev: Unit | None, path: PurePosixPath, nw: UnitFile) -> bool:
     """Does this new .network read as no .network at all (nothing to configure)?"""
-    new = _record(name, netdev, Unit(path, nw, UnitView(nw)), [])
+    new = _record(name, netdev, Unit(path, UnitView.of(nw), parsed=nw), [])
     return new == _record(name, netdev, None, [])
 
 
@@ -1172,7 +1179,7 @@ def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Rea
     """How a .network reads (with its drop-ins); a port reads as ``as_port`` says."""
 
     def reading(uf: UnitFile) -> object:
-        rec = _record(name, netdev, Unit(u.path, uf, UnitView(uf, u.dropins)), [])
+        rec = _record(name, netdev, Unit(u.path, UnitView.of(uf, u.dropins), parsed=uf), [])
         if rec is not None and port:
             rec.iface = as_port(rec.iface)
         return rec

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from ifsmith.backends.systemd_ini import Line, Section, UnitFile, UnitView, check_token
+from ifsmith.backends.systemd_ini import Line, Section, SectionView, UnitFile, UnitView, check_token
 from ifsmith.core.model import Dns, Family, Protocol, Route
 
 # [Route] keys that make a route something else than "to DESTINATION via GATEWAY".
@@ -30,11 +30,11 @@ _DEFAULT_VALUES = {"Table": ("main", "254"), "Type": ("unicast",), "Protocol": (
 _DEFAULTS = ("", "0.0.0.0/0", "::/0", "default")
 
 
-def _last(sec: Section, key: str) -> str:
+def _last(sec: Section | SectionView, key: str) -> str:
     return next(iter(sec.values(key)[-1:]), "").strip()
 
 
-def section_route(sec: Section) -> tuple[Route | None, str | None]:
+def section_route(sec: Section | SectionView) -> tuple[Route | None, str | None]:
     """A ``[Route]`` as the model's static route: ``(route, None)``; ``(None, why)`` for one
     that is not modelled; ``(None, None)`` for a default route (the gateway's business)."""
     dest, gw = _last(sec, "Destination"), _last(sec, "Gateway")
