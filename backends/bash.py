@@ -178,6 +178,7 @@ class _Incomplete(Exception):
 _OCTAL = re.compile(r"[0-7]{1,3}")
 _HEX2 = re.compile(r"[0-9a-fA-F]{1,2}")
 _SEMICOLON_REST = re.compile(r";\s*(#.*)?")
+_ORDINARY = re.compile(r"[^\n'\"$\\ \t;`|&<>()]+")  # none of the characters above
 
 
 def _parse_bash_value(text: str, i: int = 0, n: int | None = None) -> tuple[str, int]:
@@ -226,9 +227,11 @@ def _parse_bash_value(text: str, i: int = 0, n: int | None = None) -> tuple[str,
             break
         elif c in "$`|&<>()":
             raise _Unparsable(f"shell syntax {c!r} in a value (expansion or a command)", i)
-        else:
-            out.append(c)
-            i += 1
+        else:  # a run of ordinary characters at once (a value is mostly one)
+            m = _ORDINARY.match(text, i, n)
+            assert m is not None  # c is one
+            out.append(m.group())
+            i = m.end()
     return "".join(out), i
 
 

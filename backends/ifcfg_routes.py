@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -69,12 +69,17 @@ def read_dns(sh: ShellFile, problems: list[str]) -> Dns | None:
 
 def with_routes_and_dns(
     iface: Interface, sh: ShellFile, existing: FileView, directory: PurePosixPath,
-    problems: list[str],
+    problems: list[str], listed: Container[str] | None = None,
 ) -> Interface:  # fmt: skip
-    """The interface with its route files' routes and its file's DNS."""
+    """The interface with its route files' routes and its file's DNS.  ``listed``, the
+    directory's file names when the caller has them, spares a read of each route file
+    an interface does not have (most have none)."""
     protocols = list(iface.protocols)
     for kind, family in KINDS.items():
-        path = directory / f"{kind}-{iface.name}"
+        fname = f"{kind}-{iface.name}"
+        if listed is not None and fname not in listed:
+            continue
+        path = directory / fname
         data = existing.read(path)
         if data is None:
             continue

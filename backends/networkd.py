@@ -461,7 +461,8 @@ def _address(text: str) -> IpAddress | None:
         ip = ipaddress.ip_address(addr)
         if plen:
             prefix = int(plen)
-            ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+            if not 0 <= prefix <= ip.max_prefixlen:  # (what ip_network would refuse)
+                return None
         elif ip.version == 6:
             prefix = 128
         else:  # networkd assumes the classful prefix, with a warning
