@@ -353,11 +353,12 @@ class ShellFile:
         # as offsets, never re-joined, so a quote left open costs one scan, not one per line.
         size = len(data) - 1 if data.endswith("\n") else len(data)
         pos, lineno = 0, 1
+        assignment = _WICKED_ASSIGN if dialect == "wicked" else _ASSIGN
         while pos < len(data):
             eol = data.find("\n", pos)
             eol = len(data) if eol < 0 else eol
             text = data[pos:eol]
-            m = (_WICKED_ASSIGN if dialect == "wicked" else _ASSIGN).match(text)
+            m = assignment.match(text)
             if m is None:
                 if text.strip() and not text.lstrip().startswith("#") and dialect == "bash":
                     sf.problems.append(

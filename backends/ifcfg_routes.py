@@ -53,9 +53,8 @@ def read_dns(sh: ShellFile, problems: list[str]) -> Dns | None:
     """``DNS1=``, ``DNS2=`` … in their numbers' order, and ``DOMAIN=``'s search list.  A
     server the model cannot hold (NetworkManager's ``192.0.2.2#name`` for DNS over TLS)
     is reported, and stays in the file while the servers do not change."""
-    numbered = sorted(
-        (int(m.group(1)), k, v) for k, v in sh.items() if (m := _DNS_N.fullmatch(k)) and v
-    )
+    numbered = sorted((int(m.group(1)), k, v) for k, v in sh.items()
+                      if k.startswith("DNS") and (m := _DNS_N.fullmatch(k)) and v)  # fmt: skip
     servers = []
     for _n, key, value in numbered:
         try:
@@ -94,7 +93,10 @@ def with_routes_and_dns(
         else:
             protocols[at] = replace(protocols[at], routes=tuple(routes))
     protocols.sort(key=lambda p: p.family != Family.IPV4)
-    return replace(iface, protocols=tuple(protocols), dns=read_dns(sh, problems))
+    dns = read_dns(sh, problems)
+    if dns is None and iface.dns is None and tuple(protocols) == iface.protocols:
+        return iface  # (most have neither routes nor DNS: spare a copy)
+    return replace(iface, protocols=tuple(protocols), dns=dns)
 
 
 def read_routes(
