@@ -80,3 +80,42 @@ def test_an_unterminated_quote_is_reported_once_and_the_rest_is_read() -> None:
     """The open quote costs its own line only: every later line is still read."""
     figures = scale.netifrc_unterminated_quote(100)
     assert figures["problems"] == 1
+
+
+def test_loading_yaml_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """netplan pauses the collector while a file loads (bench/scale.py: two thirds of the
+    time of 10,000 interfaces went to scanning the YAML node tree): on or off before, it
+    is so after, after a load that fails too, and after loads in several threads at once."""
+    import gc
+    import threading
+
+    from ifsmith.backends import netplan
+
+    doc = b"network:\n  version: 2\n  ethernets:\n" + b"".join(
+        b"    e%d: {dhcp4: true}\n" % i for i in range(2000)
+    )
+    assert gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert len(netplan.load_yaml(doc, "a.yaml")["network"]["ethernets"]) == 2000
+            assert gc.isenabled() is enabled
+            with pytest.raises(netplan.NetplanError):
+                netplan.load_yaml(b"network: [\n", "bad.yaml")
+            assert gc.isenabled() is enabled
+        gc.enable()
+        start = threading.Barrier(4)
+
+        def load() -> None:
+            start.wait()
+            for _ in range(5):
+                netplan.load_yaml(doc, "a.yaml")
+
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
