@@ -4,7 +4,7 @@ bench/scale.py does the work: 10,000 interfaces per backend (NICs, bridges with 
 bonds with two slaves, VLANs) rendered into an empty tree, read back, and rendered again
 over the files; a netifrc file with a quote left open before 10,000 lines; an ifupdown
 file of 6,000 stanzas.  Each step must stay within its CPU-time budget (2 s; 6 s for the
-re-render, a read and two renders; the suite allows 1.5 times that, see SUITE_SLACK) and
+re-render, a read and two renders; the suite allows 1.25 times that, see SUITE_SLACK) and
 grow no faster than linearly: 10,000 interfaces may
 cost at most 8 times what 2,500 do (linear is 4, quadratic 16); a step over is measured
 once more and the better figure counts.  The tester's figures
@@ -31,9 +31,14 @@ GROWTH = 8.0  # allowed CPU ratio LARGE/SMALL: linear is 4, quadratic 16
 FLOOR_S = 0.05  # below this a step's figure is noise, not growth
 # bench/scale.py judges the budgets alone (2 s; it lists what is over). Here the suite runs
 # the steps beside user-mode Linux and namespace tests on the same two cores, which
-# inflates even CPU time (CI measured networkd's read at 2.12 s, 1.92 s alone): as the
-# suite's render test does with bench/render.py's budget, it allows half as much again.
-SUITE_SLACK = 1.5
+# inflates even CPU time: CI measured networkd's read at 2.12 s when it was 1.92 s alone
+# (+10 %). With a load average of 11 on the two cores, the slowest step of three runs of
+# bench/scale.py was a read of 1.78 s (nm-keyfile; networkd 1.61 s, 1.56 its median; the
+# slowest render 1.53 s, re-render 3.86 s of its 6 s), so a quarter more than the budget,
+# 2.5 s, stays 40 % above the worst figure measured under load; a step over is measured
+# again and the better figure counts.  (It was 1.5 while networkd, netplan and ifcfg-rh
+# read 10,000 interfaces in 1.9-2.4 s.)
+SUITE_SLACK = 1.25
 
 
 def within(step: str, large: float, small: float) -> str | None:
