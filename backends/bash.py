@@ -356,6 +356,7 @@ class ShellFile:
         size = len(data) - 1 if data.endswith("\n") else len(data)
         pos, lineno = 0, 1
         assignment = _WICKED_ASSIGN if dialect == "wicked" else _ASSIGN
+        where: dict[str, list[int]] = {}  # the index, in lists while it grows
         while pos < len(data):
             eol = data.find("\n", pos)
             eol = len(data) if eol < 0 else eol
@@ -389,8 +390,10 @@ class ShellFile:
                 continue
             last = data.find("\n", stop)
             last = len(data) if last < 0 else last
-            sf._append(Entry(data[pos:last], lineno, key, value))
+            where.setdefault(key, []).append(len(sf.entries))
+            sf.entries.append(Entry(data[pos:last], lineno, key, value))
             pos, lineno = last + 1, lineno + data.count("\n", pos, last) + 1
+        sf._index = {k: tuple(v) for k, v in where.items()}
         return sf
 
     def copy(self) -> ShellFile:

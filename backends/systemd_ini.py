@@ -163,7 +163,10 @@ class UnitFile:
         out: list[str] = []
         for s, k, v in self.settings():
             if s == section and k == key:
-                out = out + v.split() if v else []
+                if v:
+                    out.extend(v.split())
+                else:
+                    out = []
         return out
 
     def _first(self, section: str) -> Section:
@@ -308,12 +311,11 @@ class UnitView:
         self.preamble = preamble  # the main file's lines before its first section
         self.sections = sections  # (name, ((key, value), ...)) in file order
         self.problems = problems
-        index: dict[tuple[str, str], tuple[str, ...]] = {}
+        index: dict[tuple[str, str], list[str]] = {}
         for name, settings in sections:
             for key, value in settings:
-                k = (name, key)
-                index[k] = (*index.get(k, ()), value)
-        self._index = index
+                index.setdefault((name, key), []).append(value)
+        self._index = {k: tuple(v) for k, v in index.items()}
 
     @classmethod
     def parse(
@@ -371,7 +373,10 @@ class UnitView:
         """A list setting: assignments accumulate words; an empty one resets the list."""
         out: list[str] = []
         for v in self._index.get((section, key), ()):
-            out = out + v.split() if v else []
+            if v:
+                out.extend(v.split())
+            else:
+                out = []  # an empty assignment resets the list
         return out
 
 
