@@ -487,12 +487,13 @@ def _read(found: list[IfcfgFile], existing: FileView) -> ReadResult:
     """What the parsed files say (they are only read)."""
     problems: list[str] = []
     devices: dict[str, _Device] = {}
+    listed = set(existing.listdir(DIR)) if found else set()
     for f in found:
         problems.extend(str(p) for p in f.shell.problems)
         dev = device_from_file(f, problems)
         if dev is None:
             continue
-        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems)
+        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems, listed)
         if dev.iface.name in devices:
             problems.append(f"{f.path}: {dev.iface.name} is also described by "
                             f"{devices[dev.iface.name].file.path}; ignored")  # fmt: skip
