@@ -55,6 +55,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
+from ifsmith.core.routes import DEFAULT_METRIC
 
 # rtnetlink constants (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h).
 NETLINK_ROUTE = 0
@@ -790,10 +791,6 @@ def _protocols(link: LiveLink, live: LiveHost) -> tuple[Protocol, ...]:
                 Protocol(family, addresses=addrs, gateway=gateways.get(family), routes=routes)
             )
     return tuple(protocols)
-
-
-# The metric the kernel gives a route added without one: IPv4 0, IPv6 1024.
-DEFAULT_METRIC = {Family.IPV4: 0, Family.IPV6: 1024}
 
 
 def live_routes(live: LiveHost, name: str, family: Family) -> tuple[Route, ...]:
