@@ -463,13 +463,7 @@ def _add_static_route(net: Netlink, op: AddRoute) -> None:
 
 def _del_static_route(net: Netlink, op: DelRoute) -> None:
     # Protocol 0 matches whoever added it; without a metric, the kernel takes any.
-    try:
-        net.request(RTM_DELROUTE, NLM_F_ACK, _static_route_body(net, op, protocol=0))
-    except KernelError:
-        pass  # gone already (its address or device went first)
-    except OSError as exc:
-        if exc.errno not in (errno.ESRCH, errno.ENOENT, errno.ENODEV):
-            raise
+    _delete_route(net, lambda: _static_route_body(net, op, protocol=0))
 
 
 def _set_route(net: Netlink, op: SetDefaultRoute) -> None:
@@ -478,8 +472,14 @@ def _set_route(net: Netlink, op: SetDefaultRoute) -> None:
 
 
 def _del_route(net: Netlink, op: DelDefaultRoute) -> None:
+    _delete_route(net, lambda: _route_body(net, op.name, op.family, op.gateway))
+
+
+def _delete_route(net: Netlink, body: Callable[[], bytes]) -> None:
+    """Delete the route BODY describes; one already gone is no error (its address or
+    device went first: the body cannot even name the device then)."""
     try:
-        net.request(RTM_DELROUTE, NLM_F_ACK, _route_body(net, op.name, op.family, op.gateway))
+        net.request(RTM_DELROUTE, NLM_F_ACK, body())
     except KernelError:
         pass
     except OSError as exc:
