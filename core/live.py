@@ -79,7 +79,7 @@ IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE, IFLA_BOND_MIIMON = 1, 2, 3
 IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
 IFLA_BOND_PRIMARY, IFLA_BOND_XMIT_HASH_POLICY, IFLA_BOND_AD_LACP_RATE = 11, 14, 21
-IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 6, 8, 11
+IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 4, 6, 8, 11
 IFA_F_PERMANENT = 0x80
 IFAPROT_KERNEL_RA = 2  # an address the kernel made from a router advertisement (SLAAC)
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
@@ -401,6 +401,35 @@ def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
     if proto == IFAPROT_KERNEL_RA or (proto == 0 and prefix == 64):
         return "autoconf"
     return "dhcp"
+
+
+@dataclass(frozen=True)
+class HeldLease:
+    """An address a device holds with a finite lifetime (a lease, or SLAAC), as the kernel
+    keeps it: enough to add it elsewhere with what is left of it."""
+
+    index: int  # the device holding it
+    cacheinfo: bytes  # IFA_CACHEINFO's payload: struct ifa_cacheinfo (seconds left...)
+    broadcast: bytes | None = None  # IFA_BROADCAST's payload (IPv4)
+
+
+def held_leases(sock: socket.socket, seq: int) -> dict[tuple[int, bytes], HeldLease]:
+    """Every address held with a finite lifetime, by (AF_INET or AF_INET6, the address's
+    bytes), from one address dump.  DumpInterrupted when addresses changed meanwhile."""
+    held = {}
+    for msg in _dump(sock, RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0), seq):
+        family, _prefix, flags, _scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
+        a = _attrs(msg, _NLMSGHDR.size + _IFADDRMSG.size, len(msg))
+        span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
+        if span is None or flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
+            continue
+        cacheinfo, broadcast = a[IFA_CACHEINFO], a.get(IFA_BROADCAST)
+        held[(family, msg[span[0] : span[1]])] = HeldLease(
+            index,
+            msg[cacheinfo[0] : cacheinfo[1]],
+            msg[broadcast[0] : broadcast[1]] if broadcast else None,
+        )
+    return held
 
 
 def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
