@@ -195,12 +195,12 @@ class Netlink:
             self.indexes[name] = _IFINFO.unpack_from(reply, _HDR.size)[2]
         return self.indexes[name]
 
-    def lease(self, family: int, raw: bytes, index: int) -> bytes:
-        """The lifetimes (and broadcast) of this address where another device holds it with
-        a finite lifetime: a lease moving to a bridge or bond keeps what is left of it, so
-        it still expires if no client renews it (and dhclient-script's BOUND, which only
-        adds, finds it complete).  Empty for a permanent address.  One dump, on first use:
-        the plan adds an address before removing it from the device it leaves."""
+    def lease(self, family: int, raw: bytes, index: int) -> HeldLease | None:
+        """This address where another device holds it with a finite lifetime: a lease
+        moving to a bridge or bond keeps what is left of it (and its broadcast), so it
+        still expires if no client renews it (and dhclient-script's BOUND, which only adds,
+        finds it complete).  None for a permanent address.  One dump, on first use: the
+        plan adds an address before removing it from the device it leaves."""
         if self.leases is None:
             self.seq += 1
             try:
@@ -208,12 +208,7 @@ class Netlink:
             except DumpInterrupted:
                 self.leases = {}  # addresses changing meanwhile: added without lifetimes, as before
         held = self.leases.get((family, raw))
-        if held is None or held.index == index:
-            return b""
-        keep = attr(IFA_CACHEINFO, held.cacheinfo)
-        if held.broadcast is not None:
-            keep += attr(IFA_BROADCAST, held.broadcast)
-        return keep
+        return held if held is not None and held.index != index else None
 
     def link_body(self, name: str, *attrs: bytes, flags: int = 0, change: int = 0) -> bytes:
         return _IFINFO.pack(0, 0, self.index(name), flags, change) + b"".join(attrs)
@@ -399,12 +394,14 @@ def _add_address(net: Netlink, op: AddAddress) -> None:
     # A lease stays a lease (finite lifetime, not permanent): what is left of it where
     # another device holds it now (with its broadcast), else the lifetime the plan saved
     # (a rollback putting a lease back).
-    lease = net.lease(_FAMILY[a.family], socket.inet_pton(_FAMILY[a.family], a.address),
-                      net.index(op.name))  # fmt: skip
-    if not lease and op.lifetime is not None:
-        valid, preferred = op.lifetime
-        lease = attr(IFA_CACHEINFO, struct.pack("=IIII", preferred, valid, 0, 0))
-    body += lease
+    held = net.lease(_FAMILY[a.family], socket.inet_pton(_FAMILY[a.family], a.address),
+                     net.index(op.name))  # fmt: skip
+    lifetime = held.lifetime if held is not None else op.lifetime
+    if lifetime is not None:
+        valid, preferred = lifetime  # struct ifa_cacheinfo: preferred, valid, stamps
+        body += attr(IFA_CACHEINFO, struct.pack("=IIII", preferred, valid, 0, 0))
+    if held is not None and held.broadcast is not None:
+        body += attr(IFA_BROADCAST, held.broadcast)
     try:
         net.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
     except OSError as exc:

@@ -377,9 +377,7 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
     origin = lifetime = None
     if dynamic:
         origin = _dynamic_origin(fam, prefix, _u8(msg, a[IFA_PROTO]) if IFA_PROTO in a else 0)
-        if IFA_CACHEINFO in a:  # struct ifa_cacheinfo: preferred, valid (seconds left)...
-            preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
-            lifetime = (valid, preferred)
+        lifetime = _lifetime(msg, a, flags)
     return index, LiveAddress(
         fam,
         address,
@@ -389,6 +387,16 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
         origin=origin,
         lifetime=lifetime,
     )
+
+
+def _lifetime(msg: bytes, a: dict[int, tuple[int, int]], flags: int) -> tuple[int, int] | None:
+    """What is left of an address's finite lifetime, (valid, preferred) in seconds; None
+    for a permanent one."""
+    if flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
+        return None
+    # struct ifa_cacheinfo: preferred, valid (seconds left), then two time stamps.
+    preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
+    return valid, preferred
 
 
 def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
@@ -409,7 +417,7 @@ class HeldLease:
     keeps it: enough to add it elsewhere with what is left of it."""
 
     index: int  # the device holding it
-    cacheinfo: bytes  # IFA_CACHEINFO's payload: struct ifa_cacheinfo (seconds left...)
+    lifetime: tuple[int, int]  # (valid, preferred) seconds left, as LiveAddress.lifetime
     broadcast: bytes | None = None  # IFA_BROADCAST's payload (IPv4)
 
 
@@ -421,13 +429,12 @@ def held_leases(sock: socket.socket, seq: int) -> dict[tuple[int, bytes], HeldLe
         family, _prefix, flags, _scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
         a = _attrs(msg, _NLMSGHDR.size + _IFADDRMSG.size, len(msg))
         span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
-        if span is None or flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
+        lifetime = _lifetime(msg, a, flags)
+        if span is None or lifetime is None:
             continue
-        cacheinfo, broadcast = a[IFA_CACHEINFO], a.get(IFA_BROADCAST)
+        broadcast = a.get(IFA_BROADCAST)
         held[(family, msg[span[0] : span[1]])] = HeldLease(
-            index,
-            msg[cacheinfo[0] : cacheinfo[1]],
-            msg[broadcast[0] : broadcast[1]] if broadcast else None,
+            index, lifetime, msg[broadcast[0] : broadcast[1]] if broadcast else None
         )
     return held
 
