@@ -634,21 +634,30 @@ def _read_vlans(
 def vlan_notes(live: LiveHost, name: str) -> list[str]:
     """What the XML cannot say about the VLANs of a filtering bridge NAME (its own and its
     ports') or of NAME as a port of one: ``eth1: pvid 20 leaves tagged``."""
-    link = live.link(name)
-    if link is None:
+    if live.link(name) is None:
         return []
-    notes = []
-    for other in live.links:
-        own = other.name == name and other.kind == "bridge"
-        if other.vlans is None or not (own or other.name == name or other.master == name):
-            continue
-        bridge = other if own else live.link(other.master or "")
-        if bridge is None or bridge.bridge is None or not bridge.bridge.options.vlan_filtering:
-            continue
-        for odd in bridge_vlans.oddities(other.vlans, own=own):
-            running = other.vlans.words()
-            notes.append(f"{other.name}: {odd} (running {running}): the XML cannot say it")
-    return notes
+    return [
+        note
+        for other in live.links
+        if name in (other.name, other.master)
+        for note in link_vlan_notes(live, other)
+    ]
+
+
+def link_vlan_notes(live: LiveHost, link: LiveLink) -> list[str]:
+    """What the XML cannot say about LINK's own VLANs, a filtering bridge's or a port's of
+    one (``vlan_notes`` without the ports of a bridge)."""
+    own = link.kind == "bridge"
+    bridge = link if own else live.link(link.master or "")
+    if link.vlans is None or bridge is None or bridge.bridge is None:
+        return []
+    if not bridge.bridge.options.vlan_filtering:
+        return []
+    running = link.vlans.words()
+    return [
+        f"{link.name}: {odd} (running {running}): the XML cannot say it"
+        for odd in bridge_vlans.oddities(link.vlans, own=own)
+    ]
 
 
 # ---------------------------------------------------------------------------------------
