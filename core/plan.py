@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 from ifsmith.core import bridge_vlans, plan_options
 from ifsmith.core.bridge_vlans import Membership
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import PlanError
 from ifsmith.core.live import live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
@@ -59,11 +59,6 @@ from ifsmith.core.model import (
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 from ifsmith.core.routes import canonical_route, same_route
-
-
-class PlanError(IfsmithError):
-    """The definitions cannot be made live (e.g. a missing NIC)."""
-
 
 # ---------------------------------------------------------------------------------------
 # Device specs: what one device should look like; None = leave as it is.
