@@ -229,11 +229,17 @@ def run_transaction(
         clients = _ssh_clients(args, host, before)
         warnings = boot_off_warnings(desired, defined, before, clients)
     activate_mode = _activation(getattr(args, "activate", "kernel"), backend_name, host)
-    if activate_mode == "kernel" and action == "apply":
-        warnings = [*warnings, *_resolver_notes(desired, defined or [])]
-    event = {"action": action, "names": names}
+    event: dict[str, Any] = {"action": action, "names": names}
+    resolver_request, steps = None, []
+    if activate_mode == "kernel" and action in ("apply", "delete"):
+        resolver_request, notes = _resolver_notes(host, desired, defined or [], remove or [])
+        if resolver_request is not None:
+            steps = notes
+            event["resolver"] = notes
+        else:
+            warnings = [*warnings, *notes]
     targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings,
-                           rendering=rendering, event=event)  # fmt: skip
+                           rendering=rendering, event=event, steps=steps)  # fmt: skip
     if targets is None:
         return 1
     settle = _settle(args.settle, desired)
@@ -248,21 +254,22 @@ def run_transaction(
         settle=settle,
         probes=[t.to_json() for t in targets],
         remove=remove or [],
+        resolver=resolver_request,
     )
     return start_and_follow(args, host, request, before)
 
 
-def _resolver_notes(desired: Sequence[Interface], defined: Sequence[Interface]) -> list[str]:
-    """DNS settings the kernel activator writes to the files but does not put into the
-    resolver: said, so nobody waits for them to work."""
-    before = {i.name: i.dns for i in defined}
-    return [
-        f"{i.name}: DNS ({' '.join([*i.dns.servers, *i.dns.search])}) is written to the files;"
-        " the kernel activator does not change the running resolver: it takes effect when"
-        " the stack next brings the interface up"
-        for i in desired
-        if i.dns and i.dns != before.get(i.name)
-    ]
+def _resolver_notes(
+    host: Host, desired: Sequence[Interface], defined: Sequence[Interface], remove: Sequence[str]
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """DNS the change sets, changes or removes, for the host's running resolver: the
+    watchdog's request and the plan's lines where a resolver manager runs; else (None and)
+    notes that the files have it but the running resolver does not, so nobody waits for it."""
+    from ifsmith.core import resolver
+
+    changed = resolver.changes(desired, defined, remove)
+    manager = resolver.detect(host) if changed else None
+    return resolver.request(manager, changed), resolver.plan_lines(manager, changed)
 
 
 def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
@@ -281,14 +288,16 @@ def show_and_ask(
     warnings: Sequence[str] = (),
     rendering: Rendering | None = None,
     event: dict[str, Any] | None = None,
+    steps: Sequence[str] = (),
 ) -> list[Target] | None:
-    """Print the plan, the file diff and the probe targets; the targets, or None when the
-    admin says no (nothing changed).  With --json: the ``planned`` event (EVENT's fields,
-    the plan, each file RENDERING changes), then ``declined`` when the admin says no."""
+    """Print the plan (STEPS after the live operations: the running resolver's), the file
+    diff and the probe targets; the targets, or None when the admin says no (nothing
+    changed).  With --json: the ``planned`` event (EVENT's fields, the plan, each file
+    RENDERING changes), then ``declined`` when the admin says no."""
     if jsonout.wanted(args):
         return jsonout.planned(args, host, before, plan, question, warnings, rendering, event)
-    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
-    for step in plan.describe():
+    print("Plan:" if not plan.is_empty or steps else "Plan: no change to the live state")
+    for step in [*plan.describe(), *steps]:
         print(f"  {step}")
     for warning in warnings:
         print(f"  warning: {warning}")
@@ -428,6 +437,7 @@ def follow(txn: Txn, interactive: bool) -> int:
     from ifsmith.core import txn as txnmod
 
     shown: dict[str, bool] = {}
+    warned: set[str] = set()
     asked = False
 
     def update(t: Txn) -> None:
@@ -436,6 +446,10 @@ def follow(txn: Txn, interactive: bool) -> int:
             if shown.get(target) != ok and t.state != "prepared":
                 shown[target] = ok
                 print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+        for warning in t.meta.get("warnings", []):  # the watchdog's, from activation
+            if warning not in warned:
+                warned.add(warning)
+                print(f"  warning: {warning}")
         left = float(t.meta.get("deadline", time.time())) - time.time()
         if asked and t.state == "applied" and left >= 1:
             print(f"  {left:.0f} s left to confirm (`ifsmith confirm`)", flush=True)
