@@ -115,16 +115,23 @@ def plan_lines(manager: Manager | None, changed: dict[str, Dns]) -> list[str]:
     for name, dns in changed.items():
         said = " ".join(dns.servers) + (f", search {' '.join(dns.search)}" if dns.search else "")
         if manager is not None:
-            lines.append(f"DNS for {name} set in {manager.where(name)}: {said.strip(', ')}"
-                         if dns else f"DNS for {name} removed from {manager.where(name)}")
+            lines.append(
+                f"DNS for {name} set in {manager.where(name)}: {said.strip(', ')}"
+                if dns
+                else f"DNS for {name} removed from {manager.where(name)}"
+            )
         elif dns:
-            lines.append(f"{name}: DNS ({' '.join([*dns.servers, *dns.search])}) is written to"
-                         " the files; no resolver manager (systemd-resolved, resolvconf) runs"
-                         " here: it takes effect when the stack next brings the interface up")
+            lines.append(
+                f"{name}: DNS ({' '.join([*dns.servers, *dns.search])}) is written to"
+                " the files; no resolver manager (systemd-resolved, resolvconf) runs"
+                " here: it takes effect when the stack next brings the interface up"
+            )
         else:
-            lines.append(f"{name}: DNS is removed from the files; no resolver manager"
-                         " (systemd-resolved, resolvconf) runs here: the running resolver"
-                         " keeps it until the stack next brings the interface up")
+            lines.append(
+                f"{name}: DNS is removed from the files; no resolver manager"
+                " (systemd-resolved, resolvconf) runs here: the running resolver"
+                " keeps it until the stack next brings the interface up"
+            )
     return lines
 
 

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-RESOLVECTL = r'''
+RESOLVECTL = r"""
 import json, os, subprocess, sys
 here = os.path.dirname(os.path.abspath(__file__))
 args = sys.argv[1:]
@@ -43,9 +43,9 @@ else:
     path = os.path.join(state, f"{link}.{verb}")
     now = open(path).read().split() if os.path.exists(path) else []
     print(f"Link {index} ({link}):" + "".join(f" {v}" for v in now))
-'''
+"""
 
-RESOLVCONF = r'''
+RESOLVCONF = r"""
 import json, os, sys
 here = os.path.dirname(os.path.abspath(__file__))
 args = sys.argv[1:]
@@ -64,7 +64,7 @@ elif args[0] == "-d" and os.path.exists(os.path.join(records, args[1])):
     os.unlink(os.path.join(records, args[1]))
 with open(os.path.join(ROOT, "run/resolvconf/resolv.conf"), "w") as f:
     f.write("".join(open(os.path.join(records, n)).read() for n in sorted(os.listdir(records))))
-'''
+"""
 
 
 def install(bin_dir: Path, source: str, name: str, netns: str | None,
