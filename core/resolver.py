@@ -217,9 +217,14 @@ def _set(host: Host, spec: dict[str, Any], name: str, dns: dict[str, Any] | None
         elif _record_path(host, name) is not None:
             _run([program, "-d", f"{name}.{RECORD}"], log)
         return
-    # An empty string flushes resolved's list for the link.
-    _run([program, "dns", name, *((dns or {}).get("servers") or [""])], log)
-    _run([program, "domain", name, *((dns or {}).get("search") or [""])], log)
+    failed = None
+    for verb, key in (("dns", "servers"), ("domain", "search")):
+        try:  # an empty string flushes resolved's list for the link
+            _run([program, verb, name, *((dns or {}).get(key) or [""])], log)
+        except ResolverFailed as exc:  # the other list is still set
+            failed = failed or exc
+    if failed is not None:
+        raise failed
 
 
 def apply(host: Host, spec: dict[str, Any] | None, log: Log) -> list[str]:
