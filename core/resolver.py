@@ -109,6 +109,16 @@ def request(manager: Manager | None, changed: dict[str, Dns]) -> dict[str, Any] 
     return {"manager": manager.kind, "program": manager.program, "links": links}
 
 
+def for_change(
+    host: Host, desired: Sequence[Interface], defined: Sequence[Interface], remove: Sequence[str]
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """For a kernel-activated change: the watchdog's request (None: no resolver manager, or
+    no DNS changes) and the plan's lines about the running resolver."""
+    changed = changes(desired, defined, remove)
+    manager = detect(host) if changed else None
+    return request(manager, changed), plan_lines(manager, changed)
+
+
 def plan_lines(manager: Manager | None, changed: dict[str, Dns]) -> list[str]:
     """What the plan says about the running resolver, one line per interface."""
     lines = []

@@ -232,7 +232,9 @@ def run_transaction(
     event: dict[str, Any] = {"action": action, "names": names}
     resolver_request, steps = None, []
     if activate_mode == "kernel" and action in ("apply", "delete"):
-        resolver_request, notes = _resolver_notes(host, desired, defined or [], remove or [])
+        from ifsmith.core.resolver import for_change
+
+        resolver_request, notes = for_change(host, desired, defined or [], remove or [])
         if resolver_request is not None:
             steps = notes
             event["resolver"] = notes
@@ -257,19 +259,6 @@ def run_transaction(
         resolver=resolver_request,
     )
     return start_and_follow(args, host, request, before)
-
-
-def _resolver_notes(
-    host: Host, desired: Sequence[Interface], defined: Sequence[Interface], remove: Sequence[str]
-) -> tuple[dict[str, Any] | None, list[str]]:
-    """DNS the change sets, changes or removes, for the host's running resolver: the
-    watchdog's request and the plan's lines where a resolver manager runs; else (None and)
-    notes that the files have it but the running resolver does not, so nobody waits for it."""
-    from ifsmith.core import resolver
-
-    changed = resolver.changes(desired, defined, remove)
-    manager = resolver.detect(host) if changed else None
-    return resolver.request(manager, changed), resolver.plan_lines(manager, changed)
 
 
 def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
