@@ -151,6 +151,14 @@ def plan_lines(manager: Manager | None, changed: dict[str, Dns]) -> list[str]:
 Log = Callable[[str], None]
 
 
+class ResolverFailed(Exception):
+    """A resolver command that failed: the command (an empty argument shown as '') and
+    its message."""
+
+    def __init__(self, argv: list[str], message: str) -> None:
+        super().__init__(f"`{' '.join(a or repr(a) for a in argv)}` failed: {message[-300:]}")
+
+
 def _run(argv: list[str], log: Log, stdin: str | None = None) -> str:
     """Run a resolver command; its output (ResolverFailed: why not)."""
     log("run: " + " ".join(argv))
@@ -162,11 +170,6 @@ def _run(argv: list[str], log: Log, stdin: str | None = None) -> str:
     if done.returncode != 0:
         raise ResolverFailed(argv, done.stderr.strip() or f"exit {done.returncode}")
     return done.stdout
-
-
-class ResolverFailed(Exception):
-    def __init__(self, argv: list[str], message: str) -> None:
-        super().__init__(f"`{' '.join(a or repr(a) for a in argv)}` failed: {message[-300:]}")
 
 
 def _link_values(out: str) -> list[str]:
