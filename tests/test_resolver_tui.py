@@ -35,10 +35,13 @@ async def test_dns_edited_in_the_tui_reaches_the_resolver_when_kept(resolved_lab
     async with app.run_test(size=(100, 36)) as pilot:
         await wait_for(pilot, lambda: app.backend == "ifupdown")
         await edit_s0(app, pilot, "static", "192.0.2.1/24", dns_servers="192.0.2.53")
+        pending = app.pending.definitions
+        assert [d.dns.servers for d in pending if d.dns] == [("192.0.2.53",)], pending
         await apply_with_probe(app, pilot)
         await wait_for(pilot, lambda: "Rolls back in" in progress(app), limit=40)
         await pilot.press("k")
         await wait_for(pilot, lambda: "committed" in progress(app), limit=30)
-    assert "dns-nameservers 192.0.2.53" in (host.root / "etc/network/interfaces").read_text()
+        said = progress(app)
+    assert "dns-nameservers 192.0.2.53" in (host.root / "etc/network/interfaces").read_text(), said
     assert ["dns", "s0", "192.0.2.53"] in read_calls(host.root / "stand-in-bin")
     assert (host.root / "stand-in-bin/state/s0.dns").read_text() == "192.0.2.53"

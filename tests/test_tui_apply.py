@@ -52,10 +52,13 @@ async def edit_s0(
     await wait_for(pilot, lambda: any(n.data == "s0" for n in tree.root.children))
     tree.move_cursor(next(n for n in tree.root.children if n.data == "s0"))
     await pilot.press("e")
-    # The screen is pushed before its widgets are mounted: wait for the field itself.
+    # The screen is pushed before its widgets are mounted, and filled after: wait for the
+    # field itself, and for the fill (which would overwrite what is typed before it).
     await wait_for(
         pilot,
-        lambda: isinstance(app.screen, EthernetForm) and bool(app.screen.query("#ipv4-addresses")),
+        lambda: isinstance(app.screen, EthernetForm)
+        and bool(app.screen.query("#ipv4-addresses"))
+        and app.screen.filled,
     )
     app.screen.query_one("#ipv4-method", Choice).value = method
     app.screen.query_one("#ipv4-addresses", Input).value = addresses
