@@ -18,7 +18,9 @@ import os
 import socket
 import struct
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
+from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.live import (
@@ -59,7 +61,17 @@ from ifsmith.core.live import (
 )
 from ifsmith.core.model import ArpValidate, Family, LacpRate, XmitHashPolicy
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
-from ifsmith.core.options_netlink import IFLA_INFO_SLAVE_DATA, IFLA_INFO_SLAVE_KIND, encode_all
+from ifsmith.core.options_netlink import (
+    AF_BRIDGE,
+    BRIDGE_FLAGS_MASTER,
+    BRIDGE_FLAGS_SELF,
+    IFLA_AF_SPEC,
+    IFLA_BRIDGE_FLAGS,
+    IFLA_INFO_SLAVE_DATA,
+    IFLA_INFO_SLAVE_KIND,
+    encode_all,
+    encode_vlans,
+)
 from ifsmith.core.plan import (
     AddAddress,
     AddRoute,
@@ -74,6 +86,7 @@ from ifsmith.core.plan import (
     Plan,
     SetBond,
     SetBridge,
+    SetBridgeVlans,
     SetDefaultRoute,
     SetMac,
     SetMaster,
@@ -85,6 +98,7 @@ from ifsmith.core.plan import (
 
 NAME = "kernel"
 
+RTM_SETLINK = 19
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
 RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 22, 24, 25
@@ -267,7 +281,11 @@ def _create(net: Netlink, op: CreateLink) -> None:
         data = bond_data(net, op.bond, with_mode=True)
         info += nested(IFLA_INFO_DATA, data) if data else b""
     elif op.kind == "bridge" and op.bridge is not None:
-        data = bridge_data(op.bridge)
+        # A new bridge filters no VLANs: "off" is not sent, which a kernel without VLAN
+        # filtering would refuse.
+        options = op.bridge.extra
+        options = replace(options, vlan_filtering=options.vlan_filtering or None)
+        data = bridge_data(replace(op.bridge, extra=options))
         info += nested(IFLA_INFO_DATA, data) if data else b""
     elif op.kind == "vlan" and op.vlan is not None:
         data = u16(IFLA_VLAN_ID, op.vlan.tag)
@@ -322,6 +340,24 @@ def _set_port(net: Netlink, op: SetPort) -> None:
     info = string(IFLA_INFO_SLAVE_KIND, "bridge")
     info += nested(IFLA_INFO_SLAVE_DATA, _options(op.port))
     net.request(RTM_NEWLINK, NLM_F_ACK, net.link_body(op.name, nested(IFLA_LINKINFO, info)))
+
+
+def _set_bridge_vlans(net: Netlink, op: SetBridgeVlans) -> None:
+    """``bridge vlan add`` then ``bridge vlan del`` for a port (master) or the bridge itself
+    (self): AF_BRIDGE requests whose IFLA_AF_SPEC holds the VLAN entries, each one message
+    however many VLANs.  Removing a VLAN that is not there is no error (the kernel says
+    nothing), so a rollback can be repeated."""
+    where = u16(IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF if op.own else BRIDGE_FLAGS_MASTER)
+    index = net.index(op.name)
+    if op.add:
+        spec = nested(IFLA_AF_SPEC, where + encode_vlans(op.add))
+        net.request(RTM_SETLINK, NLM_F_ACK, _IFINFO.pack(AF_BRIDGE, 0, index, 0, 0) + spec)
+    if op.remove:
+        gone = Membership(tagged=op.remove)
+        spec = nested(IFLA_AF_SPEC, where + encode_vlans(gone))
+        # The family is what makes this a VLAN delete: RTM_DELLINK of family 0 deletes
+        # the device itself.
+        net.request(RTM_DELLINK, NLM_F_ACK, _IFINFO.pack(AF_BRIDGE, 0, index, 0, 0) + spec)
 
 
 def _set_vlan_flags(net: Netlink, op: SetVlanFlags) -> None:
@@ -457,6 +493,7 @@ _HANDLERS: dict[type[Op], Callable[[Netlink, object], None]] = {
     SetBond: _set_bond,  # type: ignore[dict-item]
     SetBridge: _set_bridge,  # type: ignore[dict-item]
     SetPort: _set_port,  # type: ignore[dict-item]
+    SetBridgeVlans: _set_bridge_vlans,  # type: ignore[dict-item]
     SetVlanFlags: _set_vlan_flags,  # type: ignore[dict-item]
     SetMaster: _set_master,  # type: ignore[dict-item]
     SetMtu: _set_mtu,  # type: ignore[dict-item]
@@ -484,6 +521,19 @@ def missing_kind(kind: str) -> str:
         f"this kernel cannot make a {kind} (module {module} not loaded: try "
         f"`modprobe {module}`; it may not be built for this kernel)"
     )
+
+
+NO_VLAN_FILTERING = (
+    "this kernel's bridge has no VLAN filtering (built without CONFIG_BRIDGE_VLAN_FILTERING)"
+)
+
+
+def _filters_vlans(op: Op) -> bool:
+    """Does the operation need the bridge's VLAN filtering?"""
+    if isinstance(op, SetBridgeVlans):
+        return True
+    bridge = op.bridge if isinstance(op, CreateLink | SetBridge) else None
+    return bridge is not None and bridge.extra.vlan_filtering is not None
 
 
 def failure(op: Op, reason: str) -> str:
@@ -514,7 +564,9 @@ def run(net: Netlink, operations: Iterable[Op], progress: Callable[[Op], None] |
             raise KernelError(failure(op, str(exc))) from None
         except OSError as exc:
             reason = exc.strerror or str(exc)
-            if isinstance(op, CreateLink) and exc.errno == errno.EOPNOTSUPP:
+            if exc.errno == errno.EOPNOTSUPP and _filters_vlans(op):
+                reason = NO_VLAN_FILTERING
+            elif isinstance(op, CreateLink) and exc.errno == errno.EOPNOTSUPP:
                 reason = missing_kind(op.kind)
             raise KernelError(failure(op, reason)) from None
         if isinstance(op, CreateLink | DeleteLink):

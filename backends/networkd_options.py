@@ -1,6 +1,7 @@
 """Bond and bridge options (core.options) in systemd-networkd's files: ``[Bond]`` and
 ``[Bridge]`` of the .netdev, a bridge port's ``[Bridge] Cost=``/``Priority=`` in its
-.network (systemd.netdev(5), systemd.network(5)).  Every option has a key; the kernel's
+.network (systemd.netdev(5), systemd.network(5)); VLAN lists and pvids are
+``[BridgeVLAN]`` sections (backends.networkd_bridgevlan).  Every option has a key; the kernel's
 one count of peer notifications is ``GratuitousARP=`` for num_grat_arp and num_unsol_na."""
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ BRIDGE_KEYS: dict[str, tuple[str, str]] = {
     "max_age": ("Bridge", "MaxAgeSec"),
     "ageing_time": ("Bridge", "AgeingTimeSec"),
     "multicast_snooping": ("Bridge", "MulticastSnooping"),
+    "vlan_filtering": ("Bridge", "VLANFiltering"),  # its VLAN lists: networkd_bridgevlan
 }
 PORT_KEYS: dict[str, tuple[str, str]] = {
     "path_cost": ("Bridge", "Cost"),

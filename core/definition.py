@@ -18,8 +18,8 @@ import dataclasses
 import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 
-from ifsmith.core import options
-from ifsmith.core.live import interface_from_live, live_routes
+from ifsmith.core import bridge_vlans, options
+from ifsmith.core.live import interface_from_live, live_routes, vlan_notes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     Family,
@@ -132,7 +132,7 @@ def running_note(name: str, live: LiveHost) -> str | None:
         parts.append(f"{family} gateway {gateway}")
     if link.master:
         parts.append(f"in {link.master}")
-    return f"{name} running: " + ", ".join(parts)
+    return f"{name} running: " + ", ".join(parts + vlan_notes(live, name))
 
 
 def with_running(iface: Interface, live: LiveHost) -> Interface:
@@ -287,9 +287,14 @@ def drift(defined: Interface, live: LiveHost) -> list[str]:
     (``bond0: mtu 9000 defined, 1500 running``); [] when they agree."""
     lines: list[str] = []
     names = set()
-    for flat in flatten([defined]):
+    flats = flatten([defined])
+    filtering = {
+        f.name for f in flats if f.interface.bridge and f.interface.bridge.options.vlan_filtering
+    }
+    for flat in flats:
         names.add(flat.name)
         lines.extend(_device_drift(flat, live))
+        lines.extend(_vlan_drift(flat, live, filtering))
     for link in live.links:
         if link.master in names and link.name not in names:
             lines.append(f"{link.master}: {link.name} is enslaved running, not defined")
@@ -319,6 +324,24 @@ def _device_drift(flat: FlatInterface, live: LiveHost) -> Iterator[str]:
         for d in options.drift(iface.port_options, link.port_options):
             yield f"{name}: bridge port option {d}"
     yield from _kind_drift(iface, link)
+
+
+def _vlan_drift(flat: FlatInterface, live: LiveHost, filtering: set[str]) -> Iterator[str]:
+    """The VLANs of a filtering bridge (its own) or of a port of one, defined vs running."""
+    link = live.link(flat.name)
+    if link is None or link.vlans is None:
+        return
+    iface = flat.interface
+    if flat.name in filtering and iface.bridge is not None:
+        wanted = bridge_vlans.bridge_membership(iface.bridge.options)
+        what = "bridge own"
+    elif flat.master in filtering and link.master == flat.master:
+        wanted = bridge_vlans.port_membership(iface.port_options)
+        what = "bridge port"
+    else:
+        return
+    for d in bridge_vlans.drift(wanted, link.vlans):
+        yield f"{flat.name}: {what} {d}"
 
 
 def _address_drift(iface: Interface, link: LiveLink, live: LiveHost) -> Iterator[str]:

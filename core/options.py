@@ -129,7 +129,8 @@ VlanRanges = tuple[tuple[int, int], ...]
 
 def parse_vlans(text: str) -> VlanRanges:
     """Inclusive (low, high) ranges of "10 20 100-199" (commas also separate), sorted,
-    overlapping ones merged; ``ValueError`` naming the item that is not a VLAN id."""
+    overlapping and adjacent ones merged (so one set of ids has one text, as the kernel's
+    compressed ranges say it); ``ValueError`` naming the item that is not a VLAN id."""
     ranges: list[tuple[int, int]] = []
     for item in text.replace(",", " ").split():
         low_text, dash, high_text = item.partition("-")
@@ -147,7 +148,7 @@ def parse_vlans(text: str) -> VlanRanges:
         raise ValueError("no VLAN ids")
     merged: list[tuple[int, int]] = []
     for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1]:
+        if merged and low <= merged[-1][1] + 1:  # "10 11" is "10-11": one text a set
             merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
         else:
             merged.append((low, high))

@@ -42,7 +42,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.bridge_vlans import Membership
+from ifsmith.core.errors import IfsmithError, TxnError
 from ifsmith.core.files import (
     HostFiles,
     Rendering,
@@ -71,10 +72,6 @@ from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 FINAL = ("committed", "rolled-back", "failed")
 FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
-
-
-class TxnError(IfsmithError):
-    pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -118,6 +115,8 @@ def live_from_json(data: dict[str, Any]) -> LiveHost:
             br["options"] = BridgeOptions(**br.get("options", {}))
             raw["bridge"] = LiveBridge(**br)
         raw["port_options"] = PortOptions(**raw.get("port_options", {}))
+        # A bridge port's or bridge's VLANs (absent from journals written before them).
+        raw["vlans"] = Membership(**raw["vlans"]) if raw.get("vlans") is not None else None
         links.append(LiveLink(**raw))
     routes = tuple(
         LiveRoute(
@@ -388,8 +387,7 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
         raise TxnError("changing the network needs root; nothing was changed")
     with locked(host) as lock_fd:
         refuse_unfinished(host)
-        txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
-        d = txn_root(host) / txn_id
+        d = txn_root(host) / new_id(host)
         try:
             txn = checkpoint(host, d, request, before)
         except (OSError, IfsmithError) as exc:
@@ -403,6 +401,17 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
             ) from None
         _start_watchdog(host, txn, lock_fd)
     return txn
+
+
+def new_id(host: Host) -> str:
+    """A transaction id no journal has: the time and the pid, and a counter when one process
+    (a Python API caller) begins several within a second; ids sort in the order begun."""
+    base = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
+    txn_id, n = base, 1
+    while (txn_root(host) / txn_id).exists() or (host.state_dir / QUARANTINE / txn_id).exists():
+        n += 1
+        txn_id = f"{base}-{n:03d}"
+    return txn_id
 
 
 def refuse_unfinished(host: Host) -> None:
@@ -586,9 +595,11 @@ def request_rollback(host: Host) -> Txn:
 
 
 def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
-               poll: float = 0.05, every: float | None = None) -> Txn:  # fmt: skip
-    """Follow the journal until the transaction is final (or its watchdog died); call
-    ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
+               poll: float = 0.05, every: float | None = None,
+               until: Callable[[Txn], bool] | None = None) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died), or
+    ``until`` says it is far enough; call ``on_update`` on each change, and also ``every``
+    seconds when given (a countdown)."""
     last = None
     called = time.monotonic()
     started = txn.meta.get("watchdog_pid")  # known to the front end before the journal
@@ -600,7 +611,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
             last = txn.meta.get("updated")
             called = time.monotonic()
             on_update(txn)
-        if txn.state in FINAL:
+        if txn.state in FINAL or (until is not None and until(txn)):
             return txn
         pid = txn.meta.get("watchdog_pid") or started
         if pid and not _alive(int(pid)):
@@ -1189,6 +1200,7 @@ def comparable(live: LiveHost, names: set[str]) -> dict[str, Any]:
             "gateways": sorted(f"{f}:{g}" for f, g in live.gateways(link.name).items()),
             "vlan": link.vlan_tag,
             "bond": link.bond.mode if link.bond else None,
+            "vlans": link.vlans.words() if link.vlans is not None else None,
         }
     return out
 

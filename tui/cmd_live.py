@@ -124,7 +124,7 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     the files alone, ``--live`` the kernel alone."""
     if args.inactive:
         return int(files_command("dumpxml_inactive")(args, host))
-    from ifsmith.core.live import interface_from_live, snapshot
+    from ifsmith.core.live import interface_from_live, snapshot, vlan_notes
     from ifsmith.core.xmlio import to_xml
 
     live = snapshot(host)
@@ -138,6 +138,8 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
             doc = interface_document(args.name, to_xml(iface), iface, defined=None, link=row)
             sys.stdout.write(json.dumps(doc, indent=2) + "\n")
             return 0
+        notes = "; ".join(vlan_notes(live, args.name))  # what the XML cannot say
+        sys.stdout.write(f"<!-- {_comment(shown_text(notes))} -->\n" if notes else "")
         sys.stdout.write(to_xml(iface))
         return 0
     from ifsmith.core.jsondoc import dumpxml_document
@@ -160,18 +162,11 @@ def _comment(text: str) -> str:
 
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
     """``ifsmith check``: per interface, defined vs running, each difference in one line."""
+    from ifsmith.api import drift_report
     from ifsmith.core.live import snapshot
 
     defined = files_command("host_definitions")(args, host)
-    live = snapshot(host)
-    wanted = set(args.names)
-    known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
-    missing = sorted(wanted - known)
-    if missing:
-        raise IfsmithError(f"no interface named {', '.join(missing)}, defined or running")
-    from ifsmith.core.jsondoc import drift_report
-
-    report = drift_report(defined, live, wanted)
+    report = drift_report(defined, snapshot(host), args.names)
     differ = any(report.values())
     if args.json:
         from ifsmith.core.jsondoc import check_report
