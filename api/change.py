@@ -8,7 +8,7 @@ import dataclasses
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ifsmith.api.errors import Refused
 from ifsmith.core.host import Host
@@ -48,6 +48,10 @@ class Change:
     warnings: list[str] = field(default_factory=list)  # shown with the plan
     activate: str = "kernel"
     settle: float = 2.0
+    # DNS for the running resolver (core/resolver.py): the plan's lines, shown after the
+    # live steps, and the watchdog's request (None: no resolver manager or no DNS change).
+    steps: list[str] = field(default_factory=list)
+    resolver: dict[str, Any] | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -69,6 +73,7 @@ class Change:
             settle=self.settle,
             probes=[t.to_json() for t in targets],
             remove=self.remove,
+            resolver=self.resolver,
         )
 
 
@@ -86,7 +91,7 @@ def prepare(
 ) -> Change:
     """Plan ACTION: the live operations, and for apply and delete the files BACKEND would
     write.  ``defined`` (the files' definitions) turns on the warnings about boot activation
-    and the resolver.  A transaction whose watchdog died is refused first."""
+    and the DNS for the running resolver.  A transaction whose watchdog died is refused first."""
     from ifsmith.core import txn as txnmod
     from ifsmith.core.files import HostFiles, unified_diff
     from ifsmith.core.live import snapshot
@@ -115,8 +120,14 @@ def prepare(
 
         change.warnings = boot_off_warnings(desired, defined, before, ssh_clients(host, before))
     change.activate = activation(activate, change.backend, host)
-    if change.activate == "kernel" and action == "apply":
-        change.warnings += resolver_notes(desired, defined or [])
+    if change.activate == "kernel" and action in ("apply", "delete"):
+        from ifsmith.core.resolver import for_change
+
+        change.resolver, lines = for_change(host, desired, defined or [], remove)
+        if change.resolver is not None:
+            change.steps = lines
+        else:  # no resolver manager: the files only, said so nobody waits for it
+            change.warnings += lines
     change.settle = settle_window(settle, desired)
     return change
 
@@ -148,19 +159,6 @@ def _render(change: Change, host: Host, backend: str) -> None:
              **rendering.files}  # fmt: skip
     removed = (gone.removed - set(rendering.files)) | rendering.removed
     change.rendering = dataclasses.replace(rendering, files=files, removed=removed)
-
-
-def resolver_notes(desired: Sequence[Interface], defined: Sequence[Interface]) -> list[str]:
-    """DNS settings the kernel activator writes to the files but does not put into the
-    resolver: said, so nobody waits for them to work."""
-    before = {i.name: i.dns for i in defined}
-    return [
-        f"{i.name}: DNS ({' '.join([*i.dns.servers, *i.dns.search])}) is written to the files;"
-        " the kernel activator does not change the running resolver: it takes effect when"
-        " the stack next brings the interface up"
-        for i in desired
-        if i.dns and i.dns != before.get(i.name)
-    ]
 
 
 def ssh_clients(host: Host, before: LiveHost) -> list[str]:

@@ -377,6 +377,8 @@ class Request:
     # before the oldest of them, which it restores.
     reverts: Sequence[str] = ()
     restore_to: LiveHost | None = None
+    # DNS for the running resolver (core/resolver.py ``request``), kernel activation only.
+    resolver: dict[str, Any] | None = None
 
 
 def begin(host: Host, request: Request, before: LiveHost) -> Txn:
@@ -489,6 +491,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
         boot_id=boot_id(),
         user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
         **({"reverts": list(request.reverts)} if request.reverts else {}),
+        **({"resolver": request.resolver} if request.resolver else {}),
     )
     fsync_dir(d.parent)
     return txn
@@ -821,6 +824,7 @@ def write_files(host: Host, txn: Txn) -> None:
 def activate(host: Host, txn: Txn) -> None:
     """Make the kernel (or the distro's daemon) run the new configuration."""
     from ifsmith.backends import kernel
+    from ifsmith.core import resolver
     from ifsmith.core.live import snapshot
 
     plan = build_plan(host, txn, snapshot(host))
@@ -833,6 +837,8 @@ def activate(host: Host, txn: Txn) -> None:
             # the kernel activator removes.
             kernel.apply(host, build_plan(host, txn, snapshot(host)))
         return
+    if txn.meta.get("resolver"):  # what the resolver had, before anything changes
+        txn.save(resolver_before=resolver.saved(host, txn.meta["resolver"], txn.log))
     ops = plan.operations
     if os.environ.get("IFSMITH_FAULT") == "mid-activation":
         from ifsmith.core.plan import Plan
@@ -842,6 +848,8 @@ def activate(host: Host, txn: Txn) -> None:
     kernel.apply(host, plan)
     _follow_dhcp(host, txn)
     _follow_run_state(host, txn)
+    if txn.meta.get("resolver"):
+        txn.save(warnings=resolver.apply(host, txn.meta["resolver"], txn.log))
 
 
 def _follow_dhcp(host: Host, txn: Txn) -> None:
@@ -1070,6 +1078,7 @@ def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
 def rollback(host: Host, txn: Txn, reason: str) -> None:
     """Restore files and live state from the checkpoint, then verify what was restored."""
     from ifsmith.backends import kernel
+    from ifsmith.core import resolver
     from ifsmith.core.live import snapshot
     from ifsmith.core.plan import restore_plan
 
@@ -1113,6 +1122,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         _undo_run_state(host, txn)
     except Exception as exc:
         problems.append(f"live state: not restored ({exc})")
+    problems += resolver.restore(host, txn.meta, txn.log)
     if not distro:
         problems += restore_files(host, txn)
     differences = problems

@@ -205,10 +205,12 @@ def run_change(args: argparse.Namespace, host: Host, change: Change) -> int:
             return 0
         print("nothing to change")
         return 0
-    event = {"action": action, "names": names}
+    event: dict[str, Any] = {"action": action, "names": names}
+    if change.steps:
+        event["resolver"] = change.steps
     targets = show_and_ask(args, host, change.before, change.plan, change.diff,
                            "Apply this change?", change.warnings, rendering=change.rendering,
-                           event=event)  # fmt: skip
+                           event=event, steps=change.steps)  # fmt: skip
     if targets is None:
         return 1
     request = change.request(targets, args.confirm_timeout)
@@ -225,14 +227,16 @@ def show_and_ask(
     warnings: Sequence[str] = (),
     rendering: Rendering | None = None,
     event: dict[str, Any] | None = None,
+    steps: Sequence[str] = (),
 ) -> list[Target] | None:
-    """Print the plan, the file diff and the probe targets; the targets, or None when the
-    admin says no (nothing changed).  With --json: the ``planned`` event (EVENT's fields,
-    the plan, each file RENDERING changes), then ``declined`` when the admin says no."""
+    """Print the plan (STEPS after the live operations: the running resolver's), the file
+    diff and the probe targets; the targets, or None when the admin says no (nothing
+    changed).  With --json: the ``planned`` event (EVENT's fields, the plan, each file
+    RENDERING changes), then ``declined`` when the admin says no."""
     if jsonout.wanted(args):
         return jsonout.planned(args, host, before, plan, question, warnings, rendering, event)
-    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
-    for step in plan.describe():
+    print("Plan:" if not plan.is_empty or steps else "Plan: no change to the live state")
+    for step in [*plan.describe(), *steps]:
         print(f"  {step}")
     for warning in warnings:
         print(f"  warning: {warning}")
@@ -293,6 +297,7 @@ def follow(txn: Txn, interactive: bool) -> int:
     from ifsmith.core import txn as txnmod
 
     shown: dict[str, bool] = {}
+    warned: set[str] = set()
     asked = False
 
     def update(t: Txn) -> None:
@@ -301,6 +306,10 @@ def follow(txn: Txn, interactive: bool) -> int:
             if shown.get(target) != ok and t.state != "prepared":
                 shown[target] = ok
                 print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+        for warning in t.meta.get("warnings", []):  # the watchdog's, from activation
+            if warning not in warned:
+                warned.add(warning)
+                print(f"  warning: {warning}")
         left = float(t.meta.get("deadline", time.time())) - time.time()
         if asked and t.state == "applied" and left >= 1:
             print(f"  {left:.0f} s left to confirm (`ifsmith confirm`)", flush=True)
