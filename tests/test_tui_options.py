@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, SelectionList, TextArea
+from textual.widgets import Input, Label, SelectionList, TextArea
 
 from ifsmith.core.model import BondMode, LacpRate, XmitHashPolicy
 from ifsmith.core.options import PVID_NONE, BondOptions, BridgeOptions, PortOptions
 from ifsmith.tui.screens.forms import BondForm, BridgeForm
-from ifsmith.tui.widgets.field import Tick
+from ifsmith.tui.widgets.field import Choice, Tick
 from tests.test_tui_forms import error_of, ok_disabled, open_form, running
 from tests.test_tui_tree import wait_for
 
@@ -83,9 +83,16 @@ async def test_an_option_of_another_mode_is_an_error_beside_the_options(tmp_path
     async with running(tmp_path, size=(120, 40)) as (app, pilot):
         await wait_for(pilot, lambda: app.standing.known)
         form = await open_form(app, pilot, "e", BondForm, at="bond0")
+        takes = form.query_one("#bond-takes", Label)
+        # The options the mode takes are listed under the field, and only those.
+        assert str(takes.content).startswith("802.3ad takes: xmit-hash-policy lacp-rate min-links")
+        assert "num-grat-arp" not in str(takes.content)
         form.query_one("#bond-options", Input).value = "num-grat-arp=3"
         await wait_for(pilot, lambda: ok_disabled(app))
         assert "num-grat-arp applies only to mode active-backup" in error_of(app, "bond-options")
+        form.query_one("#mode", Choice).value = "active-backup"
+        await wait_for(pilot, lambda: not ok_disabled(app))
+        assert "num-grat-arp" in str(takes.content) and "lacp-rate" not in str(takes.content)
 
 
 async def test_a_vlan_aware_bridge_with_port_options_from_the_form(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from textual import on
 from textual.widget import Widget
-from textual.widgets import Input
+from textual.widgets import Input, Label
 
 from ifsmith.core.model import (
     PRIMARY_MODES,
@@ -46,6 +46,7 @@ from ifsmith.tui.widgets.options import (
     PORT_OPTIONS,
     PortList,
     bond_extra,
+    bond_takes,
     options_text,
     parse_options,
     parse_ports,
@@ -99,6 +100,7 @@ class BondForm(InterfaceForm):
         self.slave_list = Picker("slaves")
         self.primary = Choice("primary", [NO_PRIMARY])
         self.options = text_input(BOND_OPTIONS, "", "kernel defaults; e.g. min-links=2")
+        self.takes = Label("", id="bond-takes", classes="field-hint")
         yield from self.name_field()
         yield from self.common_fields()
         yield from field_row("mode", self.mode)
@@ -113,6 +115,7 @@ class BondForm(InterfaceForm):
         yield from field_row("slaves", self.slave_list)
         yield from field_row("primary", self.primary)
         yield from field_row("options", self.options)
+        yield from field_row("", self.takes)
 
     def default_name(self) -> str:
         return self.next_free("bond")
@@ -168,6 +171,9 @@ class BondForm(InterfaceForm):
             widget.display = self.monitor.value == "miimon"
         for widget in self.query(".arp"):
             widget.display = self.monitor.value == "arpmon"
+        takes = bond_takes(self.choice(self.mode))
+        if str(self.takes.content) != takes:
+            self.takes.update(takes)
         options = self.primary_options(self.slaves())
         if self.primary.options != options:
             with self.prevent(Choice.Changed):

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ifsmith.core.model import Interface
-from ifsmith.core.options import AnyOptions, PortOptions, Spec
+from ifsmith.core.options import AnyOptions, BondOptions, PortOptions, Spec
 from ifsmith.tui.widgets.field import FieldError
 from ifsmith.tui.widgets.routelist import NumberedLines
 
@@ -105,6 +105,22 @@ def parse_ports(field: str, text: str, ports: Sequence[str]) -> dict[str, PortOp
         except FieldError as exc:
             raise FieldError(field, f"line {number} ({name}): {exc.message}") from None
     return out
+
+
+# The bond options outside the table, and the modes they apply to (core.checks says so).
+_EXTRA_MODES = {
+    "xmit-hash-policy": frozenset({"balance-xor", "802.3ad", "balance-tlb"}),
+    "lacp-rate": frozenset({"802.3ad"}),
+}
+
+
+def bond_takes(mode: str | None) -> str:
+    """The option names a bond of this mode takes (None: the kernel's, balance-rr), for
+    the line under the bond form's options: each shown only where it applies."""
+    effective = mode or "balance-rr"
+    names = [n for n, modes in _EXTRA_MODES.items() if effective in modes]
+    names += [s.attr for s in BondOptions.SPECS if s.modes is None or effective in s.modes]
+    return f"{effective} takes: {' '.join(names)}"
 
 
 def bond_extra(xmit: object, lacp: object) -> dict[str, str | None]:
