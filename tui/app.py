@@ -25,16 +25,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Layout, Pending, layout
-from ifsmith.tui.screens.changes import LIVE_ONLY
+from ifsmith.tui.preview import LIVE_ONLY
 from ifsmith.tui.session import SessionApp
 from ifsmith.tui.source import LiveSource, NetnsSource
 from ifsmith.tui.standing import Standing, standing
 from ifsmith.tui.widgets.details import Details
+from ifsmith.tui.widgets.keyfooter import KeyFooter
 from ifsmith.tui.widgets.linktree import LinkTree, Row
 from ifsmith.tui.widgets.routes import route_facts
 from ifsmith.tui.widgets.rowlabels import (
@@ -155,7 +156,7 @@ class IfsmithApp(SessionApp):
         self._debounce: object | None = None
         self.forms: dict[IfType, InterfaceForm] = {}
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
-        self.footer = Footer(compact=True)
+        self.footer = KeyFooter(compact=True)
         self._status: Text | None = None  # the status line's text as shown
         self._all_rows: tuple[tuple[object, ...], list[Row]] | None = None
         self._prepared = False
@@ -444,6 +445,17 @@ class IfsmithApp(SessionApp):
         """Replace the pending set and show it."""
         self.pending = pending
         self.show(self.live)
+        self.review_ahead()
+
+    def review_ahead(self) -> None:
+        """Have Review make its XML and the detected stack's diff of the pending set now,
+        in threads, so that ``c`` shows them at once."""
+        from ifsmith.tui.screens.changes import REVIEW, kept_review_screen
+
+        if self.pending and self.is_screen_installed(REVIEW):
+            review = kept_review_screen(self)
+            if review.composed:
+                review.prepare(self.backend)
 
     def discard(self, name: str) -> None:
         self.set_pending(self.pending.discard(name))
@@ -495,14 +507,18 @@ class IfsmithApp(SessionApp):
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
         from ifsmith.tui.screens.apply import kept_apply_dialog
+        from ifsmith.tui.screens.changes import kept_review_screen
 
-        # The Apply dialog too (Review, with a footer of its own, is kept once opened).
-        for screen in (kept_apply_dialog(self),):
+        # Review and the Apply dialog too; Review then makes what it will show for the
+        # pending set (``review_ahead``).
+        review = kept_review_screen(self).load(self.backend_names, self.backend)
+        for screen in (review, kept_apply_dialog(self)):
             if not screen.is_attached:
                 await AwaitMount(screen, self._register(self, screen))
                 if not (self.screen_stack and screen.is_running):
                     return  # the app is closing
                 screen._refresh_layout(self.size)
+        self.review_ahead()
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
@@ -789,8 +805,8 @@ class IfsmithApp(SessionApp):
         from ifsmith.core import txn as txnmod
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.probe import unique
+        from ifsmith.tui.preview import pending_xml, render_pending
         from ifsmith.tui.screens.apply import ApplyProgress, activation, settle_for
-        from ifsmith.tui.screens.changes import pending_xml, render_pending
 
         defs = pending.definitions
         try:

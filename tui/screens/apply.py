@@ -25,7 +25,9 @@ from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
 from ifsmith.tui.pending import Pending
-from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, kept, render_pending
+from ifsmith.tui.preview import LIVE_ONLY, render_pending
+from ifsmith.tui.screens.changes import backend_choices
+from ifsmith.tui.screens.kept import KeptScreen, kept
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class ApplyChoice:
     targets: tuple[Target, ...] = ()  # the discovered probe targets
 
 
-class ApplyConfirm(ModalScreen[ApplyChoice | None]):
+class ApplyConfirm(KeptScreen[ApplyChoice | None]):
     """The plan, the backend whose files are written, the probe targets; Apply or Cancel.
 
     The dialog shows at once; the plan and probe targets (``prepare``, given the live
