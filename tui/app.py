@@ -454,8 +454,8 @@ class IfsmithApp(SessionApp):
 
         if self.pending and self.is_screen_installed(REVIEW):
             review = kept_review_screen(self)
-            if review.composed:
-                review.prepare(self.backend)
+            if review.composed and not review.is_current:
+                review.load(self.backend_names, self.backend).prepare()
 
     def discard(self, name: str) -> None:
         self.set_pending(self.pending.discard(name))

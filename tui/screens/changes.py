@@ -64,6 +64,7 @@ class ChangesScreen(KeptScreen[None]):
         self.xml: Lines | None = None
         self.xml_of: Pending | None = None
         self.xml_asked: Pending | None = None
+        self.listed: Pending | None = None  # the pending set the list of changes shows
         self.composed = False  # its widgets are mounted (load then updates them)
 
     def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
@@ -120,6 +121,16 @@ class ChangesScreen(KeptScreen[None]):
 
     def refresh_changes(self) -> None:
         """Show the pending set as it is now (what is not made yet follows from threads)."""
+        self.list_changes()
+        self.prepare()
+        self.show_diff()
+        self.show_xml()
+
+    def list_changes(self) -> None:
+        """The list of changes and the deletions, for the pending set as it is."""
+        if self.listed is self.pending:
+            return  # listed already (each update lays the screen out again)
+        self.listed = self.pending
         changes = self.query_one("#change-list", OptionList)
         highlighted = changes.highlighted
         changes.clear_options()
@@ -132,9 +143,15 @@ class ChangesScreen(KeptScreen[None]):
         self.query_one("#deletions", Static).update(
             Text("deleted: " + ", ".join(deletions), style="bold red") if deletions else ""
         )
-        self.prepare()
-        self.show_diff()
-        self.show_xml()
+
+    def lay_out_ahead(self) -> None:
+        """While the screen is not shown: fill it and lay it out for the pending set now,
+        so that laying out a new list, diff and XML (50 ms) is not the opening key's work."""
+        if self.composed and self.is_attached and not self.is_current:
+            self.list_changes()
+            self.show_diff()
+            self.show_xml()
+            self._refresh_layout(self.app.size)
 
     def body_width(self) -> int:
         """The width the diff and XML are shown at (a guess before the screen is laid out:
@@ -142,12 +159,12 @@ class ChangesScreen(KeptScreen[None]):
         width = self.query_one("#diff").size.width if self.composed else 0
         return width or max(self.app.size.width - 4, 20)
 
-    def prepare(self, backend: str | None = None) -> None:
-        """Start making what is not made yet for the pending set as it is: its XML and
-        BACKEND's diff (default: the one chosen), each in a thread.  The app calls this
-        when the pending set changes; a preview whose files changed since is made again."""
+    def prepare(self) -> None:
+        """Start making what is not made yet for the pending set as it is: its XML and the
+        chosen backend's diff, each in a thread.  The app calls this when the pending set
+        changes; a preview whose files changed since is made again."""
         pending = self.pending
-        backend = backend or self.backend
+        backend = self.backend
         if self.diffs_of is not pending:
             self.diffs, self.diffs_of, self.asked = {}, pending, set()
         kept = self.diffs.get(backend)
@@ -172,6 +189,7 @@ class ChangesScreen(KeptScreen[None]):
         self.diffs[made.backend] = (made, lines)
         if self.composed and made.backend == self.backend:
             self.show_diff()
+            self.lay_out_ahead()
 
     def show_diff(self) -> None:
         diff = self.query_one("#diff", Prerendered)
@@ -193,6 +211,7 @@ class ChangesScreen(KeptScreen[None]):
             self.xml, self.xml_of = lines, pending
             if self.composed:
                 self.show_xml()
+                self.lay_out_ahead()
 
     def show_xml(self) -> None:
         xml = self.query_one("#xml", Prerendered)
