@@ -48,7 +48,7 @@ from ifsmith.tui.widgets.rowlabels import (
     row_label,
     state_label,
 )
-from ifsmith.tui.widgets.search import SearchLine
+from ifsmith.tui.widgets.search import SearchLine, next_match
 
 if TYPE_CHECKING:
     from textual.driver import Driver as TextualDriver
@@ -86,6 +86,8 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
     ("r", "refresh", "Refresh", False, "re-read the live state"),
     ("l", "toggle_loopback", "Loopback", False, "show or hide loopback"),
     ("slash", "search", "Search", False, "filter the tree by name (Enter keeps, Esc clears)"),
+    ("n", "next_match", "Next", False, "the next interface the search matches (wraps)"),
+    ("N", "previous_match", "Previous", False, "the previous interface it matches (wraps)"),
     ("m", "messages", "Messages", False, "every message and error of this session, with time"),
 ]
 NEW = Binding.Group("New", compact=True)
@@ -168,6 +170,7 @@ class IfsmithApp(SessionApp):
         self.standing = Standing()
         # Kinds this kernel cannot make, with the reason (``tui.kinds``): not offered.
         self.unmakeable: dict[IfType, str] = dict(unmakeable or {})
+        self.last_search = ""  # what the search last matched: n and N find it
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -428,7 +431,40 @@ class IfsmithApp(SessionApp):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "search":  # a priority key: in a form's field, / is a character
             return self.screen is self.screen_stack[0] and isinstance(self.focused, LinkTree)
+        if action in ("next_match", "previous_match"):  # the tree's, not a dialog's
+            return self.screen is self.screen_stack[0]
         return True
+
+    def watch_search(self) -> None:
+        if self.search:
+            self.last_search = self.search  # n and N go on finding it once it is cleared
+        super().watch_search()
+
+    def action_next_match(self) -> None:
+        self.jump_to_match(forward=True)
+
+    def action_previous_match(self) -> None:
+        self.jump_to_match(forward=False)
+
+    def jump_to_match(self, forward: bool) -> None:
+        """Move the cursor to the next (previous) row whose name the search matches, as
+        `n` and `N` do in less and vim: the filter's text, else the last one searched."""
+        wanted = self.search or self.last_search
+        if not wanted:
+            self.notify("nothing searched yet: / to search", severity="warning")
+            return
+        tree = self.query_one("#tree", LinkTree)
+        nodes = [tree.get_node_at_line(line) for line in range(tree.last_line + 1)]
+        names = [node.data if node is not None else None for node in nodes]
+        found = next_match(names, tree.cursor_line, wanted, forward)
+        if found is None:
+            self.notify(f"no interface matches '{wanted}'", severity="warning")
+            return
+        line, wrapped = found
+        tree.move_cursor_to_line(line)
+        if wrapped:
+            ends = ("BOTTOM", "TOP") if forward else ("TOP", "BOTTOM")
+            self.notify(f"search hit {ends[0]}, continuing at {ends[1]}", timeout=3)
 
     def show_tree(self) -> None:
         self.show(self.live)
