@@ -526,9 +526,25 @@ class IfsmithApp(SessionApp):
 
     @work(exclusive=True, group="prepare")
     async def prepare(self) -> None:
-        """Compose and lay out the forms while the admin reads the tree, one at a time
-        (keys are answered in between): the first opening of a form cost 70–120 ms with
-        2,000 links, the next ones ~30."""
+        """Compose and lay out Review, the Apply dialog and the forms while the admin reads
+        the tree, one at a time (keys are answered in between): the first opening of a
+        form cost 70–120 ms with 2,000 links, the next ones ~30; Review's 230 ms.  Review
+        and the Apply dialog first: they cost the same with any number of links, and an
+        admin who imports a file opens them next."""
+        from ifsmith.tui.screens.apply import kept_apply_dialog
+        from ifsmith.tui.screens.changes import kept_review_screen
+
+        review = kept_review_screen(self).load(self.backend_names, self.backend)
+        for screen in (review, kept_apply_dialog(self)):
+            if not screen.is_attached:
+                await AwaitMount(screen, self._register(self, screen))
+                if not (self.screen_stack and screen.is_running):
+                    return  # the app is closing
+                if not screen.is_current:
+                    screen._refresh_layout(self.size)
+            if screen is review:
+                self.review_ahead()  # what it will show for the pending set, if any
+            await asyncio.sleep(0)
         for kind in IfType:
             if kind not in self.forms:  # else opened already (and loaded) by the admin
                 form = self.form(kind)
@@ -542,19 +558,6 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
-        from ifsmith.tui.screens.apply import kept_apply_dialog
-        from ifsmith.tui.screens.changes import kept_review_screen
-
-        # Review and the Apply dialog too; Review then makes what it will show for the
-        # pending set (``review_ahead``).
-        review = kept_review_screen(self).load(self.backend_names, self.backend)
-        for screen in (review, kept_apply_dialog(self)):
-            if not screen.is_attached:
-                await AwaitMount(screen, self._register(self, screen))
-                if not (self.screen_stack and screen.is_running):
-                    return  # the app is closing
-                screen._refresh_layout(self.size)
-        self.review_ahead()
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
