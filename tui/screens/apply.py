@@ -254,8 +254,9 @@ class ApplyConfirm(KeptScreen[ApplyChoice | None]):
     def refresh_state(self) -> None:
         # Only what changed is updated: each update lays the dialog out again.  Composed in
         # the background, the dialog hears its inputs' first Changed before all of it is
-        # mounted: on_mount catches up.
-        if not self.composed:
+        # mounted: on_mount catches up.  An app closing while it composes the dialog closes
+        # its widgets under it: nothing to show then.
+        if not (self.composed and self.app.is_running):
             return
         problem = self.problem()
         for selector, content in (

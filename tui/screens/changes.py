@@ -113,7 +113,8 @@ class ChangesScreen(KeptScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.composed = True
+        # Not when the app is closing while it composes the screen (its widgets go).
+        self.composed = self.app.is_running
 
     def on_screen_resume(self) -> None:
         # At every opening (the screen is kept between them): the pending set as it is.
