@@ -51,6 +51,15 @@ async def close_review(app: IfsmithApp, pilot: Pilot[int]) -> None:
     await wait_for(pilot, lambda: app.screen is app.screen_stack[0])
 
 
+async def reviewed(app: IfsmithApp, pilot: Pilot[int], pending: Pending, diff_says: str) -> None:
+    """PENDING made the pending set, looked at in Review until its diff says DIFF_SAYS."""
+    await ready(app, pilot)
+    app.set_pending(pending)
+    await open_review(app, pilot)
+    await wait_for(pilot, lambda: diff_says in shown(app, "#diff"), limit=30)
+    await close_review(app, pilot)
+
+
 @pytest.fixture
 def ifupdown_root(tmp_path: Path) -> Path:
     (tmp_path / "etc/network").mkdir(parents=True)
@@ -78,11 +87,7 @@ async def test_review_never_shows_the_preview_of_an_earlier_pending_set(
 ) -> None:
     app = fake_app(ifupdown_root)
     async with app.run_test(size=(120, 36)) as pilot:
-        await ready(app, pilot)
-        app.set_pending(ten_vlans())
-        await open_review(app, pilot)
-        await wait_for(pilot, lambda: "eth2.10" in shown(app, "#diff"), limit=30)
-        await close_review(app, pilot)
+        await reviewed(app, pilot, ten_vlans(), "eth2.10")
         app.set_pending(app.pending.discard("eth2.10"))
         await open_review(app, pilot)  # at once, before any thread could answer
         for selector in ("#diff", "#xml"):
@@ -97,11 +102,7 @@ async def test_a_file_changed_on_disk_since_makes_the_preview_again(
 ) -> None:
     app = fake_app(ifupdown_root)
     async with app.run_test(size=(120, 36)) as pilot:
-        await ready(app, pilot)
-        app.set_pending(eth3_addressed())
-        await open_review(app, pilot)
-        await wait_for(pilot, lambda: "-iface eth3 inet manual" in shown(app, "#diff"), 30)
-        await close_review(app, pilot)
+        await reviewed(app, pilot, eth3_addressed(), "-iface eth3 inet manual")
         # Another admin edits the file while the same change is pending.
         interfaces = ifupdown_root / "etc/network/interfaces"
         interfaces.write_text(INTERFACES.replace("iface eth3 inet manual", "iface eth3 inet dhcp"))
