@@ -20,7 +20,10 @@ between ESC[?2026h and ESC[?2026l, and it times
           the one that completes it (the files' diff, the plan) ("complete"); beside
           each, the CPU time the TUI's UI thread spent (review_ui_cpu_ms: on a loaded
           machine the wall time measures the neighbours too).    budget: <= 100 ms
-Each figure is the best of --repeat runs, the app idle before each key.
+Each figure is the best of --repeat runs, the app idle before each key: the bench waits
+until it has written nothing for 0.3 s and used less than a tenth of that in CPU time (the
+TUI composes Review, the Apply dialog and the forms in the background, and makes Review's
+preview of new pending changes in threads, all without output).
 The TUI runs with its own defaults (ESCDELAY 10 ms: a lone ESC is the Escape key once
 10 ms pass without the rest of a sequence; TEXTUAL_FPS 240).  The forms are composed in
 the background after the tree is first shown; the bench presses its first key after that.
