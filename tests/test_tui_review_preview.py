@@ -13,6 +13,7 @@ from ifsmith.core.xmlio import parse
 from ifsmith.tui.app import IfsmithApp
 from ifsmith.tui.pending import Pending
 from ifsmith.tui.screens.changes import ChangesScreen, kept_review_screen
+from ifsmith.tui.widgets.prerendered import Prerendered
 from tests.test_tui_definitions import INTERFACES
 from tests.test_tui_forms import fake_app, plain, started
 from tests.test_tui_review_apply_speed import review_shown, ten_vlans
@@ -110,3 +111,19 @@ async def test_a_file_changed_on_disk_since_makes_the_preview_again(
         assert "-iface eth3 inet manual" not in shown(app, "#diff")
         await wait_for(pilot, lambda: "-iface eth3 inet dhcp" in shown(app, "#diff"), 30)
         assert "-iface eth3 inet manual" not in shown(app, "#diff")
+
+
+async def test_review_renders_its_lines_again_for_a_resized_terminal(
+    ifupdown_root: Path,
+) -> None:
+    app = fake_app(ifupdown_root)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await reviewed(app, pilot, ten_vlans(), "eth2.10")
+        await open_review(app, pilot)
+        diff = app.screen.query_one("#diff", Prerendered)
+        wide = diff.size.width
+        assert diff.prerendered_width == wide  # drawn from the lines made in a thread
+        await pilot.resize_terminal(90, 30)
+        await wait_for(pilot, lambda: 0 < diff.size.width < wide)
+        await wait_for(pilot, lambda: diff.prerendered_width == diff.size.width)
+        assert "+auto eth2.10" in shown(app, "#diff")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
 from rich.segment import Segment
+from textual import events, work
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.visual import VisualType
@@ -51,8 +52,9 @@ def prerender(renderable: RenderableType, width: int) -> Lines:
 
 class Prerendered(Static):
     """Shows what ``show`` is given: lines rendered for its width are drawn as they are;
-    at another width (the terminal resized) it renders as a Static does.  ``content`` is
-    what it shows, as for a Static."""
+    at another width (the terminal resized) it renders as a Static does until a thread
+    has rendered them again for the new width.  ``content`` is what it shows, as for a
+    Static."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
         super().__init__(id=id)
@@ -62,6 +64,9 @@ class Prerendered(Static):
         """Show LINES (their renderable is the content)."""
         super().update(lines.renderable)
         self._lines = lines
+        width = self.size.width
+        if width and lines.width != width:  # rendered before the terminal was resized
+            self._rerender(lines.renderable, width)
 
     def update(self, content: VisualType = "", *, layout: bool = True) -> None:
         """Show CONTENT rendered here (a short note: "rendering…")."""
@@ -83,6 +88,20 @@ class Prerendered(Static):
         if lines is None:
             return super().get_content_height(container, viewport, width)
         return len(lines.strips)
+
+    def on_resize(self, event: events.Resize) -> None:
+        lines = self._lines
+        if lines is not None and lines.width != event.size.width:
+            self._rerender(lines.renderable, event.size.width)
+
+    @work(thread=True, exclusive=True, group="prerender")
+    def _rerender(self, renderable: RenderableType, width: int) -> None:
+        lines = prerender(renderable, width)
+        self.app.call_from_thread(self._rerendered, lines)
+
+    def _rerendered(self, lines: Lines) -> None:
+        if self._lines is not None and self._lines.renderable is lines.renderable:
+            self.show(lines)  # still what it shows: now at its width
 
     def render_line(self, y: int) -> Strip:
         lines = self._ready(self.size.width)
