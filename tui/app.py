@@ -171,6 +171,7 @@ class IfsmithApp(SessionApp):
         # Kinds this kernel cannot make, with the reason (``tui.kinds``): not offered.
         self.unmakeable: dict[IfType, str] = dict(unmakeable or {})
         self.last_search = ""  # what the search last matched: n and N find it
+        self.last_input = 0.0  # time.monotonic() of the last key
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -526,27 +527,16 @@ class IfsmithApp(SessionApp):
 
     @work(exclusive=True, group="prepare")
     async def prepare(self) -> None:
-        """Compose and lay out Review, the Apply dialog and the forms while the admin reads
-        the tree, one at a time (keys are answered in between): the first opening of a
-        form cost 70–120 ms with 2,000 links, the next ones ~30; Review's 230 ms.  Review
-        and the Apply dialog first: they cost the same with any number of links, and an
-        admin who imports a file opens them next."""
+        """Compose and lay out the forms, Review and the Apply dialog while the admin reads
+        the tree, one at a time, each once no key has come for a moment (a key's answer
+        is not kept waiting behind them): the first opening of a form cost 70–120 ms with
+        2,000 links, the next ones ~30; Review's 230 ms."""
         from ifsmith.tui.screens.apply import kept_apply_dialog
         from ifsmith.tui.screens.changes import kept_review_screen
 
-        review = kept_review_screen(self).load(self.backend_names, self.backend)
-        for screen in (review, kept_apply_dialog(self)):
-            if not screen.is_attached:
-                await AwaitMount(screen, self._register(self, screen))
-                if not (self.screen_stack and screen.is_running):
-                    return  # the app is closing
-                if not screen.is_current:
-                    screen._refresh_layout(self.size)
-            if screen is review:
-                self.review_ahead()  # what it will show for the pending set, if any
-            await asyncio.sleep(0)
         for kind in IfType:
             if kind not in self.forms:  # else opened already (and loaded) by the admin
+                await self.input_pause()
                 form = self.form(kind)
                 await AwaitMount(form, self._register(self, form))
                 if not (self.screen_stack and form.is_attached and form.is_running):
@@ -558,10 +548,37 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
+        review = kept_review_screen(self)
+        for screen in (review, kept_apply_dialog(self)):
+            if not screen.is_attached:
+                await self.input_pause()
+                if screen is review:
+                    review.load(self.backend_names, self.backend)
+                await AwaitMount(screen, self._register(self, screen))
+                if not (self.screen_stack and screen.is_running):
+                    return  # the app is closing
+                if not screen.is_current:
+                    screen._refresh_layout(self.size)
+            if screen is review:
+                self.review_ahead()  # what it will show for the pending set, if any
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
         gc.freeze()
+
+    async def input_pause(self, quiet: float = 0.3) -> None:
+        """Return once no key has come for QUIET seconds (or after 100 tries: a key held
+        down does not put the work off for good)."""
+        for _ in range(100):
+            wait = self.last_input + quiet - time.monotonic()
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_input = time.monotonic()  # background work waits for a pause
+        await super().on_event(event)
 
     def open_form(self, kind: IfType, original: Interface | None) -> None:
         others = self.pending.discard(original.name) if original is not None else self.pending
