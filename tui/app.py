@@ -491,7 +491,7 @@ class IfsmithApp(SessionApp):
 
         if self.pending and self.is_screen_installed(REVIEW):
             review = kept_review_screen(self)
-            if review.composed and not review.is_current:
+            if review.composed and review not in self.screen_stack:  # else it is open
                 review.load(self.backend_names, self.backend).prepare()
 
     def discard(self, name: str) -> None:

@@ -148,7 +148,7 @@ class ChangesScreen(KeptScreen[None]):
     def lay_out_ahead(self) -> None:
         """While the screen is not shown: fill it and lay it out for the pending set now,
         so that laying out a new list, diff and XML (50 ms) is not the opening key's work."""
-        if self.composed and self.is_attached and not self.is_current:
+        if self.composed and self.is_attached and self not in self.app.screen_stack:
             self.list_changes()
             self.show_diff()
             self.show_xml()
