@@ -567,13 +567,14 @@ class IfsmithApp(SessionApp):
         gc.freeze()
 
     async def input_pause(self, quiet: float = 0.3) -> None:
-        """Return once no key has come for QUIET seconds (or after 100 tries: a key held
-        down does not put the work off for good)."""
+        """Return once the tree is on screen and no key has come for QUIET seconds: the
+        admin reads rather than types in a form (after 100 tries, at once: a key held down
+        or a form left open does not put the work off for good)."""
         for _ in range(100):
             wait = self.last_input + quiet - time.monotonic()
-            if wait <= 0:
+            if wait <= 0 and self.screen is self.screen_stack[0]:
                 return
-            await asyncio.sleep(wait)
+            await asyncio.sleep(max(wait, quiet))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
