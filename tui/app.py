@@ -572,7 +572,8 @@ class IfsmithApp(SessionApp):
         or a form left open does not put the work off for good)."""
         for _ in range(100):
             wait = self.last_input + quiet - time.monotonic()
-            if wait <= 0 and self.screen is self.screen_stack[0]:
+            stack = self.screen_stack
+            if not stack or (wait <= 0 and len(stack) == 1):  # (none: the app is closing)
                 return
             await asyncio.sleep(max(wait, quiet))
 

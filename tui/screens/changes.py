@@ -106,7 +106,7 @@ class ChangesScreen(KeptScreen[None]):
                     )
                     yield Label("(a preview: Apply asks)", id="backend-hint")
             with VerticalScroll(id="changes-body"):
-                yield Static(id="deletions")
+                yield Prerendered(id="deletions")
                 # The files first: switching the backend shows its effect at once.
                 yield Prerendered(id="diff")
                 yield Prerendered(id="xml")

@@ -64,6 +64,7 @@ class Prerendered(Static):
         """Show LINES (their renderable is the content)."""
         super().update(lines.renderable)
         self._lines = lines
+        self._new_height()
         width = self.size.width
         if width and lines.width != width:  # rendered before the terminal was resized
             self._rerender(lines.renderable, width)
@@ -72,6 +73,13 @@ class Prerendered(Static):
         """Show CONTENT rendered here (a short note: "rendering…")."""
         self._lines = None
         super().update(content, layout=layout)
+        self._new_height()
+
+    def _new_height(self) -> None:
+        # Textual keys its box model cache by a count of layout requests that it does not
+        # raise while one is pending: laid out meanwhile (Review lays itself out before it
+        # is shown), the widget kept the height of what it showed before (Textual 8).
+        self._layout_updates += 1
 
     def _ready(self, width: int) -> Lines | None:
         """The prerendered lines when they fit WIDTH."""
