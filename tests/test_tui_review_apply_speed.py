@@ -130,11 +130,12 @@ async def test_review_backend_switch_and_apply_answer_within_100_ms(
     async with app.run_test(size=(120, 36)) as pilot:
         await started(app, pilot)
         await wait_for(pilot, lambda: app.backend == "ifupdown" and "netifrc" in app.backend_names)
-        # Review and the Apply dialog are composed in the background once the tree shows.
-        await wait_for(pilot, lambda: app.is_screen_installed("review"), limit=30)
-        await wait_for(pilot, lambda: not any(w.group == "prepare" for w in app.workers
-                                              if not w.is_finished), limit=30)  # fmt: skip
+        # The Apply dialog is composed in the background once the tree shows, Review once
+        # changes are pending.
         app.set_pending(ten_vlans())
+        await wait_for(pilot, lambda: app.is_screen_installed("review"), limit=30)
+        await wait_for(pilot, lambda: not any(w.group.startswith("prepare") for w in app.workers
+                                              if not w.is_finished), limit=30)  # fmt: skip
         figures: dict[str, list[float]] = {"c": [], "switch": [], "a": [], "a: plan shown": []}
 
         async def press(key: str) -> None:

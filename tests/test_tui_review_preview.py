@@ -28,10 +28,12 @@ def eth3_addressed() -> Pending:
     return Pending().replace_all(parse(xml))
 
 
-async def ready(app: IfsmithApp, pilot: Pilot[int]) -> ChangesScreen:
-    """The app with its backend detected and Review composed in the background."""
+async def ready(app: IfsmithApp, pilot: Pilot[int], pending: Pending) -> ChangesScreen:
+    """The app with its backend detected and PENDING pending: Review is composed in the
+    background then."""
     await started(app, pilot)
     await wait_for(pilot, lambda: app.backend == "ifupdown")
+    app.set_pending(pending)
     await wait_for(pilot, lambda: app.is_screen_installed("review"), limit=30)
     review = kept_review_screen(app)
     await wait_for(pilot, lambda: review.composed, limit=30)
@@ -54,8 +56,7 @@ async def close_review(app: IfsmithApp, pilot: Pilot[int]) -> None:
 
 async def reviewed(app: IfsmithApp, pilot: Pilot[int], pending: Pending, diff_says: str) -> None:
     """PENDING made the pending set, looked at in Review until its diff says DIFF_SAYS."""
-    await ready(app, pilot)
-    app.set_pending(pending)
+    await ready(app, pilot, pending)
     await open_review(app, pilot)
     await wait_for(pilot, lambda: diff_says in shown(app, "#diff"), limit=30)
     await close_review(app, pilot)
@@ -73,8 +74,7 @@ async def test_review_shows_at_once_the_diff_made_when_the_changes_were(
 ) -> None:
     app = fake_app(ifupdown_root)
     async with app.run_test(size=(120, 36)) as pilot:
-        review = await ready(app, pilot)
-        app.set_pending(ten_vlans())
+        review = await ready(app, pilot, ten_vlans())
         # Made in threads before anyone opens Review: the detected stack's diff, the XML.
         await wait_for(pilot, lambda: "ifupdown" in review.diffs and review.xml_of is app.pending)
         await open_review(app, pilot)

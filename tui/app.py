@@ -487,12 +487,34 @@ class IfsmithApp(SessionApp):
     def review_ahead(self) -> None:
         """Have Review make its XML and the detected stack's diff of the pending set now,
         in threads, so that ``c`` shows them at once."""
-        from ifsmith.tui.screens.changes import REVIEW, kept_review_screen
+        from ifsmith.tui.screens.changes import kept_review_screen
 
-        if self.pending and self.is_screen_installed(REVIEW):
-            review = kept_review_screen(self)
-            if review.composed and review not in self.screen_stack:  # else it is open
-                review.load(self.backend_names, self.backend).prepare()
+        if not self.pending:
+            return
+        review = kept_review_screen(self)
+        if not review.is_attached:
+            self.prepare_review()
+        elif review.composed and review not in self.screen_stack:  # else it is open
+            review.load(self.backend_names, self.backend).prepare()
+
+    @work(exclusive=True, group="prepare-review")
+    async def prepare_review(self) -> None:
+        """Compose and lay out Review in the background once changes are pending (230 ms
+        of the UI thread), when the tree is on screen and no key has come for a moment;
+        then have it make what it will show."""
+        from ifsmith.tui.screens.changes import kept_review_screen
+
+        await self.input_pause()
+        review = kept_review_screen(self)
+        if review.is_attached or not self.screen_stack:
+            return  # opened meanwhile, or the app is closing
+        review.load(self.backend_names, self.backend)
+        await AwaitMount(review, self._register(self, review))
+        if not (self.screen_stack and review.is_running):
+            return  # the app is closing
+        if review not in self.screen_stack:
+            review._refresh_layout(self.size)
+        self.review_ahead()
 
     def discard(self, name: str) -> None:
         self.set_pending(self.pending.discard(name))
@@ -532,7 +554,6 @@ class IfsmithApp(SessionApp):
         is not kept waiting behind them): the first opening of a form cost 70–120 ms with
         2,000 links, the next ones ~30; Review's 230 ms."""
         from ifsmith.tui.screens.apply import kept_apply_dialog
-        from ifsmith.tui.screens.changes import kept_review_screen
 
         for kind in IfType:
             if kind not in self.forms:  # else opened already (and loaded) by the admin
@@ -548,19 +569,14 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
-        review = kept_review_screen(self)
-        for screen in (review, kept_apply_dialog(self)):
-            if not screen.is_attached:
-                await self.input_pause()
-                if screen is review:
-                    review.load(self.backend_names, self.backend)
-                await AwaitMount(screen, self._register(self, screen))
-                if not (self.screen_stack and screen.is_running):
-                    return  # the app is closing
-                if not screen.is_current:
-                    screen._refresh_layout(self.size)
-            if screen is review:
-                self.review_ahead()  # what it will show for the pending set, if any
+        apply = kept_apply_dialog(self)
+        if not apply.is_attached:
+            await self.input_pause()
+            await AwaitMount(apply, self._register(self, apply))
+            if not (self.screen_stack and apply.is_running):
+                return  # the app is closing
+            if not apply.is_current:
+                apply._refresh_layout(self.size)
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
