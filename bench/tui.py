@@ -21,7 +21,7 @@ between ESC[?2026h and ESC[?2026l, and it times
           each, the CPU time the TUI's UI thread spent (review_ui_cpu_ms: on a loaded
           machine the wall time measures the neighbours too).    budget: <= 100 ms
 Each figure is the best of --repeat runs, the app idle before each key: the bench waits
-until it has written nothing for 0.3 s and used less than a tenth of that in CPU time (the
+until it has written nothing for 0.5 s and used less than a tenth of that in CPU time (the
 TUI composes Review, the Apply dialog and the forms in the background, and makes Review's
 preview of new pending changes in threads, all without output).
 The TUI runs with its own defaults (ESCDELAY 10 ms: a lone ESC is the Escape key once
@@ -126,10 +126,11 @@ class Terminal:
             self.pump(0.05)
         raise SystemExit(f"no frame showing {shows!r} within {limit} s ({self.step})")
 
-    def settle(self, quiet: float = 0.3, limit: float = 60) -> None:
+    def settle(self, quiet: float = 0.5, limit: float = 60) -> None:
         """Wait until the program is idle: it has written nothing for ``quiet`` seconds
         and used less than a tenth of them in CPU time (it composes its forms, Review and
-        the Apply dialog in the background after the tree shows, writing nothing)."""
+        the Apply dialog in the background, writing nothing, each once no key has come
+        for 0.3 s: ``quiet`` is longer)."""
         deadline = time.perf_counter() + limit
         last = time.perf_counter()
         cpu = process_cpu(self.pid)
