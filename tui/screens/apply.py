@@ -124,6 +124,7 @@ class ApplyConfirm(KeptScreen[ApplyChoice | None]):
         self.backend = detected or LIVE_ONLY
         self.defined = list(defined)
         self.preparation: Preparation | None = None
+        self.apply_when_ready = False  # Apply was asked for while planning
         # Per backend: the rendering's problem ("" when none) and its warnings.
         self.renderings: dict[str, tuple[str, list[str]]] = {LIVE_ONLY: ("", [])}
         self.opening += 1
@@ -268,6 +269,9 @@ class ApplyConfirm(KeptScreen[ApplyChoice | None]):
                 self.shown[selector] = content
                 self.query_one(selector, Static).update(content)
         self.query_one("#apply", Button).disabled = not self.ready or bool(problem)
+        if self.apply_when_ready and self.ready:
+            self.apply_when_ready = False
+            self.action_apply()  # as asked, unless the plan shows a problem
 
     @on(Select.Changed, "#apply-backend")
     def backend_chosen(self, event: Select.Changed) -> None:
@@ -301,7 +305,10 @@ class ApplyConfirm(KeptScreen[ApplyChoice | None]):
     @on(Input.Submitted)
     def action_apply(self) -> None:
         if not self.ready:
-            self.notify("still planning: a moment", severity="warning")
+            # Typed ahead (the dialog shows before its plan): applied once planned, if
+            # the plan, the files and the fields show no problem.
+            self.apply_when_ready = True
+            self.notify("still planning: applies once the plan is ready", severity="warning")
             return
         choice = self.choice()
         if not self.problem() and not isinstance(choice, str):
