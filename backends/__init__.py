@@ -192,8 +192,9 @@ def get(name: str) -> Backend:
 
 
 # What a backend may declare in ``CARRIES`` beyond libvirt's XML (ifsmith: extensions).
-# "bond-options"/"bridge-options" (or one "option:<kernel name>" each): backends.options_common.
-EXTENSIONS = ("routes", "dns", "bond-options", "bridge-options")
+# "bond-options"/"bridge-options"/"bridge-vlans" (or one "option:<kernel name>" each):
+# backends.options_common.
+EXTENSIONS = ("routes", "dns", "bond-options", "bridge-options", "bridge-vlans")
 
 
 def render(backend: Backend, interfaces: Sequence[Interface], existing: FileView) -> Rendering:

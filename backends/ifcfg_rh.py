@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult, options_common
+from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, nm_vlans, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -64,11 +64,12 @@ from ifsmith.core.model import (
     XmitHashPolicy,
     flatten,
 )
+from ifsmith.core.options import PortOptions
 from ifsmith.core.xmlio import format_seconds
 
 NAME = "ifcfg-rh"
 # See backends.render; the files: ifcfg_routes; bond options: backends.options_common.
-CARRIES = frozenset({"routes", "dns", "bond-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options", "bridge-vlans"})
 
 _Put = Callable[[str, str | None], None]
 _Bad = Callable[[str, str], None]  # (key, why): a problem with one key's value
@@ -164,23 +165,28 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
+    # A port's VLAN list depends on its bridge's default pvid too.
+    defaults = {g.name: nm_vlans.default_pvid(g.interface.bridge) for g in flat}
+    defaults_was = {d.name: nm_vlans.default_pvid(d.interface.bridge) for d in defined.values()}
     for f in flat:
         known = by.get(f.name)
         was = defined.get(f.name)
-        if known is not None and was is not None and was == f:
+        master = defaults.get(f.master) if f.master is not None else None
+        master_was = defaults_was.get(was.master) if was and was.master is not None else None
+        if known is not None and was is not None and (was, master_was) == (f, master):
             # Unchanged: its file stays; rendering it once still gives its warnings.
             path, shell = known.path, known.shell
-            render_device(shell.copy(), f, warnings)
+            render_device(shell.copy(), f, warnings, master)
         elif known is not None and was is not None:
             path, shell = known.path, known.shell
             before, after = shell.copy(), shell.copy()
-            render_device(before, was, [])
-            render_device(after, f, warnings)
+            render_device(before, was, [], master_was)
+            render_device(after, f, warnings, master)
             carry_changes(shell, before, after, quote_bash, f.name, [(LABEL, True)])
         else:
             path = known.path if known is not None else DIR / f"ifcfg-{f.name}"
             shell = known.shell if known is not None else ShellFile(str(path))
-            render_device(shell, f, warnings)
+            render_device(shell, f, warnings, master)
         shells[f.name], paths[f.name] = shell, path
     files: dict[PurePosixPath, bytes] = {}  # route files
     removed: set[PurePosixPath] = set()
@@ -261,8 +267,10 @@ def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileVie
     return removed
 
 
-def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
-    """Set the modeled keys of one device's file; leave every other line alone."""
+def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning],
+                  default_pvid: int | None = None) -> None:  # fmt: skip
+    """Set the modeled keys of one device's file (``default_pvid``: a bridge port's
+    bridge's, nm_vlans.default_pvid); leave every other line alone."""
     iface = f.interface
     name = iface.name
 
@@ -286,6 +294,10 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
         iface.bridge.stp])  # fmt: skip
     put("DELAY", None if iface.bridge is None or iface.bridge.delay is None
         else format_seconds(iface.bridge.delay))  # fmt: skip
+    bridge = f.master if f.master_type == IfType.BRIDGE else None
+    ifcfg_rh_bridge.render(shell, iface, bridge, put,
+                           lambda m: warnings.append(RenderWarning(name, m, NAME)),
+                           default_pvid)  # fmt: skip
     _render_vlan(shell, iface, put, warnings)
     put("MASTER", f.master if f.master_type == IfType.BOND else None)
     put("SLAVE", "yes" if f.master_type == IfType.BOND else None)
@@ -475,12 +487,13 @@ def _read(found: list[IfcfgFile], existing: FileView) -> ReadResult:
     """What the parsed files say (they are only read)."""
     problems: list[str] = []
     devices: dict[str, _Device] = {}
+    listed = set(existing.listdir(DIR)) if found else set()
     for f in found:
         problems.extend(str(p) for p in f.shell.problems)
         dev = device_from_file(f, problems)
         if dev is None:
             continue
-        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems)
+        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems, listed)
         if dev.iface.name in devices:
             problems.append(f"{f.path}: {dev.iface.name} is also described by "
                             f"{devices[dev.iface.name].file.path}; ignored")  # fmt: skip
@@ -534,7 +547,9 @@ def device_from_file(f: IfcfgFile, problems: list[str]) -> _Device | None:
                 delay = float(sh.get("DELAY") or "")
             except ValueError:
                 bad("DELAY", "not a number of seconds")
-        dev.iface = replace(iface, bridge=Bridge(stp=is_true(sh.get("STP")), delay=delay))
+        options = ifcfg_rh_bridge.read_bridge(sh, lambda why: bad("BRIDGE", why))
+        dev.iface = replace(iface, bridge=Bridge(stp=is_true(sh.get("STP")), delay=delay,
+                                                 options=options))  # fmt: skip
     elif type_ == IfType.VLAN:
         vlan = _read_vlan(sh, name, bad)
         if vlan is None:
@@ -544,6 +559,8 @@ def device_from_file(f: IfcfgFile, problems: list[str]) -> _Device | None:
         dev.master, dev.master_kind = sh.get("MASTER"), IfType.BOND
     elif sh.get("BRIDGE"):
         dev.master, dev.master_kind = sh.get("BRIDGE"), IfType.BRIDGE
+        port = ifcfg_rh_bridge.read_port(sh, lambda why: bad("BRIDGE", why))
+        dev.iface = replace(dev.iface, port_options=port)
     return dev
 
 
@@ -738,9 +755,20 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
             dev.master = None
             continue
         children.setdefault(dev.master, []).append(dev)
+    for name, kids in children.items():
+        if devices[name].iface.type == IfType.BRIDGE:
+            ports = ifcfg_rh_bridge.with_pvids(devices[name].file.shell,
+                                               tuple(k.iface for k in kids))  # fmt: skip
+            for kid, port in zip(kids, ports, strict=True):
+                kid.iface = port
 
     listed = {
-        name: Listed(dev.iface, [k.iface.name for k in children.get(name, [])], dev.primary)
+        name: Listed(
+            # A port read as a top-level interface has no bridge to carry its options.
+            dev.iface if dev.master is not None else replace(dev.iface, port_options=PortOptions()),
+            [k.iface.name for k in children.get(name, [])],
+            dev.primary,
+        )
         for name, dev in devices.items()
     }
     return nest_listed(listed, problems, str(DIR))

@@ -53,6 +53,7 @@ from ifsmith.core.model import (
     Vlan,
     flatten,
 )
+from ifsmith.core.options import PortOptions
 from ifsmith.core.xmlio import address_family, format_seconds
 
 NAME = "ifcfg-suse"
@@ -216,6 +217,8 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
         else format_seconds(br.delay))  # fmt: skip
     for key, text in options_common.suse_bridge_values(br.options if br else None).items():
         put(key, text)
+    for key, text in options_common.suse_port_lists(br.ports if br else ()).items():
+        put(key, text)
     vlan = iface.vlan
     parent = None
     if vlan is not None:
@@ -341,6 +344,7 @@ def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadRes
     """``read_report``, keeping each ifcfg file it parses in PARSED (never edited here)."""
     problems: list[str] = []
     devices: dict[str, Listed] = {}
+    port_options: dict[tuple[str, str], PortOptions] = {}  # (bridge, port) → its options
     for fname in existing.listdir(DIR):
         if not fname.startswith("ifcfg-") or fname.endswith(IGNORED_SUFFIXES):
             continue
@@ -355,7 +359,7 @@ def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadRes
             continue
         shell = parsed[path] = ShellFile.parse(existing.read(path), str(path), dialect="wicked")
         problems.extend(str(p) for p in shell.problems)
-        dev = _device(name, shell, _reporter(problems, str(path)))
+        dev = _device(name, shell, _reporter(problems, str(path)), port_options)
         if dev is not None:
             devices[name] = dev
     gateways = _read_routes(existing, devices, problems)
@@ -370,7 +374,7 @@ def _read(existing: FileView, parsed: dict[PurePosixPath, ShellFile]) -> ReadRes
             else:
                 protos[i] = replace(protos[i], gateway=gw)
         dev.iface = replace(dev.iface, protocols=tuple(protos))
-    tops = nest(devices, problems, str(DIR))
+    tops = options_common.with_port_options(nest(devices, problems, str(DIR)), port_options)
     owner = dns_owner(tops)
     dns = read_dns(existing)
     if owner is not None and dns:
@@ -409,7 +413,8 @@ def _reporter(problems: list[str], where: str) -> _Why:
     return lambda why: problems.append(f"{where}: {why}")
 
 
-def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
+def _device(name: str, sh: ShellFile, bad: _Why,
+            port_options: dict[tuple[str, str], PortOptions]) -> Listed | None:  # fmt: skip
     def val(key: str) -> str | None:
         return sh.get(key) or None  # wicked treats KEY='' as unset
 
@@ -477,6 +482,8 @@ def _device(name: str, sh: ShellFile, bad: _Why) -> Listed | None:
         iface = replace(iface, type=IfType.BRIDGE,
                         bridge=Bridge(stp=stp, delay=delay, options=options))  # fmt: skip
         ports = (val("BRIDGE_PORTS") or "").split()
+        for port, port_opts in options_common.read_suse_ports(val, ports, bad).items():
+            port_options[(name, port)] = port_opts
     elif val("ETHERDEVICE") or val("VLAN_ID") or (val("VLAN") or "").lower() == "yes":
         tag_text = val("VLAN_ID") or (re.search(r"(\d+)$", name) or [""])[0]
         if not tag_text.isdigit() or int(tag_text) > 4095:

@@ -140,6 +140,8 @@ _FIELD_OF_KEY = {
     "bond-lacp-rate": "lacp-rate",
     **{key: "bond-options" for key in ifupdown_options.BOND_KEYS.values()},
     **{key: "bridge-options" for key in ifupdown_options.BRIDGE_KEYS.values()},
+    **{key: "port-options" for key in ifupdown_options.PORT_KEYS.values()},
+    **{key: "port-options" for key in ifupdown_options.PORT_OTHER_KEYS},
     "bridge-ports": "ports",
     "bridge-stp": "stp",
     "bridge-fd": "delay",
@@ -547,6 +549,14 @@ def _read_config(cfg: Config) -> ReadResult:
         iface = _implicit_primary(
             with_subordinates(iface, tuple(nest(s, False) for s in children.get(name, ())))
         )
+        if iface.bridge is not None:
+            ports = tuple(
+                replace(p, port_options=ifupdown_options.read_port(
+                    devices[p.name].option, p.name, problems))
+                if p.name in devices else p
+                for p in iface.bridge.ports
+            )  # fmt: skip
+            iface = replace(iface, bridge=replace(iface.bridge, ports=ports))
         if top:
             return replace(iface, start_mode=starts.get(name, StartMode.NONE))
         if iface.protocols or iface.dns:
@@ -557,6 +567,14 @@ def _read_config(cfg: Config) -> ReadResult:
         return replace(iface, start_mode=None, protocols=(), dns=None)
 
     out = [nest(name, True) for name in built if name not in masters]
+    port_keys = (*ifupdown_options.PORT_KEYS.values(), *ifupdown_options.PORT_OTHER_KEYS)
+    for name, dev in devices.items():
+        master = built.get(masters.get(name, ""))
+        if (master is None or master.bridge is None) and not dev.options("bridge-ports"):
+            for key in port_keys:
+                if dev.option(key) is not None:
+                    problems.append(f"{name}: {key} on an interface that is no bridge's port "
+                                    "is not read; kept")  # fmt: skip
     return ReadResult([_drop_inherited_mtu(t) for t in out], problems)
 
 
@@ -861,7 +879,20 @@ def _bridge(dev: _Device, problems: list[str]) -> Bridge:
         except ValueError:
             problems.append(f"{dev.name}: bridge_fd {fd!r} is not a number; ignored")
     options = ifupdown_options.read_bridge(dev.option, dev.name, problems)
-    return Bridge(stp=stp, delay=delay, options=options)
+    hooks = [v for key in ("up", "post-up") for v in dev.options(key)]
+    vlans = ifupdown_options.read_self_vlans(hooks, dev.name, problems)
+    for key in ("bridge-pathcost", "bridge-portprio"):
+        for value in dev.options(key):
+            problems.append(f"{dev.name}: {key.replace('-', '_')} {value} (bridge-utils' form, "
+                            "which ifupdown 0.8 applies for the first port only) is not read: "
+                            "ifsmith writes a port's bridge-pathcosts / bridge-portprios in "
+                            "its own stanza; kept")  # fmt: skip
+    for key in ("bridge-vids", "bridge-pvid", "bridge-trunk"):
+        if dev.option(key) is not None:
+            problems.append(f"{dev.name}: {key} on a bridge (ifupdown2: the default of its "
+                            "ports without one; ifupdown-ng: the bridge's own) is not read; "
+                            "kept")  # fmt: skip
+    return Bridge(stp=stp, delay=delay, options=replace(options, vlans=vlans))
 
 
 def _vlan(dev: _Device, problems: list[str]) -> Vlan | None:
@@ -1124,7 +1155,16 @@ def _block(
         if br.delay is not None:
             link.append(("bridge_fd", _seconds(br.delay)))
         link += ifupdown_options.bridge_lines(br.options)
+    if master is not None and master.type == IfType.BRIDGE:
+        link += ifupdown_options.port_lines(iface.port_options)
     hooks: list[tuple[str, str]] = []
+    if iface.bridge is not None:
+        hooks = ifupdown_options.self_vlan_lines(name, iface.bridge.options)
+        note = ifupdown_options.ifupdown2_only(
+            iface.bridge.options, [p.port_options for p in iface.bridge.ports]
+        )
+        if note is not None:
+            warn(note)
     if iface.vlan is not None:
         hooks, vlan_link = _vlan_options(name, iface.vlan, master, warn)
         link += vlan_link
@@ -1439,6 +1479,9 @@ def _fields(iface: Interface, master: Interface | None) -> dict[str, object]:
         "lacp-rate": bond.lacp_rate if bond else None,
         "bond-options": bond.options if bond else None,
         "bridge-options": bridge.options if bridge else None,
+        "port-options": (
+            iface.port_options if master is not None and master.type == IfType.BRIDGE else None
+        ),
         "ports": tuple(p.name for p in bridge.ports) if bridge else None,
         "stp": bridge.stp if bridge else None,
         "delay": bridge.delay if bridge else None,
@@ -1503,6 +1546,8 @@ def _field_of(name: str, family: str | None, key: str, value: str) -> str | None
         m = _LINK_SET.match(value)
         if m and m.group(1) == name:
             return "mtu" if m.group(2) == "mtu" else "mac"
+        if ifupdown_options.self_vlan(value, name) is not None:
+            return "bridge-options"
     return None
 
 
@@ -1665,6 +1710,8 @@ class _Merge:
         if master is None or block.iface.type != IfType.ETHERNET:
             return False
         if block.iface.mtu is not None or block.iface.mac is not None or block.label is not None:
+            return False
+        if block.iface.port_options:
             return False
         defined = self.cfg.by_device()
         listing = ("bond-slaves", "slaves", "bond-members", "bridge-ports")

@@ -13,7 +13,9 @@ Lists are newline-separated inside one double-quoted value (``config_eth0="a\\nb
 - bond (net/bonding.sh): ``slaves_X``, and each sysfs option as ``<option>_X``:
   ``mode_X``, ``miimon_X``, ``arp_ip_target_X`` (space-separated), ``primary_X``…
 - bridge (net/bridge.sh): ``bridge_X="ports"`` (set, even empty, makes X a bridge),
-  sysfs options ``bridge_stp_state_X``, ``bridge_forward_delay_X`` (centiseconds, USER_HZ)
+  sysfs options ``bridge_stp_state_X``, ``bridge_forward_delay_X`` (centiseconds, USER_HZ),
+  the other bridge options and a port's ``brport_path_cost_P`` / ``brport_priority_P``:
+  backends.netifrc_bridge
 - VLAN (net/vlan.sh): ``vlans_PARENT="42"``; a name other than ``PARENT.42`` in
   ``PARENT_vlan42_name``; ``PARENT_vlan42_flags="reorder_hdr off"`` (ip link's words)
 - start on boot: the service ``net.X`` (a symlink to net.lo in /etc/init.d) in the
@@ -28,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from ifsmith.backends import DhcpClient, ReadResult
+from ifsmith.backends import DhcpClient, ReadResult, netifrc_bridge, options_common
 from ifsmith.backends.bash import (
     Listed,
     ShellFile,
@@ -65,7 +67,7 @@ from ifsmith.core.model import (
 from ifsmith.core.xmlio import address_family
 
 NAME = "netifrc"
-CARRIES = frozenset({"routes", "dns", "bond-options"})  # see backends.render
+CARRIES = frozenset({"routes", "dns", "bond-options", *netifrc_bridge.CARRIES})  # backends.render
 CONF = PurePosixPath("/etc/conf.d/net")
 INITD = PurePosixPath("/etc/init.d")
 RUNLEVELS = (PurePosixPath("/etc/runlevels/default"), PurePosixPath("/etc/runlevels/boot"))
@@ -78,7 +80,7 @@ _PREFIXES = sorted(
      "dhcp", "dhcpcd", "dhclient", "udhcpc", "fallback", "fallback_routes", "metric",
      "txqueuelen", "carrier_timeout", "dad_timeout", "modules", "ifdown", "rules",
      "rules6", "dns_servers", "dns_domain", "dns_search", "dns_options", "type",
-     "subsume", *BOND_OPTIONS},
+     "subsume", *BOND_OPTIONS, *netifrc_bridge.PREFIXES},
     key=len, reverse=True,
 )  # fmt: skip
 _Put = Callable[[str, str | None], None]
@@ -220,6 +222,8 @@ def render_device(sh: ShellFile, f: FlatInterface, warnings: list[RenderWarning]
         put("mac", iface.mac)
     _render_bond(sh, iface, put)
     _render_bridge(sh, iface, put)
+    netifrc_bridge.render(sh, iface, v, f.master_type == IfType.BRIDGE, put,
+                          lambda m: warnings.append(RenderWarning(f.name, m, NAME)))  # fmt: skip
 
 
 def _config(iface: Interface | None) -> str:
@@ -469,7 +473,17 @@ def _read(sh: ShellFile, existing: FileView) -> ReadResult:
             problems.append(f"{CONF}: {exc}; skipped")
             continue
         devices[name] = _device(sh, name, vlan_of.get(name), services, added, problems)
-    return ReadResult(nest(devices, problems, str(CONF)), problems)
+    port_options = {}  # (bridge, port) → the port's brport_* options
+    for name, dev in devices.items():
+        for port in dev.subs if dev.iface.bridge is not None else ():
+            def report(why: str, port: str = port) -> None:
+                problems.append(f"{CONF}: {port}: brport_{why}; ignored")
+
+            opts = netifrc_bridge.read_port(sh, ifvar(port), report)
+            if opts:
+                port_options[(name, port)] = opts
+    tops = nest(devices, problems, str(CONF))
+    return ReadResult(options_common.with_port_options(tops, port_options), problems)
 
 
 def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _Services,
@@ -516,7 +530,10 @@ def _device(sh: ShellFile, name: str, vlan: tuple[str, int] | None, services: _S
         delay_text = sh.get(f"bridge_forward_delay_{v}") or sh.get(f"forward_delay_{v}")
         delay = int(delay_text) / 100 if delay_text and delay_text.isdigit() else None
         stp = None if not stp_text else stp_text.strip() != "0"
-        dev.iface = replace(iface, type=IfType.BRIDGE, bridge=Bridge(stp=stp, delay=delay))
+        options = netifrc_bridge.read_bridge(sh, v, lambda why: bad(f"bridge_{v}",
+                                                                    f"bridge_{why}; ignored"))
+        dev.iface = replace(iface, type=IfType.BRIDGE,
+                            bridge=Bridge(stp=stp, delay=delay, options=options))  # fmt: skip
         dev.subs = (sh.get(f"bridge_{v}") or "").split()
         dev.subs += added.get(name, [])
     elif vlan is not None:

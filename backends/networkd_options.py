@@ -1,6 +1,7 @@
 """Bond and bridge options (core.options) in systemd-networkd's files: ``[Bond]`` and
 ``[Bridge]`` of the .netdev, a bridge port's ``[Bridge] Cost=``/``Priority=`` in its
-.network (systemd.netdev(5), systemd.network(5)).  Every option has a key; the kernel's
+.network (systemd.netdev(5), systemd.network(5)); VLAN lists and pvids are
+``[BridgeVLAN]`` sections (backends.networkd_bridgevlan).  Every option has a key; the kernel's
 one count of peer notifications is ``GratuitousARP=`` for num_grat_arp and num_unsol_na."""
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ BRIDGE_KEYS: dict[str, tuple[str, str]] = {
     "max_age": ("Bridge", "MaxAgeSec"),
     "ageing_time": ("Bridge", "AgeingTimeSec"),
     "multicast_snooping": ("Bridge", "MulticastSnooping"),
+    "vlan_filtering": ("Bridge", "VLANFiltering"),  # its VLAN lists: networkd_bridgevlan
 }
 PORT_KEYS: dict[str, tuple[str, str]] = {
     "path_cost": ("Bridge", "Cost"),
@@ -66,7 +68,8 @@ def settings(options: AnyOptions) -> Settings:
     keys, _specs = _table(options)
     out: Settings = {key: [] for key in keys.values()}
     for spec, value in options.items():
-        out[keys[spec.field]] = [_to_file(spec, value)]
+        if spec.field in keys:  # the rest: options_common's warning names it
+            out[keys[spec.field]] = [_to_file(spec, value)]
     return out
 
 
@@ -90,7 +93,7 @@ def read(
     keys, specs = _table(kind())
     values: dict[str, Any] = {}
     for spec in specs:
-        if spec.field == "num_unsol_na":
+        if spec.field == "num_unsol_na" or spec.field not in keys:
             continue  # the same key as num_grat_arp: read once, as that
         section, key = keys[spec.field]
         text = get(section, key)

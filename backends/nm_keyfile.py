@@ -23,6 +23,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ifsmith.backends import ReadResult, nm_dhcpid, options_common
+from ifsmith.backends import bridge_vlans as bv
 from ifsmith.backends import networkd_routes as nr
 from ifsmith.backends import nm_keyfile_options as nko
 from ifsmith.backends import nm_keyfile_routes as nkr
@@ -56,7 +57,7 @@ from ifsmith.core.model import (
 from ifsmith.core.options import BridgeOptions, PortOptions
 
 NAME = "nm-keyfile"
-CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options"})
+CARRIES = frozenset({"routes", "dns", "bond-options", "bridge-options", "bridge-vlans"})
 WRITES_DHCP_IDENTITY = True  # ipv4.dhcp-client-id / dhcp-iaid
 DIRECTORY = PurePosixPath("/etc/NetworkManager/system-connections")
 SUFFIX = ".nmconnection"
@@ -267,6 +268,8 @@ def interfaces_of(items: list[Profile], problems: list[str]) -> ReadResult:
                 bond = replace(bond, primary_slave=None)  # libvirt's rule: the first slave
             iface = replace(iface, bond=bond)
         elif iface.bridge is not None:
+            p = by_name[name][0]
+            subs = bv.with_pvids(subs, nko.default_pvid(p.get, str(p.path), []))
             iface = replace(iface, bridge=replace(iface.bridge, ports=subs))
         elif subs:
             problems.append(f"{name}: ports {[s.name for s in subs]} of a {iface.type} ignored")
@@ -333,10 +336,15 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         bond = _bond(p, problems)
     elif iftype == IfType.BRIDGE:
         stp = _bool(p.get("bridge", "stp"))
+        options = nko.read(p.get, BridgeOptions, str(p.path), problems)
+        if options.vlan_filtering:
+            default = nko.default_pvid(p.get, str(p.path), problems)
+            vlans = nko.read_bridge_vlans(p.get, default, str(p.path), problems)
+            options = replace(options, vlans=vlans)
         bridge = Bridge(
             stp=True if stp is None else stp,  # NetworkManager's default is on
             delay=_parse(p, "bridge", "forward-delay", float, problems),
-            options=nko.read(p.get, BridgeOptions, str(p.path), problems),
+            options=options,
         )
     elif iftype == IfType.VLAN:
         tag = _parse(p, "vlan", "id", int, problems)
@@ -357,12 +365,16 @@ def _interface(p: Profile, problems: list[str]) -> Interface | None:
         vlan=vlan,
         label=label if isinstance(label, str) else None,
         dns=nkr.read_dns(p.keyfile, str(p.path), problems),
-        port_options=(
-            nko.read(p.get, PortOptions, str(p.path), problems)
-            if p.port_type == "bridge"
-            else PortOptions()
-        ),
+        port_options=_port_options(p, problems),
     )
+
+
+def _port_options(p: Profile, problems: list[str]) -> PortOptions:
+    if p.port_type != "bridge":
+        return PortOptions()
+    options: PortOptions = nko.read(p.get, PortOptions, str(p.path), problems)
+    vlans, pvid = nko.read_port_vlans(p.get, str(p.path), problems)
+    return replace(options, vlans=vlans, pvid=pvid)
 
 
 def _bond(p: Profile, problems: list[str]) -> Bond:
@@ -556,6 +568,7 @@ def profile_keys(
     warn: Callable[[str], None],
     gateway_keys: frozenset[str] = frozenset(),
     search_groups: frozenset[str] = frozenset(),
+    master: Interface | None = None,
 ) -> Keys:
     """What the keyfile of one device says, key by key (None: the key must not be there).
 
@@ -563,6 +576,7 @@ def profile_keys(
     ``gateway_keys`` names the groups (``ipv4``, ``ipv6``) whose profile writes its gateway
     as ``gateway=`` rather than beside the first address; ``search_groups`` those that hold
     ``dns-search`` (static routes are not keys: ``nkr.apply_routes`` merges them).
+    ``master`` is a port's master: a bridge port's VLAN list depends on its bridge's.
     """
     iface = fi.interface
     name = _check_name(iface.name, "interface name", iface.name)
@@ -580,6 +594,8 @@ def profile_keys(
         keys[("connection", "slave-type")] = "bond" if fi.master_type == IfType.BOND else "bridge"
         if fi.master_type == IfType.BRIDGE:
             keys.update(nko.keys(iface.port_options, warn))
+            bridge = master.bridge if master is not None else None
+            keys.update(nko.port_vlan_keys(iface.port_options, bridge))
     keys[("ethernet", "mtu")] = str(int(iface.mtu)) if iface.mtu is not None else None
     if iface.mac is not None:
         # Without a mac (libvirt's XML has none for a bond, bridge or VLAN) the profile
@@ -604,6 +620,7 @@ def profile_keys(
                 warn(message)
         keys[("bridge", "forward-delay")] = delay
         keys.update(nko.keys(br.options, warn))
+        keys.update(nko.bridge_vlan_keys(br))
     if iface.vlan is not None:
         vlan = iface.vlan
         if vlan.parent is None:
@@ -896,14 +913,17 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             _set_label(kf, fi.interface.label)
             gateway_keys = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "gateway"))
             search_groups = frozenset(g for g in ("ipv4", "ipv6") if kf.get(g, "dns-search"))
-            was = _keys_of(defined.get(name), gateway_keys, search_groups)
+            read = defined.get(name)
+            read_master = defined.get(read.master) if read and read.master else None
+            was = _keys_of(read, gateway_keys, search_groups, read_master)
         else:
             kf = _new_keyfile(name, fi.interface.label)
             path = DIRECTORY / create_filename(name)
             if path in taken:
                 path = DIRECTORY / create_filename(f"{name}-{profile_uuid(name)[:8]}")
             gateway_keys = search_groups = frozenset()
-        keys = profile_keys(fi, warn, gateway_keys, search_groups)
+        master = masters.get(fi.master) if fi.master is not None else None
+        keys = profile_keys(fi, warn, gateway_keys, search_groups, master)
         if fi.master is not None and (was is None or was.get(("connection", "master")) is None):
             before = defined.get(name)
             if before is not None and before.master is None:
@@ -933,13 +953,17 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
 
 
 def _keys_of(
-    defined: FlatInterface | None, gateway_keys: frozenset[str], search_groups: frozenset[str]
+    defined: FlatInterface | None,
+    gateway_keys: frozenset[str],
+    search_groups: frozenset[str],
+    master: FlatInterface | None = None,
 ) -> Keys | None:
     """The keys a profile's own reading renders to: the baseline a change is measured from."""
     if defined is None:
         return None
     try:
-        return profile_keys(defined, lambda _message: None, gateway_keys, search_groups)
+        theirs = master.interface if master is not None else None
+        return profile_keys(defined, lambda _m: None, gateway_keys, search_groups, theirs)
     except UnsafeValue:
         return None
 

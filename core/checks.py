@@ -235,7 +235,9 @@ def _check_options(iface: Interface) -> Iterator[Problem]:
         for message, severity in bridge_problems(bridge.options, bridge.stp, bridge.delay):
             found.append((message, severity, bridge.line))
         for port in bridge.ports:
-            for message, severity in port_problems(port.port_options):
+            for message, severity in port_problems(
+                port.port_options, bridge.options.vlan_filtering
+            ):
                 found.append((f"port {port.name}: {message}", severity, port.line))
     for message, severity, line in found:
         yield Problem(iface.name, message, line or iface.line, severity)

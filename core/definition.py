@@ -18,8 +18,8 @@ import dataclasses
 import ipaddress
 from collections.abc import Collection, Iterator, Sequence
 
-from ifsmith.core import options
-from ifsmith.core.live import interface_from_live, live_routes
+from ifsmith.core import bridge_vlans, options
+from ifsmith.core.live import interface_from_live, live_routes, vlan_notes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     Family,
@@ -35,6 +35,7 @@ from ifsmith.core.model import (
     StartMode,
     flatten,
 )
+from ifsmith.core.routes import same_route
 
 
 def find(defined: Sequence[Interface], name: str) -> tuple[Interface, Interface] | None:
@@ -132,7 +133,7 @@ def running_note(name: str, live: LiveHost) -> str | None:
         parts.append(f"{family} gateway {gateway}")
     if link.master:
         parts.append(f"in {link.master}")
-    return f"{name} running: " + ", ".join(parts)
+    return f"{name} running: " + ", ".join(parts + vlan_notes(live, name))
 
 
 def with_running(iface: Interface, live: LiveHost) -> Interface:
@@ -172,23 +173,10 @@ def with_running(iface: Interface, live: LiveHost) -> Interface:
     return dataclasses.replace(iface, protocols=tuple(protocols))
 
 
-def _route_key(route: Route) -> tuple[str, str | None]:
-    net = ipaddress.ip_network(route.destination, strict=False)
-    gateway = _key(route.gateway, None)[0] if route.gateway else None
-    return str(net), gateway
-
-
 def _route_defined(running: Route, proto: Protocol | None) -> bool:
     """Is this running route one the protocol defines?  A definition without a metric
     takes whatever metric the stack gives (NetworkManager's is the device's)."""
-    for route in proto.routes if proto is not None else ():
-        try:
-            same = _route_key(route) == _route_key(running)
-        except ValueError:
-            continue
-        if same and route.metric in (None, running.metric):
-            return True
-    return False
+    return any(same_route(route, running) for route in (proto.routes if proto is not None else ()))
 
 
 def _origin_words(address: LiveAddress) -> str:
@@ -287,9 +275,14 @@ def drift(defined: Interface, live: LiveHost) -> list[str]:
     (``bond0: mtu 9000 defined, 1500 running``); [] when they agree."""
     lines: list[str] = []
     names = set()
-    for flat in flatten([defined]):
+    flats = flatten([defined])
+    filtering = {
+        f.name for f in flats if f.interface.bridge and f.interface.bridge.options.vlan_filtering
+    }
+    for flat in flats:
         names.add(flat.name)
         lines.extend(_device_drift(flat, live))
+        lines.extend(_vlan_drift(flat, live, filtering))
     for link in live.links:
         if link.master in names and link.name not in names:
             lines.append(f"{link.master}: {link.name} is enslaved running, not defined")
@@ -319,6 +312,24 @@ def _device_drift(flat: FlatInterface, live: LiveHost) -> Iterator[str]:
         for d in options.drift(iface.port_options, link.port_options):
             yield f"{name}: bridge port option {d}"
     yield from _kind_drift(iface, link)
+
+
+def _vlan_drift(flat: FlatInterface, live: LiveHost, filtering: set[str]) -> Iterator[str]:
+    """The VLANs of a filtering bridge (its own) or of a port of one, defined vs running."""
+    link = live.link(flat.name)
+    if link is None or link.vlans is None:
+        return
+    iface = flat.interface
+    if flat.name in filtering and iface.bridge is not None:
+        wanted = bridge_vlans.bridge_membership(iface.bridge.options)
+        what = "bridge own"
+    elif flat.master in filtering and link.master == flat.master:
+        wanted = bridge_vlans.port_membership(iface.port_options)
+        what = "bridge port"
+    else:
+        return
+    for d in bridge_vlans.drift(wanted, link.vlans):
+        yield f"{flat.name}: {what} {d}"
 
 
 def _address_drift(iface: Interface, link: LiveLink, live: LiveHost) -> Iterator[str]:

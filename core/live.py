@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ifsmith.core import options_netlink
+from ifsmith.core import bridge_vlans, options_netlink
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.model import (
@@ -55,6 +55,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
+from ifsmith.core.routes import DEFAULT_METRIC
 
 # rtnetlink constants (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h).
 NETLINK_ROUTE = 0
@@ -71,11 +72,14 @@ RTEXT_FILTER_SKIP_STATS = 1 << 3
 IFLA_VLAN_ID, IFLA_VLAN_FLAGS = 1, 2
 VLAN_FLAG_REORDER_HDR = 0x1
 IFLA_BR_FORWARD_DELAY, IFLA_BR_STP_STATE = 1, 5
+# Reported only by a bridge built with VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING);
+# IFLA_BR_VLAN_FILTERING itself is reported (off) without it too.
+IFLA_BR_VLAN_DEFAULT_PVID = 39
 IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE, IFLA_BOND_MIIMON = 1, 2, 3
 IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
 IFLA_BOND_PRIMARY, IFLA_BOND_XMIT_HASH_POLICY, IFLA_BOND_AD_LACP_RATE = 11, 14, 21
-IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 6, 8, 11
+IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 4, 6, 8, 11
 IFA_F_PERMANENT = 0x80
 IFAPROT_KERNEL_RA = 2  # an address the kernel made from a router advertisement (SLAAC)
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
@@ -252,6 +256,7 @@ class _RawLink:
     parent: int | None
     active_slave: int | None
     primary: int | None
+    vlan_capable: bool = False  # a bridge that can filter VLANs
 
 
 def _decode_link(msg: bytes) -> _RawLink:
@@ -262,6 +267,7 @@ def _decode_link(msg: bytes) -> _RawLink:
     bond: LiveBond | None = None
     bridge: LiveBridge | None = None
     active = primary = None
+    vlan_capable = False
     port_options = PortOptions()
     if IFLA_LINKINFO in a:
         info = _attrs(msg, *a[IFLA_LINKINFO])
@@ -280,6 +286,7 @@ def _decode_link(msg: bytes) -> _RawLink:
             if slave is not None:
                 port_options = options_netlink.decode_port(msg, _attrs(msg, *slave))
         elif kind == "bridge" and data:
+            vlan_capable = IFLA_BR_VLAN_DEFAULT_PVID in data
             bridge = LiveBridge(
                 options=options_netlink.decode_bridge(msg, data),
                 stp=_u32(msg, data[IFLA_BR_STP_STATE]) != 0 if IFLA_BR_STP_STATE in data else False,
@@ -315,6 +322,7 @@ def _decode_link(msg: bytes) -> _RawLink:
         parent=parent if parent != index else None,
         active_slave=active,
         primary=primary,
+        vlan_capable=vlan_capable,
     )
 
 
@@ -369,9 +377,7 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
     origin = lifetime = None
     if dynamic:
         origin = _dynamic_origin(fam, prefix, _u8(msg, a[IFA_PROTO]) if IFA_PROTO in a else 0)
-        if IFA_CACHEINFO in a:  # struct ifa_cacheinfo: preferred, valid (seconds left)...
-            preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
-            lifetime = (valid, preferred)
+        lifetime = _lifetime(msg, a, flags)
     return index, LiveAddress(
         fam,
         address,
@@ -381,6 +387,16 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
         origin=origin,
         lifetime=lifetime,
     )
+
+
+def _lifetime(msg: bytes, a: dict[int, tuple[int, int]], flags: int) -> tuple[int, int] | None:
+    """What is left of an address's finite lifetime, (valid, preferred) in seconds; None
+    for a permanent one."""
+    if flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
+        return None
+    # struct ifa_cacheinfo: preferred, valid (seconds left), then two time stamps.
+    preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
+    return valid, preferred
 
 
 def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
@@ -393,6 +409,34 @@ def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
     if proto == IFAPROT_KERNEL_RA or (proto == 0 and prefix == 64):
         return "autoconf"
     return "dhcp"
+
+
+@dataclass(frozen=True)
+class HeldLease:
+    """An address a device holds with a finite lifetime (a lease, or SLAAC), as the kernel
+    keeps it: enough to add it elsewhere with what is left of it."""
+
+    index: int  # the device holding it
+    lifetime: tuple[int, int]  # (valid, preferred) seconds left, as LiveAddress.lifetime
+    broadcast: bytes | None = None  # IFA_BROADCAST's payload (IPv4)
+
+
+def held_leases(sock: socket.socket, seq: int) -> dict[tuple[int, bytes], HeldLease]:
+    """Every address held with a finite lifetime, by (AF_INET or AF_INET6, the address's
+    bytes), from one address dump.  DumpInterrupted when addresses changed meanwhile."""
+    held = {}
+    for msg in _dump(sock, RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0), seq):
+        family, _prefix, flags, _scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
+        a = _attrs(msg, _NLMSGHDR.size + _IFADDRMSG.size, len(msg))
+        span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
+        lifetime = _lifetime(msg, a, flags)
+        if span is None or lifetime is None:
+            continue
+        broadcast = a.get(IFA_BROADCAST)
+        held[(family, msg[span[0] : span[1]])] = HeldLease(
+            index, lifetime, msg[broadcast[0] : broadcast[1]] if broadcast else None
+        )
+    return held
 
 
 def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
@@ -479,7 +523,8 @@ def snapshot(host: Host) -> LiveHost:
     with sock:
         for attempt in range(5):
             try:
-                raw, addresses, routes = _read(sock, seq=attempt * 3)
+                raw, addresses, routes = _read(sock, seq=attempt * 4)
+                vlans = _read_vlans(sock, raw, seq=attempt * 4 + 4)
                 break
             except DumpInterrupted:
                 # The namespace changed mid-dump (a burst of changes): read it again.
@@ -524,6 +569,11 @@ def snapshot(host: Host) -> LiveHost:
                     if r.master in bridges
                     else None
                 ),
+                vlans=(
+                    vlans.get(r.link.index, bridge_vlans.Membership())
+                    if r.link.index in vlans or r.master in vlans
+                    else None
+                ),
             )
         )
     return LiveHost(
@@ -551,6 +601,63 @@ def _read(
     for m in _dump(sock, RTM_GETROUTE, _RTMSG.pack(0, 0, 0, 0, 0, 0, 0, 0, 0), seq + 3):
         routes.extend(_decode_route(m))
     return raw, addresses, routes
+
+
+def _read_vlans(
+    sock: socket.socket, raw: list[_RawLink], seq: int
+) -> dict[int, bridge_vlans.Membership]:
+    """The VLANs of every bridge port and bridge (their index →), from one AF_BRIDGE dump;
+    a bridge (or port of one) without any has an empty membership.  Only where a bridge
+    exists on a kernel with VLAN filtering: no dump, and no time, otherwise."""
+    bridges = {r.link.index for r in raw if r.vlan_capable}
+    if not bridges:
+        return {}
+    request = (
+        _IFINFOMSG.pack(options_netlink.AF_BRIDGE, 0, 0, 0, 0)
+        + _RTA.pack(8, IFLA_EXT_MASK)
+        + _U32.pack(options_netlink.RTEXT_FILTER_BRVLAN_COMPRESSED)
+    )
+    ports = {r.link.index for r in raw if r.master in bridges}
+    found = dict.fromkeys(bridges, bridge_vlans.Membership())
+    for msg in _dump(sock, RTM_GETLINK, request, seq):
+        index = _IFINFOMSG.unpack_from(msg, _NLMSGHDR.size)[2]
+        if index not in bridges and index not in ports:
+            continue  # a NIC whose driver answers for its own embedded switch
+        a = _attrs(msg, _NLMSGHDR.size + _IFINFOMSG.size, len(msg))
+        spec = a.get(options_netlink.IFLA_AF_SPEC)
+        found[index] = (
+            options_netlink.decode_vlans(msg, *spec) if spec else bridge_vlans.Membership()
+        )
+    return found
+
+
+def vlan_notes(live: LiveHost, name: str) -> list[str]:
+    """What the XML cannot say about the VLANs of a filtering bridge NAME (its own and its
+    ports') or of NAME as a port of one: ``eth1: pvid 20 leaves tagged``."""
+    if live.link(name) is None:
+        return []
+    return [
+        note
+        for other in live.links
+        if name in (other.name, other.master)
+        for note in link_vlan_notes(live, other)
+    ]
+
+
+def link_vlan_notes(live: LiveHost, link: LiveLink) -> list[str]:
+    """What the XML cannot say about LINK's own VLANs, a filtering bridge's or a port's of
+    one (``vlan_notes`` without the ports of a bridge)."""
+    own = link.kind == "bridge"
+    bridge = link if own else live.link(link.master or "")
+    if link.vlans is None or bridge is None or bridge.bridge is None:
+        return []
+    if not bridge.bridge.options.vlan_filtering:
+        return []
+    running = link.vlans.words()
+    return [
+        f"{link.name}: {odd} (running {running}): the XML cannot say it"
+        for odd in bridge_vlans.oddities(link.vlans, own=own)
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -604,10 +711,13 @@ def _interface(
     elif link.kind == "bridge":
         stp = link.bridge.stp if link.bridge else None
         delay = link.bridge.forward_delay if link.bridge else None
+        options = without_defaults(link.bridge.options) if link.bridge else BridgeOptions()
+        if options.vlan_filtering and link.vlans is not None:
+            options = replace(options, vlans=bridge_vlans.bridge_vlans(link.vlans))
         bridge = Bridge(
             stp=stp,
             delay=delay,
-            options=without_defaults(link.bridge.options) if link.bridge else BridgeOptions(),
+            options=options,
             ports=tuple(
                 _interface(s, live, children, top=False)
                 for s in sorted(subs, key=lambda s: s.index)
@@ -637,13 +747,18 @@ def _interface(
 
 def _port_options(link: LiveLink, live: LiveHost) -> PortOptions:
     """A bridge port's options where they differ from the kernel's defaults (the path
-    cost the bridge derives from the port's speed, priority 32)."""
+    cost the bridge derives from the port's speed, priority 32, the default pvid 1 alone);
+    its VLANs only while the bridge filters them."""
     master = live.link(link.master) if link.master else None
     if master is None or master.kind != "bridge":
         return PortOptions()
     port = without_defaults(link.port_options)
     if port.path_cost == link.port_default_cost:
         port = replace(port, path_cost=None)
+    filtering = master.bridge is not None and master.bridge.options.vlan_filtering
+    if filtering and link.vlans is not None:
+        vlans = bridge_vlans.port_options(link.vlans)
+        port = replace(port, vlans=vlans.vlans, pvid=vlans.pvid)
     return port
 
 
@@ -721,10 +836,6 @@ def _protocols(link: LiveLink, live: LiveHost) -> tuple[Protocol, ...]:
                 Protocol(family, addresses=addrs, gateway=gateways.get(family), routes=routes)
             )
     return tuple(protocols)
-
-
-# The metric the kernel gives a route added without one: IPv4 0, IPv6 1024.
-DEFAULT_METRIC = {Family.IPV4: 0, Family.IPV6: 1024}
 
 
 def live_routes(live: LiveHost, name: str, family: Family) -> tuple[Route, ...]:

@@ -16,6 +16,7 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 # The real ranges of the model's numbers: what the kernel accepts.  The XML parser checks
@@ -443,6 +444,9 @@ class LiveLink:
     # The path cost the bridge would give it by itself (from its speed): a cost that
     # differs was set by someone.
     port_default_cost: int | None = field(default=None, compare=False)
+    # A bridge port's VLANs, or a bridge's own (core.bridge_vlans); None where the kernel
+    # has no VLAN filtering, or the link is neither.
+    vlans: Membership | None = None
 
     @property
     def type(self) -> IfType:

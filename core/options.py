@@ -30,13 +30,16 @@ class Spec:
     """One option: ``field`` is the kernel's name and the dataclass field."""
 
     field: str
-    kind: str  # "int", "choice", "bool", "mac", "seconds"
+    kind: str  # "int", "choice", "bool", "mac", "seconds", "vlans", "pvid"
     default: OptValue | None
     low: float = 0
     high: float = 0
     choices: tuple[str, ...] = ()
     modes: frozenset[str] | None = None  # bond modes it applies to; None: every mode
     why: str = ""  # where the range comes from, for messages
+    # "vlans" for VLAN filtering: a backend that writes every other bridge option may not
+    # write these (options_common: CARRIES "bridge-vlans").
+    group: str = ""
 
     @property
     def attr(self) -> str:
@@ -50,6 +53,8 @@ class Spec:
         if self.kind == "seconds":
             text = repr(float(value))
             return text[:-2] if text.endswith(".0") else text
+        if self.kind == "pvid" and value == PVID_NONE:
+            return "none"
         return str(value)
 
     def parse(self, text: str) -> OptValue:
@@ -66,6 +71,15 @@ class Spec:
             if _MAC.fullmatch(text) is None:
                 raise ValueError("not a MAC address (aa:bb:cc:dd:ee:ff)")
             return text.lower()
+        if self.kind == "vlans":
+            return vlan_text(parse_vlans(text))
+        if self.kind == "pvid":
+            if text.strip() == "none":
+                return PVID_NONE
+            vid = _DIGITS.fullmatch(text)
+            if vid is None or len(vid.group(1)) > 4 or not 1 <= int(vid.group(1)) <= VID_MAX:
+                raise ValueError(f"expected a VLAN id 1-{VID_MAX} or 'none'")
+            return int(vid.group(1))
         if self.kind == "seconds":
             if _SECONDS.fullmatch(text) is None:
                 raise ValueError("not a number of seconds")
@@ -100,6 +114,59 @@ class Spec:
 
 
 _MAC = re.compile(r"[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}")
+_VID = re.compile(r"0*([0-9]{1,4})")
+
+# ---------------------------------------------------------------------------------------
+# VLAN filtering: a set of VLAN ids is written as ids and inclusive ranges in ascending
+# order, "10 20 100-199" (ifupdown2's bridge-vids, networkd's VLAN=, NM's vlans).  A
+# port's pvid is its native VLAN (frames in untagged belong to it, and leave untagged);
+# PVID_NONE ("none") is a port without one, which drops untagged frames.
+PVID_NONE = 0
+VID_MAX = 4094
+
+VlanRanges = tuple[tuple[int, int], ...]
+
+
+def parse_vlans(text: str) -> VlanRanges:
+    """Inclusive (low, high) ranges of "10 20 100-199" (commas also separate), sorted,
+    overlapping and adjacent ones merged (so one set of ids has one text, as the kernel's
+    compressed ranges say it); ``ValueError`` naming the item that is not a VLAN id."""
+    ranges: list[tuple[int, int]] = []
+    for item in text.replace(",", " ").split():
+        low_text, dash, high_text = item.partition("-")
+        bounds = []
+        for part in (low_text, high_text) if dash else (low_text,):
+            match = _VID.fullmatch(part)
+            if match is None or not 1 <= int(match.group(1)) <= VID_MAX:
+                raise ValueError(f"'{item[:20]}' is not a VLAN id 1-{VID_MAX} or a range of them")
+            bounds.append(int(match.group(1)))
+        low, high = bounds[0], bounds[-1]
+        if low > high:
+            raise ValueError(f"range '{item}' runs backwards (write {high}-{low})")
+        ranges.append((low, high))
+    if not ranges:
+        raise ValueError("no VLAN ids")
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(ranges):
+        if merged and low <= merged[-1][1] + 1:  # "10 11" is "10-11": one text a set
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    return tuple(merged)
+
+
+def vlan_text(ranges: VlanRanges) -> str:
+    """The canonical text of VLAN ranges: "10 20 100-199"."""
+    return " ".join(str(low) if low == high else f"{low}-{high}" for low, high in ranges)
+
+
+def vlan_ids(text: str | None) -> frozenset[int]:
+    """Every VLAN id of a canonical (or any valid) VLAN text; empty for None."""
+    if not text:
+        return frozenset()
+    return frozenset(v for low, high in parse_vlans(text) for v in range(low, high + 1))
+
+
 _DIGITS = re.compile(r"\s*0*([0-9]+)\s*")
 _SECONDS = re.compile(r"\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*")
 
@@ -142,11 +209,15 @@ BRIDGE_SPECS: tuple[Spec, ...] = (
     Spec("max_age", "seconds", 20.0, 6.0, 40.0, why=_BR),
     Spec("ageing_time", "seconds", 300.0, 0.0, SECONDS_MAX, why="a 32-bit count of centiseconds"),
     Spec("multicast_snooping", "bool", True),
+    Spec("vlan_filtering", "bool", False, group="vlans"),
+    Spec("vlans", "vlans", None, group="vlans"),  # the bridge device's own VLANs
 )
 
 PORT_SPECS: tuple[Spec, ...] = (
     Spec("path_cost", "int", None, 1, 65535, why="STP port path cost"),
     Spec("port_priority", "int", 32, 0, 63, why="6-bit STP port priority"),
+    Spec("vlans", "vlans", None, group="vlans"),  # the VLANs the port carries
+    Spec("pvid", "pvid", 1, group="vlans"),  # its native VLAN
 )
 
 
@@ -198,6 +269,8 @@ class BridgeOptions(_Options):
     max_age: float | None = None
     ageing_time: float | None = None
     multicast_snooping: bool | None = None
+    vlan_filtering: bool | None = None
+    vlans: str | None = None
 
 
 @dataclass(frozen=True)
@@ -208,6 +281,8 @@ class PortOptions(_Options):
 
     path_cost: int | None = None
     port_priority: int | None = None
+    vlans: str | None = None
+    pvid: int | None = None
 
 
 AnyOptions = BondOptions | BridgeOptions | PortOptions
@@ -289,6 +364,11 @@ def bridge_problems(
         if why is not None:
             text = f"bridge option {spec_.attr}={spec_.text(value)}: {why}"
             yield text, "warning" if why.startswith("finer") else "error"
+    if options.vlans is not None and not options.vlan_filtering:
+        yield (
+            f"bridge option vlans='{options.vlans}' needs ifsmith:vlan-filtering='on' (without "
+            "it the bridge forwards every VLAN and keeps none of its own)"
+        ), "error"
     if not stp:
         return
     hello = options.hello_time if options.hello_time is not None else 2.0
@@ -301,11 +381,28 @@ def bridge_problems(
         ), "warning"
 
 
-def port_problems(options: PortOptions) -> Iterator[tuple[str, Severity]]:
+def port_problems(
+    options: PortOptions, filtering: bool | None = None
+) -> Iterator[tuple[str, Severity]]:
+    """(message, severity) for a bridge port's options; ``filtering`` is whether its
+    bridge filters VLANs (ifsmith:vlan-filtering)."""
     for spec_, value in options.items():
         why = spec_.problem(value)
         if why is not None:
             yield f"bridge port option {spec_.attr}={spec_.text(value)}: {why}", "error"
+    vlan_set = [spec_.attr for spec_, _ in options.items() if spec_.group == "vlans"]
+    if vlan_set and not filtering:
+        yield (
+            f"bridge port option {' and '.join(vlan_set)} needs the bridge's "
+            "ifsmith:vlan-filtering='on' (without it the bridge forwards every VLAN)"
+        ), "error"
+    pvid = options.pvid
+    if pvid is not None and pvid != PVID_NONE and options.vlans is not None:
+        if pvid not in vlan_ids(options.vlans):
+            yield (
+                f"bridge port option pvid={pvid} is not among the port's VLANs "
+                f"(vlans='{options.vlans}'): add it there, or write pvid='none'"
+            ), "error"
 
 
 def drift(defined: AnyOptions, running: AnyOptions | None) -> list[str]:

@@ -1,7 +1,8 @@
 """The netlink encoding of the bond and bridge options (core.options): which IFLA_BOND_*,
-IFLA_BR_* and IFLA_BRPORT_* attribute carries each, in which width and numbering.  Read
-by core.live (decoding, with ``struct.unpack_from``) and backends.kernel (encoding), so
-the two cannot disagree."""
+IFLA_BR_* and IFLA_BRPORT_* attribute carries each, in which width and numbering, and a
+bridge's VLANs (core.bridge_vlans) as IFLA_BRIDGE_VLAN_INFO entries.  Read by core.live
+(decoding, with ``struct.unpack_from``) and backends.kernel (encoding), so the two cannot
+disagree."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from ifsmith.core.bridge_vlans import PVID, UNTAGGED, Membership, ranges_text
 from ifsmith.core.options import (
     BOND_SPECS,
     BRIDGE_SPECS,
@@ -18,6 +20,7 @@ from ifsmith.core.options import (
     OptValue,
     PortOptions,
     Spec,
+    parse_vlans,
 )
 
 IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 4, 5
@@ -57,6 +60,7 @@ BRIDGE_WIRE: dict[str, Wire] = {
     "ageing_time": Wire(4, "u32", 100),
     "priority": Wire(6, "u16"),
     "multicast_snooping": Wire(23, "u8"),
+    "vlan_filtering": Wire(7, "u8"),  # IFLA_BR_VLAN_FILTERING
 }
 PORT_WIRE: dict[str, Wire] = {
     "port_priority": Wire(2, "u16"),  # IFLA_BRPORT_PRIORITY
@@ -103,8 +107,8 @@ def _decoded(
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in specs:
-        wire = wires[spec.field]
-        if wire.number in d:
+        wire = wires.get(spec.field)  # VLAN sets are not link attributes (AF_BRIDGE)
+        if wire is not None and wire.number in d:
             value = _decode(spec, wire, msg, d[wire.number])
             if value is not None:
                 values[spec.field] = value
@@ -155,6 +159,8 @@ def encode_all(options: BondOptions | BridgeOptions | PortOptions) -> list[tuple
     ]
     out: dict[int, bytes] = {}
     for spec, value in options.items():
+        if spec.field not in wires:  # VLAN sets go by AF_BRIDGE, not as link attributes
+            continue
         number, payload = encode(spec, wires[spec.field], value)
         out.setdefault(number, payload)
     return sorted(out.items())
@@ -169,3 +175,67 @@ def default_path_cost(speed: int | None) -> int:
     if speed > 10000:
         return 1
     return costs.get(speed, 100)
+
+
+# ---------------------------------------------------------------------------------------
+# A bridge's VLANs: RTM_GETLINK/RTM_SETLINK/RTM_DELLINK of family AF_BRIDGE carry them in
+# IFLA_AF_SPEC as struct bridge_vlan_info {u16 flags; u16 vid} (linux/if_bridge.h), a
+# range as two entries flagged RANGE_BEGIN and RANGE_END.
+
+AF_BRIDGE = 7
+IFLA_AF_SPEC = 26
+IFLA_BRIDGE_FLAGS, IFLA_BRIDGE_VLAN_INFO = 0, 2
+BRIDGE_FLAGS_MASTER, BRIDGE_FLAGS_SELF = 1, 2
+RANGE_BEGIN, RANGE_END = 0x8, 0x10
+RTEXT_FILTER_BRVLAN_COMPRESSED = 1 << 2
+_ENTRY = struct.Struct("=HH")
+_RTA = struct.Struct("=HH")
+
+
+def decode_vlans(msg: bytes, start: int, end: int) -> Membership:
+    """The VLANs of one IFLA_AF_SPEC payload (compressed ranges, as dumped with
+    RTEXT_FILTER_BRVLAN_COMPRESSED)."""
+    tagged: list[tuple[int, int]] = []
+    untagged: list[tuple[int, int]] = []
+    pvid, begin, offset = 0, 0, start
+    while offset + 4 <= end:
+        length, kind = _RTA.unpack_from(msg, offset)
+        if length < 4:
+            break
+        if kind & 0x3FFF == IFLA_BRIDGE_VLAN_INFO and length >= 8:
+            flags, vid = _ENTRY.unpack_from(msg, offset + 4)
+            if flags & RANGE_BEGIN:
+                begin = vid
+            else:
+                low = begin if flags & RANGE_END and begin else vid
+                begin = 0
+                (untagged if flags & UNTAGGED else tagged).append((low, vid))
+                if flags & PVID:
+                    pvid = vid
+        offset += (length + 3) & ~3
+    return Membership(ranges_text(sorted(tagged)), ranges_text(sorted(untagged)), pvid)
+
+
+def encode_vlans(add: Membership) -> bytes:
+    """IFLA_BRIDGE_VLAN_INFO entries (as rtattrs) that add these VLANs with their flags:
+    ranges where the ids run on, the pvid on its own (the kernel takes no pvid range)."""
+    out = b""
+    pvid_flags = PVID
+    for text, flags in ((add.tagged, 0), (add.untagged, UNTAGGED)):
+        for low, high in parse_vlans(text) if text else ():
+            pieces = [(low, high)]
+            if low <= add.pvid <= high:
+                pieces = [(low, add.pvid - 1), (add.pvid + 1, high)]
+                pvid_flags |= flags
+            for first, last in pieces:
+                if first == last:
+                    out += _entry(flags, first)
+                elif first < last:
+                    out += _entry(flags | RANGE_BEGIN, first) + _entry(flags | RANGE_END, last)
+    if add.pvid:
+        out += _entry(pvid_flags, add.pvid)
+    return out
+
+
+def _entry(flags: int, vid: int) -> bytes:
+    return _RTA.pack(8, IFLA_BRIDGE_VLAN_INFO) + _ENTRY.pack(flags, vid)

@@ -22,7 +22,12 @@ The rules the order follows:
   and iface-destroy).  A device left down gets no default route (the kernel refuses one)
   and no IPv6 address (the kernel drops them when a device goes down);
 - DHCP or SLAAC: no client is run; the addresses and default route the kernel has (a
-  lease) are kept, only the static addresses listed are added.
+  lease) are kept, only the static addresses listed are added;
+- a VLAN-aware bridge (core.bridge_vlans): VLAN filtering is a bridge setting, so it is on
+  before any VLAN is set; a port's VLANs are set once it is in the bridge (a port that
+  joins starts from the kernel's default, pvid 1 untagged), the bridge's own after it
+  exists.  The VLANs of a filtering bridge's ports and its own are made exactly what the
+  definitions say: ids added (or their flags changed) before others are removed.
 """
 
 from __future__ import annotations
@@ -31,9 +36,10 @@ import ipaddress
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from ifsmith.core import plan_options
-from ifsmith.core.errors import IfsmithError
-from ifsmith.core.live import DEFAULT_METRIC, live_routes
+from ifsmith.core import bridge_vlans, plan_options
+from ifsmith.core.bridge_vlans import Membership
+from ifsmith.core.errors import PlanError
+from ifsmith.core.live import live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     ArpValidate,
@@ -52,11 +58,7 @@ from ifsmith.core.model import (
     flatten,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
-
-
-class PlanError(IfsmithError):
-    """The definitions cannot be made live (e.g. a missing NIC)."""
-
+from ifsmith.core.routes import canonical_route, same_route
 
 # ---------------------------------------------------------------------------------------
 # Device specs: what one device should look like; None = leave as it is.
@@ -137,6 +139,9 @@ class DeviceSpec:
     routes: dict[Family, tuple[Route, ...]] = field(default_factory=dict)
     # As a bridge port: its STP path cost and priority (None: leave as it is).
     port: PortOptions = field(default_factory=PortOptions)
+    # As a port of a filtering bridge, or as such a bridge itself: its VLANs, exactly
+    # (None: leave them as they are).
+    vlans: Membership | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,6 +236,23 @@ class SetPort(Op):
 
     def describe(self) -> str:
         return f"set bridge port {self.name}{plan_options.words(self.port)}"
+
+
+@dataclass(frozen=True)
+class SetBridgeVlans(Op):
+    """A bridge port's VLANs (``bridge vlan add|del dev PORT vid … master``), or the
+    bridge's own (``… self``): entries added with their flags (or re-flagged), ids removed."""
+
+    add: Membership
+    remove: str = ""
+    own: bool = False
+
+    def describe(self) -> str:
+        steps = [f"add {self.add.words()}"] if self.add else []
+        if self.remove:
+            steps.append(f"remove {self.remove}")
+        what = f"bridge {self.name} own" if self.own else f"bridge port {self.name}"
+        return f"set {what} vlans: {'; '.join(steps)}"
 
 
 @dataclass(frozen=True)
@@ -372,7 +394,11 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
     does not take it down either; ``stop_plan`` does that).
     """
     specs: dict[str, DeviceSpec] = {}
-    for flat in flatten(list(desired)):
+    flats = flatten(list(desired))
+    filtering = {
+        f.name for f in flats if f.interface.bridge and f.interface.bridge.options.vlan_filtering
+    }
+    for flat in flats:
         iface = flat.interface
         up = None if flat.start_mode is StartMode.NONE else True
         spec = DeviceSpec(
@@ -383,7 +409,7 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
                 BridgeSpec(
                     stp=iface.bridge.stp,
                     forward_delay=iface.bridge.delay,
-                    extra=iface.bridge.options,
+                    extra=plan_options.link_options(iface.bridge.options),
                 )
                 if iface.bridge is not None
                 else None
@@ -397,7 +423,12 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
             mtu=flat.mtu,
             mac=iface.mac,
             up=up,
-            port=iface.port_options if flat.master_type is IfType.BRIDGE else PortOptions(),
+            port=(
+                plan_options.link_options(iface.port_options)
+                if flat.master_type is IfType.BRIDGE
+                else PortOptions()
+            ),
+            vlans=_vlans_wanted(iface, flat.master, filtering),
         )
         spec = _with_addressing(spec, iface, subordinate=flat.master is not None)
         previous = specs.get(iface.name)
@@ -407,6 +438,15 @@ def specs_from_interfaces(desired: Sequence[Interface]) -> list[DeviceSpec]:
             spec = _merge(previous, spec)
         specs[iface.name] = spec
     return list(specs.values())
+
+
+def _vlans_wanted(iface: Interface, master: str | None, filtering: set[str]) -> Membership | None:
+    """The VLANs of a filtering bridge (its own) or of a port of one, as defined."""
+    if iface.name in filtering and iface.bridge is not None:
+        return bridge_vlans.bridge_membership(iface.bridge.options)
+    if master in filtering:
+        return bridge_vlans.port_membership(iface.port_options)
+    return None
 
 
 def _merge(a: DeviceSpec, b: DeviceSpec) -> DeviceSpec:
@@ -422,6 +462,7 @@ def _merge(a: DeviceSpec, b: DeviceSpec) -> DeviceSpec:
         keep_extra=a.keep_extra | b.keep_extra,
         gateways={**b.gateways, **a.gateways},
         port=a.port or b.port,
+        vlans=a.vlans if a.vlans is not None else b.vlans,
     )
 
 
@@ -495,7 +536,7 @@ def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -
         elif not (proto.dhcp or proto.autoconf):
             gateways[family] = None
     routes = {
-        family: _canonical_routes(family, iface.protocol(family), subordinate)
+        family: _canonical_routes(iface.protocol(family), subordinate)
         for family in (Family.IPV4, Family.IPV6)
     }
     return replace(
@@ -503,22 +544,11 @@ def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -
     )
 
 
-def _canonical_routes(
-    family: Family, proto: Protocol | None, subordinate: bool
-) -> tuple[Route, ...]:
-    """The routes as the live view shows them: network address and gateway in canonical
-    form, the kernel's default metric as none, no line numbers (they are compared)."""
+def _canonical_routes(proto: Protocol | None, subordinate: bool) -> tuple[Route, ...]:
+    """The routes as the live view shows them (they are compared with it)."""
     if subordinate or proto is None:
         return ()
-    return tuple(
-        Route(
-            str(ipaddress.ip_network(r.destination, strict=False).network_address),
-            r.prefix,
-            _canonical(r.gateway) if r.gateway else None,
-            None if r.metric == DEFAULT_METRIC[family] else r.metric,
-        )
-        for r in proto.routes
-    )
+    return tuple(canonical_route(r) for r in proto.routes)
 
 
 def _canonical(address: str) -> str:
@@ -597,6 +627,7 @@ def _spec_from_link(link: LiveLink, live: LiveHost) -> DeviceSpec:
         leases=leases,
         routes={f: live_routes(live, link.name, f) for f in (Family.IPV4, Family.IPV6)},
         port=link.port_options if master is not None and master.kind == "bridge" else PortOptions(),
+        vlans=link.vlans if "bridge" in (link.kind, master.kind if master else None) else None,
     )
 
 
@@ -775,6 +806,7 @@ def diff(
     releases: list[Op] = []
     enslave: list[Op] = []
     port_ops: list[Op] = []
+    vlan_ops: list[Op] = []
     ups: list[Op] = []
     downs: list[Op] = []
     addr_add: list[Op] = []
@@ -872,13 +904,21 @@ def diff(
                 if master_kind == "bond" and (link is None or link.admin_up):
                     enslave.append(SetUp(spec.name, False))
                 enslave.append(SetMaster(spec.name, spec.master))
+        # A port that joins its bridge now starts from the bridge's defaults.
+        stays = link is not None and spec.master == current_master
         if spec.port:
-            # A port that joins its bridge now starts from the bridge's defaults.
-            stays = link is not None and spec.master == current_master
             running_port = link.port_options if link is not None and stays else None
             port = plan_options.changed(spec.port, running_port)
             if port:
                 port_ops.append(SetPort(spec.name, port))
+        if spec.vlans is not None:
+            own = spec.kind == "bridge"
+            running = link.vlans if link is not None and (own or stays) else None
+            if running is None:
+                running = bridge_vlans.DEFAULT  # new, or new in the bridge
+            add, remove = bridge_vlans.changes(spec.vlans, running)
+            if add or remove:
+                vlan_ops.append(SetBridgeVlans(spec.name, add, remove, own))
         needs_up_again = any(isinstance(op, SetUp) and op.name == spec.name for op in enslave)
         is_up = link.admin_up if link is not None else False
         if spec.up is True and (not is_up or needs_up_again):
@@ -921,7 +961,10 @@ def diff(
             if link.master == spec.name and wanted.get(link.name, None) is None:
                 releases.append(SetMaster(link.name, None))
 
-    creates.sort(key=lambda op: _create_rank(op, creates))
+    # (sorted from a copy: while list.sort runs, the list it sorts looks empty, and a VLAN
+    # would not find the bridge it sits on among the creates.)
+    made = list(creates)
+    creates.sort(key=lambda op: _create_rank(op, made))
     ups = _order_ups(ups, wanted)
     # New addresses and default routes go in before old ones leave: removing a device's
     # last IPv4 address silently flushes its routes (the default route with them), so the
@@ -929,7 +972,8 @@ def diff(
     route_set = [op for op in routes if isinstance(op, (SetDefaultRoute, AddRoute))]
     route_del = [op for op in routes if not isinstance(op, (SetDefaultRoute, AddRoute))]
     ops = (
-        deletes + releases + creates + settings + enslave + port_ops + ups + addr_add + route_set
+        deletes + releases + creates + settings + enslave + port_ops + vlan_ops + ups + addr_add
+        + route_set
         + late + addr_del + route_del + downs
     )  # fmt: skip
     return Plan(tuple(_dedupe(ops)))
@@ -1118,18 +1162,9 @@ def _route_ops(spec: DeviceSpec, live: LiveHost, fresh: set[str]) -> list[Op]:
     for family, wanted in spec.routes.items():
         running = () if spec.name in fresh else live_routes(live, spec.name, family)
         for route in wanted:
-            if not any(_same_route(route, r) for r in running):
+            if not any(same_route(route, r) for r in running):
                 ops.append(AddRoute(spec.name, family, route))
         for r in running:
-            if not any(_same_route(route, r) for route in wanted):
+            if not any(same_route(route, r) for route in wanted):
                 ops.append(DelRoute(spec.name, family, r))
     return ops
-
-
-def _same_route(wanted: Route, running: Route) -> bool:
-    """Does the running route satisfy the wanted one?  Without a metric, any will do."""
-    return (
-        (wanted.address, wanted.prefix, wanted.gateway)
-        == (running.address, running.prefix, running.gateway)
-        and wanted.metric in (None, running.metric)
-    )

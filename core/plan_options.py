@@ -29,6 +29,18 @@ def changed(wanted: _T, running: _T | None) -> _T:
     return type(wanted)(**keep)
 
 
+def link_options(options: _T) -> _T:
+    """The options that are link attributes: without the sets of VLANs, which are not
+    (core.bridge_vlans and the plan's SetBridgeVlans carry those)."""
+    keep: dict[str, Any] = {
+        spec.field: value for spec, value in options.items() if spec.kind not in _SETS
+    }
+    return type(options)(**keep)
+
+
+_SETS = frozenset({"vlans", "pvid"})
+
+
 def fit_mode(options: BondOptions, mode: str | None) -> BondOptions:
     """The options without those the kernel refuses to set at all in this mode (a
     snapshot reports some of them in every mode), nor an all-zero ad_actor_system (the

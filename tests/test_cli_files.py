@@ -52,7 +52,7 @@ def test_define_then_inactive_dumpxml_gives_the_xml_back(tmp_path: Path) -> None
     assert dumped.returncode == 0, dumped.stderr
     assert dumped.stdout == BOND
     listed = ifsmith(*root, "list", "--inactive", "--json", "--backend", "ifcfg-rh")
-    rows = {r["name"]: r for r in json.loads(listed.stdout)}
+    rows = {r["name"]: r for r in json.loads(listed.stdout)["definitions"]}
     assert rows["eth1"]["master"] == "bond0"
     assert rows["bond0"]["addresses"] == ["192.0.2.10/24"]
     # Defined again: nothing to change.
@@ -138,5 +138,5 @@ def test_inactive_list_works_for_every_backend_and_reports_skipped_lines(tmp_pat
         assert result.returncode == 0, f"{backend}: {result.stderr}"
         assert "Traceback" not in result.stderr
     rows = json.loads(ifsmith("--root", str(tmp_path), "list", "--inactive", "--json",
-                              "--backend", "ifupdown").stdout)  # fmt: skip
+                              "--backend", "ifupdown").stdout)["definitions"]  # fmt: skip
     assert rows[0]["name"] == "eth0" and rows[0]["addresses"] == ["192.0.2.1/24"]

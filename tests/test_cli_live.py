@@ -36,12 +36,14 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 
 @needs_netns
-def test_list_json_is_an_array_with_masters_addresses_and_gateways(
+def test_list_json_lists_links_with_masters_addresses_and_gateways(
     lab: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _err = run(capsys, "--netns", lab, "list", "--json")
     assert code == 0
-    rows = {r["name"]: r for r in json.loads(out)}
+    document = json.loads(out)
+    assert document["schema"] == 1
+    rows = {r["name"]: r for r in document["interfaces"]}
     assert set(rows) == {"br0", "ve0", "ve1", "mv0"}  # lo only with --all
     assert (rows["br0"]["type"], rows["br0"]["state"], rows["br0"]["mtu"]) == ("bridge", "up", 1400)
     assert {"192.0.2.1/24", "2001:db8::1/64"} <= set(rows["br0"]["addresses"])

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from ifsmith.api.change import activation as _activation
+from ifsmith.api.change import settle_window as _settle
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.settle import MARGIN
 from ifsmith.core.xmlio import parse, to_xml
 from ifsmith.core.xmlschema import strip_extensions
 from ifsmith.tui.cli import main
-from ifsmith.tui.cmd_txn import _activation, _settle, bridge_of
+from ifsmith.tui.cmd_txn import bridge_of
 from tests.netns import can_make_netns, ip, make_netns
 
 REPO = Path(__file__).resolve().parents[1]
@@ -156,8 +158,10 @@ def test_status_and_history_without_transactions(
 ) -> None:
     root = ["--root", str(tmp_path)]
     assert main([*root, "status"]) == 0 and capsys.readouterr().out == "no transactions\n"
-    assert main([*root, "status", "--json"]) == 0 and capsys.readouterr().out == "null\n"
-    assert main([*root, "history", "--json"]) == 0 and capsys.readouterr().out == "[]\n"
+    assert main([*root, "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"schema": 1, "id": None}
+    assert main([*root, "history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"schema": 1, "transactions": [], "pruned": 0}
 
 
 @pytest.mark.parametrize(
@@ -239,7 +243,7 @@ def test_auto_activation_is_the_kernel_in_a_namespace_or_scratch_root(tmp_path: 
 def test_auto_activation_follows_the_daemon_that_reads_the_backend_files(
     monkeypatch: pytest.MonkeyPatch, backend: str | None, running: set[str], chosen: str
 ) -> None:
-    monkeypatch.setattr("ifsmith.tui.cmd_txn._daemons_running", lambda host: running)
+    monkeypatch.setattr("ifsmith.api.change.daemons_running", lambda host: running)
     assert _activation("auto", backend, Host()) == chosen
 
 

@@ -106,7 +106,8 @@ def test_a_corrupt_journal_is_reported_by_status_history_recover_and_moved_aside
     assert not bad.dir.exists() and (aside / "meta.json").read_bytes() == meta
 
     history = ifsmith(*root, "history", "--json")
-    assert [r["id"] for r in json.loads(history.stdout)] == ["20260101-000000-00001"]
+    kept = json.loads(history.stdout)["transactions"]
+    assert [r["id"] for r in kept] == ["20260101-000000-00001"]
     assert f"journal {bad.id} is corrupt" in history.stderr  # still said, at every look
 
     recover = ifsmith(*root, "recover")

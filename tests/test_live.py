@@ -94,7 +94,8 @@ def test_snapshot_reads_kinds_masters_states_addresses_and_routes(lab: str) -> N
     assert (br0.kind, br0.type, br0.mtu, br0.admin_up) == ("bridge", IfType.BRIDGE, 1400, True)
     # The kernel reports every bridge option; here its defaults (core.options).
     defaults = BridgeOptions(
-        priority=32768, hello_time=2.0, max_age=20.0, ageing_time=300.0, multicast_snooping=True
+        priority=32768, hello_time=2.0, max_age=20.0, ageing_time=300.0, multicast_snooping=True,
+        vlan_filtering=False,
     )
     assert br0.bridge == LiveBridge(stp=True, forward_delay=4.0, options=defaults)
     assert {str(a) for a in br0.addresses if a.scope == "global"} == {

@@ -125,7 +125,7 @@ def test_list_escapes_names_read_from_the_kernel(odd: str) -> None:
     names = [line.split()[0] for line in result.stdout.decode().splitlines()[1:]]
     assert sorted(names) == sorted(["a\\x1b[31mb", "c\\x85d"])
     # JSON carries the name exactly (escaped by JSON itself), for scripts.
-    rows = json.loads(ifsmith("--netns", odd, "list", "--json").stdout)
+    rows = json.loads(ifsmith("--netns", odd, "list", "--json").stdout)["interfaces"]
     assert ODD in {r["name"] for r in rows}
 
 

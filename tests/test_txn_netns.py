@@ -182,7 +182,7 @@ def test_confirmed_change_is_committed_kept_and_in_history(lab: Lab) -> None:
     assert (
         "IPADDR1=198.51.100.1" in (lab.root / "etc/sysconfig/network-scripts/ifcfg-s0").read_text()
     )
-    history = json.loads(lab.ifsmith("history", "--json").stdout)
+    history = json.loads(lab.ifsmith("history", "--json").stdout)["transactions"]
     assert history[-1]["state"] == "committed"
     # rollback --to restores the state before it.
     back = revert(lab, history[-1]["id"], "192.0.2.2")
@@ -329,7 +329,7 @@ def test_apply_as_non_root_is_refused_and_changes_nothing(lab: Lab, tmp_path: Pa
     copy = Path(tempfile.mkdtemp(prefix="ifsmith-nonroot-", dir="/tmp"))
     try:
         repo = Path(__file__).resolve().parents[1]
-        for part in ("core", "backends", "tui"):
+        for part in ("api", "core", "backends", "tui"):
             shutil.copytree(repo / part, copy / "ifsmith" / part)
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
     from ifsmith.core.probe import Target
     from ifsmith.tui.screens.apply import ApplyChoice
-    from ifsmith.tui.screens.forms import InterfaceForm
+    from ifsmith.tui.screens.form_base import InterfaceForm
 
 # (key, action, footer label, shown in the footer, what it does — for help and the palette),
 # in footer order; keys of one group sit together under one label (GROUPS), so the whole
@@ -879,6 +879,7 @@ class IfsmithApp(SessionApp):
         from ifsmith.core import txn as txnmod
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.probe import unique
+        from ifsmith.core.resolver import for_change
         from ifsmith.tui.preview import pending_xml, render_pending
         from ifsmith.tui.screens.apply import ApplyProgress, activation, settle_for
 
@@ -887,17 +888,22 @@ class IfsmithApp(SessionApp):
             rendering = (
                 render_pending(self.host, backend, pending) if backend != LIVE_ONLY else None
             )
+            mode = activation(backend, self.host)
+            # DNS for the running resolver, as `ifsmith apply` hands it (kernel activation).
+            dns = (for_change(self.host, defs, self.defined, pending.deletions)[0]
+                   if mode == "kernel" else None)  # fmt: skip
             request = txnmod.Request(
                 action="apply",
                 names=[d.name for d in defs],
                 desired_xml=pending_xml(pending) or "<interfaces/>\n",
                 rendering=rendering,
                 backend=None if backend == LIVE_ONLY else backend,
-                activate=activation(backend, self.host),
+                activate=mode,
                 confirm_timeout=timeout,
                 settle=settle_for(defs, before=live),
                 probes=[t.to_json() for t in unique(targets)],
                 remove=pending.deletions,
+                resolver=dns,
             )
             txn = txnmod.begin(self.host, request, live)
         except (IfsmithError, ValueError, OSError) as exc:

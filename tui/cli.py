@@ -16,7 +16,7 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 # Modules that add subcommands.  A module that is not present yet is skipped, so the
 # command line works while the project grows.
@@ -51,8 +51,25 @@ class VersionAction(argparse.Action):
         parser.exit()
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors are a JSON error object on stdout (still exit
+    2) when the command line asks for ``--json``: a script reading stdout gets JSON."""
+
+    json_errors = False  # set by main() for each command line
+
+    def error(self, message: str) -> NoReturn:
+        if Parser.json_errors:
+            from ifsmith.tui.jsonout import emit_error
+
+            self.print_usage(sys.stderr)
+            print(f"{self.prog}: error: {message}", file=sys.stderr)
+            emit_error(f"{self.prog}: {message}")
+            self.exit(2)
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ifsmith",
         description="Configure network interfaces (ethernet, bonds, bridges, VLANs) with "
         "automatic rollback. Without a command, opens the interactive TUI.",
@@ -85,8 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    Parser.json_errors = "--json" in words
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.sandbox and args.command is not None:
         # The lab lives only as long as the TUI session; a command would run on this
         # host's own interfaces and files instead.  Refused before anything is read.
@@ -101,14 +120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ifsmith.core.names import shown_text
 
     host = Host.from_options(args.root, args.netns)
+    as_json = bool(getattr(args, "json", False))
     try:
         if args.command is None:
             return _run_tui(args, host)
         return int(args.func(args, host) or 0)
     except IfsmithError as exc:
+        if as_json:
+            return _json_error(str(exc), exc.exit_code)
         print(f"ifsmith: {shown_text(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
+        if as_json:
+            return _json_error("interrupted", 1)
         print("ifsmith: interrupted", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -116,6 +140,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:
+        if not as_json:
+            raise
+        # A script reading JSON gets an error object, never a traceback (the message is
+        # on stderr too, for whoever reports it).
+        return _json_error(f"internal error: {type(exc).__name__}: {exc}", 1)
+
+
+def _json_error(message: str, code: int) -> int:
+    """The error object on stdout (the message also on stderr, as without --json)."""
+    from ifsmith.core.names import shown_text
+    from ifsmith.tui.jsonout import emit_error
+
+    print(f"ifsmith: {shown_text(message)}", file=sys.stderr)
+    emit_error(message)
+    return code
 
 
 def _run_tui(args: argparse.Namespace, host: object) -> int:

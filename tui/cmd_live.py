@@ -14,14 +14,16 @@ from ifsmith.core.host import Host
 from ifsmith.core.names import shown, shown_text
 
 if TYPE_CHECKING:  # the model costs --help a tenth of a second to import
-    from ifsmith.core.model import LiveHost, LiveLink
+    from ifsmith.core.model import LiveLink
 
 
 def register(sub: Any) -> None:
     """Add ``list`` and ``dumpxml``."""
     p = sub.add_parser("list", help="list interfaces: name, type, state, mac, addresses, master")
     p.add_argument("--all", action="store_true", help="include the loopback interface")
-    p.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON document instead of a table (schema 1)"
+    )
     p.add_argument(
         "--inactive", action="store_true", help="what the configuration files define instead"
     )
@@ -36,6 +38,11 @@ def register(sub: Any) -> None:
     view = p.add_mutually_exclusive_group()
     view.add_argument("--inactive", action="store_true", help="the configuration files alone")
     view.add_argument("--live", action="store_true", help="the kernel's state alone")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON document: the XML, the definition as JSON, the live link",
+    )
     add_backend_option(p)
     p.set_defaults(func=cmd_dumpxml)
 
@@ -56,26 +63,6 @@ def add_backend_option(parser: argparse.ArgumentParser) -> None:
         parser.add_argument("--backend", metavar="B", default="auto", help="distro format")
         return
     add(parser)
-
-
-def row(link: LiveLink, live: LiveHost) -> dict[str, Any]:
-    """One interface as ``list --json`` shows it."""
-    return {
-        "name": link.name,
-        "type": str(link.type),
-        "kind": link.kind or ("loopback" if link.is_loopback else "ethernet"),
-        "state": str(link.operstate),
-        "admin_up": link.admin_up,
-        "carrier": link.carrier,
-        "mac": link.mac,
-        "mtu": link.mtu,
-        "master": link.master,
-        "parent": link.parent,
-        "vlan": link.vlan_tag,
-        "speed": link.speed,
-        "addresses": [str(a) for a in link.addresses],
-        "gateways": {str(f): g for f, g in live.gateways(link.name).items()},
-    }
 
 
 def type_label(link: LiveLink) -> str:
@@ -113,12 +100,14 @@ def cmd_list(args: argparse.Namespace, host: Host) -> int:
     from ifsmith.core.live import snapshot
 
     live = snapshot(host)
-    links = [lnk for lnk in live.links if args.all or not lnk.is_loopback]
     if args.json:
+        from ifsmith.core.jsondoc import live_interfaces
+
         # One dumps() and one write: the C encoder, not thousands of small writes.
-        sys.stdout.write(json.dumps([row(lnk, live) for lnk in links], separators=(",", ":")))
-        sys.stdout.write("\n")
+        doc = live_interfaces(live, loopback=args.all)
+        sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
         return 0
+    links = [lnk for lnk in live.links if args.all or not lnk.is_loopback]
     rows = [["NAME", "TYPE", "STATE", "MAC", "MASTER", "ADDRESSES"]]
     for lnk in links:
         # Link-local addresses are on every up link: the table shows the ones set on purpose.
@@ -135,26 +124,34 @@ def cmd_dumpxml(args: argparse.Namespace, host: Host) -> int:
     the files alone, ``--live`` the kernel alone."""
     if args.inactive:
         return int(files_command("dumpxml_inactive")(args, host))
-    from ifsmith.core.live import interface_from_live, snapshot
+    from ifsmith.core.live import interface_from_live, snapshot, vlan_notes
     from ifsmith.core.xmlio import to_xml
 
     live = snapshot(host)
     if args.live:
-        sys.stdout.write(to_xml(interface_from_live(live, args.name)))
-        return 0
-    from ifsmith.core import definition
+        iface = interface_from_live(live, args.name)
+        if args.json:
+            from ifsmith.core.jsondoc import interface_document, live_link
 
-    defined = files_command("host_definitions")(args, host)
-    iface = definition.definition_of(defined, live, args.name)
-    if iface is None:
-        raise IfsmithError(f"no interface named {args.name}, defined or running")
-    note = definition.running_note(args.name, live)
-    if definition.find(defined, args.name) is None:
-        note = f"{note}; no definition in the files: derived from the live state"
-    text = to_xml(definition.with_live(iface, live))  # refuses a name XML cannot carry
+            link = live.link(args.name)
+            row = live_link(link, live) if link is not None else None
+            doc = interface_document(args.name, to_xml(iface), iface, defined=None, link=row)
+            sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+            return 0
+        notes = "; ".join(vlan_notes(live, args.name))  # what the XML cannot say
+        sys.stdout.write(f"<!-- {_comment(shown_text(notes))} -->\n" if notes else "")
+        sys.stdout.write(to_xml(iface))
+        return 0
+    from ifsmith.core.jsondoc import dumpxml_document
+
+    doc = dumpxml_document(files_command("host_definitions")(args, host), live, args.name)
+    if args.json:
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return 0
+    note = doc["note"]
     # A comment before the root element: every XML reader (libvirt's too) skips it.
     sys.stdout.write(f"<!-- {_comment(shown_text(note))} -->\n" if note else "")
-    sys.stdout.write(text)
+    sys.stdout.write(doc["xml"])
     return 0
 
 
@@ -165,35 +162,16 @@ def _comment(text: str) -> str:
 
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
     """``ifsmith check``: per interface, defined vs running, each difference in one line."""
-    from ifsmith.core import definition
+    from ifsmith.api import drift_report
     from ifsmith.core.live import snapshot
 
     defined = files_command("host_definitions")(args, host)
-    live = snapshot(host)
-    wanted = set(args.names)
-    known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
-    missing = sorted(wanted - known)
-    if missing:
-        raise IfsmithError(f"no interface named {', '.join(missing)}, defined or running")
-    report: dict[str, list[str]] = {}
-    for top in defined:
-        names = {i.name for i, _m in top.walk()}
-        if not wanted or wanted & names:
-            report[top.name] = definition.drift(top, live)
-    for line in definition.undefined_running(defined, live):
-        name = line.split(":", 1)[0]
-        if not wanted or name in wanted:
-            report.setdefault(name, []).append(line)
+    report = drift_report(defined, snapshot(host), args.names)
     differ = any(report.values())
     if args.json:
-        out = {
-            "schema": 1,
-            "agree": not differ,
-            "interfaces": [
-                {"name": n, "defined": n in {t.name for t in defined}, "differences": d}
-                for n, d in report.items()
-            ],
-        }
+        from ifsmith.core.jsondoc import check_report
+
+        out = check_report(report, (t.name for t in defined))
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
         return 1 if differ else 0
     if not report:

@@ -23,31 +23,38 @@ from ifsmith.tui.widgets.routes import (
 )
 
 
-class RouteList(TextArea):
-    """The routes, one a line, with line numbers (the messages name lines)."""
+class NumberedLines(TextArea):
+    """A few lines of a form's field, with line numbers (the messages name lines)."""
 
     ROWS = 4
 
     DEFAULT_CSS = """
-    RouteList {
+    NumberedLines {
         height: auto;
         width: 1fr;
     }
     """
 
-    def __init__(self) -> None:
+    def __init__(self, field: str, placeholder: str) -> None:
         super().__init__(
-            id=ROUTES,
+            id=field,
             soft_wrap=False,
             show_line_numbers=True,
             compact=True,
             highlight_cursor_line=False,
-            placeholder=hint("one a line: 10.20.0.0/16 via 192.0.2.254 metric 100"),
+            placeholder=hint(placeholder),
         )
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         # A fixed number of rows: the form's grid sizes its rows by their content.
         return self.ROWS
+
+
+class RouteList(NumberedLines):
+    """The routes, one a line."""
+
+    def __init__(self) -> None:
+        super().__init__(ROUTES, "one a line: 10.20.0.0/16 via 192.0.2.254 metric 100")
 
 
 class RoutesDns:
