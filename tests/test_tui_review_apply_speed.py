@@ -1,40 +1,48 @@
-"""Review (`c`), switching its backend, and Apply (`a`) answer at once with 10 pending
-changes (issue 9: they took 180-550 ms).
+"""Review (`c`), switching its backend, and Apply (`a`) answer within 100 ms with 10
+pending changes (issue 9: they took 180-550 ms).
 
-Measured as the UI thread's CPU time (``time.thread_time``) from the key to the screen
-that answers it: what blocks the event loop, and so the next key.  CPU time, not wall
-time, because this runs beside other tests on a loaded 2-core machine, where wall time
-measures the neighbours; the work done in threads (rendering the files, planning) is
-not the UI thread's.  The bound is generous (the budget is 100 ms of wall time on an idle
-machine, see bench/tui.py): before the screens were kept and their work moved to
-threads, `c` alone took 250-500 ms of the UI thread here.
+Answered: the screen shown with its first content drawn — Review with the chosen
+backend's diff (or "rendering…" while a thread makes it) and the changes listed, the
+Apply dialog with its summary ("planning…") — including the frame Pilot draws after it.
+The Apply dialog's plan is made in a thread and arrives later, as an event of its own:
+the test holds it until the key's answer is measured, then measures its arrival
+("a: plan shown") against the same budget.
+
+Measured as the UI thread's CPU time (``time.thread_time``) from the key to that
+answer: what blocks the event loop, and so the next key.  The one tolerance is for load:
+this runs beside other tests on a shared 2-core machine, where wall time measures the
+neighbours, so CPU time, not wall time (work done in threads — rendering the files,
+planning — is not the UI thread's), and the median of several presses (a collector pass
+or a neighbour's burst of cache misses lands in one press, not in most); no single
+press may take twice the budget.  bench/tui.py measures wall time on a real terminal.
 """
 
 from __future__ import annotations
 
+import statistics
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from rich.console import Group
 from textual.pilot import Pilot
-from textual.widgets import Select
+from textual.widgets import Select, Static
 
 from ifsmith.core.xmlio import parse
 from ifsmith.tui.app import IfsmithApp
 from ifsmith.tui.pending import Pending
+from ifsmith.tui.screens import apply
 from ifsmith.tui.screens.apply import ApplyConfirm
 from ifsmith.tui.screens.changes import ChangesScreen
-from ifsmith.tui.screens.forms import EthernetForm
 from tests.test_tui_definitions import INTERFACES
-from tests.test_tui_forms import fake_app, goto, started
+from tests.test_tui_forms import fake_app, started
 from tests.test_tui_tree import wait_for
 
-BOUND = 0.150  # seconds of the UI thread's CPU per key (budget: 100 ms wall, idle machine)
-# ... or this many times an edit form's opening (a kept screen too), measured beside it.
-# Review costs about one form (before: 1.7-2.2 forms, its files rendered on the UI
-# thread); the Apply dialog 1.5-2.2 (its layout: a chooser, two fields, the summary).
-RATIO = {"c": 1.6, "switch": 1.6, "a": 2.5}
+BUDGET = 0.100  # seconds of the UI thread from a key to its answer (median)
+WORST = 2 * BUDGET  # the most any one press may take on a loaded machine
+PRESSES = 5
 PENDING = 10
 
 
@@ -49,24 +57,22 @@ def ten_vlans() -> Pending:
     return Pending().replace_all(parse(f"<interfaces>{xml}</interfaces>"))
 
 
-async def ui_cpu(pilot: Pilot[int], press: str, answered: Callable[[], bool]) -> float:
-    """The UI thread's CPU seconds from pressing a key until ``answered()``; the best of
-    three tries (a collector pass or a neighbour's burst is not the key's)."""
-    best = float("inf")
-    for _ in range(3):
-        await pilot.pause(0.05)
-        start = time.thread_time()
-        await pilot.press(press)
-        await wait_for(pilot, answered, limit=30)
-        best = min(best, time.thread_time() - start)
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: pilot.app.screen is pilot.app.screen_stack[0], limit=30)
-    return best
+def diff_title(screen: ChangesScreen) -> str:
+    """The backend Review's diff is of: its title ("ifupdown:") or "ifupdown: rendering…"."""
+    content = screen.query_one("#diff", Static).content
+    first = content.renderables[0] if isinstance(content, Group) else content
+    return str(first).split(":")[0]
 
 
 def review_shown(app: IfsmithApp) -> bool:
+    """Review on screen, listing the pending changes, its diff of the chosen backend."""
     screen = app.screen
-    return isinstance(screen, ChangesScreen) and screen.is_mounted and bool(screen.children)
+    return (
+        isinstance(screen, ChangesScreen)
+        and screen.is_mounted
+        and screen.listed is app.pending
+        and diff_title(screen) == screen.backend
+    )
 
 
 def review_complete(app: IfsmithApp) -> bool:
@@ -74,47 +80,100 @@ def review_complete(app: IfsmithApp) -> bool:
     return review_shown(app) and screen.diffs.get(screen.backend) is not None  # type: ignore[attr-defined]
 
 
-async def test_review_backend_switch_and_apply_answer_at_once(
+def apply_shown(app: IfsmithApp) -> bool:
+    screen = app.screen
+    return (
+        isinstance(screen, ApplyConfirm)
+        and screen.is_mounted
+        and bool(str(screen.query_one("#apply-summary", Static).content))
+    )
+
+
+async def answer_cpu(
+    pilot: Pilot[int], act: Callable[[], Awaitable[None]], answered: Callable[[], bool]
+) -> float:
+    """The UI thread's CPU seconds from ACT (a key) until ``answered()`` and the frame
+    after it (Pilot's pause draws it)."""
+    await pilot.pause(0.1)  # what the last key started is done
+    start = time.thread_time()
+    await act()
+    deadline = time.monotonic() + 30
+    while not answered():
+        assert time.monotonic() < deadline, "no answer within 30 s"
+        await pilot.pause()
+    await pilot.pause()
+    return time.thread_time() - start
+
+
+async def back_to_the_tree(pilot: Pilot[int]) -> None:
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: pilot.app.screen is pilot.app.screen_stack[0], limit=30)
+
+
+async def test_review_backend_switch_and_apply_answer_within_100_ms(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The fake host's namespace does not exist: no ssh sessions or DNS servers to find.
     monkeypatch.setattr("ifsmith.core.probe.discover", lambda host, live: [])
+    # The plan waits for the gate: the key's answer is measured without its arrival.
+    gate = threading.Event()
+    plan = apply.prepare
+
+    def held(*args: object) -> apply.Preparation:
+        assert gate.wait(30)
+        return plan(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(apply, "prepare", held)
     (tmp_path / "etc/network").mkdir(parents=True)
     (tmp_path / "etc/network/interfaces").write_text(INTERFACES)
     app = fake_app(tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         await started(app, pilot)
         await wait_for(pilot, lambda: app.backend == "ifupdown" and "netifrc" in app.backend_names)
-        # The reference: opening the edit form (kept and composed in the background, as
-        # these screens are now), measured the same way in the same run.
-        await goto(app, pilot, "eth2")
-        form = await ui_cpu(pilot, "e", lambda: isinstance(app.screen, EthernetForm))
+        # The Apply dialog is composed in the background once the tree shows, Review once
+        # changes are pending.
         app.set_pending(ten_vlans())
-        figures = {
-            "c shown": await ui_cpu(pilot, "c", lambda: review_shown(app)),
-            "c complete": await ui_cpu(pilot, "c", lambda: review_complete(app)),
-            "a shown": await ui_cpu(
-                pilot, "a", lambda: isinstance(app.screen, ApplyConfirm) and app.screen.is_mounted
-            ),
-            "a complete": await ui_cpu(
-                pilot, "a", lambda: isinstance(app.screen, ApplyConfirm) and app.screen.ready
-            ),
-        }
-        # The backend switch, inside Review: to netifrc (rendered in a thread) and back
-        # (kept from before).
+        await wait_for(pilot, lambda: app.is_screen_installed("review"), limit=30)
+        await wait_for(pilot, lambda: not any(w.group.startswith("prepare") for w in app.workers
+                                              if not w.is_finished), limit=30)  # fmt: skip
+        figures: dict[str, list[float]] = {"c": [], "switch": [], "a": [], "a: plan shown": []}
+
+        async def press(key: str) -> None:
+            await pilot.press(key)
+
+        async def let_the_plan_through() -> None:
+            gate.set()
+
+        for _ in range(PRESSES):
+            figures["c"].append(await answer_cpu(pilot, lambda: press("c"),
+                                                 lambda: review_shown(app)))  # fmt: skip
+            await back_to_the_tree(pilot)
+            gate.clear()
+            figures["a"].append(await answer_cpu(pilot, lambda: press("a"),
+                                                 lambda: apply_shown(app)))  # fmt: skip
+            summary = app.screen.query_one("#apply-summary", Static)
+            assert str(summary.content) == "planning…\n"
+            planned = lambda summary=summary: "Probes judged" in str(summary.content)  # noqa: E731
+            figures["a: plan shown"].append(await answer_cpu(pilot, let_the_plan_through, planned))
+            await back_to_the_tree(pilot)
+        # The backend switch, inside Review: to backends rendered in a thread the first
+        # time ("rendering…" answers), then kept.
         await pilot.press("c")
         await wait_for(pilot, lambda: review_complete(app), limit=30)
         screen = app.screen
         assert isinstance(screen, ChangesScreen)
-        for backend in ("netifrc", "ifupdown", "netifrc"):
-            start = time.thread_time()
-            screen.query_one("#backend", Select).value = backend
+        chooser = screen.query_one("#backend", Select)
+        for backend in ("netifrc", "ifupdown", "networkd", "ifupdown", "netifrc"):
+
+            async def choose(backend: str = backend) -> None:
+                chooser.value = backend
+
+            figures["switch"].append(await answer_cpu(pilot, choose, lambda: review_shown(app)))
             await wait_for(pilot, lambda: review_complete(app), limit=30)
-            await pilot.pause()
-            figures[f"switch to {backend}"] = time.thread_time() - start
-        print(f"UI thread ms: edit form {form * 1000:.1f},",
-              {k: round(v * 1000, 1) for k, v in figures.items()})  # fmt: skip
-        bounds = {k: max(BOUND, RATIO[k.split()[0]] * form) for k in figures}
-        slow = {k: f"{v * 1000:.0f} > {bounds[k] * 1000:.0f}" for k, v in figures.items()
-                if v > bounds[k]}  # fmt: skip
-        assert not slow, f"UI thread ms (edit form: {form * 1000:.0f}): {slow}"
+        ms = {k: [round(v * 1000, 1) for v in values] for k, values in figures.items()}
+        print("UI thread ms per press:", ms)
+        medians = {k: statistics.median(v) for k, v in figures.items()}
+        slow = {k: f"median {v * 1000:.0f} ms" for k, v in medians.items() if v > BUDGET}
+        slow |= {k: f"one press {max(v) * 1000:.0f} ms" for k, v in figures.items()
+                 if max(v) > WORST}  # fmt: skip
+        assert not slow, f"over the budget: {slow} (all, ms: {ms})"

@@ -25,16 +25,17 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widget import AwaitMount
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from ifsmith.core.host import Host
 from ifsmith.core.model import IfType, Interface, LinkState, LiveHost, LiveLink
 from ifsmith.tui.pending import Layout, Pending, layout
-from ifsmith.tui.screens.changes import LIVE_ONLY
+from ifsmith.tui.preview import LIVE_ONLY
 from ifsmith.tui.session import SessionApp
 from ifsmith.tui.source import LiveSource, NetnsSource
 from ifsmith.tui.standing import Standing, standing
 from ifsmith.tui.widgets.details import Details
+from ifsmith.tui.widgets.keyfooter import KeyFooter
 from ifsmith.tui.widgets.linktree import LinkTree, Row
 from ifsmith.tui.widgets.routes import route_facts
 from ifsmith.tui.widgets.rowlabels import (
@@ -47,7 +48,7 @@ from ifsmith.tui.widgets.rowlabels import (
     row_label,
     state_label,
 )
-from ifsmith.tui.widgets.search import SearchLine
+from ifsmith.tui.widgets.search import SearchLine, next_match
 
 if TYPE_CHECKING:
     from textual.driver import Driver as TextualDriver
@@ -85,6 +86,8 @@ KEYS: list[tuple[str, str, str, bool, str]] = [
     ("r", "refresh", "Refresh", False, "re-read the live state"),
     ("l", "toggle_loopback", "Loopback", False, "show or hide loopback"),
     ("slash", "search", "Search", False, "filter the tree by name (Enter keeps, Esc clears)"),
+    ("n", "next_match", "Next", False, "the next interface the search matches (wraps)"),
+    ("N", "previous_match", "Previous", False, "the previous interface it matches (wraps)"),
     ("m", "messages", "Messages", False, "every message and error of this session, with time"),
 ]
 NEW = Binding.Group("New", compact=True)
@@ -155,7 +158,7 @@ class IfsmithApp(SessionApp):
         self._debounce: object | None = None
         self.forms: dict[IfType, InterfaceForm] = {}
         self._labels: dict[str, tuple[LiveLink, str, Text]] = {}
-        self.footer = Footer(compact=True)
+        self.footer = KeyFooter(compact=True)
         self._status: Text | None = None  # the status line's text as shown
         self._all_rows: tuple[tuple[object, ...], list[Row]] | None = None
         self._prepared = False
@@ -167,6 +170,8 @@ class IfsmithApp(SessionApp):
         self.standing = Standing()
         # Kinds this kernel cannot make, with the reason (``tui.kinds``): not offered.
         self.unmakeable: dict[IfType, str] = dict(unmakeable or {})
+        self.last_search = ""  # what the search last matched: n and N find it
+        self.last_input = 0.0  # time.monotonic() of the last key
 
     def get_driver_class(self) -> type[TextualDriver]:
         from textual.drivers.linux_driver import LinuxDriver
@@ -427,7 +432,40 @@ class IfsmithApp(SessionApp):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "search":  # a priority key: in a form's field, / is a character
             return self.screen is self.screen_stack[0] and isinstance(self.focused, LinkTree)
+        if action in ("next_match", "previous_match"):  # the tree's, not a dialog's
+            return self.screen is self.screen_stack[0]
         return True
+
+    def watch_search(self) -> None:
+        if self.search:
+            self.last_search = self.search  # n and N go on finding it once it is cleared
+        super().watch_search()
+
+    def action_next_match(self) -> None:
+        self.jump_to_match(forward=True)
+
+    def action_previous_match(self) -> None:
+        self.jump_to_match(forward=False)
+
+    def jump_to_match(self, forward: bool) -> None:
+        """Move the cursor to the next (previous) row whose name the search matches, as
+        `n` and `N` do in less and vim: the filter's text, else the last one searched."""
+        wanted = self.search or self.last_search
+        if not wanted:
+            self.notify("nothing searched yet: / to search", severity="warning")
+            return
+        tree = self.query_one("#tree", LinkTree)
+        nodes = [tree.get_node_at_line(line) for line in range(tree.last_line + 1)]
+        names = [node.data if node is not None else None for node in nodes]
+        found = next_match(names, tree.cursor_line, wanted, forward)
+        if found is None:
+            self.notify(f"no interface matches '{wanted}'", severity="warning")
+            return
+        line, wrapped = found
+        tree.move_cursor_to_line(line)
+        if wrapped:
+            ends = ("BOTTOM", "TOP") if forward else ("TOP", "BOTTOM")
+            self.notify(f"search hit {ends[0]}, continuing at {ends[1]}", timeout=3)
 
     def show_tree(self) -> None:
         self.show(self.live)
@@ -444,6 +482,39 @@ class IfsmithApp(SessionApp):
         """Replace the pending set and show it."""
         self.pending = pending
         self.show(self.live)
+        self.review_ahead()
+
+    def review_ahead(self) -> None:
+        """Have Review make its XML and the detected stack's diff of the pending set now,
+        in threads, so that ``c`` shows them at once."""
+        from ifsmith.tui.screens.changes import kept_review_screen
+
+        if not self.pending:
+            return
+        review = kept_review_screen(self)
+        if not review.is_attached:
+            self.prepare_review()
+        elif review.composed and review not in self.screen_stack:  # else it is open
+            review.load(self.backend_names, self.backend).prepare()
+
+    @work(exclusive=True, group="prepare-review")
+    async def prepare_review(self) -> None:
+        """Compose and lay out Review in the background once changes are pending (230 ms
+        of the UI thread), when the tree is on screen and no key has come for a moment;
+        then have it make what it will show."""
+        from ifsmith.tui.screens.changes import kept_review_screen
+
+        await self.input_pause()
+        review = kept_review_screen(self)
+        if review.is_attached or not self.screen_stack:
+            return  # opened meanwhile, or the app is closing
+        review.load(self.backend_names, self.backend)
+        await AwaitMount(review, self._register(self, review))
+        if not (self.screen_stack and review.is_running):
+            return  # the app is closing
+        if review not in self.screen_stack:
+            review._refresh_layout(self.size)
+        self.review_ahead()
 
     def discard(self, name: str) -> None:
         self.set_pending(self.pending.discard(name))
@@ -478,11 +549,15 @@ class IfsmithApp(SessionApp):
 
     @work(exclusive=True, group="prepare")
     async def prepare(self) -> None:
-        """Compose and lay out the forms while the admin reads the tree, one at a time
-        (keys are answered in between): the first opening of a form cost 70–120 ms with
-        2,000 links, the next ones ~30."""
+        """Compose and lay out the forms, Review and the Apply dialog while the admin reads
+        the tree, one at a time, each once no key has come for a moment (a key's answer
+        is not kept waiting behind them): the first opening of a form cost 70–120 ms with
+        2,000 links, the next ones ~30; Review's 230 ms."""
+        from ifsmith.tui.screens.apply import kept_apply_dialog
+
         for kind in IfType:
             if kind not in self.forms:  # else opened already (and loaded) by the admin
+                await self.input_pause()
                 form = self.form(kind)
                 await AwaitMount(form, self._register(self, form))
                 if not (self.screen_stack and form.is_attached and form.is_running):
@@ -494,19 +569,34 @@ class IfsmithApp(SessionApp):
                     # The layout at the terminal's size: the pickers measure their options.
                     form._refresh_layout(self.size)
             await asyncio.sleep(0)
-        from ifsmith.tui.screens.apply import kept_apply_dialog
-
-        # The Apply dialog too (Review, with a footer of its own, is kept once opened).
-        for screen in (kept_apply_dialog(self),):
-            if not screen.is_attached:
-                await AwaitMount(screen, self._register(self, screen))
-                if not (self.screen_stack and screen.is_running):
-                    return  # the app is closing
-                screen._refresh_layout(self.size)
+        apply = kept_apply_dialog(self)
+        if not apply.is_attached:
+            await self.input_pause()
+            await AwaitMount(apply, self._register(self, apply))
+            if not (self.screen_stack and apply.is_running):
+                return  # the app is closing
+            if not apply.is_current:
+                apply._refresh_layout(self.size)
         # What is alive now (Textual, the widgets, the first tree, the forms) lives as long
         # as the app: the collector need not walk it again.  Its full passes took 10–30 ms
         # with 2,000 links, and landed in the middle of a key's answer.
         gc.freeze()
+
+    async def input_pause(self, quiet: float = 0.3) -> None:
+        """Return once the tree is on screen and no key has come for QUIET seconds: the
+        admin reads rather than types in a form (after 100 tries, at once: a key held down
+        or a form left open does not put the work off for good)."""
+        for _ in range(100):
+            wait = self.last_input + quiet - time.monotonic()
+            stack = self.screen_stack
+            if not stack or (wait <= 0 and len(stack) == 1):  # (none: the app is closing)
+                return
+            await asyncio.sleep(max(wait, quiet))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_input = time.monotonic()  # background work waits for a pause
+        await super().on_event(event)
 
     def open_form(self, kind: IfType, original: Interface | None) -> None:
         others = self.pending.discard(original.name) if original is not None else self.pending
@@ -790,8 +880,8 @@ class IfsmithApp(SessionApp):
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.probe import unique
         from ifsmith.core.resolver import for_change
+        from ifsmith.tui.preview import pending_xml, render_pending
         from ifsmith.tui.screens.apply import ApplyProgress, activation, settle_for
-        from ifsmith.tui.screens.changes import pending_xml, render_pending
 
         defs = pending.definitions
         try:

@@ -25,7 +25,9 @@ from ifsmith.core.model import Interface, LiveHost
 from ifsmith.core.probe import Target, parse_target
 from ifsmith.core.txn import FINAL, Txn, TxnError, request_confirm, request_rollback
 from ifsmith.tui.pending import Pending
-from ifsmith.tui.screens.changes import LIVE_ONLY, backend_choices, kept, render_pending
+from ifsmith.tui.preview import LIVE_ONLY, render_pending
+from ifsmith.tui.screens.changes import backend_choices
+from ifsmith.tui.screens.kept import KeptScreen, kept
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class ApplyChoice:
     targets: tuple[Target, ...] = ()  # the discovered probe targets
 
 
-class ApplyConfirm(ModalScreen[ApplyChoice | None]):
+class ApplyConfirm(KeptScreen[ApplyChoice | None]):
     """The plan, the backend whose files are written, the probe targets; Apply or Cancel.
 
     The dialog shows at once; the plan and probe targets (``prepare``, given the live
@@ -122,6 +124,7 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
         self.backend = detected or LIVE_ONLY
         self.defined = list(defined)
         self.preparation: Preparation | None = None
+        self.apply_when_ready = False  # Apply was asked for while planning
         # Per backend: the rendering's problem ("" when none) and its warnings.
         self.renderings: dict[str, tuple[str, list[str]]] = {LIVE_ONLY: ("", [])}
         self.opening += 1
@@ -252,8 +255,9 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     def refresh_state(self) -> None:
         # Only what changed is updated: each update lays the dialog out again.  Composed in
         # the background, the dialog hears its inputs' first Changed before all of it is
-        # mounted: on_mount catches up.
-        if not self.composed:
+        # mounted: on_mount catches up.  An app closing while it composes the dialog closes
+        # its widgets under it: nothing to show then.
+        if not (self.composed and self.app.is_running):
             return
         problem = self.problem()
         for selector, content in (
@@ -265,6 +269,9 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
                 self.shown[selector] = content
                 self.query_one(selector, Static).update(content)
         self.query_one("#apply", Button).disabled = not self.ready or bool(problem)
+        if self.apply_when_ready and self.ready:
+            self.apply_when_ready = False
+            self.action_apply()  # as asked, unless the plan shows a problem
 
     @on(Select.Changed, "#apply-backend")
     def backend_chosen(self, event: Select.Changed) -> None:
@@ -298,7 +305,10 @@ class ApplyConfirm(ModalScreen[ApplyChoice | None]):
     @on(Input.Submitted)
     def action_apply(self) -> None:
         if not self.ready:
-            self.notify("still planning: a moment", severity="warning")
+            # Typed ahead (the dialog shows before its plan): applied once planned, if
+            # the plan, the files and the fields show no problem.
+            self.apply_when_ready = True
+            self.notify("still planning: applies once the plan is ready", severity="warning")
             return
         choice = self.choice()
         if not self.problem() and not isinstance(choice, str):

@@ -6,43 +6,22 @@ first.  Discarding a change here updates the app's pending set at once.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
-from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, OptionList, Select, Static
+from textual.widgets import Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from ifsmith.core.files import HostFiles, Rendering, UnsafeValue, unified_diff
 from ifsmith.core.host import Host
 from ifsmith.tui.pending import Pending
-
-LIVE_ONLY = "live only"
-
-
-def render_pending(host: Host, backend_name: str, pending: Pending) -> Rendering:
-    """The backend's files for the pending set: definitions rendered, deletions undefined."""
-    from ifsmith import backends
-
-    backend = backends.get(backend_name)
-    files = HostFiles(host)
-    rendering = backends.render(backend, pending.definitions, files)
-    if pending.deletions:
-        gone = backend.undefine(pending.deletions, files)
-        rendering = dataclasses.replace(
-            rendering,
-            files={**rendering.files, **gone.files},
-            removed=rendering.removed | gone.removed,
-        )
-    return rendering
+from ifsmith.tui.preview import LIVE_ONLY, Preview, preview, xml_shown
+from ifsmith.tui.screens.kept import KeptScreen, kept
+from ifsmith.tui.widgets.keyfooter import KeyFooter
+from ifsmith.tui.widgets.prerendered import Lines, Prerendered, prerender
 
 
 def backend_choices(names: list[str], backend: str) -> list[tuple[str, str]]:
@@ -54,43 +33,14 @@ def backend_choices(names: list[str], backend: str) -> list[tuple[str, str]]:
     return options
 
 
-def pending_xml(pending: Pending) -> str:
-    """The pending definitions as one XML document ("" when there are none)."""
-    from ifsmith.core.xmlio import to_document
-
-    return to_document(pending.definitions) if pending.definitions else ""
-
-
-def files_diff(host: Host, backend_name: str, pending: Pending) -> RenderableType:
-    """The unified diff a backend's rendering makes against the files on disk."""
-    if backend_name == LIVE_ONLY:
-        return Text("live only: no configuration files are written", style="dim")
-    try:
-        rendering = render_pending(host, backend_name, pending)
-    except (UnsafeValue, ValueError) as exc:
-        return Text(f"{backend_name}: refused: {exc}", style="bold red")
-    diff = unified_diff(rendering, HostFiles(host))
-    parts: list[RenderableType] = [Text(str(w), style="yellow") for w in rendering.warnings]
-    parts.append(
-        highlighted(diff, "diff")
-        if diff
-        else Text("the files on disk already say this", style="dim")
-    )
-    return Group(*parts)
-
-
-def highlighted(code: str, lexer: str) -> Text:
-    """CODE coloured as Syntax does, as plain Text: made once (in a worker), it is not
-    lexed again each time the screen lays it out or draws it."""
-    return Syntax(code, lexer, theme="ansi_dark").highlight(code)
-
-
-class ChangesScreen(ModalScreen[None]):
+class ChangesScreen(KeptScreen[None]):
     """Review the pending changes: XML, files per backend, discard one or all, apply.
 
     The backend chosen here is a preview: it never changes which files Apply writes (the
-    Apply dialog says that, and lets the admin choose there).  The screen shows at once;
-    each backend's diff is rendered once per pending set, in a thread, and kept."""
+    Apply dialog says that, and lets the admin choose there).  The screen shows at once:
+    each backend's diff and the XML are made in threads — the detected stack's already
+    when the pending set changes (``prepare``) — rendered into lines there, and kept per
+    pending set while the files they were made from stay as they were (``preview``)."""
 
     CSS_PATH = "changes.tcss"
     BINDINGS = [
@@ -105,10 +55,16 @@ class ChangesScreen(ModalScreen[None]):
         self.host = host
         self.backend_names = backend_names
         self.backend = backend
-        # Per backend, the diff for one pending set (a new set starts afresh).
-        self.diffs: dict[str, RenderableType] = {}
+        # Per backend, the preview of one pending set (a new set starts afresh) and its
+        # lines; the backends being made for that set.
+        self.diffs: dict[str, tuple[Preview, Lines]] = {}
         self.diffs_of: Pending | None = None
+        self.asked: set[str] = set()
+        # The XML's lines, the pending set they show, the set being made.
+        self.xml: Lines | None = None
         self.xml_of: Pending | None = None
+        self.xml_asked: Pending | None = None
+        self.listed: Pending | None = None  # the pending set the list of changes shows
         self.composed = False  # its widgets are mounted (load then updates them)
 
     def load(self, backend_names: list[str], backend: str) -> ChangesScreen:
@@ -150,21 +106,32 @@ class ChangesScreen(ModalScreen[None]):
                     )
                     yield Label("(a preview: Apply asks)", id="backend-hint")
             with VerticalScroll(id="changes-body"):
-                yield Static(id="deletions")
+                yield Prerendered(id="deletions")
                 # The files first: switching the backend shows its effect at once.
-                yield Static(id="diff")
-                yield Static(id="xml")
-        yield Footer()
+                yield Prerendered(id="diff")
+                yield Prerendered(id="xml")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.composed = True
+        # Not when the app is closing while it composes the screen (its widgets go).
+        self.composed = self.app.is_running
 
     def on_screen_resume(self) -> None:
         # At every opening (the screen is kept between them): the pending set as it is.
         self.refresh_changes()
 
     def refresh_changes(self) -> None:
-        """Show the pending set as it is now (XML and diff follow from a thread)."""
+        """Show the pending set as it is now (what is not made yet follows from threads)."""
+        self.list_changes()
+        self.prepare()
+        self.show_diff()
+        self.show_xml()
+
+    def list_changes(self) -> None:
+        """The list of changes and the deletions, for the pending set as it is."""
+        if self.listed is self.pending:
+            return  # listed already (each update lays the screen out again)
+        self.listed = self.pending
         changes = self.query_one("#change-list", OptionList)
         highlighted = changes.highlighted
         changes.clear_options()
@@ -177,50 +144,83 @@ class ChangesScreen(ModalScreen[None]):
         self.query_one("#deletions", Static).update(
             Text("deleted: " + ", ".join(deletions), style="bold red") if deletions else ""
         )
-        if self.xml_of is not self.pending:
-            self.xml_of = None
-            self.query_one("#xml", Static).update(
-                Text("rendering…", style="dim") if self.pending.definitions else ""
-            )
-            self.show_xml(self.pending)
-        self.refresh_diff()
 
-    @work(thread=True, exclusive=True, group="changes-xml")
-    def show_xml(self, pending: Pending) -> None:
-        xml = pending_xml(pending)
-        shown = highlighted(xml, "xml") if xml else ""
-        self.app.call_from_thread(self._xml_ready, pending, shown)
+    def lay_out_ahead(self) -> None:
+        """While the screen is not shown: fill it and lay it out for the pending set now,
+        so that laying out a new list, diff and XML (50 ms) is not the opening key's work."""
+        if self.composed and self.is_attached and self not in self.app.screen_stack:
+            self.list_changes()
+            self.show_diff()
+            self.show_xml()
+            self._refresh_layout(self.app.size)
 
-    def _xml_ready(self, pending: Pending, shown: RenderableType) -> None:
-        if pending is self.pending:
-            self.xml_of = pending
-            self.query_one("#xml", Static).update(shown)
+    def body_width(self) -> int:
+        """The width the diff and XML are shown at (a guess before the screen is laid out:
+        the screen's padding and the scroll bar's gutter less than the terminal's)."""
+        width = self.query_one("#diff").size.width if self.composed else 0
+        return width or max(self.app.size.width - 4, 20)
 
-    def refresh_diff(self) -> None:
-        diff = self.query_one("#diff", Static)
-        if not self.pending:
-            diff.update("")
-            return
-        if self.diffs_of is not self.pending:
-            self.diffs, self.diffs_of = {}, self.pending
-        cached = self.diffs.get(self.backend)
-        if cached is not None:
-            diff.update(Group(Text(f"{self.backend}:", style="bold"), cached, Text("")))
-            return
-        diff.update(Text(f"{self.backend}: rendering…\n", style="dim"))
-        self.render_diff(self.backend, self.pending)
+    def prepare(self) -> None:
+        """Start making what is not made yet for the pending set as it is: its XML and the
+        chosen backend's diff, each in a thread.  The app calls this when the pending set
+        changes; a preview whose files changed since is made again."""
+        pending = self.pending
+        backend = self.backend
+        if self.diffs_of is not pending:
+            self.diffs, self.diffs_of, self.asked = {}, pending, set()
+        kept = self.diffs.get(backend)
+        if kept is not None and not kept[0].holds(self.host, pending):
+            del self.diffs[backend]  # a file it was made from has changed
+        if pending and backend not in self.diffs and backend not in self.asked:
+            self.asked.add(backend)
+            self.render_diff(backend, pending, self.body_width())
+        if pending.definitions and self.xml_asked is not pending:
+            self.xml_asked = pending
+            self.render_xml(pending, self.body_width())
 
     @work(thread=True, group="changes-diff")
-    def render_diff(self, backend: str, pending: Pending) -> None:
-        shown = files_diff(self.host, backend, pending)
-        self.app.call_from_thread(self._diff_ready, backend, pending, shown)
+    def render_diff(self, backend: str, pending: Pending, width: int) -> None:
+        made = preview(self.host, backend, pending)
+        self.app.call_from_thread(self._diff_ready, made, prerender(made.shown, width))
 
-    def _diff_ready(self, backend: str, pending: Pending, shown: RenderableType) -> None:
-        if pending is not self.diffs_of:
-            return  # rendered for a set that has changed since
-        self.diffs[backend] = shown
-        if backend == self.backend and pending is self.pending:
-            self.refresh_diff()
+    def _diff_ready(self, made: Preview, lines: Lines) -> None:
+        if made.pending is not self.diffs_of:
+            return  # made for a set that has changed since
+        self.asked.discard(made.backend)
+        self.diffs[made.backend] = (made, lines)
+        if self.composed and made.backend == self.backend:
+            self.show_diff()
+            self.lay_out_ahead()
+
+    def show_diff(self) -> None:
+        diff = self.query_one("#diff", Prerendered)
+        kept = self.diffs.get(self.backend) if self.diffs_of is self.pending else None
+        if not self.pending:
+            diff.update("")
+        elif kept is None:
+            diff.update(Text(f"{self.backend}: rendering…\n", style="dim"))
+        elif diff.content is not kept[1].renderable:  # an update lays the screen out again
+            diff.show(kept[1])
+
+    @work(thread=True, exclusive=True, group="changes-xml")
+    def render_xml(self, pending: Pending, width: int) -> None:
+        lines = prerender(xml_shown(pending), width)
+        self.app.call_from_thread(self._xml_ready, pending, lines)
+
+    def _xml_ready(self, pending: Pending, lines: Lines) -> None:
+        if pending is self.pending:
+            self.xml, self.xml_of = lines, pending
+            if self.composed:
+                self.show_xml()
+                self.lay_out_ahead()
+
+    def show_xml(self) -> None:
+        xml = self.query_one("#xml", Prerendered)
+        if self.xml is not None and self.xml_of is self.pending:
+            if xml.content is not self.xml.renderable:
+                xml.show(self.xml)
+        else:
+            xml.update(Text("rendering…", style="dim") if self.pending.definitions else "")
 
     @on(Select.Changed, "#backend")
     def backend_chosen(self, event: Select.Changed) -> None:
@@ -228,7 +228,8 @@ class ChangesScreen(ModalScreen[None]):
         value = event.select.value  # as it is now: a change posted earlier may be stale
         if isinstance(value, str) and value != self.backend:
             self.backend = value
-            self.refresh_diff()
+            self.prepare()
+            self.show_diff()
 
     def action_discard(self) -> None:
         changes = self.query_one("#change-list", OptionList)
@@ -277,18 +278,3 @@ def kept_review_screen(app: App[Any]) -> ChangesScreen:
     """The app's one Review screen as it is; ``review_screen`` loads it for an opening."""
     host: Host = getattr(app, "host")  # noqa: B009 - the IfsmithApp's, typed loosely here
     return kept(app, REVIEW, ChangesScreen, lambda: ChangesScreen(host, [], LIVE_ONLY))
-
-
-_S = TypeVar("_S", bound=Screen[Any])
-
-
-def kept(app: App[Any], name: str, kind: type[_S], make: Callable[[], _S]) -> _S:
-    """The app's screen NAME, made by MAKE and installed on first use (so closing it keeps
-    it, composed, for the next opening)."""
-    if app.is_screen_installed(name):
-        screen = app.get_screen(name)
-        assert isinstance(screen, kind)
-        return screen
-    screen = make()
-    app.install_screen(screen, name)
-    return screen

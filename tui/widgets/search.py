@@ -1,9 +1,9 @@
 """The tree's search line (``/``), as in less and htop: type to filter the names, Enter
-keeps the filter, Esc clears it."""
+keeps the filter, Esc clears it; and the next match (``n``, ``N``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual.binding import Binding
 from textual.widgets import Input
@@ -32,3 +32,21 @@ class SearchLine(Input):
 
     def action_close(self, keep: bool) -> None:
         self.closed(keep)
+
+
+def next_match(
+    names: Sequence[str | None], at: int, wanted: str, forward: bool = True
+) -> tuple[int, bool] | None:
+    """The line of the next name after line AT (before it, going back) that contains
+    WANTED, case-insensitive, as `n` and `N` find it in less and vim: past the last line
+    the search goes on at the first (and back).  With it, whether it went round; None
+    when no name matches."""
+    wanted = wanted.lower()
+    count = len(names)
+    step = 1 if forward else -1
+    for distance in range(1, count + 1):
+        line = at + step * distance
+        name = names[line % count]
+        if name is not None and wanted in name.lower():
+            return line % count, not 0 <= line < count
+    return None
