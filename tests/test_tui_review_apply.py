@@ -87,7 +87,12 @@ async def apply_probing_client(
     dialog.query_one("#extra", Input).value = "192.0.2.2"
     dialog.query_one("#extra", Input).focus()
     await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(app.screen, ApplyProgress), limit=30)
+    # Pushed before its widgets are mounted: wait for them too.
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ApplyProgress) and bool(app.screen.query("#progress-title")),
+        limit=30,
+    )
 
 
 async def test_review_backend_is_a_preview_and_apply_writes_the_detected_stack(
