@@ -145,5 +145,7 @@ def test_the_vm_host_applied_by_each_stack(uml: UML, lab: Lab, name: str) -> Non
         assert out["check-rc"] == ["1"], said
         assert "bond0: bridge port vlans 10 20 30 defined" in drift, drift
         assert "tap0: bridge port pvid 30 defined, 1 running" in drift, drift
+    shown = [line for line in out["apply"] if "/usr/lib/systemd/network/" not in line]
+    print("\n".join(["", *shown, *out.get("watchdog", []), *out["check"]]))
     print(f"\n{name}: applied in {out['t-applied'][0]} s, ready at {out['t-ready'][0]} s; "
           f"DNS: {out.get('dns', ['?'])[0]!r}")  # fmt: skip

@@ -183,15 +183,23 @@ ifsmith apply {doc} --backend {backend} --activate {activate} --yes --no-auto-pr
 echo "@@apply-rc $?"
 echo "@@t-applied $(since $t0)"
 mark apply /run/apply.log
-wait_for "{ready}" 40 || {{ mark daemon /run/daemon.log; echo "@@not-ready"; }}
+for log in /var/lib/ifsmith/txn/*/watchdog.log; do mark watchdog "$log"; done
+if ! wait_for "{ready}" 40; then
+  echo "@@not-ready"
+  {{ ip -br link; ip -br addr; ip route; bridge vlan show; networkctl list --no-pager
+     nmcli device; nmcli connection; cat /run/daemon.log; }} > /run/state.log 2>&1
+  mark state /run/state.log
+fi
 echo "@@t-ready $(since $t0)"
 ifsmith check --backend {backend} > /run/check.log 2>&1
 echo "@@check-rc $?"
 mark check /run/check.log
-ifsmith dumpxml br0 --inactive --backend {backend} > /run/inactive.xml 2>&1
+ifsmith dumpxml br0 --inactive --backend {backend} > /run/inactive.xml 2> /run/inactive.err
 mark inactive /run/inactive.xml
-ifsmith dumpxml br0 --live > /run/live.xml 2>&1
+mark inactive-err /run/inactive.err
+ifsmith dumpxml br0 --live > /run/live.xml 2> /run/live.err
 mark live /run/live.xml
+mark live-err /run/live.err
 {dns}
 """
 
