@@ -80,6 +80,10 @@ def test_the_vm_host_applied_by_each_stack(uml: UML, lab: Lab, name: str) -> Non
         assert "NetworkManager cannot set a bridge forward delay of 0 s" in applied, said
     if stack.backend == "ifupdown":
         assert "bridge-pvid, bridge-vids lines are read by ifupdown2" in applied, said
+    if stack.activate == "kernel":
+        # The kernel activator writes the DNS into the files and says it does not apply it.
+        assert "br0.10: DNS (10.10.0.53 vm.example.com) is written to the files" in applied
+    assert out["dns"] == [stack.dns_shown], said
 
     # ip -d -j link: the bond, its options and slaves, the bridge filtering, the VLANs.
     links = {link["ifname"]: link for link in ip_json(uml, ns, "ip", "-d", "-j", "link", "show")}
@@ -146,6 +150,6 @@ def test_the_vm_host_applied_by_each_stack(uml: UML, lab: Lab, name: str) -> Non
         assert "bond0: bridge port vlans 10 20 30 defined" in drift, drift
         assert "tap0: bridge port pvid 30 defined, 1 running" in drift, drift
     shown = [line for line in out["apply"] if "/usr/lib/systemd/network/" not in line]
-    print("\n".join(["", *shown, *out.get("watchdog", []), *out["check"]]))
+    print("\n".join(["", *shown, *out.get("watchdog", []), *out["kernel"], *out["check"]]))
     print(f"\n{name}: applied in {out['t-applied'][0]} s, ready at {out['t-ready'][0]} s; "
           f"DNS: {out.get('dns', ['?'])[0]!r}")  # fmt: skip

@@ -191,6 +191,8 @@ if ! wait_for "{ready}" 40; then
   mark state /run/state.log
 fi
 echo "@@t-ready $(since $t0)"
+{{ bridge vlan show; ip -4 route; }} > /run/kernel.txt 2>&1
+mark kernel /run/kernel.txt
 ifsmith check --backend {backend} > /run/check.log 2>&1
 echo "@@check-rc $?"
 mark check /run/check.log
@@ -213,15 +215,20 @@ class Stack:
     activate: str
     start: str
     dns: str
+    dns_shown: str  # what ``dns`` prints once the stack has applied br0.10's DNS
     sets_port_vlans: bool = True
 
 
 STACKS = {
-    "networkd": Stack("networkd", "networkd", "distro", NETWORKD, DNS_NETWORKD),
-    "networkmanager": Stack("networkmanager", "nm-keyfile", "distro", NETWORKMANAGER, DNS_NM),
-    # ifupdown 0.8 with bridge-utils does not read a port's VLAN lines (ifupdown2's).
-    "ifupdown": Stack("ifupdown", "ifupdown", "distro", ETC_NETWORK, DNS_RESOLV_CONF, False),
-    "kernel": Stack("kernel", "ifupdown", "kernel", ETC_NETWORK, DNS_RESOLV_CONF),
+    # networkd keeps the DNS in its link state (for resolved, which is not installed).
+    "networkd": Stack("networkd", "networkd", "distro", NETWORKD, DNS_NETWORKD, "DNS=10.10.0.53"),
+    "networkmanager": Stack(
+        "networkmanager", "nm-keyfile", "distro", NETWORKMANAGER, DNS_NM, "10.10.0.53"
+    ),
+    # ifupdown 0.8 with bridge-utils does not read a port's VLAN lines (ifupdown2's), and
+    # dns-nameservers only through resolvconf (not installed): no resolver changes.
+    "ifupdown": Stack("ifupdown", "ifupdown", "distro", ETC_NETWORK, DNS_RESOLV_CONF, "", False),
+    "kernel": Stack("kernel", "ifupdown", "kernel", ETC_NETWORK, DNS_RESOLV_CONF, ""),
 }
 
 
