@@ -163,8 +163,13 @@ DNS_NETWORKD = (
 DNS_NM = 'echo "@@dns $(nmcli -g IP4.DNS device show br0.10)"'
 DNS_RESOLV_CONF = 'echo "@@dns $(grep -h "10.10.0.53" /etc/resolv.conf)"'
 
-# Done: the addresses, the routes, the storage MTU, tap0 in br0.
+# Done: the bond with both NICs and its primary, in br0 with tap0; the addresses, the
+# routes, the storage MTU.  (NetworkManager re-attaches each port that `nmcli connection
+# up` names, after it has attached it by itself: the bond has no primary for a moment.)
 READY = (
+    "ip link show nic0 | grep -q 'master bond0' && ip link show nic1 | grep -q 'master bond0' && "
+    "ip -d link show bond0 | grep -q 'primary nic0' && "
+    "ip link show bond0 | grep -q 'master br0' && "
     "ip -4 -br addr show br0.10 | grep -q 10.10.0.1/24 && "
     "ip -4 -br addr show br0.20 | grep -q 10.20.0.1/24 && "
     "ip route show default | grep -q 'via 10.10.0.254' && "
