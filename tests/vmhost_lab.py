@@ -164,8 +164,8 @@ DNS_NM = 'echo "@@dns $(nmcli -g IP4.DNS device show br0.10)"'
 DNS_RESOLV_CONF = 'echo "@@dns $(grep -h "10.10.0.53" /etc/resolv.conf)"'
 
 # Done: the bond with both NICs and its primary, in br0 with tap0; the addresses, the
-# routes, the storage MTU.  (NetworkManager re-attaches each port that `nmcli connection
-# up` names, after it has attached it by itself: the bond has no primary for a moment.)
+# routes, the storage MTU.  (Once, on a loaded machine, NetworkManager's bond had no
+# primary yet seconds after the apply had returned: it was still attaching the ports.)
 READY = (
     "ip link show nic0 | grep -q 'master bond0' && ip link show nic1 | grep -q 'master bond0' && "
     "ip -d link show bond0 | grep -q 'primary nic0' && "
