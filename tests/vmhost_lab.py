@@ -24,8 +24,10 @@ and pings; the namespace's teardown ends it.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.umlhost import DHCP_SHELL, UML
 
@@ -139,7 +141,7 @@ wait_for 'networkctl list > /dev/null 2>&1' 20
 # NetworkManager leaves veths unmanaged (Debian's udev rule): the NICs and the tap are
 # named; it writes no resolv.conf (dns=none), its DNS shows in `nmcli device show`.
 NM_CONF = (
-    "[main]\\nplugins=keyfile\\nno-auto-default=*\\ndns=none\\n[logging]\\nlevel=WARN\\n"
+    "[main]\\nplugins=keyfile\\nno-auto-default=*\\ndns=none\\n[logging]\\nlevel=INFO\\n"
     "[device-vmhost]\\nmatch-device=interface-name:nic0;interface-name:nic1;"
     "interface-name:tap0\\nmanaged=1\\n"
 )
@@ -208,6 +210,7 @@ ifsmith dumpxml br0 --live > /run/live.xml 2> /run/live.err
 mark live /run/live.xml
 mark live-err /run/live.err
 {dns}
+mark daemon /run/daemon.log 2>/dev/null
 """
 
 
@@ -275,7 +278,12 @@ def apply_with(uml: UML, ns: str, stack: Stack) -> dict[str, list[str]]:
     )
     result = uml.run(["unshare", "-m", "sh", "-c", script], netns=ns, timeout=150)
     out = marked(result.stdout)
-    out["said"] = [result.stdout[-6000:] + result.stderr[-3000:]]
+    if os.environ.get("VMHOST_LOG_DIR"):  # the whole script output, to read at leisure
+        log = Path(os.environ["VMHOST_LOG_DIR"]) / f"{stack.name}.log"
+        log.write_text(result.stdout + result.stderr)
+    keys = ("watchdog", "check", "daemon")
+    told = [f"@@{key} {line}" for key in keys for line in out.get(key, [])]
+    out["said"] = ["\n".join(told)[-8000:] + "\n" + result.stdout[-4000:] + result.stderr[-3000:]]
     return out
 
 
