@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -27,8 +28,6 @@ from ifsmith.core.xmlio import parse
 from tests.test_bridge_vlans_kernel_uml import BOTH, Lab, ids
 from tests.umlhost import UML
 from tests.vmhost_lab import STACKS, VMHOST_XML, apply_with, ip_json, neighbours, remove_neighbours
-
-pytestmark = pytest.mark.uml
 
 # The daemon or tool each stack needs inside the guest (the guest runs this machine's /).
 NEEDS = {
@@ -69,6 +68,13 @@ def model_of(lines: list[str]) -> Interface:
     return br0
 
 
+def test_the_readme_shows_the_document_the_stacks_apply() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    assert f"```xml\n{VMHOST_XML}```" in readme
+    assert [i.name for i in parse(VMHOST_XML.encode())] == ["br0", "br0.10", "br0.20"]
+
+
+@pytest.mark.uml
 @pytest.mark.parametrize("name", list(STACKS))
 def test_the_vm_host_applied_by_each_stack(uml: UML, lab: Lab, name: str) -> None:
     stack = STACKS[name]
