@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TypeVar
 
-from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, options_common
+from ifsmith.backends import DhcpClient, ReadResult, ifcfg_rh_bridge, nm_vlans, options_common
 from ifsmith.backends.bash import (
     IGNORED_SUFFIXES,
     Listed,
@@ -165,23 +165,28 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
     paths: dict[str, PurePosixPath] = {}
     shells: dict[str, ShellFile] = {}
     warnings: list[RenderWarning] = []
+    # A port's VLAN list depends on its bridge's default pvid too.
+    defaults = {g.name: nm_vlans.default_pvid(g.interface.bridge) for g in flat}
+    defaults_was = {d.name: nm_vlans.default_pvid(d.interface.bridge) for d in defined.values()}
     for f in flat:
         known = by.get(f.name)
         was = defined.get(f.name)
-        if known is not None and was is not None and was == f:
+        master = defaults.get(f.master) if f.master is not None else None
+        master_was = defaults_was.get(was.master) if was and was.master is not None else None
+        if known is not None and was is not None and (was, master_was) == (f, master):
             # Unchanged: its file stays; rendering it once still gives its warnings.
             path, shell = known.path, known.shell
-            render_device(shell.copy(), f, warnings)
+            render_device(shell.copy(), f, warnings, master)
         elif known is not None and was is not None:
             path, shell = known.path, known.shell
             before, after = shell.copy(), shell.copy()
-            render_device(before, was, [])
-            render_device(after, f, warnings)
+            render_device(before, was, [], master_was)
+            render_device(after, f, warnings, master)
             carry_changes(shell, before, after, quote_bash, f.name, [(LABEL, True)])
         else:
             path = known.path if known is not None else DIR / f"ifcfg-{f.name}"
             shell = known.shell if known is not None else ShellFile(str(path))
-            render_device(shell, f, warnings)
+            render_device(shell, f, warnings, master)
         shells[f.name], paths[f.name] = shell, path
     files: dict[PurePosixPath, bytes] = {}  # route files
     removed: set[PurePosixPath] = set()
@@ -262,8 +267,10 @@ def _hand_over(f: FlatInterface, shells: dict[str, ShellFile], existing: FileVie
     return removed
 
 
-def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning]) -> None:
-    """Set the modeled keys of one device's file; leave every other line alone."""
+def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarning],
+                  default_pvid: int | None = None) -> None:  # fmt: skip
+    """Set the modeled keys of one device's file (``default_pvid``: a bridge port's
+    bridge's, nm_vlans.default_pvid); leave every other line alone."""
     iface = f.interface
     name = iface.name
 
@@ -289,7 +296,8 @@ def render_device(shell: ShellFile, f: FlatInterface, warnings: list[RenderWarni
         else format_seconds(iface.bridge.delay))  # fmt: skip
     bridge = f.master if f.master_type == IfType.BRIDGE else None
     ifcfg_rh_bridge.render(shell, iface, bridge, put,
-                           lambda m: warnings.append(RenderWarning(name, m, NAME)))  # fmt: skip
+                           lambda m: warnings.append(RenderWarning(name, m, NAME)),
+                           default_pvid)  # fmt: skip
     _render_vlan(shell, iface, put, warnings)
     put("MASTER", f.master if f.master_type == IfType.BOND else None)
     put("SLAVE", "yes" if f.master_type == IfType.BOND else None)
@@ -479,12 +487,13 @@ def _read(found: list[IfcfgFile], existing: FileView) -> ReadResult:
     """What the parsed files say (they are only read)."""
     problems: list[str] = []
     devices: dict[str, _Device] = {}
+    listed = set(existing.listdir(DIR)) if found else set()
     for f in found:
         problems.extend(str(p) for p in f.shell.problems)
         dev = device_from_file(f, problems)
         if dev is None:
             continue
-        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems)
+        dev.iface = with_routes_and_dns(dev.iface, f.shell, existing, DIR, problems, listed)
         if dev.iface.name in devices:
             problems.append(f"{f.path}: {dev.iface.name} is also described by "
                             f"{devices[dev.iface.name].file.path}; ignored")  # fmt: skip
@@ -746,6 +755,12 @@ def nest(devices: dict[str, _Device], problems: list[str]) -> list[Interface]:
             dev.master = None
             continue
         children.setdefault(dev.master, []).append(dev)
+    for name, kids in children.items():
+        if devices[name].iface.type == IfType.BRIDGE:
+            ports = ifcfg_rh_bridge.with_pvids(devices[name].file.shell,
+                                               tuple(k.iface for k in kids))  # fmt: skip
+            for kid, port in zip(kids, ports, strict=True):
+                kid.iface = port
 
     listed = {
         name: Listed(

@@ -10,11 +10,15 @@ nms-ifcfg-rh-writer.c):
 - a port's ``BRIDGING_OPTS="priority=10 path_cost=100"`` (sysfs' brport names).
 - the bridge's own VLANs, ``BRIDGE_VLANS="10,20"``, and a port's
   ``BRIDGE_PORT_VLANS="10 pvid untagged,20,100-199"`` (NetworkManager's bridge VLAN
-  syntax: ``VID[-VID] [pvid] [untagged]``, comma-separated).  NetworkManager gives every
-  port its bridge's default PVID (``default_pvid``, 1) unless the port names a pvid, so a
-  port without one (pvid none) cannot be said: a warning names it.
+  syntax, backends.nm_vlans: ``VID[-VID] [pvid] [untagged]``, comma-separated).
+- a VLAN-filtering bridge's default pvid, BRIDGING_OPTS ``default_pvid=`` (0 for none),
+  by the rule NetworkManager keyfiles follow too (backends.bridge_vlans): NetworkManager
+  gives every port its bridge's default unless the port names a pvid, so a port without
+  one makes the default none (``default_pvid=0``) and every other port names its own.
+  An admin's ``default_pvid=5`` is the pvid of every port whose list names none.
 
-The admin's other BRIDGING_OPTS words (``hairpin_mode=1``, ``default_pvid=…``) stay.
+The admin's other BRIDGING_OPTS words (``hairpin_mode=1``; ``default_pvid=…`` of a bridge
+that does not filter) stay.
 """
 
 from __future__ import annotations
@@ -22,27 +26,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ifsmith.backends import options_common
+from ifsmith.backends import bridge_vlans as bv
+from ifsmith.backends import nm_vlans, options_common
 from ifsmith.backends.bash import ShellFile, merge_options, parse_options
-from ifsmith.core.model import Interface
-from ifsmith.core.options import (
-    PVID_NONE,
-    BridgeOptions,
-    PortOptions,
-    parse_vlans,
-    vlan_text,
-)
+from ifsmith.core.model import Bridge, Interface
+from ifsmith.core.options import BridgeOptions, PortOptions
 
 _Put = Callable[[str, str | None], None]
 _Why = Callable[[str], None]
 _STP_ONLY = ("priority", "hello_time", "max_age")  # NetworkManager: only with STP=yes
+_DEFAULT = "default_pvid"  # NetworkManager's bridge.vlan-default-pvid; 0 for none
 _NAMES = frozenset({*options_common.BRIDGE_SYSFS.values(), *options_common.PORT_SYSFS.values()})
 
 
-def render(shell: ShellFile, iface: Interface, bridge: str | None, put: _Put,
-           warn: _Why) -> None:  # fmt: skip
+def render(shell: ShellFile, iface: Interface, bridge: str | None, put: _Put, warn: _Why,
+           default: int | None) -> None:  # fmt: skip
     """BRIDGING_OPTS, BRIDGE_VLANS and BRIDGE_PORT_VLANS of a bridge, of a port of the
-    bridge named ``bridge``, or (neither) BRIDGING_OPTS without our words."""
+    bridge named ``bridge`` (``default``: that bridge's default pvid, nm_vlans.default_pvid,
+    which the port's list depends on), or (neither) BRIDGING_OPTS without our words."""
     existing = shell.get("BRIDGING_OPTS")
     options: BridgeOptions | PortOptions | None = None
     if iface.bridge is not None:
@@ -61,85 +62,44 @@ def render(shell: ShellFile, iface: Interface, bridge: str | None, put: _Put,
             ours, dict(parse_options(existing or "")),
             lambda opts, bad: options_common.read_bridge_sysfs(opts, kind, 1, bad), _NAMES,
         )  # fmt: skip
+    if iface.bridge is not None and iface.bridge.options.vlan_filtering:
+        # An admin's default_pvid of a bridge that does not filter stays.
+        ours.append((_DEFAULT, _default_word(iface.bridge, existing)))
     text = merge_options(existing, ours, _NAMES) if existing or ours else ""
     put("BRIDGING_OPTS", text or None)
-    bridge_vlans = iface.bridge.options.vlans if iface.bridge is not None else None
-    put("BRIDGE_VLANS", _nm_vlans(bridge_vlans, None))
-    port = iface.port_options if bridge is not None else None
-    pvid = port.pvid if port is not None else None
-    if port is not None and pvid == PVID_NONE:
-        warn(f"bridge port option (in {bridge}) pvid=none not written: "
-             "NetworkManager gives every port its bridge's default PVID unless the port "
-             "names one; ifcfg-rh cannot say a port without a native VLAN")  # fmt: skip
-        pvid = None
-    put("BRIDGE_PORT_VLANS", _nm_vlans(port.vlans if port is not None else None, pvid))
+    put("BRIDGE_VLANS", nm_vlans.bridge_list(iface.bridge) if iface.bridge is not None else None)
+    port = nm_vlans.port_list(iface.port_options, default) if bridge is not None else None
+    put("BRIDGE_PORT_VLANS", port)
 
 
-def _range(low: int, high: int) -> str:
-    return str(low) if low == high else f"{low}-{high}"
+def _default_word(bridge: Bridge, existing: str | None) -> str | None:
+    """``default_pvid=`` of a VLAN-filtering bridge: 0 where backends.bridge_vlans says
+    none; else an admin's number stays as written, as NetworkManager keyfiles keep their
+    ``vlan-default-pvid=5`` (each port's list says the pvid it has), and their 0 goes."""
+    said = nm_vlans.default_text(bridge)
+    before = dict(parse_options(existing or "")).get(_DEFAULT)
+    if said is None and before is not None and before.strip().lower() not in ("0", "none"):
+        return before
+    return said
 
 
-def _nm_vlans(vlans: str | None, pvid: int | None) -> str | None:
-    """NetworkManager's VLAN list: ranges, the pvid alone as ``N pvid untagged``."""
-    items: list[tuple[int, str]] = []
-    placed = pvid is None
-    for low, high in parse_vlans(vlans) if vlans else ():
-        if pvid is not None and low <= pvid <= high:
-            if low < pvid:
-                items.append((low, _range(low, pvid - 1)))
-            items.append((pvid, f"{pvid} pvid untagged"))
-            if pvid < high:
-                items.append((pvid + 1, _range(pvid + 1, high)))
-            placed = True
-        else:
-            items.append((low, _range(low, high)))
-    if not placed and pvid is not None:
-        items.append((pvid, f"{pvid} pvid untagged"))
-    return ",".join(text for _low, text in sorted(items)) or None
+def default_pvid(sh: ShellFile, bad: _Why) -> int | None:
+    """A VLAN-filtering bridge's ``default_pvid=`` (None: unset, the kernel's 1, or not
+    filtering)."""
+    opts = dict(parse_options(sh.get("BRIDGING_OPTS") or ""))
+    if opts.get("vlan_filtering", "").strip() != "1" or _DEFAULT not in opts:
+        return None
+    problems: list[str] = []
+    default = nm_vlans.read_default(opts[_DEFAULT], f"BRIDGING_OPTS: {_DEFAULT}", problems)
+    for problem in problems:
+        bad(problem)
+    return default
 
 
-def _read_nm_vlans(text: str, key: str, bad: _Why, port: bool) -> tuple[str | None, int | None]:
-    """(canonical VLAN text, pvid) of a NetworkManager VLAN list; flags the model has no
-    word for are ``bad`` (and the VLAN kept)."""
-    ranges: list[str] = []
-    pvid = None
-    for item in text.split(","):
-        words = item.split()
-        if not words:
-            continue
-        flags = set(words[1:])
-        try:
-            parse_vlans(words[0])
-        except ValueError as exc:
-            bad(f"{key}: {item.strip()!r}: {exc}; ignored")
-            continue
-        if flags - {"pvid", "untagged"}:
-            bad(f"{key}: {item.strip()!r}: unknown flag; ignored")
-            continue
-        ranges.append(words[0])
-        if "pvid" in flags and port and "-" not in words[0]:
-            pvid = int(words[0])
-            if "untagged" not in flags:
-                bad(f"{key}: {item.strip()!r}: a pvid that leaves tagged is read as the "
-                    "port's native VLAN (untagged both ways)")  # fmt: skip
-        elif flags:
-            bad(f"{key}: {item.strip()!r}: {' '.join(sorted(flags))} is not modelled "
-                "there; read as a tagged VLAN")  # fmt: skip
-    if not ranges:
-        return None, pvid
-    merged = list(parse_vlans(" ".join(ranges)))
-    if pvid is not None:
-        # The writer cuts a range around its pvid ("100-149,150 pvid untagged,151-199"):
-        # join the pieces again.
-        at = next(i for i, (low, high) in enumerate(merged) if low <= pvid <= high)
-        if at + 1 < len(merged) and merged[at][1] == pvid and merged[at + 1][0] == pvid + 1:
-            merged[at : at + 2] = [(merged[at][0], merged[at + 1][1])]
-        if at > 0 and merged[at - 1][1] == pvid - 1 and merged[at][0] == pvid:
-            merged[at - 1 : at + 1] = [(merged[at - 1][0], merged[at][1])]
-    vlans = vlan_text(tuple(merged))
-    if pvid is not None and vlans == str(pvid):
-        return None, pvid  # "10 pvid untagged" alone: the pvid, no other VLAN
-    return vlans, pvid
+def with_pvids(bridge: ShellFile, ports: tuple[Interface, ...]) -> tuple[Interface, ...]:
+    """A bridge's ports as read, each pvid as its bridge's default says
+    (bridge_vlans.with_pvids)."""
+    return bv.with_pvids(ports, default_pvid(bridge, lambda _why: None))
 
 
 def read_bridge(sh: ShellFile, bad: _Why) -> BridgeOptions:
@@ -147,15 +107,24 @@ def read_bridge(sh: ShellFile, bad: _Why) -> BridgeOptions:
     options: BridgeOptions = options_common.read_bridge_sysfs(
         opts, BridgeOptions, 1, lambda why: bad(f"BRIDGING_OPTS: {why}; ignored")
     )
-    vlans, _pvid = _read_nm_vlans(sh.get("BRIDGE_VLANS") or "", "BRIDGE_VLANS", bad, False)
+    problems: list[str] = []
+    default = default_pvid(sh, problems.append)
+    vlans = nm_vlans.read_bridge_list(sh.get("BRIDGE_VLANS"), default, "BRIDGE_VLANS", problems)
+    for problem in problems:
+        bad(problem)
     return replace(options, vlans=vlans)
 
 
 def read_port(sh: ShellFile, bad: _Why) -> PortOptions:
+    """A port's options and its own list's (vlans, pvid); a pvid the list leaves out is
+    its bridge's (``with_pvids``)."""
     opts = dict(parse_options(sh.get("BRIDGING_OPTS") or ""))
     options: PortOptions = options_common.read_bridge_sysfs(
         opts, PortOptions, 1, lambda why: bad(f"BRIDGING_OPTS: {why}; ignored")
     )
-    text = sh.get("BRIDGE_PORT_VLANS") or ""
-    vlans, pvid = _read_nm_vlans(text, "BRIDGE_PORT_VLANS", bad, True)
+    problems: list[str] = []
+    text = sh.get("BRIDGE_PORT_VLANS")
+    vlans, pvid = nm_vlans.read_port_list(text, "BRIDGE_PORT_VLANS", problems)
+    for problem in problems:
+        bad(problem)
     return replace(options, vlans=vlans, pvid=pvid)

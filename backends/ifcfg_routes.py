@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -53,9 +53,8 @@ def read_dns(sh: ShellFile, problems: list[str]) -> Dns | None:
     """``DNS1=``, ``DNS2=`` … in their numbers' order, and ``DOMAIN=``'s search list.  A
     server the model cannot hold (NetworkManager's ``192.0.2.2#name`` for DNS over TLS)
     is reported, and stays in the file while the servers do not change."""
-    numbered = sorted(
-        (int(m.group(1)), k, v) for k, v in sh.items() if (m := _DNS_N.fullmatch(k)) and v
-    )
+    numbered = sorted((int(m.group(1)), k, v) for k, v in sh.items()
+                      if k.startswith("DNS") and (m := _DNS_N.fullmatch(k)) and v)  # fmt: skip
     servers = []
     for _n, key, value in numbered:
         try:
@@ -69,12 +68,17 @@ def read_dns(sh: ShellFile, problems: list[str]) -> Dns | None:
 
 def with_routes_and_dns(
     iface: Interface, sh: ShellFile, existing: FileView, directory: PurePosixPath,
-    problems: list[str],
+    problems: list[str], listed: Container[str] | None = None,
 ) -> Interface:  # fmt: skip
-    """The interface with its route files' routes and its file's DNS."""
+    """The interface with its route files' routes and its file's DNS.  ``listed``, the
+    directory's file names when the caller has them, spares a read of each route file
+    an interface does not have (most have none)."""
     protocols = list(iface.protocols)
     for kind, family in KINDS.items():
-        path = directory / f"{kind}-{iface.name}"
+        fname = f"{kind}-{iface.name}"
+        if listed is not None and fname not in listed:
+            continue
+        path = directory / fname
         data = existing.read(path)
         if data is None:
             continue
@@ -89,7 +93,10 @@ def with_routes_and_dns(
         else:
             protocols[at] = replace(protocols[at], routes=tuple(routes))
     protocols.sort(key=lambda p: p.family != Family.IPV4)
-    return replace(iface, protocols=tuple(protocols), dns=read_dns(sh, problems))
+    dns = read_dns(sh, problems)
+    if dns is None and iface.dns is None and tuple(protocols) == iface.protocols:
+        return iface  # (most have neither routes nor DNS: spare a copy)
+    return replace(iface, protocols=tuple(protocols), dns=dns)
 
 
 def read_routes(

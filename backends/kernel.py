@@ -19,12 +19,12 @@ import socket
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.errors import IfsmithError
 from ifsmith.core.host import Host
 from ifsmith.core.live import (
-    IFA_F_PERMANENT,
     IFLA_BOND_AD_LACP_RATE,
     IFLA_BOND_ARP_INTERVAL,
     IFLA_BOND_ARP_IP_TARGET,
@@ -55,8 +55,8 @@ from ifsmith.core.live import (
     RTM_NEWLINK,
     VLAN_FLAG_REORDER_HDR,
     DumpInterrupted,
-    _attrs,
-    _dump,
+    HeldLease,
+    held_leases,
     netlink_socket,
 )
 from ifsmith.core.model import ArpValidate, Family, LacpRate, XmitHashPolicy
@@ -96,12 +96,15 @@ from ifsmith.core.plan import (
     SetVlanFlags,
 )
 
+if TYPE_CHECKING:
+    from ifsmith.backends.kernel_addresses import Ledger
+
 NAME = "kernel"
 
 RTM_SETLINK = 19
 NLM_F_REQUEST, NLM_F_ACK = 0x1, 0x4
 NLM_F_REPLACE, NLM_F_EXCL, NLM_F_CREATE = 0x100, 0x200, 0x400
-RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 22, 24, 25
+RTM_NEWADDR, RTM_DELADDR, RTM_NEWROUTE, RTM_DELROUTE = 20, 21, 24, 25
 IFLA_ADDRESS = 1
 IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_CACHEINFO = 1, 2, 4, 6
 IFA_F_NODAD = 0x02
@@ -158,7 +161,8 @@ class Netlink:
         self.sock = netlink_socket(host.netns)
         self.seq = 0
         self.indexes: dict[str, int] = {}
-        self.leases: dict[tuple[int, bytes], tuple[int, bytes]] | None = None
+        self.leases: dict[tuple[int, bytes], HeldLease] | None = None
+        self.ledger: Ledger | None = None  # the plan's addresses (backends.kernel_addresses)
 
     def close(self) -> None:
         self.sock.close()
@@ -196,32 +200,20 @@ class Netlink:
             self.indexes[name] = _IFINFO.unpack_from(reply, _HDR.size)[2]
         return self.indexes[name]
 
-    def lease(self, family: int, raw: bytes, index: int) -> bytes:
-        """The lifetimes (and broadcast) of this address where another device holds it with
-        a finite lifetime: a lease moving to a bridge or bond keeps what is left of it, so
-        it still expires if no client renews it (and dhclient-script's BOUND, which only
-        adds, finds it complete).  Empty for a permanent address.  One dump, on first use:
-        the plan adds an address before removing it from the device it leaves."""
+    def lease(self, family: int, raw: bytes, index: int) -> HeldLease | None:
+        """This address where another device holds it with a finite lifetime: a lease
+        moving to a bridge or bond keeps what is left of it (and its broadcast), so it
+        still expires if no client renews it (and dhclient-script's BOUND, which only adds,
+        finds it complete).  None for a permanent address.  One dump, on first use: the
+        plan adds an address before removing it from the device it leaves."""
         if self.leases is None:
-            self.leases = {}
             self.seq += 1
             try:
-                dumped = _dump(self.sock, RTM_GETADDR, _IFADDR.pack(0, 0, 0, 0, 0), self.seq)
+                self.leases = held_leases(self.sock, self.seq)
             except DumpInterrupted:
-                dumped = []  # addresses changing meanwhile: added without lifetimes, as before
-            for msg in dumped:
-                fam, _p, flags, _s, at = _IFADDR.unpack_from(msg, _HDR.size)
-                a = _attrs(msg, _HDR.size + _IFADDR.size, len(msg))
-                span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
-                if span is None or flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
-                    continue
-                ci = a[IFA_CACHEINFO]
-                keep = attr(IFA_CACHEINFO, msg[ci[0] : ci[1]])
-                if IFA_BROADCAST in a:
-                    keep += attr(IFA_BROADCAST, msg[a[IFA_BROADCAST][0] : a[IFA_BROADCAST][1]])
-                self.leases[(fam, msg[span[0] : span[1]])] = (at, keep)
-        at, keep = self.leases.get((family, raw), (index, b""))
-        return keep if at != index else b""
+                self.leases = {}  # addresses changing meanwhile: added without lifetimes, as before
+        held = self.leases.get((family, raw))
+        return held if held is not None and held.index != index else None
 
     def link_body(self, name: str, *attrs: bytes, flags: int = 0, change: int = 0) -> bytes:
         return _IFINFO.pack(0, 0, self.index(name), flags, change) + b"".join(attrs)
@@ -407,12 +399,14 @@ def _add_address(net: Netlink, op: AddAddress) -> None:
     # A lease stays a lease (finite lifetime, not permanent): what is left of it where
     # another device holds it now (with its broadcast), else the lifetime the plan saved
     # (a rollback putting a lease back).
-    lease = net.lease(_FAMILY[a.family], socket.inet_pton(_FAMILY[a.family], a.address),
-                      net.index(op.name))  # fmt: skip
-    if not lease and op.lifetime is not None:
-        valid, preferred = op.lifetime
-        lease = attr(IFA_CACHEINFO, struct.pack("=IIII", preferred, valid, 0, 0))
-    body += lease
+    held = net.lease(_FAMILY[a.family], socket.inet_pton(_FAMILY[a.family], a.address),
+                     net.index(op.name))  # fmt: skip
+    lifetime = held.lifetime if held is not None else op.lifetime
+    if lifetime is not None:
+        valid, preferred = lifetime  # struct ifa_cacheinfo: preferred, valid, stamps
+        body += attr(IFA_CACHEINFO, struct.pack("=IIII", preferred, valid, 0, 0))
+    if held is not None and held.broadcast is not None:
+        body += attr(IFA_BROADCAST, held.broadcast)
     try:
         net.request(RTM_NEWADDR, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, body)
     except OSError as exc:
@@ -422,13 +416,23 @@ def _add_address(net: Netlink, op: AddAddress) -> None:
 
 def _del_address(net: Netlink, op: DelAddress) -> None:
     a = op.addr
-    try:
-        net.request(
-            RTM_DELADDR, NLM_F_ACK, _address_body(net, op.name, a.family, a.address, a.prefix)
-        )
-    except OSError as exc:
-        if exc.errno not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
-            raise
+
+    def delete() -> None:
+        try:
+            net.request(
+                RTM_DELADDR, NLM_F_ACK, _address_body(net, op.name, a.family, a.address, a.prefix)
+            )
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRNOTAVAIL, errno.ENOENT, errno.ENODEV):
+                raise
+
+    if a.family is Family.IPV4:
+        # Deleting a subnet's primary IPv4 address can take the addresses that stay with it.
+        from ifsmith.backends import kernel_addresses
+
+        kernel_addresses.delete_ipv4(net, op, delete)
+    else:
+        delete()
 
 
 def _route_body(net: Netlink, name: str, family: Family, gateway: str | None) -> bytes:
@@ -463,13 +467,7 @@ def _add_static_route(net: Netlink, op: AddRoute) -> None:
 
 def _del_static_route(net: Netlink, op: DelRoute) -> None:
     # Protocol 0 matches whoever added it; without a metric, the kernel takes any.
-    try:
-        net.request(RTM_DELROUTE, NLM_F_ACK, _static_route_body(net, op, protocol=0))
-    except KernelError:
-        pass  # gone already (its address or device went first)
-    except OSError as exc:
-        if exc.errno not in (errno.ESRCH, errno.ENOENT, errno.ENODEV):
-            raise
+    _delete_route(net, lambda: _static_route_body(net, op, protocol=0))
 
 
 def _set_route(net: Netlink, op: SetDefaultRoute) -> None:
@@ -478,8 +476,14 @@ def _set_route(net: Netlink, op: SetDefaultRoute) -> None:
 
 
 def _del_route(net: Netlink, op: DelDefaultRoute) -> None:
+    _delete_route(net, lambda: _route_body(net, op.name, op.family, op.gateway))
+
+
+def _delete_route(net: Netlink, body: Callable[[], bytes]) -> None:
+    """Delete the route BODY describes; one already gone is no error (its address or
+    device went first: the body cannot even name the device then)."""
     try:
-        net.request(RTM_DELROUTE, NLM_F_ACK, _route_body(net, op.name, op.family, op.gateway))
+        net.request(RTM_DELROUTE, NLM_F_ACK, body())
     except KernelError:
         pass
     except OSError as exc:
@@ -547,9 +551,15 @@ def apply(host: Host, plan: Plan, progress: Callable[[Op], None] | None = None) 
     """Carry out the plan's operations in order; stop at the first the kernel refuses."""
     if plan.is_empty:
         return
+    from ifsmith.backends import kernel_addresses
+
     net = Netlink(host)
     try:
+        net.ledger = kernel_addresses.Ledger.of(plan.operations)
         run(net, plan.operations, progress)
+        # An address the kernel dropped (a subnet's primary taking its secondaries) would
+        # otherwise go unnoticed until the probes, or not at all.
+        kernel_addresses.check(net, plan.operations)
     finally:
         net.close()
 

@@ -23,12 +23,15 @@ says so).  Labels are comments ``# ifsmith-label <name>: "<json>"`` at the top o
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import logging
 import re
 import shutil
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import PurePosixPath
@@ -212,13 +215,29 @@ def _construct_scalar(loader: _Loader, node: yaml.ScalarNode) -> str:
     return Plain(value) if not node.style else str(value)  # the C parser says "" for plain
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _construct(loader: _Loader, node: yaml.Node) -> Any:
+    """``construct_object`` for a node inside a mapping or list.  A string scalar — most
+    nodes — is made here, without its bookkeeping (which is for mappings and lists that
+    aliases share, and for cycles): two fifths of the loading time on 10,000."""
+    if node.tag == _STR and type(node) is yaml.ScalarNode:
+        return Plain(node.value) if not node.style else str(node.value)
+    return loader.construct_object(node, deep=True)
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> list[Any]:
+    return [_construct(loader, child) for child in node.value]
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _construct(loader, key_node)
         if not isinstance(key, str):
             raise NetplanError(f"{_where(key_node)}: a mapping key must be a scalar")
-        value = loader.construct_object(value_node, deep=True)
+        value = _construct(loader, value_node)
         if key in out:
             # netplan reads nodes in order: repeated sections merge, later scalars win,
             # but a second bond primary is refused.
@@ -253,6 +272,7 @@ def _refuse_ports_twice(params: yaml.MappingNode) -> None:
 
 _Loader.add_constructor("tag:yaml.org,2002:str", _construct_scalar)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
 class _Dumper(_DumperBase):
@@ -275,13 +295,41 @@ _Dumper.add_representer(Plain, _represent_plain)
 _Dumper.add_representer(Quoted, _represent_quoted)
 
 
+_pause_lock = threading.Lock()
+_pauses = 0  # loads under way that paused the collector
+_collector_was_on = False
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused while YAML is loaded.  The node tree PyYAML
+    composes holds several objects per scalar (the node, its two marks) and lives only
+    until it is constructed; as it grows the collector scans it over and over: two thirds
+    of the loading time for 10,000 interfaces, for no garbage (a tree has no cycles).
+    Loads in several threads share one pause; the last to end restores the collector."""
+    global _pauses, _collector_was_on
+    with _pause_lock:
+        if _pauses == 0:
+            _collector_was_on = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collector_was_on:
+                gc.enable()
+
+
 def load_yaml(data: bytes, source: str) -> dict[str, Any]:
     """A netplan file as nested dicts of strings; NetplanError naming file:line for bad YAML."""
     try:
         loader = _Loader(data.decode("utf-8"))
         loader.name = source  # marks in errors name the file
         try:
-            doc = loader.get_single_data()
+            with _collector_paused():
+                doc = loader.get_single_data()
         finally:
             loader.dispose()
     except UnicodeDecodeError:
@@ -1019,10 +1067,12 @@ def _address(d: Definition, value: Any) -> IpAddress:
     addr, _, plen = text.partition("/")
     try:
         ip = ipaddress.ip_address(addr)
-        ipaddress.ip_network(f"{ip}/{int(plen)}", strict=False)
+        prefix = int(plen)
+        if not 0 <= prefix <= ip.max_prefixlen:  # (what ip_network would refuse)
+            raise ValueError(text)
     except ValueError:
         raise NetplanError(f"{d.id}: invalid address '{text}' (expected a/prefix)") from None
-    return IpAddress(str(ip), int(plen))
+    return IpAddress(str(ip), prefix)
 
 
 def _protocols(d: Definition, problems: list[str]) -> tuple[Protocol, ...]:

@@ -26,7 +26,7 @@ from ifsmith.backends import bridge_vlans as bv
 from ifsmith.backends import networkd_bridgevlan as nv
 from ifsmith.backends import networkd_options as no
 from ifsmith.backends import networkd_routes as nr
-from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token, merged
+from ifsmith.backends.systemd_ini import Line, Section, UnitFile, UnitView, check_token
 from ifsmith.core.checks import mac_problem, name_problem
 from ifsmith.core.files import FileView, HostFiles, Rendering, RenderWarning, UnsafeValue
 from ifsmith.core.host import Host
@@ -142,9 +142,17 @@ class Unit:
     """One effective ``.network``/``.netdev``: its main file (edited) and drop-ins (read)."""
 
     path: PurePosixPath
-    unit: UnitFile
-    view: UnitFile
+    view: UnitView  # what systemd reads: the main file with its drop-ins
     dropins: list[UnitFile] = field(default_factory=list)
+    data: bytes = b""  # the main file's bytes, parsed only when it is edited
+    parsed: UnitFile | None = None
+
+    @property
+    def unit(self) -> UnitFile:
+        """The main file, to edit."""
+        if self.parsed is None:
+            self.parsed = UnitFile.parse(self.data, str(self.path))
+        return self.parsed
 
     @property
     def match_name(self) -> str | None:
@@ -161,7 +169,7 @@ class Unit:
     @property
     def conditions(self) -> list[str]:
         """The ``[Match]`` keys about the host rather than the link (Virtualization=, …)."""
-        keys = {ln.key for s in self.view.sections if s.name == "Match" for ln in s.lines}
+        keys = self.view.keys("Match")
         return [k for k in _HOST_CONDITIONS if k in keys]
 
     @property
@@ -214,17 +222,16 @@ def load(existing: FileView) -> Config:
         data = existing.read(path)
         if data is None:
             continue
-        unit = UnitFile.parse(data, str(path))
         extra = []
         for conf in sorted(dropins.get(fname, {})):
             dpath = dropins[fname][conf]
             ddata = existing.read(dpath)
             if ddata is not None:
                 extra.append(UnitFile.parse(ddata, str(dpath)))
-        view = merged(unit, extra)
+        view = UnitView.parse(data, str(path), extra)
         config.problems += view.problems
         (config.networks if fname.endswith(".network") else config.netdevs).append(
-            Unit(path, unit, view, extra)
+            Unit(path, view, extra, data)
         )
     return config
 
@@ -319,8 +326,8 @@ def _label(units: Iterable[Unit | None], problems: list[str]) -> str | None:
     for u in units:
         if u is None:
             continue
-        for ln in u.unit.preamble:
-            m = LABEL.match(ln.text.strip())
+        for text in u.view.preamble:
+            m = LABEL.match(text.strip())
             if m:
                 try:
                     value = json.loads(m.group(1))
@@ -353,9 +360,7 @@ def _record(
             bond = _bond(netdev, problems)
         elif iftype == IfType.BRIDGE:
             delay = _num(netdev, "Bridge", "ForwardDelaySec", parse_timespan, problems)
-            options = no.read(
-                _lookup(nd), BridgeOptions, str(netdev.path), problems, parse_timespan
-            )
+            options = no.read(nd.get, BridgeOptions, str(netdev.path), problems, parse_timespan)
             bridge = Bridge(stp=parse_bool(nd.get("Bridge", "STP")), delay=delay, options=options)
             if options.vlan_filtering:
                 default_pvid = nv.default_pvid(nd, str(netdev.path), problems)
@@ -385,9 +390,7 @@ def _record(
         protocols = _protocols(network, problems)
         dns = nr.read_dns(network.view, str(network.path), problems)
         if nw.get("Network", "Bridge"):
-            port_options = no.read(
-                _lookup(nw), PortOptions, str(network.path), problems, parse_timespan
-            )
+            port_options = no.read(nw.get, PortOptions, str(network.path), problems, parse_timespan)
     if mac is not None and mac_problem(mac) is not None:
         problems.append(f"{name}: MACAddress={mac} not understood; ignored")
         mac = None
@@ -415,15 +418,6 @@ def _record(
 
 
 _T = TypeVar("_T")
-
-
-def _lookup(uf: UnitFile) -> Callable[[str, str], str | None]:
-    """``uf.get`` answered from one pass over the file (the option tables ask it for
-    every option; each ``get`` would walk the whole file)."""
-    last: dict[tuple[str, str], str] = {}
-    for section, key, value in uf.settings():
-        last[(section, key)] = value
-    return lambda section, key: last.get((section, key))
 
 
 def _num(
@@ -469,7 +463,7 @@ def _bond(u: Unit, problems: list[str]) -> Bond:
         arpmon=arpmon,
         xmit_hash_policy=_enum(u, "TransmitHashPolicy", XmitHashPolicy, problems),
         lacp_rate=_enum(u, "LACPTransmitRate", LacpRate, problems),
-        options=no.read(_lookup(u.view), BondOptions, str(u.path), problems, parse_timespan),
+        options=no.read(u.view.get, BondOptions, str(u.path), problems, parse_timespan),
     )
 
 
@@ -480,7 +474,8 @@ def _address(text: str) -> IpAddress | None:
         ip = ipaddress.ip_address(addr)
         if plen:
             prefix = int(plen)
-            ipaddress.ip_network(f"{ip}/{prefix}", strict=False)
+            if not 0 <= prefix <= ip.max_prefixlen:  # (what ip_network would refuse)
+                return None
         elif ip.version == 6:
             prefix = 128
         else:  # networkd assumes the classful prefix, with a warning
@@ -1095,7 +1090,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             reading = None if found_nd is None else _netdev_reading(name, found_nd)
             apply_keeping(nd, netdev_settings(iface, warn), reading)
             dropins = found_nd.dropins if found_nd is not None else []
-            netdev = Unit(nd_path, nd, merged(nd, dropins), dropins)
+            netdev = Unit(nd_path, UnitView.of(nd, dropins), dropins, parsed=nd)
         elif found_nd is not None:
             warn(f"{found_nd.path} makes it a virtual device; left in place")
         found = networks.get(name)
@@ -1119,7 +1114,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
                     del settings[("Network", kind)]  # not a configured master: not modelled
             routes = nr.wanted_routes(iface.protocols)
             for dropin in found.dropins if found is not None else []:
-                for rs in nr.read_routes(dropin, "", []).values():
+                for rs in nr.read_routes(UnitView.of(dropin), "", []).values():
                     routes = [r for r in routes if r not in rs]  # a drop-in's: it says them
             _owned_sections(nw, settings, routes, warn)
             for dns_key in ("DNS", "Domains"):
@@ -1165,7 +1160,7 @@ def render(interfaces: Sequence[Interface], existing: FileView) -> Rendering:
             )
         dropins = existing_unit.dropins if existing_unit is not None else []
         # A set: 4,094 VLANs on one parent.  Drop-ins count: they may list them too.
-        listed = set(merged(nw, dropins).get_list("Network", "VLAN"))
+        listed = set(UnitView.of(nw, dropins).get_list("Network", "VLAN"))
         missing = [v for v in vlans if v not in listed]
         if missing:  # added after the list as it stands, one line each
             nw.set_each("Network", "VLAN", [*_vlan_lines(nw), *missing])
@@ -1201,14 +1196,14 @@ def _netdev_reading(name: str, u: Unit) -> Reading:
     """How a .netdev reads (with its drop-ins), for ``apply_keeping``."""
 
     def reading(uf: UnitFile) -> object:
-        return _record(name, Unit(u.path, uf, merged(uf, u.dropins)), None, [])
+        return _record(name, Unit(u.path, UnitView.of(uf, u.dropins), parsed=uf), None, [])
 
     return reading
 
 
 def _says_nothing(name: str, netdev: Unit | None, path: PurePosixPath, nw: UnitFile) -> bool:
     """Does this new .network read as no .network at all (nothing to configure)?"""
-    new = _record(name, netdev, Unit(path, nw, nw), [])
+    new = _record(name, netdev, Unit(path, UnitView.of(nw), parsed=nw), [])
     return new == _record(name, netdev, None, [])
 
 
@@ -1216,7 +1211,7 @@ def _network_reading(name: str, netdev: Unit | None, u: Unit, port: bool) -> Rea
     """How a .network reads (with its drop-ins); a port reads as ``as_port`` says."""
 
     def reading(uf: UnitFile) -> object:
-        rec = _record(name, netdev, Unit(u.path, uf, merged(uf, u.dropins)), [])
+        rec = _record(name, netdev, Unit(u.path, UnitView.of(uf, u.dropins), parsed=uf), [])
         if rec is not None and port:
             rec.iface = as_port(rec.iface)
         return rec

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ifsmith.backends.systemd_ini import UnitFile
+from ifsmith.backends.systemd_ini import UnitView
 from ifsmith.core.dhcpid import (
     client_id_bytes,
     duid_iaid,
@@ -28,7 +28,7 @@ KEYS = (("DHCPv4", "ClientIdentifier"), ("DHCPv4", "IAID"), ("DHCP", "ClientIden
 LEASES = "/run/systemd/netif/leases"
 
 
-def read_identity(nw: UnitFile, where: str, problems: list[str]) -> tuple[str | None, str | None]:
+def read_identity(nw: UnitView, where: str, problems: list[str]) -> tuple[str | None, str | None]:
     """(client_id, iaid) of a .network (``[DHCP]`` is the old name of ``[DHCPv4]``)."""
     cid = nw.get("DHCPv4", "ClientIdentifier") or nw.get("DHCP", "ClientIdentifier")
     iaid = nw.get("DHCPv4", "IAID")

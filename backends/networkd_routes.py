@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 
-from ifsmith.backends.systemd_ini import Line, Section, UnitFile, check_token
+from ifsmith.backends.systemd_ini import Line, Section, SectionView, UnitFile, UnitView, check_token
 from ifsmith.core.model import Dns, Family, Protocol, Route
 
 # [Route] keys that make a route something else than "to DESTINATION via GATEWAY".
@@ -30,11 +30,11 @@ _DEFAULT_VALUES = {"Table": ("main", "254"), "Type": ("unicast",), "Protocol": (
 _DEFAULTS = ("", "0.0.0.0/0", "::/0", "default")
 
 
-def _last(sec: Section, key: str) -> str:
+def _last(sec: Section | SectionView, key: str) -> str:
     return next(iter(sec.values(key)[-1:]), "").strip()
 
 
-def section_route(sec: Section) -> tuple[Route | None, str | None]:
+def section_route(sec: Section | SectionView) -> tuple[Route | None, str | None]:
     """A ``[Route]`` as the model's static route: ``(route, None)``; ``(None, why)`` for one
     that is not modelled; ``(None, None)`` for a default route (the gateway's business)."""
     dest, gw = _last(sec, "Destination"), _last(sec, "Gateway")
@@ -67,7 +67,7 @@ def section_route(sec: Section) -> tuple[Route | None, str | None]:
     return Route(str(net.network_address), net.prefixlen, gateway, metric), None
 
 
-def read_routes(uf: UnitFile, where: str, problems: list[str]) -> dict[Family, list[Route]]:
+def read_routes(uf: UnitView, where: str, problems: list[str]) -> dict[Family, list[Route]]:
     """The modelled static routes of a ``.network`` by family, in file order."""
     out: dict[Family, list[Route]] = {Family.IPV4: [], Family.IPV6: []}
     for sec in uf.named("Route"):
@@ -99,7 +99,7 @@ def _search(token: str) -> str | None:
     return None if token.startswith("~") else token.rstrip(".") or None
 
 
-def read_dns(uf: UnitFile, where: str, problems: list[str]) -> Dns | None:
+def read_dns(uf: UnitView, where: str, problems: list[str]) -> Dns | None:
     """``DNS=`` and ``Domains=`` of ``[Network]`` as the model's DNS (None when neither)."""
     servers: list[str] = []
     search: list[str] = []

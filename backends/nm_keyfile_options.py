@@ -6,9 +6,8 @@
 
 VLAN filtering: ``[bridge] vlan-filtering``, ``vlan-default-pvid`` (0 for none; how a
 port's "no pvid" is said: backends.bridge_vlans) and the bridge device's own ``vlans``; a
-port's ``[bridge-port] vlans``.  A list is NetworkManager's "$vid [pvid] [untagged]"
-entries joined by commas, sorted as nmcli writes them: "10 pvid untagged,20,100-199"
-(nm-settings-nmcli(5)).  NetworkManager sets a port's list as it stands, the bridge's
+port's ``[bridge-port] vlans``, in NetworkManager's list syntax (backends.nm_vlans,
+shared with ifcfg-rh).  NetworkManager sets a port's list as it stands, the bridge's
 default pvid added only where the list has no pvid entry."""
 
 from __future__ import annotations
@@ -16,16 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ifsmith.backends import bridge_vlans as bv
+from ifsmith.backends import nm_vlans
 from ifsmith.core.model import Bridge
 from ifsmith.core.options import (
     BRIDGE_SPECS,
     PORT_SPECS,
-    PVID_NONE,
     BridgeOptions,
     PortOptions,
-    VlanRanges,
-    parse_vlans,
 )
 
 Keys = dict[tuple[str, str], str | None]
@@ -90,52 +86,7 @@ def read(
 
 
 # ---------------------------------------------------------------------------------------
-# VLAN lists.
-
-
-def vlan_list(ranges: VlanRanges, pvid: int | None) -> str | None:
-    """NetworkManager's list of these tagged ranges and this pvid (untagged), the pvid's
-    entry split out of the range that holds it; None for an empty list."""
-    entries: list[tuple[int, str]] = []
-    for low, high in ranges:
-        parts = [(low, high)]
-        if pvid is not None and low <= pvid <= high:
-            parts = [(low, pvid - 1), (pvid + 1, high)]
-        for a, b in parts:
-            if a <= b:
-                entries.append((a, str(a) if a == b else f"{a}-{b}"))
-    if pvid is not None:
-        entries.append((pvid, f"{pvid} pvid untagged"))
-    return ",".join(text for _vid, text in sorted(entries)) or None
-
-
-def read_vlan_list(text: str, where: str, problems: list[str]) -> bv.Listing:
-    """(listed, pvid, untagged) of a list, the pvid's entry not among the listed."""
-    listed: set[int] = set()
-    untagged: set[int] = set()
-    pvid: int | None = None
-    for entry in text.split(","):
-        words = entry.split()
-        if not words:
-            continue
-        try:
-            ((low, high),) = parse_vlans(words[0])
-            flags = {w.lower() for w in words[1:]}
-            if flags - {"pvid", "untagged"}:
-                raise ValueError(f"flags are pvid and untagged, not {' '.join(words[1:])}")
-            if "pvid" in flags and low != high:
-                raise ValueError("a pvid is one VLAN id")
-        except ValueError as exc:
-            problems.append(f"{where}: VLAN entry {entry.strip()!r}: {exc}; ignored")
-            continue
-        ids = set(range(low, high + 1))
-        if "pvid" in flags:
-            pvid = low
-        else:
-            listed |= ids
-        if "untagged" in flags:
-            untagged |= ids
-    return frozenset(listed), pvid, frozenset(untagged)
+# VLAN lists (backends.nm_vlans, shared with ifcfg-rh).
 
 
 def bridge_vlan_keys(bridge: Bridge) -> Keys:
@@ -143,20 +94,15 @@ def bridge_vlan_keys(bridge: Bridge) -> Keys:
     an admin's keys of a bridge that does not filter stay)."""
     if not bridge.options.vlan_filtering:
         return {}
-    default = bv.default_pvid(bridge, additive=False)
-    text = bridge.options.vlans
-    ranges = parse_vlans(text) if text else ()
     return {
-        ("bridge", "vlan-default-pvid"): "0" if default == PVID_NONE else None,
-        ("bridge", "vlans"): vlan_list(ranges, bv.self_pvid(default)),
+        ("bridge", "vlan-default-pvid"): nm_vlans.default_text(bridge),
+        ("bridge", "vlans"): nm_vlans.bridge_list(bridge),
     }
 
 
 def port_vlan_keys(options: PortOptions, master: Bridge | None) -> Keys:
     """A bridge port's own VLAN list under its bridge's default pvid."""
-    default = bv.default_pvid(master, additive=False)
-    ranges = parse_vlans(options.vlans) if options.vlans else ()
-    return {("bridge-port", "vlans"): vlan_list(ranges, bv.port_pvid(options, default))}
+    return {("bridge-port", "vlans"): nm_vlans.port_list(options, nm_vlans.default_pvid(master))}
 
 
 def default_pvid(
@@ -166,29 +112,18 @@ def default_pvid(
     if (get("bridge", "vlan-filtering") or "").strip().lower() not in ("true", "yes", "1"):
         return None
     text = get("bridge", "vlan-default-pvid")
-    try:
-        return bv.parse_default(text)
-    except ValueError as exc:
-        problems.append(f"{where}: bridge.vlan-default-pvid={text!r}: {exc}; ignored")
-        return None
+    return nm_vlans.read_default(text, f"{where}: bridge.vlan-default-pvid", problems)
 
 
 def read_port_vlans(
     get: Callable[[str, str], str | None], where: str, problems: list[str]
 ) -> tuple[str | None, int | None]:
-    """A port profile's (vlans, pvid); a pvid its list leaves out is its bridge's
-    (the reader fills it in, knowing the bridge, and adds the pvid to the port's VLANs:
-    bridge_vlans.with_pvids)."""
-    text = get("bridge-port", "vlans")
-    if not text or not text.strip():
-        return None, None
-    return bv.reading(*read_vlan_list(text, where, problems), where, problems)
+    """A port profile's (vlans, pvid) (nm_vlans.read_port_list)."""
+    return nm_vlans.read_port_list(get("bridge-port", "vlans"), where, problems)
 
 
 def read_bridge_vlans(
     get: Callable[[str, str], str | None], default: int | None, where: str, problems: list[str]
 ) -> str | None:
     """A VLAN-filtering bridge profile's own VLANs."""
-    text = get("bridge", "vlans") or ""
-    listed, pvid, untagged = read_vlan_list(text, where, problems)
-    return bv.self_reading(listed, pvid, untagged, default, where, problems)
+    return nm_vlans.read_bridge_list(get("bridge", "vlans"), default, where, problems)

@@ -37,6 +37,51 @@ def check_token(owner: str, what: str, value: str) -> str:
     return value
 
 
+# What a logical line is: a comment or blank, a section header, a setting, or none of these.
+_COMMENT, _HEADER, _SETTING, _INVALID = range(4)
+
+
+def _logical_lines(data: bytes) -> Iterator[tuple[int, int, str, str, str, str]]:
+    """Each logical line of a unit file (a trailing backslash joins the next line) as
+    (kind, index of its first line, its text as read, header name or key, value, body):
+    the one scan that both the editable ``UnitFile`` and the read-only ``UnitView`` use."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    # systemd ends a line at \n only; str.splitlines would also split at \x85, \u2028...
+    raw_lines = text.split("\n")
+    raw_lines = [ln + "\n" for ln in raw_lines[:-1]] + ([raw_lines[-1]] if raw_lines[-1] else [])
+    n, count = 0, len(raw_lines)
+    while n < count:
+        start = n
+        line = raw_lines[n]
+        n += 1
+        body = line.strip()
+        if not body or body[0] in "#;":
+            yield _COMMENT, start, line, "", "", body
+            continue
+        # A trailing backslash continues the setting on the next line (joined by a space).
+        while body.endswith("\\") and n < count:
+            nxt = raw_lines[n]
+            line += nxt
+            n += 1
+            stripped = nxt.strip()
+            if stripped[:1] in ("#", ";"):
+                continue  # comment lines inside a continuation are skipped
+            body = body[:-1] + " " + stripped
+        m = _SECTION.match(body) if body[0] == "[" else None
+        if m:
+            yield _HEADER, start, line, m.group(1), "", body
+            continue
+        m = _KEY.match(body)
+        if m:
+            yield _SETTING, start, line, m.group(1), m.group(2).strip(), body
+        else:
+            yield _INVALID, start, line, "", "", body
+
+
+def _not_a_setting(source: str, start: int, body: str) -> str:
+    return f"{source}:{start + 1}: not a key=value line: {body[:60]!r}"
+
+
 @dataclass
 class Line:
     """One logical line (continuations joined); ``key`` is None for comments and blanks."""
@@ -71,43 +116,18 @@ class UnitFile:
     def parse(cls, data: bytes, source: str = "<unit>") -> UnitFile:
         """Read a unit file; lines systemd would ignore are kept and reported."""
         uf = cls()
-        text = data.decode("utf-8", errors="surrogateescape")
-        # systemd ends a line at \n only; str.splitlines would also split at \x85, \u2028...
-        raw_lines = text.split("\n")
-        raw_lines = [ln + "\n" for ln in raw_lines[:-1]] + (
-            [raw_lines[-1]] if raw_lines[-1] else []
-        )
         current: list[Line] = uf.preamble
-        n = 0
-        while n < len(raw_lines):
-            start = n
-            line = raw_lines[n]
-            n += 1
-            body = line.rstrip("\r\n").strip()
-            if not body or body[0] in "#;":
-                current.append(Line(line))
-                continue
-            # A trailing backslash continues the setting on the next line (joined by a space).
-            while body.endswith("\\") and n < len(raw_lines):
-                nxt = raw_lines[n]
-                line += nxt
-                n += 1
-                stripped = nxt.rstrip("\r\n").strip()
-                if stripped[:1] in ("#", ";"):
-                    continue  # comment lines inside a continuation are skipped
-                body = body[:-1] + " " + stripped
-            m = _SECTION.match(body)
-            if m:
-                section = Section(m.group(1), line)
+        for kind, start, text, name, value, body in _logical_lines(data):
+            if kind == _HEADER:
+                section = Section(name, text)
                 uf.sections.append(section)
                 current = section.lines
-                continue
-            m = _KEY.match(body)
-            if m and current is not uf.preamble:
-                current.append(Line(line, m.group(1), m.group(2).strip()))
+            elif kind == _SETTING and current is not uf.preamble:
+                current.append(Line(text, name, value))
             else:
-                uf.problems.append(f"{source}:{start + 1}: not a key=value line: {body[:60]!r}")
-                current.append(Line(line))
+                if kind != _COMMENT:
+                    uf.problems.append(_not_a_setting(source, start, body))
+                current.append(Line(text))
         return uf
 
     def copy(self) -> UnitFile:
@@ -143,7 +163,10 @@ class UnitFile:
         out: list[str] = []
         for s, k, v in self.settings():
             if s == section and k == key:
-                out = out + v.split() if v else []
+                if v:
+                    out.extend(v.split())
+                else:
+                    out = []
         return out
 
     def _first(self, section: str) -> Section:
@@ -256,11 +279,107 @@ def _index(lines: list[Line], line: Line) -> int:
     return next(i for i, ln in enumerate(lines) if ln is line)
 
 
-def merged(main: UnitFile, dropins: Iterable[UnitFile]) -> UnitFile:
-    """The file as systemd reads it: drop-ins parsed as if appended, in order."""
-    out = UnitFile(preamble=list(main.preamble), sections=list(main.sections))
-    out.problems = list(main.problems)
-    for d in dropins:
-        out.sections += d.sections
-        out.problems += d.problems
-    return out
+class SectionView:
+    """One section's settings as read, for the sections that repeat (``[Route]``,
+    ``[Address]``): their keys count section by section."""
+
+    __slots__ = ("name", "settings")
+
+    def __init__(self, name: str, settings: tuple[tuple[str, str], ...]) -> None:
+        self.name = name
+        self.settings = settings
+
+    def values(self, key: str) -> list[str]:
+        return [v for k, v in self.settings if k == key]
+
+    def keys(self) -> list[str]:
+        return [k for k, _v in self.settings]
+
+
+_Settings = tuple[tuple[str, str], ...]
+
+
+class UnitView:
+    """A unit as systemd reads it (its drop-ins appended, in order), read-only and indexed
+    once: (section, key) → every value in file order.  Readers ask a unit for dozens of
+    keys; ``UnitFile.get`` walks the whole file for each.  It holds strings in tuples only,
+    no line objects: reading 10,000 units leaves little for the garbage collector to scan
+    over and over (a ``UnitFile`` is parsed only for the files an edit touches)."""
+
+    def __init__(self, preamble: tuple[str, ...], sections: tuple[tuple[str, _Settings], ...],
+                 problems: tuple[str, ...] = ()) -> None:  # fmt: skip
+        self.preamble = preamble  # the main file's lines before its first section
+        self.sections = sections  # (name, ((key, value), ...)) in file order
+        self.problems = problems
+        index: dict[tuple[str, str], list[str]] = {}
+        for name, settings in sections:
+            for key, value in settings:
+                index.setdefault((name, key), []).append(value)
+        self._index = {k: tuple(v) for k, v in index.items()}
+
+    @classmethod
+    def parse(
+        cls, data: bytes, source: str = "<unit>", dropins: Iterable[UnitFile] = ()
+    ) -> UnitView:
+        """The view of a unit file's bytes, read as ``UnitFile.parse`` reads them, and of
+        its drop-ins."""
+        preamble: list[str] = []
+        sections: list[tuple[str, _Settings]] = []
+        problems: list[str] = []
+        name: str | None = None
+        settings: list[tuple[str, str]] = []
+        for kind, start, text, word, value, body in _logical_lines(data):
+            if kind == _HEADER:
+                if name is not None:
+                    sections.append((name, tuple(settings)))
+                name, settings = word, []
+            elif kind == _SETTING and name is not None:
+                settings.append((word, value))
+            else:
+                if kind != _COMMENT:
+                    problems.append(_not_a_setting(source, start, body))
+                if name is None:
+                    preamble.append(text)
+        if name is not None:
+            sections.append((name, tuple(settings)))
+        for d in dropins:
+            sections += _sections_of(d)
+            problems += d.problems
+        return cls(tuple(preamble), tuple(sections), tuple(problems))
+
+    @classmethod
+    def of(cls, main: UnitFile, dropins: Iterable[UnitFile] = ()) -> UnitView:
+        """The view of a parsed (perhaps edited) unit file and its drop-ins."""
+        sections = _sections_of(main)
+        problems = list(main.problems)
+        for d in dropins:
+            sections += _sections_of(d)
+            problems += d.problems
+        return cls(tuple(ln.text for ln in main.preamble), tuple(sections), tuple(problems))
+
+    def named(self, name: str) -> list[SectionView]:
+        return [SectionView(n, settings) for n, settings in self.sections if n == name]
+
+    def keys(self, section: str) -> list[str]:
+        """The keys set in sections of this name, each once, in order of first use."""
+        return [k for s, k in self._index if s == section]
+
+    def get(self, section: str, key: str) -> str | None:
+        """A single-valued setting: the last assignment wins, as in systemd."""
+        found = self._index.get((section, key))
+        return found[-1] if found else None
+
+    def get_list(self, section: str, key: str) -> list[str]:
+        """A list setting: assignments accumulate words; an empty one resets the list."""
+        out: list[str] = []
+        for v in self._index.get((section, key), ()):
+            if v:
+                out.extend(v.split())
+            else:
+                out = []  # an empty assignment resets the list
+        return out
+
+
+def _sections_of(uf: UnitFile) -> list[tuple[str, _Settings]]:
+    return [(s.name, tuple((ln.key, ln.value) for ln in s.lines if ln.key is not None))
+            for s in uf.sections]  # fmt: skip

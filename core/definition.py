@@ -35,6 +35,7 @@ from ifsmith.core.model import (
     StartMode,
     flatten,
 )
+from ifsmith.core.routes import same_route
 
 
 def find(defined: Sequence[Interface], name: str) -> tuple[Interface, Interface] | None:
@@ -172,23 +173,10 @@ def with_running(iface: Interface, live: LiveHost) -> Interface:
     return dataclasses.replace(iface, protocols=tuple(protocols))
 
 
-def _route_key(route: Route) -> tuple[str, str | None]:
-    net = ipaddress.ip_network(route.destination, strict=False)
-    gateway = _key(route.gateway, None)[0] if route.gateway else None
-    return str(net), gateway
-
-
 def _route_defined(running: Route, proto: Protocol | None) -> bool:
     """Is this running route one the protocol defines?  A definition without a metric
     takes whatever metric the stack gives (NetworkManager's is the device's)."""
-    for route in proto.routes if proto is not None else ():
-        try:
-            same = _route_key(route) == _route_key(running)
-        except ValueError:
-            continue
-        if same and route.metric in (None, running.metric):
-            return True
-    return False
+    return any(same_route(route, running) for route in (proto.routes if proto is not None else ()))
 
 
 def _origin_words(address: LiveAddress) -> str:

@@ -97,7 +97,12 @@ def problem(p: Problem) -> Json:
 def live_link(link: LiveLink, live: LiveHost) -> Json:
     """One link as the kernel runs it (an entry of ``list --json``): name, libvirt type,
     kernel kind, operstate, admin_up, carrier, mac, mtu, master, parent, vlan tag, speed
-    (Mbit/s), addresses (with prefix, every scope) and default gateways by family."""
+    (Mbit/s), addresses (with prefix, every scope), default gateways by family, the VLANs
+    of a bridge or bridge port (None where the kernel filters none) and the notes on what
+    of them the XML cannot say."""
+    from ifsmith.core.live import link_vlan_notes
+
+    vlans = link.vlans
     return {
         "name": link.name,
         "type": str(link.type),
@@ -113,6 +118,12 @@ def live_link(link: LiveLink, live: LiveHost) -> Json:
         "speed": link.speed,
         "addresses": [str(a) for a in link.addresses],
         "gateways": {str(f): g for f, g in live.gateways(link.name).items()},
+        "vlans": (
+            {"tagged": vlans.tagged, "untagged": vlans.untagged, "pvid": vlans.pvid}
+            if vlans is not None
+            else None
+        ),
+        "vlan_notes": link_vlan_notes(live, link),
     }
 
 

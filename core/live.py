@@ -55,6 +55,7 @@ from ifsmith.core.model import (
     XmitHashPolicy,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, without_defaults
+from ifsmith.core.routes import DEFAULT_METRIC
 
 # rtnetlink constants (linux/rtnetlink.h, linux/if_link.h, linux/if_addr.h).
 NETLINK_ROUTE = 0
@@ -78,7 +79,7 @@ IFLA_BOND_MODE, IFLA_BOND_ACTIVE_SLAVE, IFLA_BOND_MIIMON = 1, 2, 3
 IFLA_BOND_UPDELAY, IFLA_BOND_DOWNDELAY, IFLA_BOND_USE_CARRIER = 4, 5, 6
 IFLA_BOND_ARP_INTERVAL, IFLA_BOND_ARP_IP_TARGET, IFLA_BOND_ARP_VALIDATE = 7, 8, 9
 IFLA_BOND_PRIMARY, IFLA_BOND_XMIT_HASH_POLICY, IFLA_BOND_AD_LACP_RATE = 11, 14, 21
-IFA_ADDRESS, IFA_LOCAL, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 6, 8, 11
+IFA_ADDRESS, IFA_LOCAL, IFA_BROADCAST, IFA_CACHEINFO, IFA_FLAGS, IFA_PROTO = 1, 2, 4, 6, 8, 11
 IFA_F_PERMANENT = 0x80
 IFAPROT_KERNEL_RA = 2  # an address the kernel made from a router advertisement (SLAAC)
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_PRIORITY, RTA_MULTIPATH, RTA_TABLE = 1, 4, 5, 6, 9, 15
@@ -376,9 +377,7 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
     origin = lifetime = None
     if dynamic:
         origin = _dynamic_origin(fam, prefix, _u8(msg, a[IFA_PROTO]) if IFA_PROTO in a else 0)
-        if IFA_CACHEINFO in a:  # struct ifa_cacheinfo: preferred, valid (seconds left)...
-            preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
-            lifetime = (valid, preferred)
+        lifetime = _lifetime(msg, a, flags)
     return index, LiveAddress(
         fam,
         address,
@@ -388,6 +387,16 @@ def _decode_address(msg: bytes) -> tuple[int, LiveAddress] | None:
         origin=origin,
         lifetime=lifetime,
     )
+
+
+def _lifetime(msg: bytes, a: dict[int, tuple[int, int]], flags: int) -> tuple[int, int] | None:
+    """What is left of an address's finite lifetime, (valid, preferred) in seconds; None
+    for a permanent one."""
+    if flags & IFA_F_PERMANENT or IFA_CACHEINFO not in a:
+        return None
+    # struct ifa_cacheinfo: preferred, valid (seconds left), then two time stamps.
+    preferred, valid = _LIFETIMES.unpack_from(msg, a[IFA_CACHEINFO][0])
+    return valid, preferred
 
 
 def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
@@ -400,6 +409,34 @@ def _dynamic_origin(family: Family, prefix: int, proto: int) -> str:
     if proto == IFAPROT_KERNEL_RA or (proto == 0 and prefix == 64):
         return "autoconf"
     return "dhcp"
+
+
+@dataclass(frozen=True)
+class HeldLease:
+    """An address a device holds with a finite lifetime (a lease, or SLAAC), as the kernel
+    keeps it: enough to add it elsewhere with what is left of it."""
+
+    index: int  # the device holding it
+    lifetime: tuple[int, int]  # (valid, preferred) seconds left, as LiveAddress.lifetime
+    broadcast: bytes | None = None  # IFA_BROADCAST's payload (IPv4)
+
+
+def held_leases(sock: socket.socket, seq: int) -> dict[tuple[int, bytes], HeldLease]:
+    """Every address held with a finite lifetime, by (AF_INET or AF_INET6, the address's
+    bytes), from one address dump.  DumpInterrupted when addresses changed meanwhile."""
+    held = {}
+    for msg in _dump(sock, RTM_GETADDR, _IFADDRMSG.pack(0, 0, 0, 0, 0), seq):
+        family, _prefix, flags, _scope, index = _IFADDRMSG.unpack_from(msg, _NLMSGHDR.size)
+        a = _attrs(msg, _NLMSGHDR.size + _IFADDRMSG.size, len(msg))
+        span = a.get(IFA_LOCAL) or a.get(IFA_ADDRESS)
+        lifetime = _lifetime(msg, a, flags)
+        if span is None or lifetime is None:
+            continue
+        broadcast = a.get(IFA_BROADCAST)
+        held[(family, msg[span[0] : span[1]])] = HeldLease(
+            index, lifetime, msg[broadcast[0] : broadcast[1]] if broadcast else None
+        )
+    return held
 
 
 def _decode_route(msg: bytes) -> list[tuple[int | None, LiveRoute]]:
@@ -597,21 +634,30 @@ def _read_vlans(
 def vlan_notes(live: LiveHost, name: str) -> list[str]:
     """What the XML cannot say about the VLANs of a filtering bridge NAME (its own and its
     ports') or of NAME as a port of one: ``eth1: pvid 20 leaves tagged``."""
-    link = live.link(name)
-    if link is None:
+    if live.link(name) is None:
         return []
-    notes = []
-    for other in live.links:
-        own = other.name == name and other.kind == "bridge"
-        if other.vlans is None or not (own or other.name == name or other.master == name):
-            continue
-        bridge = other if own else live.link(other.master or "")
-        if bridge is None or bridge.bridge is None or not bridge.bridge.options.vlan_filtering:
-            continue
-        for odd in bridge_vlans.oddities(other.vlans, own=own):
-            running = other.vlans.words()
-            notes.append(f"{other.name}: {odd} (running {running}): the XML cannot say it")
-    return notes
+    return [
+        note
+        for other in live.links
+        if name in (other.name, other.master)
+        for note in link_vlan_notes(live, other)
+    ]
+
+
+def link_vlan_notes(live: LiveHost, link: LiveLink) -> list[str]:
+    """What the XML cannot say about LINK's own VLANs, a filtering bridge's or a port's of
+    one (``vlan_notes`` without the ports of a bridge)."""
+    own = link.kind == "bridge"
+    bridge = link if own else live.link(link.master or "")
+    if link.vlans is None or bridge is None or bridge.bridge is None:
+        return []
+    if not bridge.bridge.options.vlan_filtering:
+        return []
+    running = link.vlans.words()
+    return [
+        f"{link.name}: {odd} (running {running}): the XML cannot say it"
+        for odd in bridge_vlans.oddities(link.vlans, own=own)
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -790,10 +836,6 @@ def _protocols(link: LiveLink, live: LiveHost) -> tuple[Protocol, ...]:
                 Protocol(family, addresses=addrs, gateway=gateways.get(family), routes=routes)
             )
     return tuple(protocols)
-
-
-# The metric the kernel gives a route added without one: IPv4 0, IPv6 1024.
-DEFAULT_METRIC = {Family.IPV4: 0, Family.IPV6: 1024}
 
 
 def live_routes(live: LiveHost, name: str, family: Family) -> tuple[Route, ...]:

@@ -38,8 +38,8 @@ from dataclasses import dataclass, field, replace
 
 from ifsmith.core import bridge_vlans, plan_options
 from ifsmith.core.bridge_vlans import Membership
-from ifsmith.core.errors import IfsmithError
-from ifsmith.core.live import DEFAULT_METRIC, live_routes
+from ifsmith.core.errors import PlanError
+from ifsmith.core.live import live_routes
 from ifsmith.core.model import (
     PRIMARY_MODES,
     ArpValidate,
@@ -58,11 +58,7 @@ from ifsmith.core.model import (
     flatten,
 )
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
-
-
-class PlanError(IfsmithError):
-    """The definitions cannot be made live (e.g. a missing NIC)."""
-
+from ifsmith.core.routes import canonical_route, same_route
 
 # ---------------------------------------------------------------------------------------
 # Device specs: what one device should look like; None = leave as it is.
@@ -540,7 +536,7 @@ def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -
         elif not (proto.dhcp or proto.autoconf):
             gateways[family] = None
     routes = {
-        family: _canonical_routes(family, iface.protocol(family), subordinate)
+        family: _canonical_routes(iface.protocol(family), subordinate)
         for family in (Family.IPV4, Family.IPV6)
     }
     return replace(
@@ -548,22 +544,11 @@ def _with_addressing(spec: DeviceSpec, iface: Interface, *, subordinate: bool) -
     )
 
 
-def _canonical_routes(
-    family: Family, proto: Protocol | None, subordinate: bool
-) -> tuple[Route, ...]:
-    """The routes as the live view shows them: network address and gateway in canonical
-    form, the kernel's default metric as none, no line numbers (they are compared)."""
+def _canonical_routes(proto: Protocol | None, subordinate: bool) -> tuple[Route, ...]:
+    """The routes as the live view shows them (they are compared with it)."""
     if subordinate or proto is None:
         return ()
-    return tuple(
-        Route(
-            str(ipaddress.ip_network(r.destination, strict=False).network_address),
-            r.prefix,
-            _canonical(r.gateway) if r.gateway else None,
-            None if r.metric == DEFAULT_METRIC[family] else r.metric,
-        )
-        for r in proto.routes
-    )
+    return tuple(canonical_route(r) for r in proto.routes)
 
 
 def _canonical(address: str) -> str:
@@ -1177,18 +1162,9 @@ def _route_ops(spec: DeviceSpec, live: LiveHost, fresh: set[str]) -> list[Op]:
     for family, wanted in spec.routes.items():
         running = () if spec.name in fresh else live_routes(live, spec.name, family)
         for route in wanted:
-            if not any(_same_route(route, r) for r in running):
+            if not any(same_route(route, r) for r in running):
                 ops.append(AddRoute(spec.name, family, route))
         for r in running:
-            if not any(_same_route(route, r) for route in wanted):
+            if not any(same_route(route, r) for route in wanted):
                 ops.append(DelRoute(spec.name, family, r))
     return ops
-
-
-def _same_route(wanted: Route, running: Route) -> bool:
-    """Does the running route satisfy the wanted one?  Without a metric, any will do."""
-    return (wanted.address, wanted.prefix, wanted.gateway) == (
-        running.address,
-        running.prefix,
-        running.gateway,
-    ) and wanted.metric in (None, running.metric)

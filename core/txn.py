@@ -43,7 +43,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ifsmith.core.bridge_vlans import Membership
-from ifsmith.core.errors import IfsmithError
+from ifsmith.core.errors import IfsmithError, TxnError
 from ifsmith.core.files import (
     HostFiles,
     Rendering,
@@ -72,10 +72,6 @@ from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions
 
 FINAL = ("committed", "rolled-back", "failed")
 FAULTS = ("after-checkpoint", "after-files", "mid-activation", "after-activation", "before-commit")
-
-
-class TxnError(IfsmithError):
-    pass
 
 
 # ---------------------------------------------------------------------------------------
@@ -381,6 +377,8 @@ class Request:
     # before the oldest of them, which it restores.
     reverts: Sequence[str] = ()
     restore_to: LiveHost | None = None
+    # DNS for the running resolver (core/resolver.py ``request``), kernel activation only.
+    resolver: dict[str, Any] | None = None
 
 
 def begin(host: Host, request: Request, before: LiveHost) -> Txn:
@@ -389,8 +387,7 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
         raise TxnError("changing the network needs root; nothing was changed")
     with locked(host) as lock_fd:
         refuse_unfinished(host)
-        txn_id = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
-        d = txn_root(host) / txn_id
+        d = txn_root(host) / new_id(host)
         try:
             txn = checkpoint(host, d, request, before)
         except (OSError, IfsmithError) as exc:
@@ -404,6 +401,17 @@ def begin(host: Host, request: Request, before: LiveHost) -> Txn:
             ) from None
         _start_watchdog(host, txn, lock_fd)
     return txn
+
+
+def new_id(host: Host) -> str:
+    """A transaction id no journal has: the time and the pid, and a counter when one process
+    (a Python API caller) begins several within a second; ids sort in the order begun."""
+    base = time.strftime("%Y%m%d-%H%M%S-") + f"{os.getpid() % 100000:05d}"
+    txn_id, n = base, 1
+    while (txn_root(host) / txn_id).exists() or (host.state_dir / QUARANTINE / txn_id).exists():
+        n += 1
+        txn_id = f"{base}-{n:03d}"
+    return txn_id
 
 
 def refuse_unfinished(host: Host) -> None:
@@ -483,6 +491,7 @@ def checkpoint(host: Host, d: Path, request: Request, before: LiveHost) -> Txn:
         boot_id=boot_id(),
         user=os.environ.get("SUDO_USER") or os.environ.get("USER", ""),
         **({"reverts": list(request.reverts)} if request.reverts else {}),
+        **({"resolver": request.resolver} if request.resolver else {}),
     )
     fsync_dir(d.parent)
     return txn
@@ -586,9 +595,11 @@ def request_rollback(host: Host) -> Txn:
 
 
 def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
-               poll: float = 0.05, every: float | None = None) -> Txn:  # fmt: skip
-    """Follow the journal until the transaction is final (or its watchdog died); call
-    ``on_update`` on each change, and also ``every`` seconds when given (a countdown)."""
+               poll: float = 0.05, every: float | None = None,
+               until: Callable[[Txn], bool] | None = None) -> Txn:  # fmt: skip
+    """Follow the journal until the transaction is final (or its watchdog died), or
+    ``until`` says it is far enough; call ``on_update`` on each change, and also ``every``
+    seconds when given (a countdown)."""
     last = None
     called = time.monotonic()
     started = txn.meta.get("watchdog_pid")  # known to the front end before the journal
@@ -600,7 +611,7 @@ def wait_final(txn: Txn, on_update: Callable[[Txn], None] | None = None,
             last = txn.meta.get("updated")
             called = time.monotonic()
             on_update(txn)
-        if txn.state in FINAL:
+        if txn.state in FINAL or (until is not None and until(txn)):
             return txn
         pid = txn.meta.get("watchdog_pid") or started
         if pid and not _alive(int(pid)):
@@ -813,6 +824,7 @@ def write_files(host: Host, txn: Txn) -> None:
 def activate(host: Host, txn: Txn) -> None:
     """Make the kernel (or the distro's daemon) run the new configuration."""
     from ifsmith.backends import kernel
+    from ifsmith.core import resolver
     from ifsmith.core.live import snapshot
 
     plan = build_plan(host, txn, snapshot(host))
@@ -825,6 +837,8 @@ def activate(host: Host, txn: Txn) -> None:
             # the kernel activator removes.
             kernel.apply(host, build_plan(host, txn, snapshot(host)))
         return
+    if txn.meta.get("resolver"):  # what the resolver had, before anything changes
+        txn.save(resolver_before=resolver.saved(host, txn.meta["resolver"], txn.log))
     ops = plan.operations
     if os.environ.get("IFSMITH_FAULT") == "mid-activation":
         from ifsmith.core.plan import Plan
@@ -834,6 +848,8 @@ def activate(host: Host, txn: Txn) -> None:
     kernel.apply(host, plan)
     _follow_dhcp(host, txn)
     _follow_run_state(host, txn)
+    if txn.meta.get("resolver"):
+        txn.save(warnings=resolver.apply(host, txn.meta["resolver"], txn.log))
 
 
 def _follow_dhcp(host: Host, txn: Txn) -> None:
@@ -1062,6 +1078,7 @@ def _owner(entry: dict[str, Any]) -> tuple[int, int] | None:
 def rollback(host: Host, txn: Txn, reason: str) -> None:
     """Restore files and live state from the checkpoint, then verify what was restored."""
     from ifsmith.backends import kernel
+    from ifsmith.core import resolver
     from ifsmith.core.live import snapshot
     from ifsmith.core.plan import restore_plan
 
@@ -1105,6 +1122,7 @@ def rollback(host: Host, txn: Txn, reason: str) -> None:
         _undo_run_state(host, txn)
     except Exception as exc:
         problems.append(f"live state: not restored ({exc})")
+    problems += resolver.restore(host, txn.meta, txn.log)
     if not distro:
         problems += restore_files(host, txn)
     differences = problems

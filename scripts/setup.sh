@@ -11,7 +11,7 @@ want_test=0
 
 apt_run=(iproute2 python3-venv)
 apt_test=(user-mode-linux kmod netplan.io network-manager ifupdown ifenslave bridge-utils
-          tmux dbus systemd udev procps util-linux iputils-ping gcc libc6-dev)
+          tmux dbus systemd udev procps util-linux iputils-ping gcc libc6-dev openssh-server)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     pkgs=("${apt_run[@]}")

@@ -1,6 +1,6 @@
-"""VLAN-aware bridges in systemd-networkd and NetworkManager keyfiles (issue 10): each writes
-them in its own idiom, reads them back, merges them into an admin's files keeping every
-other key, and names what it cannot say; the real tools take the files (nmcli --offline;
+"""VLAN-aware bridges in systemd-networkd, NetworkManager keyfiles and ifcfg-rh (issue 10):
+each writes them in its own idiom, reads them back, merges them into an admin's files keeping
+every other key, and names what it cannot say; the real tools take the files (nmcli --offline;
 systemd-networkd and NetworkManager in user-mode Linux, read back by ``bridge -j vlan
 show``).  netplan, which has no VLAN filtering: test_netplan_bridge_ports."""
 
@@ -28,7 +28,7 @@ from tests.umlhost import UML
 ND = "/etc/systemd/network/"
 NM = "/etc/NetworkManager/system-connections/"
 NMCLI = shutil.which("nmcli")
-CARRY = ["networkd", "nm-keyfile"]
+CARRY = ["networkd", "nm-keyfile", "ifcfg-rh"]
 
 
 def carries(name: str) -> bool:
@@ -100,7 +100,8 @@ def test_a_bridge_whose_ports_keep_the_default_pvid_leaves_the_default_alone() -
     text = doc(" ifsmith:vlan-filtering='on'", " ifsmith:vlans='10 20'")
     for name in CARRY:
         files, back, problems = round_trip(name, text)
-        assert not any(b"DefaultPVID" in d or b"vlan-default-pvid" in d for d in files.values())
+        keys = (b"DefaultPVID", b"vlan-default-pvid", b"default_pvid")
+        assert not any(key in d for d in files.values() for key in keys)
         assert xml(back) == [text] and problems == []
 
 

@@ -19,6 +19,7 @@ import pytest
 
 from ifsmith.core import jsondoc
 from ifsmith.core import model as m
+from ifsmith.core.bridge_vlans import Membership
 from ifsmith.core.live import snapshot
 from ifsmith.core.options import BondOptions, BridgeOptions, PortOptions, Spec
 from tests.lab_xml import CUT, KEEP
@@ -276,6 +277,46 @@ def test_without_yes_and_a_terminal_the_plan_is_an_event_then_an_error(lab: Lab)
     stream = events(result.stdout)
     assert stream[0]["event"] == "planned" and "pass --yes" in stream[-1]["error"]["message"]
     assert lab.files() == before and "198.51.100.1/24" not in lab.s0_addresses()
+
+
+def _vlan_bridge() -> m.LiveHost:
+    """A VLAN-filtering bridge as the kernel would report it (this machine's bridge cannot
+    filter): its own VLANs, a trunk port, a port holding what the XML cannot say (VLAN 1
+    untagged beside the pvid 10), and a NIC outside."""
+    up = {"admin_up": True, "operstate": m.LinkState.UP, "mtu": 1500}
+    return m.LiveHost((
+        m.LiveLink(2, "br0", "bridge", bridge=m.LiveBridge(
+            options=BridgeOptions(vlan_filtering=True)),
+            vlans=Membership(tagged="10 20", untagged="1", pvid=1), **up),
+        m.LiveLink(3, "eth0", "", master="br0", vlans=Membership("10 20", "1", 1), **up),
+        m.LiveLink(4, "eth1", "", master="br0", vlans=Membership("", "1 10", 10), **up),
+        m.LiveLink(5, "eth2", "", **up),
+    ))  # fmt: skip
+
+
+def test_the_vlans_of_a_filtering_bridge_and_its_ports_validate_with_their_notes() -> None:
+    live = _vlan_bridge()
+    listed = jsondoc.live_interfaces(live)
+    validate("list", listed)
+    rows = {r["name"]: r for r in listed["interfaces"]}
+    assert rows["br0"]["vlans"] == {"tagged": "10 20", "untagged": "1", "pvid": 1}
+    assert rows["eth0"]["vlans"] == {"tagged": "10 20", "untagged": "1", "pvid": 1}
+    assert rows["eth1"]["vlans"] == {"tagged": "", "untagged": "1 10", "pvid": 10}
+    assert rows["eth2"]["vlans"] is None
+    note = (
+        "eth1: VLAN 1 leaves untagged without being the pvid (running 1 untagged,"
+        " 10 pvid untagged): the XML cannot say it"
+    )
+    assert {n: r["vlan_notes"] for n, r in rows.items()} == {
+        "br0": [], "eth0": [], "eth1": [note], "eth2": []
+    }  # fmt: skip
+    # dumpxml: the live link carries the bridge's own VLANs, the note (on the bridge and
+    # its ports, as the text's comment) names the port's oddity.
+    dumped = jsondoc.dumpxml_document([], live, "br0")
+    validate("dumpxml", dumped)
+    assert dumped["live"]["vlans"] == rows["br0"]["vlans"] and note in dumped["note"]
+    with pytest.raises(jsonschema.ValidationError):
+        validate("list", {**listed, "interfaces": [{**rows["eth1"], "vlans": {"pvid": 10}}]})
 
 
 def test_status_and_history_without_transactions_validate(tmp_path: Path) -> None:

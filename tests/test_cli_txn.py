@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from ifsmith.api.change import activation as _activation
+from ifsmith.api.change import settle_window as _settle
 from ifsmith.core.host import Host
 from ifsmith.core.live import snapshot
 from ifsmith.core.settle import MARGIN
 from ifsmith.core.xmlio import parse, to_xml
 from ifsmith.core.xmlschema import strip_extensions
 from ifsmith.tui.cli import main
-from ifsmith.tui.cmd_txn import _activation, _settle, bridge_of
+from ifsmith.tui.cmd_txn import bridge_of
 from tests.netns import can_make_netns, ip, make_netns
 
 REPO = Path(__file__).resolve().parents[1]
@@ -241,7 +243,7 @@ def test_auto_activation_is_the_kernel_in_a_namespace_or_scratch_root(tmp_path: 
 def test_auto_activation_follows_the_daemon_that_reads_the_backend_files(
     monkeypatch: pytest.MonkeyPatch, backend: str | None, running: set[str], chosen: str
 ) -> None:
-    monkeypatch.setattr("ifsmith.tui.cmd_txn._daemons_running", lambda host: running)
+    monkeypatch.setattr("ifsmith.api.change.daemons_running", lambda host: running)
     assert _activation("auto", backend, Host()) == chosen
 
 

@@ -26,7 +26,7 @@ def installed() -> Iterator[Path]:
     """The package alone, world-readable, as pip or a distro installs it (no tests/)."""
     copy = Path(tempfile.mkdtemp(prefix="ifsmith-installed-", dir="/tmp"))
     try:
-        for part in ("core", "backends", "tui"):
+        for part in ("api", "core", "backends", "tui"):
             shutil.copytree(REPO / part, copy / "ifsmith" / part,
                             ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
         for path in [copy, *copy.rglob("*")]:

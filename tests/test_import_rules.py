@@ -31,7 +31,7 @@ def sources(*folders: str) -> list[Path]:
 def test_textual_is_imported_only_under_tui() -> None:
     offenders = [
         str(p.relative_to(REPO))
-        for p in sources("core", "backends")
+        for p in sources("core", "backends", "api")
         if any(m == "textual" or m.startswith("textual.") for m in imports(p))
     ]
     assert offenders == []
@@ -40,7 +40,7 @@ def test_textual_is_imported_only_under_tui() -> None:
 def test_pyroute2_only_in_live_probe_and_kernel() -> None:
     offenders = [
         str(p.relative_to(REPO))
-        for p in sources("core", "backends", "tui")
+        for p in sources("core", "backends", "tui", "api")
         if any(m.split(".")[0] == "pyroute2" for m in imports(p))
         and str(p.relative_to(REPO)) not in PYROUTE2_ALLOWED
     ]
@@ -66,6 +66,29 @@ def test_backends_never_import_tui() -> None:
         if any(m.startswith("ifsmith.tui") for m in imports(p))
     ]
     assert offenders == []
+
+
+def test_api_imports_core_and_backends_never_the_front_ends() -> None:
+    offenders = []
+    for p in sources("api"):
+        rel = str(p.relative_to(REPO))
+        offenders += [f"{rel} imports {m}" for m in imports(p) if m.startswith("ifsmith.tui")]
+    for p in sources("core", "backends"):
+        rel = str(p.relative_to(REPO))
+        offenders += [f"{rel} imports {m}" for m in imports(p) if m.startswith("ifsmith.api")]
+    assert offenders == []
+
+
+def test_the_api_imports_without_textual_or_pyroute2_loaded() -> None:
+    """An Ansible module imports ifsmith.api on a host that may have no Textual; pyroute2
+    comes only with the first function that reads the kernel."""
+    code = (
+        "import sys, ifsmith.api\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'pyroute2')]\n"
+        "print(bad)\nsys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_core_imports_without_textual_or_pyroute2_loaded() -> None:

@@ -20,7 +20,7 @@ import pytest
 from ifsmith.tui.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-RUNTIME_DIRS = ("core", "backends", "tui")
+RUNTIME_DIRS = ("api", "core", "backends", "tui")
 
 
 def third_party_imports() -> dict[str, str]:
@@ -101,7 +101,7 @@ def test_first_run_prints_each_setup_step_and_installs_all_seven_backends(
         pytest.skip("n/a: no python3 on PATH for scripts/setup.sh")
     checkout = tmp_path / "ifsmith"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("core", "backends", "tui", "scripts"):
+    for name in ("api", "core", "backends", "tui", "scripts"):
         shutil.copytree(REPO / name, checkout / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, checkout / name)

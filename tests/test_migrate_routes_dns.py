@@ -14,28 +14,19 @@ from ifsmith import backends
 from ifsmith.core.files import MemoryFiles
 from ifsmith.core.model import Interface
 from ifsmith.core.xmlio import parse
+from tests.lab_xml import routes_dns_doc
 
-DOC = """\
-<interface xmlns:ifsmith='https://ifsmith.dev/xml/interface/1' type='bond' name='bond0'>
-  <start mode='onboot'/>
-  <protocol family='ipv4'>
-    <ip address='192.0.2.10' prefix='24'/>
-    <route gateway='192.0.2.1'/>
-    <ifsmith:route address='10.20.0.0' prefix='16' gateway='192.0.2.254' metric='100'/>
-    <ifsmith:route address='198.51.100.0' prefix='24'/>
-  </protocol>
-  <protocol family='ipv6'>
-    <ip address='2001:db8::10' prefix='64'/>
-    <ifsmith:route address='2001:db8:1::' prefix='48' gateway='2001:db8::1'/>
-  </protocol>
-  <ifsmith:dns servers='192.0.2.53 2001:db8::53' search='example.com corp.example.com'/>
+DOC = routes_dns_doc(
+    "bond",
+    "bond0",
+    """\
   <bond mode='active-backup'>
     <miimon freq='100'/>
     <interface type='ethernet' name='eth0'/>
     <interface type='ethernet' name='eth1'/>
   </bond>
-</interface>
-"""
+""",
+)
 
 NAMES = backends.available()
 

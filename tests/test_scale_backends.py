@@ -4,7 +4,7 @@ bench/scale.py does the work: 10,000 interfaces per backend (NICs, bridges with 
 bonds with two slaves, VLANs) rendered into an empty tree, read back, and rendered again
 over the files; a netifrc file with a quote left open before 10,000 lines; an ifupdown
 file of 6,000 stanzas.  Each step must stay within its CPU-time budget (2 s; 6 s for the
-re-render, a read and two renders; the suite allows 1.5 times that, see SUITE_SLACK) and
+re-render, a read and two renders; the suite allows 1.25 times that, see SUITE_SLACK) and
 grow no faster than linearly: 10,000 interfaces may
 cost at most 8 times what 2,500 do (linear is 4, quadratic 16); a step over is measured
 once more and the better figure counts.  The tester's figures
@@ -31,9 +31,14 @@ GROWTH = 8.0  # allowed CPU ratio LARGE/SMALL: linear is 4, quadratic 16
 FLOOR_S = 0.05  # below this a step's figure is noise, not growth
 # bench/scale.py judges the budgets alone (2 s; it lists what is over). Here the suite runs
 # the steps beside user-mode Linux and namespace tests on the same two cores, which
-# inflates even CPU time (CI measured networkd's read at 2.12 s, 1.92 s alone): as the
-# suite's render test does with bench/render.py's budget, it allows half as much again.
-SUITE_SLACK = 1.5
+# inflates even CPU time: CI measured networkd's read at 2.12 s when it was 1.92 s alone
+# (+10 %). With a load average of 11 on the two cores, the slowest step of three runs of
+# bench/scale.py was a read of 1.78 s (nm-keyfile; networkd 1.61 s, 1.56 its median; the
+# slowest render 1.53 s, re-render 3.86 s of its 6 s), so a quarter more than the budget,
+# 2.5 s, stays 40 % above the worst figure measured under load; a step over is measured
+# again and the better figure counts.  (It was 1.5 while networkd, netplan and ifcfg-rh
+# read 10,000 interfaces in 1.9-2.4 s.)
+SUITE_SLACK = 1.25
 
 
 def within(step: str, large: float, small: float) -> str | None:
@@ -80,3 +85,42 @@ def test_an_unterminated_quote_is_reported_once_and_the_rest_is_read() -> None:
     """The open quote costs its own line only: every later line is still read."""
     figures = scale.netifrc_unterminated_quote(100)
     assert figures["problems"] == 1
+
+
+def test_loading_yaml_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """netplan pauses the collector while a file loads (bench/scale.py: two thirds of the
+    time of 10,000 interfaces went to scanning the YAML node tree): on or off before, it
+    is so after, after a load that fails too, and after loads in several threads at once."""
+    import gc
+    import threading
+
+    from ifsmith.backends import netplan
+
+    doc = b"network:\n  version: 2\n  ethernets:\n" + b"".join(
+        b"    e%d: {dhcp4: true}\n" % i for i in range(2000)
+    )
+    assert gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            assert len(netplan.load_yaml(doc, "a.yaml")["network"]["ethernets"]) == 2000
+            assert gc.isenabled() is enabled
+            with pytest.raises(netplan.NetplanError):
+                netplan.load_yaml(b"network: [\n", "bad.yaml")
+            assert gc.isenabled() is enabled
+        gc.enable()
+        start = threading.Barrier(4)
+
+        def load() -> None:
+            start.wait()
+            for _ in range(5):
+                netplan.load_yaml(doc, "a.yaml")
+
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert gc.isenabled()
+    finally:
+        gc.enable()

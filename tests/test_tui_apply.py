@@ -43,18 +43,27 @@ def progress(app: IfsmithApp) -> str:
     return next((str(line.render()) for line in shown), "")
 
 
-async def edit_s0(app: IfsmithApp, pilot: Pilot[int], method: str, addresses: str) -> None:
+async def edit_s0(
+    app: IfsmithApp, pilot: Pilot[int], method: str, addresses: str, **fields: str
+) -> None:
+    """s0's form: the IPv4 method and addresses, and any other Input by its id (FIELDS,
+    ``-`` spelt ``_``), then OK."""
     tree = app.query_one("#tree", Tree)
     await wait_for(pilot, lambda: any(n.data == "s0" for n in tree.root.children))
     tree.move_cursor(next(n for n in tree.root.children if n.data == "s0"))
     await pilot.press("e")
-    # The screen is pushed before its widgets are mounted: wait for the field itself.
+    # The screen is pushed before its widgets are mounted, and filled after: wait for the
+    # field itself, and for the fill (which would overwrite what is typed before it).
     await wait_for(
         pilot,
-        lambda: isinstance(app.screen, EthernetForm) and bool(app.screen.query("#ipv4-addresses")),
+        lambda: isinstance(app.screen, EthernetForm)
+        and bool(app.screen.query("#ipv4-addresses"))
+        and app.screen.filled,
     )
     app.screen.query_one("#ipv4-method", Choice).value = method
     app.screen.query_one("#ipv4-addresses", Input).value = addresses
+    for field, value in fields.items():
+        app.screen.query_one(f"#{field.replace('_', '-')}", Input).value = value
     await pilot.pause()
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: bool(app.pending))

@@ -329,7 +329,7 @@ def test_apply_as_non_root_is_refused_and_changes_nothing(lab: Lab, tmp_path: Pa
     copy = Path(tempfile.mkdtemp(prefix="ifsmith-nonroot-", dir="/tmp"))
     try:
         repo = Path(__file__).resolve().parents[1]
-        for part in ("core", "backends", "tui"):
+        for part in ("api", "core", "backends", "tui"):
             shutil.copytree(repo / part, copy / "ifsmith" / part)
         for path in [copy, *copy.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)

@@ -789,6 +789,7 @@ class IfsmithApp(SessionApp):
         from ifsmith.core import txn as txnmod
         from ifsmith.core.errors import IfsmithError
         from ifsmith.core.probe import unique
+        from ifsmith.core.resolver import for_change
         from ifsmith.tui.screens.apply import ApplyProgress, activation, settle_for
         from ifsmith.tui.screens.changes import pending_xml, render_pending
 
@@ -797,17 +798,22 @@ class IfsmithApp(SessionApp):
             rendering = (
                 render_pending(self.host, backend, pending) if backend != LIVE_ONLY else None
             )
+            mode = activation(backend, self.host)
+            # DNS for the running resolver, as `ifsmith apply` hands it (kernel activation).
+            dns = (for_change(self.host, defs, self.defined, pending.deletions)[0]
+                   if mode == "kernel" else None)  # fmt: skip
             request = txnmod.Request(
                 action="apply",
                 names=[d.name for d in defs],
                 desired_xml=pending_xml(pending) or "<interfaces/>\n",
                 rendering=rendering,
                 backend=None if backend == LIVE_ONLY else backend,
-                activate=activation(backend, self.host),
+                activate=mode,
                 confirm_timeout=timeout,
                 settle=settle_for(defs, before=live),
                 probes=[t.to_json() for t in unique(targets)],
                 remove=pending.deletions,
+                resolver=dns,
             )
             txn = txnmod.begin(self.host, request, live)
         except (IfsmithError, ValueError, OSError) as exc:

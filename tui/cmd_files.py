@@ -62,37 +62,9 @@ def register(sub: Any) -> None:
 
 def resolve_backend(name: str, host: Host) -> Backend:
     """The backend named, or the detected one for ``auto``; a clear error otherwise."""
-    from ifsmith import backends
-    from ifsmith.core.errors import IfsmithError
+    from ifsmith.api.stack import resolve_backend as resolve
 
-    if name == "auto":
-        detected = backends.detect(host)
-        if detected is None:
-            raise IfsmithError(
-                f"no network configuration stack detected under {host.root}; "
-                "choose one with --backend (see `ifsmith backends`)"
-            )
-        name = detected
-    try:
-        return backends.get(name)
-    except backends.UnknownBackend as exc:
-        raise IfsmithError(str(exc)) from None
-    except ModuleNotFoundError as exc:
-        raise IfsmithError(missing_module(name, exc)) from None
-
-
-# Python modules a backend needs beyond the core's, by import name → what pip installs.
-DISTRIBUTIONS = {"yaml": "PyYAML"}
-
-
-def missing_module(backend: str, exc: ModuleNotFoundError) -> str:
-    """The message for a backend whose module (or a module it imports) is missing."""
-    module = exc.name or "?"
-    dist = DISTRIBUTIONS.get(module.split(".")[0], module)
-    return (
-        f"backend {backend} needs the Python module {module}, which is not installed: "
-        f"pip install {dist} (or run scripts/setup.sh)"
-    )
+    return resolve(name, host)
 
 
 def load_valid(path: str, host: Host, *, offline: bool = False) -> list[Interface]:
@@ -100,44 +72,28 @@ def load_valid(path: str, host: Host, *, offline: bool = False) -> list[Interfac
 
     ``offline``: the files are for another machine, so a VLAN parent found nowhere is a
     warning (``core.checks.check``)."""
-    from ifsmith.core.checks import check, errors
-    from ifsmith.core.errors import IfsmithError
+    from ifsmith.api.errors import InvalidDefinition
+    from ifsmith.api.stack import judged
     from ifsmith.core.xmlio import parse_file
 
     interfaces = parse_file(path)
-    problems = check(interfaces, _known_names(host), offline=offline)
-    for problem in problems:
-        if problem.severity == "warning":
-            print(f"{path}: {problem}", file=sys.stderr)
-    bad = errors(problems)
-    if bad:
-        raise IfsmithError(f"{path} is invalid:\n" + "\n".join(f"  {p}" for p in bad))
-    return interfaces
-
-
-def _known_names(host: Host) -> set[str]:
-    """Interfaces present on the host (live), so a VLAN may name an existing parent."""
     try:
-        from ifsmith.core.live import snapshot
-
-        return {link.name for link in snapshot(host).links}
-    except Exception:
-        return set()
+        warnings = judged(interfaces, path, host, offline=offline)
+    except InvalidDefinition as exc:
+        print("\n".join(exc.warnings), file=sys.stderr, end="\n" if exc.warnings else "")
+        raise
+    print("\n".join(warnings), file=sys.stderr, end="\n" if warnings else "")
+    return interfaces
 
 
 def render_for(
     backend: Backend, interfaces: Sequence[Interface], host: Host, files: FileView | None = None
 ) -> Rendering:
     """Render with the backend (over the host's files, or ``files``), turning unsafe values
-    into a clear refusal."""
-    from ifsmith.backends import render
-    from ifsmith.core.errors import IfsmithError
-    from ifsmith.core.files import HostFiles, UnsafeValue
+    into a clear refusal; the format's warnings on stderr."""
+    from ifsmith.api.stack import render
 
-    try:
-        rendering = render(backend, interfaces, files if files is not None else HostFiles(host))
-    except UnsafeValue as exc:
-        raise IfsmithError(f"{backend.NAME}: refused: {exc}") from None
+    rendering = render(backend, interfaces, host, files)
     for warning in rendering.warnings:
         print(shown_text(str(warning)), file=sys.stderr)
     return rendering
@@ -279,6 +235,7 @@ def cmd_backends(args: argparse.Namespace, host: Host) -> int:
     import importlib
 
     from ifsmith import backends
+    from ifsmith.api.stack import missing_module
 
     detected = backends.detect(host)
     names = backends.available()
@@ -304,23 +261,21 @@ def cmd_backends(args: argparse.Namespace, host: Host) -> int:
 
 def inactive_interfaces(args: argparse.Namespace, host: Host) -> list[Interface]:
     """What the configuration files say (``--inactive``)."""
-    from ifsmith.core.files import HostFiles
+    from ifsmith.api.stack import read_definitions
 
-    backend = resolve_backend(getattr(args, "backend", "auto"), host)
-    files = HostFiles(host)
     # The lines and files a backend could not use are shown, not fatal.
-    interfaces, problems = backend.read_report(files)
-    for problem in problems:
-        print(f"warning: {backend.NAME}: {problem}", file=sys.stderr)
+    interfaces, warnings = read_definitions(host, getattr(args, "backend", "auto"))
+    for line in warnings:
+        print(line, file=sys.stderr)
     return interfaces
 
 
 def host_definitions(args: argparse.Namespace, host: Host) -> list[Interface]:
     """What the host's files define, through --backend or the detected stack; nothing
     when no stack is detected (the live state stands alone then)."""
-    from ifsmith import backends
+    from ifsmith.api.stack import has_stack
 
-    if getattr(args, "backend", "auto") == "auto" and backends.detect(host) is None:
+    if not has_stack(host, getattr(args, "backend", "auto")):
         return []
     return inactive_interfaces(args, host)
 

@@ -162,18 +162,11 @@ def _comment(text: str) -> str:
 
 def cmd_check(args: argparse.Namespace, host: Host) -> int:
     """``ifsmith check``: per interface, defined vs running, each difference in one line."""
+    from ifsmith.api import drift_report
     from ifsmith.core.live import snapshot
 
     defined = files_command("host_definitions")(args, host)
-    live = snapshot(host)
-    wanted = set(args.names)
-    known = {i.name for top in defined for i, _m in top.walk()} | {lnk.name for lnk in live.links}
-    missing = sorted(wanted - known)
-    if missing:
-        raise IfsmithError(f"no interface named {', '.join(missing)}, defined or running")
-    from ifsmith.core.jsondoc import drift_report
-
-    report = drift_report(defined, live, wanted)
+    report = drift_report(defined, snapshot(host), args.names)
     differ = any(report.values())
     if args.json:
         from ifsmith.core.jsondoc import check_report

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import select
 import sys
 import time
@@ -18,6 +17,7 @@ from ifsmith.core.names import shown, shown_text
 from ifsmith.tui import jsonout
 
 if TYPE_CHECKING:
+    from ifsmith.api.change import Change
     from ifsmith.core.files import Rendering
     from ifsmith.core.model import Interface, LiveHost
     from ifsmith.core.plan import Plan
@@ -143,11 +143,9 @@ def register(sub: Any) -> None:
 
 
 def require_root() -> None:
-    from ifsmith.core.errors import IfsmithError
-    from ifsmith.core.host import root_check_skipped
+    from ifsmith.api import require_root as check
 
-    if os.geteuid() != 0 and not root_check_skipped():
-        raise IfsmithError("changing the network needs root (try sudo); nothing was changed")
+    check()
 
 
 def cmd_apply(args: argparse.Namespace, host: Host) -> int:
@@ -162,23 +160,13 @@ def apply_definitions(
     args: argparse.Namespace, host: Host, desired: list[Interface], remove: list[str] | None = None
 ) -> int:
     """Apply definitions; what they are silent about keeps what the files define."""
-    from ifsmith.core.definition import keep_defined
+    from ifsmith.api import prepare_apply
 
     defined = _definitions(args, host)
-    desired = keep_defined(desired, defined)
-    return run_transaction(
-        args, host, "apply", desired, all_names(desired), remove=remove, defined=defined
-    )
-
-
-def all_names(desired: list[Interface]) -> list[str]:
-    """Every device of the definitions, subordinates included, once each."""
-    names: list[str] = []
-    for top in desired:
-        for iface, _master in top.walk():
-            if iface.name not in names:
-                names.append(iface.name)
-    return names
+    change = prepare_apply(host, desired, defined, args.backend,
+                           getattr(args, "activate", "kernel"), args.settle,
+                           remove or [])  # fmt: skip
+    return run_change(args, host, change)
 
 
 def run_transaction(
@@ -191,84 +179,42 @@ def run_transaction(
     defined: list[Interface] | None = None,
 ) -> int:
     """Plan, show, ask, start the watchdog, follow it to the end."""
-    from ifsmith.core import txn as txnmod
-    from ifsmith.core.files import HostFiles, unified_diff
-    from ifsmith.core.live import snapshot
-    from ifsmith.core.plan import make_plan, start_plan, stop_plan
-    from ifsmith.core.xmlio import to_document
+    from ifsmith.api.change import prepare
 
-    unfinished = txnmod.pending(host)
-    if unfinished is not None and txnmod.watchdog_running(host, unfinished) is False:
-        # Its watchdog died: even a change that looks like nothing must wait for recover.
-        txnmod.refuse_unfinished(host)
-    before = snapshot(host)
-    if action == "stop":
-        plan = stop_plan(names, before)
-    elif action == "start":
-        plan = start_plan(names, desired, before)
-    else:
-        plan = make_plan(desired, before, remove=remove or [])
-    rendering = None
-    backend_name = None
-    if action in ("apply", "delete"):
-        rendering, backend_name = _render(args, host, desired, remove or [])
-    diff = unified_diff(rendering, HostFiles(host)) if rendering is not None else ""
-    if plan.is_empty and not diff:
+    change = prepare(host, action, desired, names, remove=remove or [], defined=defined,
+                     backend=getattr(args, "backend", "auto"),
+                     activate=getattr(args, "activate", "kernel"),
+                     settle=args.settle)  # fmt: skip
+    return run_change(args, host, change)
+
+
+def run_change(args: argparse.Namespace, host: Host, change: Change) -> int:
+    """Show a prepared change, ask, start the watchdog on it, follow it to the end."""
+    for note in change.notes:
+        # With --json stdout carries only events: the note goes to stderr.
+        print(note, file=sys.stderr if jsonout.wanted(args) else sys.stdout)
+    for warning in change.file_warnings:
+        print(shown_text(warning), file=sys.stderr)
+    action, names = change.action, change.names
+    if change.is_empty:
         if jsonout.wanted(args):
             from ifsmith.core.jsondoc import plan as plan_fields
 
-            jsonout.emit_event("planned", action=action, names=names, **plan_fields(plan))
+            jsonout.emit_event("planned", action=action, names=names, **plan_fields(change.plan))
             jsonout.emit_event("unchanged", action=action, names=names)
             return 0
         print("nothing to change")
         return 0
-    warnings = []
-    if defined is not None:
-        from ifsmith.core.definition import boot_off_warnings
-
-        clients = _ssh_clients(args, host, before)
-        warnings = boot_off_warnings(desired, defined, before, clients)
-    activate_mode = _activation(getattr(args, "activate", "kernel"), backend_name, host)
-    if activate_mode == "kernel" and action == "apply":
-        warnings = [*warnings, *_resolver_notes(desired, defined or [])]
-    event = {"action": action, "names": names}
-    targets = show_and_ask(args, host, before, plan, diff, "Apply this change?", warnings,
-                           rendering=rendering, event=event)  # fmt: skip
+    event: dict[str, Any] = {"action": action, "names": names}
+    if change.steps:
+        event["resolver"] = change.steps
+    targets = show_and_ask(args, host, change.before, change.plan, change.diff,
+                           "Apply this change?", change.warnings, rendering=change.rendering,
+                           event=event, steps=change.steps)  # fmt: skip
     if targets is None:
         return 1
-    settle = _settle(args.settle, desired)
-    request = txnmod.Request(
-        action=action,
-        names=names,
-        desired_xml=to_document(desired) if desired or remove else "",
-        rendering=rendering,
-        backend=backend_name,
-        activate=activate_mode,
-        confirm_timeout=args.confirm_timeout,
-        settle=settle,
-        probes=[t.to_json() for t in targets],
-        remove=remove or [],
-    )
-    return start_and_follow(args, host, request, before)
-
-
-def _resolver_notes(desired: Sequence[Interface], defined: Sequence[Interface]) -> list[str]:
-    """DNS settings the kernel activator writes to the files but does not put into the
-    resolver: said, so nobody waits for them to work."""
-    before = {i.name: i.dns for i in defined}
-    return [
-        f"{i.name}: DNS ({' '.join([*i.dns.servers, *i.dns.search])}) is written to the files;"
-        " the kernel activator does not change the running resolver: it takes effect when"
-        " the stack next brings the interface up"
-        for i in desired
-        if i.dns and i.dns != before.get(i.name)
-    ]
-
-
-def _ssh_clients(args: argparse.Namespace, host: Host, before: LiveHost) -> list[str]:
-    from ifsmith.core.probe import discover
-
-    return [t.address for t in discover(host, before) if t.why == "ssh client"]
+    request = change.request(targets, args.confirm_timeout)
+    return start_and_follow(args, host, request, change.before)
 
 
 def show_and_ask(
@@ -281,14 +227,16 @@ def show_and_ask(
     warnings: Sequence[str] = (),
     rendering: Rendering | None = None,
     event: dict[str, Any] | None = None,
+    steps: Sequence[str] = (),
 ) -> list[Target] | None:
-    """Print the plan, the file diff and the probe targets; the targets, or None when the
-    admin says no (nothing changed).  With --json: the ``planned`` event (EVENT's fields,
-    the plan, each file RENDERING changes), then ``declined`` when the admin says no."""
+    """Print the plan (STEPS after the live operations: the running resolver's), the file
+    diff and the probe targets; the targets, or None when the admin says no (nothing
+    changed).  With --json: the ``planned`` event (EVENT's fields, the plan, each file
+    RENDERING changes), then ``declined`` when the admin says no."""
     if jsonout.wanted(args):
         return jsonout.planned(args, host, before, plan, question, warnings, rendering, event)
-    print("Plan:" if not plan.is_empty else "Plan: no change to the live state")
-    for step in plan.describe():
+    print("Plan:" if not plan.is_empty or steps else "Plan: no change to the live state")
+    for step in [*plan.describe(), *steps]:
         print(f"  {step}")
     for warning in warnings:
         print(f"  warning: {warning}")
@@ -310,16 +258,9 @@ def probe_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> lis
 
 def chosen_targets(args: argparse.Namespace, host: Host, before: LiveHost) -> list[Target]:
     """--probe targets, and the discovered ones unless --no-auto-probes."""
-    from ifsmith.core.errors import IfsmithError
-    from ifsmith.core.probe import discover, parse_target, unique
+    from ifsmith.api.change import probe_targets as targets
 
-    try:
-        targets = [parse_target(t) for t in args.probe]
-    except ValueError as exc:
-        raise IfsmithError(str(exc)) from None
-    if not args.no_auto_probes:
-        targets = unique([*targets, *discover(host, before)])
-    return targets
+    return targets(host, before, args.probe, not args.no_auto_probes)
 
 
 def start_and_follow(
@@ -342,78 +283,6 @@ def start_and_follow(
     return follow(txn, interactive=sys.stdin.isatty() and args.confirm_timeout > 0)
 
 
-def _render(
-    args: argparse.Namespace, host: Host, desired: list[Interface], remove: list[str]
-) -> tuple[Any, str | None]:
-    from ifsmith import backends
-    from ifsmith.tui.cmd_files import render_for, resolve_backend
-
-    if args.backend == "auto" and backends.detect(host) is None:
-        # With --json stdout carries only events: the note goes to stderr.
-        print(f"(no configuration stack detected under {host.root}: live change only)",
-              file=sys.stderr if jsonout.wanted(args) else sys.stdout)  # fmt: skip
-        return None, None
-    backend = resolve_backend(args.backend, host)
-    from ifsmith.core.files import HostFiles, RenderedFiles
-
-    if not remove:
-        return render_for(backend, desired, host), backend.NAME
-    # The removed interfaces' files go first (with their subordinates' stanzas), then the
-    # definitions are rendered on top: iface-unbridge's port is written, not undefined.
-    gone = backend.undefine(remove, HostFiles(host))
-    for warning in gone.warnings:
-        print(shown_text(str(warning)), file=sys.stderr)
-    rendering = render_for(backend, desired, host, RenderedFiles(HostFiles(host), gone))
-    files = {**{p: b for p, b in gone.files.items() if p not in rendering.removed},
-             **rendering.files}  # fmt: skip
-    removed = (gone.removed - set(rendering.files)) | rendering.removed
-    return dataclasses.replace(rendering, files=files, removed=removed), backend.NAME
-
-
-# Which daemons read which backend's files (and fight changes made behind their back).
-DAEMONS = {
-    "nm-keyfile": {"NetworkManager"},
-    "ifcfg-rh": {"NetworkManager"},  # NM's ifcfg-rh plugin (RHEL 7-9)
-    "networkd": {"systemd-networkd"},
-    "netplan": {"NetworkManager", "systemd-networkd"},
-    "ifcfg-suse": {"wickedd", "NetworkManager"},
-}
-
-
-def _activation(choice: str, backend: str | None, host: Host) -> str:
-    """auto: the daemon's own activation where one manages the interfaces, else kernel."""
-    if choice != "auto":
-        return choice
-    if DAEMONS.get(backend or "", set()) & _daemons_running(host):
-        return "distro"
-    return "kernel"
-
-
-def _daemons_running(host: Host) -> set[str]:
-    """Network daemons running for this host: none in a namespace or under a scratch root."""
-    if host.netns or not host.is_real_root:
-        return set()
-    wanted = {name[:15] for names in DAEMONS.values() for name in names}  # comm is 15 chars
-    found = set()
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/comm") as f:
-                    comm = f.read().strip()
-            except OSError:
-                continue
-            if comm in wanted:
-                found.add(comm)
-    return {name for names in DAEMONS.values() for name in names if name[:15] in found}
-
-
-def _settle(requested: float, desired: list[Interface]) -> float:
-    """A bridge with STP on forwards only after listening and learning: wait that long."""
-    from ifsmith.core.settle import settle_window
-
-    return settle_window(desired, requested)
-
-
 def _ask(question: str) -> bool:
     from ifsmith.core.errors import IfsmithError
 
@@ -428,6 +297,7 @@ def follow(txn: Txn, interactive: bool) -> int:
     from ifsmith.core import txn as txnmod
 
     shown: dict[str, bool] = {}
+    warned: set[str] = set()
     asked = False
 
     def update(t: Txn) -> None:
@@ -436,6 +306,10 @@ def follow(txn: Txn, interactive: bool) -> int:
             if shown.get(target) != ok and t.state != "prepared":
                 shown[target] = ok
                 print(f"  probe {target}: {'reachable' if ok else 'unreachable'}")
+        for warning in t.meta.get("warnings", []):  # the watchdog's, from activation
+            if warning not in warned:
+                warned.add(warning)
+                print(f"  warning: {warning}")
         left = float(t.meta.get("deadline", time.time())) - time.time()
         if asked and t.state == "applied" and left >= 1:
             print(f"  {left:.0f} s left to confirm (`ifsmith confirm`)", flush=True)
@@ -525,36 +399,21 @@ def cmd_rollback(args: argparse.Namespace, host: Host) -> int:
 
 def revert(args: argparse.Namespace, host: Host, txn_id: str) -> int:
     """``rollback --to ID``: undo committed transactions as a guarded transaction."""
-    from ifsmith.core import txn as txnmod
-    from ifsmith.core.files import HostFiles, unified_diff
-    from ifsmith.core.live import snapshot
+    from ifsmith.api import prepare_revert
 
-    todo = txnmod.revert_of(host, txn_id)
-    before = snapshot(host)
-    target = todo.target.before()
-    plan = txnmod.revert_plan(target, before, todo.names)
-    diff = unified_diff(todo.rendering, HostFiles(host)) if todo.rendering is not None else ""
-    undoes = [t.id for t in todo.undone]
+    change, request = prepare_revert(host, txn_id, args.settle)
+    undoes = list(request.reverts)
     if not jsonout.wanted(args):
         print("Undoes: " + ", ".join(undoes) + " (newest first)")
-    event = {"action": "revert", "names": todo.names, "undoes": undoes}
-    targets = show_and_ask(args, host, before, plan, diff, "Revert to this state?",
-                           rendering=todo.rendering, event=event)  # fmt: skip
+    event = {"action": "revert", "names": change.names, "undoes": undoes}
+    targets = show_and_ask(args, host, change.before, change.plan, change.diff,
+                           "Revert to this state?", rendering=change.rendering,
+                           event=event)  # fmt: skip
     if targets is None:
         return 1
-    request = txnmod.Request(
-        action="revert",
-        names=todo.names,
-        rendering=todo.rendering,
-        backend=todo.backend,
-        activate=todo.activate,
-        confirm_timeout=args.confirm_timeout,
-        settle=args.settle,
-        probes=[t.to_json() for t in targets],
-        reverts=[t.id for t in todo.undone],
-        restore_to=target,
-    )
-    return start_and_follow(args, host, request, before)
+    request = dataclasses.replace(request, confirm_timeout=args.confirm_timeout,
+                                  probes=[t.to_json() for t in targets])  # fmt: skip
+    return start_and_follow(args, host, request, change.before)
 
 
 def _summary(t: Txn, host: Host) -> dict[str, Any]:
