@@ -141,7 +141,7 @@ wait_for 'networkctl list > /dev/null 2>&1' 20
 # NetworkManager leaves veths unmanaged (Debian's udev rule): the NICs and the tap are
 # named; it writes no resolv.conf (dns=none), its DNS shows in `nmcli device show`.
 NM_CONF = (
-    "[main]\\nplugins=keyfile\\nno-auto-default=*\\ndns=none\\n[logging]\\nlevel=INFO\\n"
+    "[main]\\nplugins=keyfile\\nno-auto-default=*\\ndns=none\\n[logging]\\nlevel=WARN\\n"
     "[device-vmhost]\\nmatch-device=interface-name:nic0;interface-name:nic1;"
     "interface-name:tap0\\nmanaged=1\\n"
 )
