@@ -1353,8 +1353,20 @@ def activate(host: Host, names: Sequence[str]) -> list[list[str]]:
     tool = shutil.which("networkctl") or "networkctl"
     argv = [[*prefix, tool, "reload"]]
     if names:
-        argv.append([*prefix, tool, "reconfigure", *_ordered(host, names)])
+        argv.append([*prefix, "sh", "-c", RECONFIGURE_EXISTING, "-", tool, "reconfigure",
+                     *_ordered(host, names)])  # fmt: skip
     return argv
+
+
+# networkd creates a new netdev after `networkctl reload` has returned, and configures it
+# itself when it appears; `networkctl reconfigure` fails as a whole on a name it cannot
+# resolve yet (seen on a loaded machine: br0.10 not made yet, the change rolled back).  So
+# only the links that exist are named, each a positional parameter (nothing interpolated).
+RECONFIGURE_EXISTING = (
+    'set -f; tool=$1; verb=$2; shift 2; names=""; '
+    'for n in "$@"; do if [ -e "/sys/class/net/$n" ]; then names="$names $n"; fi; done; '
+    'if [ -n "$names" ]; then exec "$tool" "$verb" $names; fi'
+)
 
 
 def _ordered(host: Host, names: Sequence[str]) -> list[str]:

@@ -318,6 +318,18 @@ def test_activate_reloads_then_reconfigures_inside_the_namespace(tmp_path: Path)
     assert argv[1][-2:] == ["reconfigure", "br0"]
 
 
+def test_activate_reconfigures_only_the_links_that_exist_and_networkd_makes_the_rest() -> None:
+    """A netdev networkd creates after ``reload`` returns is not named to ``reconfigure``
+    (which fails as a whole on a name it cannot resolve): networkd configures it itself."""
+    argv = networkd.activate(Host(root=Path("/nonexistent")), ["lo", "ifs-nd-absent0"])[1]
+    argv[argv.index("reconfigure") - 1] = "echo"  # the tool: show what it would be given
+    ran = subprocess.run(argv, capture_output=True, text=True, check=True)
+    assert ran.stdout == "reconfigure lo\n"
+    argv = networkd.activate(Host(root=Path("/nonexistent")), ["ifs-nd-absent0"])[1]
+    argv[argv.index("reconfigure") - 1] = "echo"
+    assert subprocess.run(argv, capture_output=True, text=True, check=True).stdout == ""
+
+
 def test_detect_finds_interface_definitions_under_the_root(tmp_path: Path) -> None:
     host = Host(root=tmp_path)
     assert not networkd.detect(host)

@@ -102,11 +102,13 @@ class Lab:
         link = json.loads(self.sh(f"ip -n {self.ns} -d -j link show br0"))[0]
         return int(link["linkinfo"]["info_data"]["vlan_filtering"])
 
-    def reaches(self, host: str, target: str, dev: str | None = None) -> bool:
-        """Does ``host`` get an answer from ``target`` within a few seconds?"""
+    def reaches(
+        self, host: str, target: str, dev: str | None = None, within: float = 4
+    ) -> bool:
+        """Does ``host`` get an answer from ``target`` within a few (``within``) seconds?"""
         via = ["-I", dev] if dev else []
         argv = ["ping", "-c", "1", "-W", "1", *via, target]
-        deadline = time.monotonic() + 4
+        deadline = time.monotonic() + within
         while True:
             if self.uml.run(argv, netns=f"{self.ns}-{host}", timeout=10).returncode == 0:
                 return True
