@@ -93,10 +93,10 @@ notes:
     O(root), O(netns) and O(backend) for this module and M(ifsmith.net.ifsmith_facts).
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
+    description: Runs in check mode and reports what it would change, changing nothing.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    description: Returns each network file's diff (what would change, in check mode).
     support: full
 """
 

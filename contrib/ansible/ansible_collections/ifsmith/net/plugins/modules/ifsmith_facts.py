@@ -25,7 +25,7 @@ options:
     default: auto
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
+    description: Runs in check mode and reports what it would change, changing nothing.
     support: full
   facts:
     description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
