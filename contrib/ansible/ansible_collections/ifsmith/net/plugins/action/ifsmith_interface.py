@@ -15,7 +15,8 @@ from ansible_collections.ifsmith.net.plugins.module_utils.interface_spec import 
 )
 
 try:
-    import ifsmith.core.xmlio  # noqa: F401  (only: is it here?)
+    # only: is it here?
+    import ifsmith.core.xmlio  # noqa: F401  # pylint: disable=unused-import
 except ImportError:
     LOCAL = False
 else:

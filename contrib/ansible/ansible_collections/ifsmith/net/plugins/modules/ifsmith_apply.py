@@ -21,7 +21,7 @@ description:
     C(changed=false) and starts no transaction.
 version_added: "0.1.0"
 author:
-  - ifsmith contributors
+  - ifsmith contributors (@ifsmith)
 extends_documentation_fragment:
   - ifsmith.net.ifsmith
 requirements:
@@ -93,8 +93,10 @@ notes:
     O(root), O(netns) and O(backend) for this module and M(ifsmith.net.ifsmith_facts).
 attributes:
   check_mode:
+    description: Runs in check mode and reports what it would change, changing nothing.
     support: full
   diff_mode:
+    description: Returns each network file's diff (what would change, in check mode).
     support: full
 """
 
@@ -309,7 +311,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
                            mutually_exclusive=[("xml", "src")])
     require_ifsmith(module, api=True)
-    import ifsmith.api as api
+    from ifsmith import api
 
     log = Warnings()
     logging.getLogger("ifsmith.api").addHandler(log)

@@ -15,7 +15,7 @@ description:
   - Changes nothing.
 version_added: "0.1.0"
 author:
-  - ifsmith contributors
+  - ifsmith contributors (@ifsmith)
 extends_documentation_fragment:
   - ifsmith.net.ifsmith
 options:
@@ -25,8 +25,10 @@ options:
     default: auto
 attributes:
   check_mode:
+    description: Runs in check mode and reports what it would change, changing nothing.
     support: full
   facts:
+    description: Action returns an C(ansible_facts) dictionary that will update existing host facts.
     support: full
 """
 
@@ -90,7 +92,7 @@ def main() -> None:
         supports_check_mode=True,
     )
     require_ifsmith(module, api=True)
-    import ifsmith.api as api
+    from ifsmith import api
 
     host = host_of(module)
     backend = module.params["backend"]

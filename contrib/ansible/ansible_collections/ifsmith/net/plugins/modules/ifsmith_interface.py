@@ -18,7 +18,7 @@ description:
   - What ifsmith does not carry is refused with its message, never dropped.
 version_added: "0.1.0"
 author:
-  - ifsmith contributors
+  - ifsmith contributors (@ifsmith)
 requirements:
   - ifsmith importable by the Python that runs it (on the controller, or set
     C(ansible_python_interpreter) to the Python ifsmith is installed for)
