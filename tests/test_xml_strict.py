@@ -58,8 +58,8 @@ def bond(bond_attrs: str = "", miimon: str = "freq='100'", inner: str = "") -> s
 # (document, what the refusal must say: the thing named, and its line)
 UNKNOWN = {
     "ifsmith attribute on bridge": (
-        bridge("ifsmith:vlan-filtering='on'"),
-        ":3: <bridge>: unknown attribute ifsmith:vlan-filtering='on'",
+        bridge("ifsmith:mcast-router='2'"),
+        ":3: <bridge>: unknown attribute ifsmith:mcast-router='2'",
     ),
     "ifsmith attribute on bond": (
         bond("ifsmith:missed-max='2'"),
