@@ -15,6 +15,7 @@ from typing import Literal
 from ifsmith.core.model import (
     BOND_MS_MAX,
     FORWARD_DELAY_MAX,
+    LACP_RATE_MODES,
     MTU_MAX,
     MTU_MIN,
     PRIMARY_MODES,
@@ -22,6 +23,7 @@ from ifsmith.core.model import (
     STP_FORWARD_DELAY_MIN,
     VLAN_TAG_MAX,
     VLAN_TAG_MIN,
+    XMIT_HASH_MODES,
     Bond,
     BondMode,
     Family,
@@ -297,13 +299,9 @@ def _check_bond(iface: Interface) -> Iterator[Problem]:
                     mii.line,
                     "warning",
                 )
-    if bond.lacp_rate is not None and bond.mode is not BondMode.LACP:
+    if bond.lacp_rate is not None and bond.mode not in LACP_RATE_MODES:
         yield Problem(iface.name, "lacp_rate applies only to mode 802.3ad", line)
-    if bond.xmit_hash_policy is not None and bond.mode not in (
-        BondMode.BALANCE_XOR,
-        BondMode.LACP,
-        BondMode.BALANCE_TLB,
-    ):
+    if bond.xmit_hash_policy is not None and bond.mode not in XMIT_HASH_MODES:
         yield Problem(
             iface.name,
             "xmit_hash_policy applies only to modes balance-xor, 802.3ad and balance-tlb",

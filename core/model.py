@@ -90,6 +90,9 @@ class BondMode(enum.StrEnum):
 
 # Modes in which the kernel honours bond ``primary``.
 PRIMARY_MODES = frozenset({BondMode.ACTIVE_BACKUP, BondMode.BALANCE_TLB, BondMode.BALANCE_ALB})
+# The modes that take ifsmith:xmit-hash-policy and ifsmith:lacp-rate (core.checks).
+XMIT_HASH_MODES = frozenset({BondMode.BALANCE_XOR, BondMode.LACP, BondMode.BALANCE_TLB})
+LACP_RATE_MODES = frozenset({BondMode.LACP})
 
 
 class Carrier(enum.StrEnum):

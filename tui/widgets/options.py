@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ifsmith.core.model import Interface
+from ifsmith.core.model import LACP_RATE_MODES, XMIT_HASH_MODES, Interface
 from ifsmith.core.options import AnyOptions, BondOptions, PortOptions, Spec
 from ifsmith.tui.widgets.field import FieldError
 from ifsmith.tui.widgets.routelist import NumberedLines
@@ -107,11 +107,8 @@ def parse_ports(field: str, text: str, ports: Sequence[str]) -> dict[str, PortOp
     return out
 
 
-# The bond options outside the table, and the modes they apply to (core.checks says so).
-_EXTRA_MODES = {
-    "xmit-hash-policy": frozenset({"balance-xor", "802.3ad", "balance-tlb"}),
-    "lacp-rate": frozenset({"802.3ad"}),
-}
+# The bond options outside the table, and the modes they apply to (as core.checks holds).
+_EXTRA_MODES = {"xmit-hash-policy": XMIT_HASH_MODES, "lacp-rate": LACP_RATE_MODES}
 
 
 def bond_takes(mode: str | None) -> str:
